@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""netlab's container runtime: serves every listening port of a lab's pods.
+
+One process per lab, started inside the lab's fabric namespace, so `netlab
+down` finds it by namespace. For each pod it enters the pod's network
+namespace (setns), opens that pod's TCP and UDP sockets there, and comes back:
+a socket stays in the namespace it was made in, so each pod's ports live in
+the pod, and its containers reach each other on 127.0.0.1.
+
+It answers like the Kubernetes e2e tests' netexec (agnhost):
+  hostname         the pod's name (also the answer to anything it does not know)
+  clientip         the address and port the request came from, as the pod saw it
+  container        the name of the container serving this port
+  echo TEXT        TEXT
+over TCP as one line (or an HTTP GET of /hostname, /clientip, /container,
+/echo?msg=TEXT) and over UDP as one datagram.
+
+Only the Python standard library: it must start on a bare Debian or Ubuntu.
+"""
+import ctypes
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import urllib.parse
+
+CLONE_NEWNET = 0x40000000
+MAX_REQUEST = 4096
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def setns(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns {path}: {os.strerror(err)}")
+    finally:
+        os.close(fd)
+
+
+def answer(request, pod, container, peer):
+    words = request.strip().split(" ", 1)
+    verb = words[0].lower() if words and words[0] else "hostname"
+    if verb == "clientip":
+        return f"{peer[0]}:{peer[1]}"
+    if verb == "container":
+        return container
+    if verb == "echo":
+        return words[1] if len(words) > 1 else ""
+    return pod
+
+
+def answer_http(first_line, pod, container, peer):
+    parts = first_line.split(" ")
+    url = urllib.parse.urlsplit(parts[1] if len(parts) > 1 else "/")
+    query = urllib.parse.parse_qs(url.query)
+    path = url.path.strip("/")
+    if path == "echo":
+        body = query.get("msg", [""])[0]
+    else:
+        body = answer(path or "hostname", pod, container, peer)
+    return (
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        f"Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
+    )
+
+
+class Runtime:
+    def __init__(self, config):
+        self.sel = selectors.DefaultSelector()
+        self.buffers = {}
+        self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        for pod in config["pods"]:
+            setns(f"/run/netns/{pod['netns']}")
+            try:
+                for c in pod["containers"]:
+                    for l in c["listen"]:
+                        self.open(pod["name"], c["name"], l["port"], l["protocol"])
+            finally:
+                libc.setns(self.home, CLONE_NEWNET)
+
+    def open(self, pod, container, port, protocol):
+        kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
+        s = socket.socket(socket.AF_INET, kind)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", port))
+        if protocol == "tcp":
+            s.listen(128)
+        s.setblocking(False)
+        self.sel.register(s, selectors.EVENT_READ, (protocol, pod, container))
+
+    def serve(self):
+        while True:
+            for key, _ in self.sel.select():
+                role = key.data
+                try:
+                    if role[0] == "tcp":
+                        self.accept(key.fileobj, role)
+                    elif role[0] == "udp":
+                        self.datagram(key.fileobj, role)
+                    else:
+                        self.read(key.fileobj, role)
+                except OSError:
+                    self.close(key.fileobj)
+
+    def accept(self, listener, role):
+        conn, peer = listener.accept()
+        conn.setblocking(False)
+        self.buffers[conn] = b""
+        self.sel.register(conn, selectors.EVENT_READ, ("conn", role[1], role[2], peer))
+
+    def read(self, conn, role):
+        chunk = conn.recv(MAX_REQUEST)
+        data = self.buffers.get(conn, b"") + chunk
+        if chunk and b"\n" not in data and len(data) < MAX_REQUEST:
+            self.buffers[conn] = data
+            return
+        line = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+        _, pod, container, peer = role
+        if line.startswith(("GET ", "HEAD ")):
+            reply = answer_http(line, pod, container, peer)
+        else:
+            reply = answer(line, pod, container, peer) + "\n"
+        conn.setblocking(True)
+        conn.settimeout(2)
+        conn.sendall(reply.encode())
+        self.close(conn)
+
+    def datagram(self, s, role):
+        data, peer = s.recvfrom(65535)
+        reply = answer(data.decode("utf-8", "replace").strip(), role[1], role[2], peer)
+        s.sendto(reply.encode(), peer)
+
+    def close(self, conn):
+        self.buffers.pop(conn, None)
+        try:
+            self.sel.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        conn.close()
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: netlab-agent.py CONFIG.json", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with open(sys.argv[1], encoding="utf-8") as f:
+        config = json.load(f)
+    try:
+        runtime = Runtime(config)
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    # Tell netlab every socket is bound, then let go of its pipe.
+    sys.stdout.write(f"ready {os.getpid()}\n")
+    sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    runtime.serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+import { labStatuses, type LabStatus } from '../../lifecycle/status.js';
+import { table } from '../table.js';
+import { checkedLabName } from '../target.js';
+
+/** `netlab status [LAB] [--json]`: what is up, from the state and the kernel. */
+export async function status(inv: { lab: string | undefined; json: boolean }): Promise<number> {
+  const only = inv.lab === undefined ? undefined : checkedLabName(inv.lab);
+  const labs = await labStatuses(only);
+  if (inv.json) {
+    const body = only ? (labs[0] ?? { name: only, status: 'down', nodes: [], pods: [], strayNamespaces: [], problems: [] }) : { labs };
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    return 0;
+  }
+  if (labs.length === 0) {
+    process.stdout.write(only ? `lab "${only}" is not up\n` : 'no lab is up\n');
+    return 0;
+  }
+  process.stdout.write(`${labs.map(render).join('\n\n')}\n`);
+  return 0;
+}
+
+function render(s: LabStatus): string {
+  const out = [`lab ${s.name}: ${s.status}${s.backend ? `, ${s.backend}` : ''}${s.file ? `, from ${s.file}` : ''}`];
+  for (const p of s.problems) out.push(`  ! ${p}`);
+  if (s.nodes.length > 0) {
+    out.push(
+      '',
+      table(
+        ['NODE', 'ADDRESS', 'POD SUBNET', 'GATEWAY', 'NAMESPACE'],
+        s.nodes.map((n) => [n.name, n.address, n.podSubnet, `${n.gateway} (cni0)`, mark(n.netns, n.present)]),
+      ),
+    );
+  }
+  if (s.pods.length > 0) {
+    out.push(
+      '',
+      table(
+        ['POD', 'NODE', 'IP', 'MAC', 'HOST VETH', 'NAMESPACE'],
+        s.pods.map((p) => [p.name, p.node, p.ip, p.mac, p.hostVeth, mark(p.netns, p.present)]),
+      ),
+    );
+  }
+  if (s.strayNamespaces.length > 0) out.push('', `stray namespaces: ${s.strayNamespaces.join(', ')}`);
+  return out.join('\n');
+}
+
+function mark(netns: string, present: boolean): string {
+  return present ? netns : `${netns} (missing)`;
+}

@@ -1,0 +1,43 @@
+import { ExitCode, NetlabError } from '../errors.js';
+import { parseCLI, type Invocation } from './parse.js';
+
+/**
+ * The entry point: parse, run one command (imported lazily, so `netlab
+ * validate` never loads execa or listr2), and turn what escaped into an exit
+ * code. Expected failures print their message; anything else is a bug.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const invocation = parseCLI(argv);
+    return await dispatch(invocation);
+  } catch (e) {
+    if (e instanceof NetlabError) {
+      process.stderr.write(`netlab: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`netlab: internal error: this is a bug, please report it with the command you ran.\n${(e as Error)?.stack ?? String(e)}\n`);
+    return 70;
+  }
+}
+
+async function dispatch(inv: Invocation): Promise<number> {
+  switch (inv.command) {
+    case 'help':
+      process.stdout.write(inv.text);
+      return ExitCode.ok;
+    case 'validate':
+      return (await import('./commands/validate.js')).validate(inv);
+    case 'plan':
+      return (await import('./commands/plan.js')).plan(inv);
+    case 'up':
+      return (await import('./commands/up.js')).up(inv);
+    case 'down':
+      return (await import('./commands/down.js')).down(inv);
+    case 'status':
+      return (await import('./commands/status.js')).status(inv);
+    case 'exec':
+      return (await import('./commands/exec.js')).exec(inv);
+    case 'clean':
+      return (await import('./commands/clean.js')).clean();
+  }
+}

@@ -1,0 +1,100 @@
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
+
+/** What the user asked for, parsed and nothing more: no command has run. */
+export type Invocation =
+  | { command: 'validate'; file: string }
+  | { command: 'plan'; file: string; json: boolean }
+  | { command: 'up'; file: string; recreate: boolean }
+  | { command: 'down'; target: string }
+  | { command: 'status'; lab: string | undefined; json: boolean }
+  | { command: 'exec'; lab: string; target: string; argv: string[] }
+  | { command: 'clean' }
+  | { command: 'help'; text: string };
+
+export const VERSION = '0.1.0';
+
+/**
+ * argv (without node and the script) → Invocation. Pure, so the command line
+ * is tested without running anything. Throws UsageError (exit 2).
+ */
+export function parseCLI(argv: string[]): Invocation {
+  let result: Invocation | undefined;
+  const set = (inv: Invocation) => {
+    result = inv;
+  };
+  let output = '';
+  const program = new Command('netlab')
+    .description('Kubernetes-style networks from real kernel objects, and proof of how packets move through them')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (output += s), writeErr: (s) => (output += s) })
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions();
+
+  program
+    .command('validate')
+    .description('check a lab file; print nothing but errors')
+    .argument('<file>', 'lab file')
+    .action((file: string) => set({ command: 'validate', file }));
+
+  program
+    .command('plan')
+    .description('print what `up` would do, as a shell script (changes nothing)')
+    .argument('<file>', 'lab file')
+    .option('--json', 'the plan as JSON instead')
+    .action((file: string, o: { json?: boolean }) => set({ command: 'plan', file, json: Boolean(o.json) }));
+
+  program
+    .command('up')
+    .description('build the lab (a no-op when the same lab is already up)')
+    .argument('<file>', 'lab file')
+    .option('--recreate', 'rebuild when the running lab differs from the file')
+    .action((file: string, o: { recreate?: boolean }) => set({ command: 'up', file, recreate: Boolean(o.recreate) }));
+
+  program
+    .command('down')
+    .description('remove everything of a lab; fine when it is not up')
+    .argument('<file-or-lab>', 'lab file or lab name')
+    .action((target: string) => set({ command: 'down', target }));
+
+  program
+    .command('status')
+    .description('what is up: nodes, pods, addresses, namespaces')
+    .argument('[lab]', 'only this lab')
+    .option('--json', 'machine-readable')
+    .action((lab: string | undefined, o: { json?: boolean }) => set({ command: 'status', lab, json: Boolean(o.json) }));
+
+  program
+    .command('exec')
+    .description('run a command inside a node or pod namespace')
+    .argument('<lab>', 'lab name')
+    .argument('<node-or-pod>', 'where to run it')
+    .argument('<command...>', 'the command, after --')
+    .passThroughOptions()
+    .action((lab: string, target: string, argv: string[]) => {
+      // passThroughOptions keeps the `--` that separates netlab's words from the command's.
+      const command = argv[0] === '--' ? argv.slice(1) : argv;
+      if (command.length === 0) throw new UsageError('exec needs a command after --, e.g. netlab exec LAB pod1 -- ip addr');
+      set({ command: 'exec', lab, target, argv: command });
+    });
+
+  program
+    .command('clean')
+    .description('remove every netlab leftover on this host')
+    .action(() => set({ command: 'clean' }));
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        return { command: 'help', text: output };
+      }
+      throw new UsageError(output.trim().replace(/^error: /, '') || e.message);
+    }
+    throw e;
+  }
+  if (!result) return { command: 'help', text: program.helpInformation() };
+  return result;
+}

@@ -1,0 +1,18 @@
+import { existsSync, statSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import { loadLab } from '../lab/index.js';
+import { labNameProblem } from '../lab/names.js';
+
+/** A lab name from the command line, refused unless it is one netlab could have made. */
+export function checkedLabName(name: string): string {
+  const problem = labNameProblem(name);
+  if (problem) throw new UsageError(problem);
+  return name;
+}
+
+/** `FILE-OR-LAB`: a path to a lab file gives that file's lab name. */
+export async function labNameOf(target: string): Promise<string> {
+  const looksLikeFile = /\.ya?ml$/i.test(target) || target.includes('/');
+  if (looksLikeFile || (existsSync(target) && statSync(target).isFile())) return (await loadLab(target)).name;
+  return checkedLabName(target);
+}

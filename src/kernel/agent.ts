@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { AGENT_PATH } from '../runtime-path.js';
+
+const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts the lab's container runtime inside `netns` and waits until it says
+ * every socket is bound (a line on its stdout: no polling, no sleeps). The
+ * process is detached: it belongs to the lab, not to this command.
+ */
+export function startAgent(netns: string, config: string, logFile: string): Promise<number> {
+  const log = openSync(logFile, 'a');
+  const child = spawn('ip', ['netns', 'exec', netns, 'python3', AGENT_PATH, config], {
+    detached: true,
+    stdio: ['ignore', 'pipe', log],
+  });
+  closeSync(log);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => fail(`did not report ready within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      if (child.pid) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      reject(new Error(`the container runtime ${why} (log: ${logFile})`));
+    };
+    child.on('error', (e) => fail(`could not start: ${e.message}`));
+    child.on('exit', (code, signal) => fail(`exited (${signal ?? `exit ${code}`}) before it was ready`));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /^ready (\d+)\n/m.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.stdout!.destroy();
+      child.unref();
+      resolve(Number(m[1]));
+    });
+  });
+}

@@ -1,0 +1,47 @@
+import { readdir, stat } from 'node:fs/promises';
+import { NETNS_PREFIX } from '../lab/defaults.js';
+import { run } from './run.js';
+
+/** Where `ip netns` keeps its bind mounts. */
+export const NETNS_DIR = '/run/netns';
+
+/** Every named network namespace on the host, by reading iproute2's directory. */
+export async function listNetns(): Promise<string[]> {
+  try {
+    return (await readdir(NETNS_DIR)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** netlab's namespaces, all of them or those of one lab. */
+export async function listNetlabNetns(lab?: string): Promise<string[]> {
+  const prefix = lab === undefined ? NETNS_PREFIX : `${NETNS_PREFIX}${lab}.`;
+  return (await listNetns()).filter((n) => n.startsWith(prefix));
+}
+
+/** The namespace's identity (the nsfs inode), to match against /proc/PID/ns/net. */
+export async function netnsInode(name: string): Promise<number | undefined> {
+  try {
+    return (await stat(`${NETNS_DIR}/${name}`)).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Deletes namespaces in one `ip -batch`; `-force` goes on past one that is
+ * already gone. The kernel frees each namespace lazily once its last user is
+ * gone: we do not wait for that.
+ */
+export async function deleteNetns(names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const r = await run('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns delete ${n}\n`).join('') });
+  const left = new Set(await listNetns());
+  const failed = names.filter((n) => left.has(n));
+  if (failed.length > 0 && r.exitCode !== 0) {
+    throw new Error(`could not delete ${failed.join(', ')}: ${r.stderr.trim()}`);
+  }
+  return names;
+}

@@ -1,0 +1,47 @@
+import { readdir, readlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from '../pid.js';
+import { netnsInode } from './netns.js';
+
+/**
+ * Processes are found by the namespace they live in, never by name: whatever
+ * runs inside a lab's namespace belongs to the lab.
+ */
+export async function processesInNetns(names: string[]): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const name of names) {
+    const ino = await netnsInode(name);
+    if (ino !== undefined) inodes.add(`net:[${ino}]`);
+  }
+  if (inodes.size === 0) return [];
+  const pids: number[] = [];
+  const self = process.pid;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === self) continue;
+    try {
+      if (inodes.has(await readlink(`/proc/${entry}/ns/net`))) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked, or is a kernel thread: not ours to end.
+    }
+  }
+  return pids;
+}
+
+/** SIGTERM, then SIGKILL for whatever has not ended within the grace period. */
+export async function endProcesses(pids: number[], graceMs = 1000): Promise<void> {
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  pids.forEach((pid) => signal(pid, 'SIGTERM'));
+  const deadline = Date.now() + graceMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(10);
+    alive = alive.filter(isAlive);
+  }
+  alive.forEach((pid) => signal(pid, 'SIGKILL'));
+}

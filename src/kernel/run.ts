@@ -1,0 +1,70 @@
+import { execa } from 'execa';
+import { describeOutcome } from './failure.js';
+
+/** What a finished command left behind. */
+export interface RunResult {
+  command: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  signal: string | undefined;
+}
+
+/**
+ * Runs a program with an argument array (never a shell string) and returns
+ * how it ended; never throws for a non-zero exit. Callers decide what a
+ * failure means.
+ */
+export async function run(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const r = await execa(file, args, {
+    reject: false,
+    stripFinalNewline: false,
+    input: options.input ?? '',
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+  });
+  return {
+    command: [file, ...args],
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    signal: r.signal ?? undefined,
+  };
+}
+
+/** Runs and insists on success; the error names the command, its exit and its stderr. */
+export async function runOrThrow(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const r = await run(file, args, options);
+  if (r.exitCode !== 0) throw new Error(describeOutcome(r));
+  return r;
+}
+
+/** Parses the output of an iproute2 `-j` query; an empty answer is an empty list. */
+export async function ipJson<T>(netns: string, args: string[]): Promise<T> {
+  const r = await runOrThrow('ip', ['-n', netns, '-j', ...args]);
+  const text = r.stdout.trim();
+  return (text ? JSON.parse(text) : []) as T;
+}
+
+/**
+ * Runs up to `limit` tasks at once, keeping results in order. After the first
+ * failure no new task starts, and it waits for the running ones to end before
+ * it throws, so a rollback never races a command still at work.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}

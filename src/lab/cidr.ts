@@ -1,0 +1,69 @@
+import { Address4 } from 'ip-address';
+
+/**
+ * IPv4 arithmetic for allocation and overlap checks, on top of ip-address
+ * (a maintained library) rather than hand-rolled bit math.
+ */
+export interface Cidr {
+  /** Canonical network form, e.g. `10.244.0.0/16`. */
+  text: string;
+  prefix: number;
+  /** First and last address of the block as integers (network and broadcast). */
+  first: bigint;
+  last: bigint;
+}
+
+export function parseCidr(text: string): Cidr {
+  const a = new Address4(text);
+  return {
+    text: `${a.startAddress().correctForm()}/${a.subnetMask}`,
+    prefix: a.subnetMask,
+    first: a.startAddress().bigInt(),
+    last: a.endAddress().bigInt(),
+  };
+}
+
+/** True when the text has host bits set (`10.244.1.0/16`). */
+export function hasHostBits(text: string): boolean {
+  const a = new Address4(text);
+  return a.correctForm() !== a.startAddress().correctForm();
+}
+
+export function addressToInt(text: string): bigint {
+  return new Address4(text).bigInt();
+}
+
+export function intToAddress(n: bigint): string {
+  return Address4.fromBigInt(n).correctForm();
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.first <= b.last && b.first <= a.last;
+}
+
+export function containsCidr(outer: Cidr, inner: Cidr): boolean {
+  return outer.first <= inner.first && inner.last <= outer.last;
+}
+
+export function containsAddress(block: Cidr, address: string): boolean {
+  const n = addressToInt(address);
+  return block.first <= n && n <= block.last;
+}
+
+/** The address `offset` places into the block (0 is the network address). */
+export function nthAddress(block: Cidr, offset: number | bigint): string {
+  return intToAddress(block.first + BigInt(offset));
+}
+
+/** Number of addresses in the block, network and broadcast included. */
+export function size(block: Cidr): bigint {
+  return block.last - block.first + 1n;
+}
+
+/** The `index`th block of length `prefix` inside `outer`, or undefined past its end. */
+export function nthSubnet(outer: Cidr, prefix: number, index: number): Cidr | undefined {
+  const step = 1n << BigInt(32 - prefix);
+  const first = outer.first + step * BigInt(index);
+  if (first + step - 1n > outer.last) return undefined;
+  return parseCidr(`${intToAddress(first)}/${prefix}`);
+}

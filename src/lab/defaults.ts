@@ -1,0 +1,29 @@
+/**
+ * Defaults of the lab format, each with where it comes from. Real clusters
+ * use these values, so a lab looks like the node a student will meet.
+ */
+
+/** kubeadm's and flannel's default cluster pod network (kube-flannel.yml net-conf.json). */
+export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+/** flannel's SubnetLen default: one /24 per node. */
+export const DEFAULT_NODE_SUBNET_SIZE = 24;
+/** kube-apiserver's --service-cluster-ip-range default. */
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+/** The underlay of seed 000's picture (nodes 192.168.19.13 and friends). */
+export const DEFAULT_UNDERLAY_CIDR = '192.168.19.0/24';
+/** Ethernet. */
+export const DEFAULT_UNDERLAY_MTU = 1500;
+/** flannel pkg/backend/vxlan: VNI 1 unless configured. */
+export const FLANNEL_VXLAN_VNI = 1;
+/** flannel pkg/backend/vxlan: the Linux kernel's historical VXLAN port, not IANA's 4789. */
+export const FLANNEL_VXLAN_PORT = 8472;
+/** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
+export const VXLAN_OVERHEAD = 50;
+/** The CNI bridge plugin's default bridge name (plugins/main/bridge). */
+export const CNI_BRIDGE = 'cni0';
+/** The bridge inside the fabric namespace that plays the switch between nodes. */
+export const FABRIC_BRIDGE = 'underlay';
+/** Linux's IFNAMSIZ is 16 including the NUL. */
+export const MAX_IFNAME = 15;
+/** Every namespace netlab makes starts with this; `clean` removes exactly these. */
+export const NETNS_PREFIX = 'netlab.';

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { MAX_IFNAME, NETNS_PREFIX } from './defaults.js';
+
+/*
+ * Namespace names are `netlab.<lab>.<kind>.<object>`. Lab and object names are
+ * DNS labels, which cannot hold a dot, so the dots make the mapping one-to-one:
+ * lab `a` + node `b-c` and lab `a-b` + node `c` can never meet.
+ */
+
+export function labPrefix(lab: string): string {
+  return `${NETNS_PREFIX}${lab}.`;
+}
+
+export function fabricNetns(lab: string): string {
+  return `${labPrefix(lab)}fabric`;
+}
+
+export function nodeNetns(lab: string, node: string): string {
+  return `${labPrefix(lab)}node.${node}`;
+}
+
+export function podNetns(lab: string, pod: string): string {
+  return `${labPrefix(lab)}pod.${pod}`;
+}
+
+/** The lab a netlab namespace belongs to, or undefined for someone else's. */
+export function labOfNetns(netns: string): string | undefined {
+  if (!netns.startsWith(NETNS_PREFIX)) return undefined;
+  const lab = netns.slice(NETNS_PREFIX.length).split('.')[0];
+  return lab || undefined;
+}
+
+function digest(seed: string): Buffer {
+  return createHash('sha256').update(seed).digest();
+}
+
+/** 8 hex characters from a seed, as the CNI bridge plugin names host veths. */
+export function shortHash(seed: string): string {
+  return digest(seed).subarray(0, 4).toString('hex');
+}
+
+/**
+ * A stable, locally administered unicast MAC. Deterministic MACs make the
+ * plan pure (flannel.1's MAC goes into other nodes' neighbour and FDB
+ * entries) and the lab's output the same on every run.
+ */
+export function stableMac(seed: string): string {
+  const bytes = digest(`mac:${seed}`).subarray(0, 6);
+  bytes[0] = ((bytes[0] ?? 0) & 0xfc) | 0x02;
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/**
+ * Picks `base` for an interface name, or a hashed one when it does not fit or
+ * is taken. `taken` is updated. Deterministic for the same order of calls.
+ */
+export function uniqueIfname(taken: Set<string>, seed: string, prefix: string, base?: string): string {
+  if (base && base.length <= MAX_IFNAME && !taken.has(base)) {
+    taken.add(base);
+    return base;
+  }
+  for (let salt = 0; ; salt++) {
+    const name = `${prefix}${shortHash(salt === 0 ? seed : `${seed}#${salt}`)}`;
+    if (!taken.has(name)) {
+      taken.add(name);
+      return name;
+    }
+  }
+}
+
+/** A lab name as the schema allows it: a short DNS label. */
+export const LAB_NAME_PATTERN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+export const MAX_LAB_NAME = 32;
+/** Node, pod and container names: DNS labels. */
+export const MAX_OBJECT_NAME = 63;
+
+/** Why `name` cannot be a lab name, or undefined when it can. Guards every place a name is taken. */
+export function labNameProblem(name: string): string | undefined {
+  if (name.length > MAX_LAB_NAME) return `"${name.slice(0, 40)}…" is longer than ${MAX_LAB_NAME} characters`;
+  if (!LAB_NAME_PATTERN.test(name)) return `${JSON.stringify(name)} is not a lab name (lowercase letters, digits and '-', starting with a letter)`;
+  return undefined;
+}
+
+export function objectNameProblem(name: string): string | undefined {
+  if (name.length > MAX_OBJECT_NAME || !LAB_NAME_PATTERN.test(name)) {
+    return `${JSON.stringify(name.slice(0, 70))} is not a node or pod name (a DNS label: lowercase letters, digits and '-')`;
+  }
+  return undefined;
+}

@@ -1,0 +1,82 @@
+import { addressToInt, containsAddress, intToAddress, type Cidr } from './cidr.js';
+import { problem, type RuleProblem } from './rules/problem.js';
+import type { PodInstance } from './settings.js';
+
+/** Where a pod runs and the address it holds. */
+export interface Placement {
+  node: number;
+  ip: string;
+}
+
+interface NodeSlot {
+  name: string;
+  subnet: Cidr;
+  /** Addresses in use, as integers: network, gateway and broadcast from the start. */
+  taken: Map<bigint, string>;
+  /** The lowest address that may still be free; allocation only moves it up (linear in pods). */
+  cursor: bigint;
+}
+
+/**
+ * Places pods round-robin over the nodes (unless pinned by `node` or `ip`) and
+ * gives them addresses like host-local IPAM: the gateway is .1, the first pod .2.
+ */
+export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subnet: Cidr }>, problems: RuleProblem[]): Placement[] {
+  const slots: NodeSlot[] = nodes.map((n) => ({
+    name: n.name,
+    subnet: n.subnet,
+    taken: new Map([
+      [n.subnet.first, 'network address'],
+      [n.subnet.first + 1n, 'gateway (cni0)'],
+      [n.subnet.last, 'broadcast address'],
+    ]),
+    cursor: n.subnet.first + 2n,
+  }));
+  let roundRobin = 0;
+  const nodeOf = pods.map((pod) => {
+    if (pod.raw.node !== undefined) return Math.max(0, nodes.findIndex((n) => n.name === pod.raw.node));
+    if (pod.raw.ip !== undefined) {
+      const found = slots.findIndex((s) => containsAddress(s.subnet, pod.raw.ip!));
+      if (found >= 0) return found;
+    }
+    return roundRobin++ % slots.length;
+  });
+
+  // Fixed addresses first, so allocation flows around them.
+  pods.forEach((pod, i) => {
+    if (pod.raw.ip === undefined) return;
+    const slot = slots[nodeOf[i]!]!;
+    const path = ['pods', pod.index, 'ip'];
+    const ip = pod.raw.ip;
+    if (!containsAddress(slot.subnet, ip)) {
+      const hint = pod.raw.node === undefined ? `node subnets: ${slots.map((s) => `${s.name} ${s.subnet.text}`).join(', ')}` : `node "${slot.name}" has ${slot.subnet.text}`;
+      problems.push(problem(path, `${ip} is outside ${pod.raw.node === undefined ? "every node's pod subnet" : `the pod subnet of node "${slot.name}"`}`, hint));
+      return;
+    }
+    const n = addressToInt(ip);
+    const holder = slot.taken.get(n);
+    if (holder) {
+      problems.push(problem(path, `${ip} is already taken: ${holder}`, `pick a free address of ${slot.subnet.text}`));
+      return;
+    }
+    slot.taken.set(n, `pod "${pod.name}"`);
+  });
+
+  const full = new Set<number>();
+  return pods.map((pod, i) => {
+    const index = nodeOf[i]!;
+    const slot = slots[index]!;
+    if (pod.raw.ip !== undefined) return { node: index, ip: pod.raw.ip };
+    while (slot.taken.has(slot.cursor)) slot.cursor++;
+    if (slot.cursor >= slot.subnet.last) {
+      if (!full.has(pod.index)) {
+        full.add(pod.index);
+        const capacity = slot.subnet.last - slot.subnet.first - 2n;
+        problems.push(problem(['pods', pod.index], `node "${slot.name}" is full: its subnet ${slot.subnet.text} holds ${capacity} pods`, 'add nodes, or use a shorter network.nodeSubnetSize'));
+      }
+      return { node: index, ip: '0.0.0.0' };
+    }
+    slot.taken.set(slot.cursor, `pod "${pod.name}"`);
+    return { node: index, ip: intToAddress(slot.cursor++) };
+  });
+}

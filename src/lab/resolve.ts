@@ -1,0 +1,126 @@
+import { allocateNodeAddresses, allocateNodeSubnets } from './allocate.js';
+import { nthAddress, parseCidr } from './cidr.js';
+import { CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
+import { fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
+import { placePods } from './place.js';
+import type { RawContainer, RawLab } from './raw.js';
+import { checkNames } from './rules/names.js';
+import { checkNetwork } from './rules/network.js';
+import type { RuleProblem } from './rules/problem.js';
+import { checkReferences } from './rules/references.js';
+import { expandPods, networkSettings, type NetworkSettings } from './settings.js';
+import type { Backend, Container, Lab, Node, Pod } from './types.js';
+
+/** Ifnames that exist in every node namespace before any pod's veth. */
+const NODE_RESERVED_IFNAMES = ['lo', 'eth0', CNI_BRIDGE];
+
+export type ResolveResult = { ok: true; lab: Lab } | { ok: false; problems: RuleProblem[] };
+
+/**
+ * Raw lab → Lab: the semantic rules, then defaults, allocation and names.
+ * Pure and deterministic: the same file always gives the same lab.
+ */
+export function resolveLab(raw: RawLab, source: string): ResolveResult {
+  const settings = networkSettings(raw);
+  const instances = expandPods(raw);
+  const problems: RuleProblem[] = [
+    ...checkNetwork(raw, settings),
+    ...checkNames(raw, instances),
+    ...checkReferences(raw, instances),
+  ];
+  // Allocation assumes the rules hold (e.g. a node a pod names exists).
+  if (problems.length > 0) return { ok: false, problems };
+
+  const subnets = allocateNodeSubnets(raw.nodes, settings.podCIDR, settings.nodeSubnetSize, problems);
+  const addresses = allocateNodeAddresses(raw.nodes, settings.underlayCIDR, problems);
+  const placements = placePods(
+    instances,
+    raw.nodes.map((n, i) => ({ name: n.name, subnet: subnets[i]! })),
+    problems,
+  );
+  if (problems.length > 0) return { ok: false, problems };
+
+  const lab = raw.name;
+  const fabricTaken = new Set<string>([FABRIC_BRIDGE, 'lo']);
+  const nodes: Node[] = raw.nodes.map((n, i) => {
+    const subnet = subnets[i]!;
+    return {
+      name: n.name,
+      netns: nodeNetns(lab, n.name),
+      address: addresses[i]!,
+      mac: stableMac(`${lab}/node/${n.name}/eth0`),
+      fabricPort: uniqueIfname(fabricTaken, `${lab}/fabric/${n.name}`, 'nd', n.name),
+      fabricPortMac: stableMac(`${lab}/fabric/${n.name}`),
+      podSubnet: subnet.text,
+      podPrefix: subnet.prefix,
+      gateway: nthAddress(subnet, 1),
+      bridge: CNI_BRIDGE,
+      bridgeMac: stableMac(`${lab}/node/${n.name}/${CNI_BRIDGE}`),
+    };
+  });
+
+  const podMTU = settings.mtu ?? settings.underlayMTU - settings.overhead;
+  const ifnamesByNode = nodes.map(() => new Set(NODE_RESERVED_IFNAMES));
+  const pods: Pod[] = instances.map((inst, i) => {
+    const place = placements[i]!;
+    const node = nodes[place.node]!;
+    return {
+      name: inst.name,
+      template: inst.raw.name,
+      node: node.name,
+      netns: podNetns(lab, inst.name),
+      ip: place.ip,
+      prefix: node.podPrefix,
+      gateway: node.gateway,
+      mac: stableMac(`${lab}/pod/${inst.name}/eth0`),
+      hostVeth: uniqueIfname(ifnamesByNode[place.node]!, `${lab}/pod/${inst.name}`, 'veth'),
+      hostVethMac: stableMac(`${lab}/pod/${inst.name}/host`),
+      labels: { ...(inst.raw.labels ?? {}) },
+      containers: containersOf(inst.raw.containers),
+    };
+  });
+
+  return {
+    ok: true,
+    lab: {
+      name: lab,
+      description: raw.description ?? '',
+      source,
+      network: {
+        podCIDR: parseCidr(settings.podCIDR).text,
+        nodeSubnetSize: settings.nodeSubnetSize,
+        serviceCIDR: parseCidr(settings.serviceCIDR).text,
+        underlay: { cidr: parseCidr(settings.underlayCIDR).text, prefix: parseCidr(settings.underlayCIDR).prefix, mtu: settings.underlayMTU },
+        podMTU,
+        backend: backendOf(settings, lab, nodes),
+      },
+      fabric: { netns: fabricNetns(lab), bridge: FABRIC_BRIDGE },
+      nodes,
+      pods,
+      tests: raw.tests ?? [],
+    },
+  };
+}
+
+function backendOf(s: NetworkSettings, lab: string, nodes: Node[]): Backend {
+  if (s.backend === 'host-gw') return { kind: 'host-gw' };
+  const device = `flannel.${s.vni}`;
+  return {
+    kind: 'vxlan',
+    vni: s.vni,
+    port: s.vxlanPort,
+    device,
+    mtu: s.underlayMTU - s.overhead,
+    vteps: nodes.map((n) => ({ node: n.name, mac: stableMac(`${lab}/node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) })),
+  };
+}
+
+function containersOf(raw: RawContainer[] | undefined): Container[] {
+  return (raw ?? []).map((c) => ({
+    name: c.name,
+    listen: (c.listen ?? []).map((spec) => {
+      const [port, protocol] = spec.split('/');
+      return { port: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp' };
+    }),
+  }));
+}

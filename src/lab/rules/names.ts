@@ -1,0 +1,58 @@
+import type { RawLab } from '../raw.js';
+import type { PodInstance } from '../settings.js';
+import { problem, type RuleProblem } from './problem.js';
+
+const MAX_NAME = 63;
+
+/** Nodes and pods share one namespace of names; containers and ports are unique per pod. */
+export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const owner = new Map<string, string>();
+  raw.nodes.forEach((node, i) => {
+    const first = owner.get(node.name);
+    if (first) problems.push(problem(['nodes', i, 'name'], `"${node.name}" is already the name of ${first}`, 'nodes and pods share one set of names'));
+    else owner.set(node.name, `nodes[${i}]`);
+  });
+  const reported = new Set<number>();
+  for (const pod of pods) {
+    const first = owner.get(pod.name);
+    const label = pod.raw.replicas === undefined ? `pods[${pod.index}]` : `pods[${pod.index}] (replica ${pod.name})`;
+    if (pod.name.length > MAX_NAME && !reported.has(pod.index)) {
+      reported.add(pod.index);
+      problems.push(problem(['pods', pod.index, 'name'], `replica name "${pod.name}" is longer than ${MAX_NAME} characters`, 'shorten the name'));
+    }
+    if (first && !reported.has(pod.index)) {
+      reported.add(pod.index);
+      problems.push(problem(['pods', pod.index, 'name'], `"${pod.name}" is already the name of ${first}`, 'nodes and pods share one set of names; replicas are named NAME-0, NAME-1, …'));
+    } else if (!first) {
+      owner.set(pod.name, label);
+    }
+  }
+  (raw.pods ?? []).forEach((pod, i) => problems.push(...checkContainers(pod.containers ?? [], i)));
+  return problems;
+}
+
+function checkContainers(containers: NonNullable<RawLab['pods']>[number]['containers'] & object, podIndex: number): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const names = new Map<string, number>();
+  const ports = new Map<string, string>();
+  containers.forEach((c, ci) => {
+    const base = ['pods', podIndex, 'containers', ci];
+    if (names.has(c.name)) problems.push(problem([...base, 'name'], `container "${c.name}" is defined twice in this pod`));
+    names.set(c.name, ci);
+    (c.listen ?? []).forEach((spec, li) => {
+      const port = Number(spec.split('/')[0]);
+      if (port < 1 || port > 65535) {
+        problems.push(problem([...base, 'listen', li], `port ${port} is out of range`, 'ports go from 1 to 65535'));
+        return;
+      }
+      const holder = ports.get(spec);
+      if (holder) {
+        problems.push(
+          problem([...base, 'listen', li], `${spec} is already served by container "${holder}"`, 'containers of one pod share one network namespace, so two cannot bind the same port'),
+        );
+      } else ports.set(spec, c.name);
+    });
+  });
+  return problems;
+}

@@ -1,0 +1,109 @@
+import { Address4 } from 'ip-address';
+import type { DocPath } from '../path.js';
+import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
+import type { PodInstance } from '../settings.js';
+import { problem, type RuleProblem } from './problem.js';
+
+/** Attributes a `${name.attr}` reference may use, by kind of object. */
+export const REFERENCE_ATTRIBUTES = {
+  pod: ['ip', 'mac', 'name', 'node', 'hostVeth', 'gateway'],
+  node: ['address', 'mac', 'name', 'podSubnet', 'gateway'],
+} as const;
+
+const REFERENCE = /\$\{([^}]*)\}/g;
+
+interface Names {
+  nodes: string[];
+  pods: string[];
+}
+
+/** Every name a pod or a test uses must exist. */
+export function checkReferences(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
+  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods: pods.map((p) => p.name) };
+  const problems: RuleProblem[] = [];
+  (raw.pods ?? []).forEach((pod, i) => {
+    if (pod.node !== undefined && !names.nodes.includes(pod.node)) {
+      problems.push(problem(['pods', i, 'node'], `no node named "${pod.node}"`, `nodes: ${names.nodes.join(', ')}`));
+    }
+    if (pod.ip !== undefined && pod.replicas !== undefined) {
+      problems.push(problem(['pods', i, 'ip'], 'a fixed ip cannot be shared by replicas', 'remove ip, or replicas'));
+    }
+  });
+  (raw.tests ?? []).forEach((test, i) => problems.push(...checkTest(test, ['tests', i], names)));
+  return problems;
+}
+
+function checkTest(test: RawTest, path: DocPath, names: Names): RuleProblem[] {
+  const kinds = TEST_KINDS.filter((k) => test[k] !== undefined);
+  if (kinds.length !== 1) {
+    const message = kinds.length === 0 ? 'names no test' : `names ${kinds.length} tests (${kinds.join(', ')})`;
+    return [problem(path, message, `give exactly one of: ${TEST_KINDS.join(', ')}`)];
+  }
+  const problems = checkAction(test, path, names);
+  const capture = test.capture;
+  if (capture) {
+    const at: DocPath = [...path, 'capture'];
+    const target = capture.on.split(':')[0] ?? '';
+    if (!isNamed(target, names)) problems.push(unknownTarget([...at, 'on'], target, names));
+    problems.push(...checkAction(capture.while, [...at, 'while'], names));
+    if (capture.filter) problems.push(...checkTemplates(capture.filter, [...at, 'filter'], names));
+    const e = capture.expect ?? {};
+    if (e.match) problems.push(...checkTemplates(e.match, [...at, 'expect', 'match'], names));
+    if (e.min !== undefined && e.max !== undefined && e.min > e.max) {
+      problems.push(problem([...at, 'expect', 'max'], `max ${e.max} is below min ${e.min}`));
+    }
+    if (e.count !== undefined && (e.min !== undefined || e.max !== undefined)) {
+      problems.push(problem([...at, 'expect', 'count'], 'count cannot be combined with min or max', 'count means exactly that many packets'));
+    }
+  }
+  return problems;
+}
+
+function checkAction(action: RawAction, path: DocPath, names: Names): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const kind of ['ping', 'tcp', 'udp'] as const) {
+    const spec = action[kind];
+    if (!spec) continue;
+    if (!isNamed(spec.from, names)) problems.push(unknownSource([...path, kind, 'from'], spec.from, names));
+    if (!isNamed(spec.to, names) && !Address4.isValid(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
+  }
+  return problems;
+}
+
+function checkTemplates(text: string, path: DocPath, names: Names): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const match of text.matchAll(REFERENCE)) {
+    const ref = match[1] ?? '';
+    const dot = ref.lastIndexOf('.');
+    const object = ref.slice(0, dot);
+    const attribute = ref.slice(dot + 1);
+    const kind = names.pods.includes(object) ? 'pod' : names.nodes.includes(object) ? 'node' : undefined;
+    if (dot <= 0 || !kind) {
+      problems.push(problem(path, `\${${ref}} names no pod or node`, `write \${NAME.ATTRIBUTE}, e.g. \${${names.pods[0] ?? names.nodes[0]}.ip}`));
+      continue;
+    }
+    const allowed: readonly string[] = REFERENCE_ATTRIBUTES[kind];
+    if (!allowed.includes(attribute)) {
+      problems.push(problem(path, `\${${ref}}: a ${kind} has no attribute "${attribute}"`, `a ${kind} has: ${allowed.join(', ')}`));
+    }
+  }
+  return problems;
+}
+
+function isNamed(name: string, names: Names): boolean {
+  return names.pods.includes(name) || names.nodes.includes(name);
+}
+
+function known(names: Names): string {
+  const all = [...names.nodes, ...names.pods];
+  const shown = all.slice(0, 12).join(', ');
+  return all.length > 12 ? `${shown}, … (${all.length} in all)` : shown;
+}
+
+function unknownSource(path: DocPath, name: string, names: Names): RuleProblem {
+  return problem(path, `no pod or node named "${name}"`, `traffic starts in a pod or node: ${known(names)}`);
+}
+
+function unknownTarget(path: DocPath, name: string, names: Names): RuleProblem {
+  return problem(path, `no pod or node named "${name}"`, `use a name (${known(names)}) or an IPv4 address`);
+}

@@ -1,0 +1,64 @@
+import {
+  DEFAULT_NODE_SUBNET_SIZE,
+  DEFAULT_POD_CIDR,
+  DEFAULT_SERVICE_CIDR,
+  DEFAULT_UNDERLAY_CIDR,
+  DEFAULT_UNDERLAY_MTU,
+  FLANNEL_VXLAN_PORT,
+  FLANNEL_VXLAN_VNI,
+  VXLAN_OVERHEAD,
+} from './defaults.js';
+import type { RawLab, RawPod } from './raw.js';
+
+/** The `network:` section with its defaults, shared by the rules and resolution. */
+export interface NetworkSettings {
+  backend: 'vxlan' | 'host-gw';
+  podCIDR: string;
+  nodeSubnetSize: number;
+  serviceCIDR: string;
+  underlayCIDR: string;
+  underlayMTU: number;
+  vni: number;
+  vxlanPort: number;
+  /** Bytes the backend adds to every pod packet on the wire. */
+  overhead: number;
+  /** The pod MTU the file asks for, if any. */
+  mtu: number | undefined;
+}
+
+export function networkSettings(raw: RawLab): NetworkSettings {
+  const n = raw.network ?? {};
+  const backend = n.backend ?? 'vxlan';
+  return {
+    backend,
+    podCIDR: n.podCIDR ?? DEFAULT_POD_CIDR,
+    nodeSubnetSize: n.nodeSubnetSize ?? DEFAULT_NODE_SUBNET_SIZE,
+    serviceCIDR: n.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
+    underlayCIDR: n.underlay?.cidr ?? DEFAULT_UNDERLAY_CIDR,
+    underlayMTU: n.underlay?.mtu ?? DEFAULT_UNDERLAY_MTU,
+    vni: n.vxlan?.vni ?? FLANNEL_VXLAN_VNI,
+    vxlanPort: n.vxlan?.port ?? FLANNEL_VXLAN_PORT,
+    overhead: backend === 'vxlan' ? VXLAN_OVERHEAD : 0,
+    mtu: n.mtu,
+  };
+}
+
+/** One pod instance as `replicas` expands it. */
+export interface PodInstance {
+  name: string;
+  /** Index of its entry in `pods:`. */
+  index: number;
+  raw: RawPod;
+}
+
+export function expandPods(raw: RawLab): PodInstance[] {
+  const out: PodInstance[] = [];
+  (raw.pods ?? []).forEach((pod, index) => {
+    if (pod.replicas === undefined) {
+      out.push({ name: pod.name, index, raw: pod });
+      return;
+    }
+    for (let r = 0; r < pod.replicas; r++) out.push({ name: `${pod.name}-${r}`, index, raw: pod });
+  });
+  return out;
+}

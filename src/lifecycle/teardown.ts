@@ -1,0 +1,27 @@
+import { listNetlabNetns, deleteNetns } from '../kernel/netns.js';
+import { endProcesses, processesInNetns } from '../kernel/processes.js';
+import { removeState } from '../state/store.js';
+
+/** What a teardown removed. */
+export interface Teardown {
+  lab: string;
+  namespaces: string[];
+  processes: number[];
+}
+
+/**
+ * Removes a lab by what is on the machine, not by what the state file says:
+ * its namespaces are found by their prefix, its processes by the namespaces
+ * they live in. Processes end first, so no socket keeps a namespace alive.
+ * `only` limits it to namespaces this run made (a rollback must never remove
+ * a namespace someone else made).
+ */
+export async function tearDownLab(lab: string, only?: ReadonlySet<string>): Promise<Teardown> {
+  const found = await listNetlabNetns(lab);
+  const namespaces = only ? found.filter((n) => only.has(n)) : found;
+  const processes = await processesInNetns(namespaces);
+  await endProcesses(processes);
+  await deleteNetns(namespaces);
+  await removeState(lab);
+  return { lab, namespaces, processes };
+}

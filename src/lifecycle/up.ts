@@ -1,0 +1,107 @@
+import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { KernelError, UsageError } from '../errors.js';
+import { diffNetworks } from '../lab/diff.js';
+import type { Lab } from '../lab/types.js';
+import { applyStage } from '../kernel/apply.js';
+import { listNetns, listNetlabNetns } from '../kernel/netns.js';
+import { preflight } from '../kernel/preflight.js';
+import { planLab } from '../plan/index.js';
+import type { Plan } from '../plan/ops.js';
+import { acquireLock } from '../state/lock.js';
+import { readState, writeState, type LabState } from '../state/store.js';
+import { InterruptedError, watchInterrupts } from './interrupt.js';
+import type { Progress } from './progress.js';
+import { tearDownLab } from './teardown.js';
+
+export interface UpOptions {
+  recreate: boolean;
+  progress: Progress;
+  /** Namespaces handled at once; by default twice the cores, since each job mostly waits on the kernel. */
+  concurrency?: number;
+}
+
+export type UpResult = { changed: false; state: LabState } | { changed: true; state: LabState; plan: Plan; seconds: number };
+
+/**
+ * Builds a lab, or leaves it be when the same network is already up. Any
+ * failure or signal during the build rolls back everything this run made.
+ */
+export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
+  await preflight();
+  const lock = await acquireLock(lab.name);
+  try {
+    const current = await readState(lab.name);
+    if (current.kind === 'ok' && current.state.status === 'up') {
+      const differences = diffNetworks(current.state.lab, lab);
+      if (differences.length === 0 && (await isComplete(current.state))) return { changed: false, state: current.state };
+      if (differences.length > 0 && !options.recreate) {
+        throw new UsageError(
+          `lab "${lab.name}" is already up with a different network:\n${differences.map((d) => `  ${d}`).join('\n')}\n` +
+            `run \`netlab up --recreate ${lab.source}\` to rebuild it, or \`netlab down ${lab.name}\` first`,
+        );
+      }
+      await tearDownLab(lab.name);
+    } else if (current.kind !== 'missing') {
+      // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
+      await tearDownLab(lab.name);
+    }
+    return await build(lab, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function isComplete(state: LabState): Promise<boolean> {
+  const present = new Set(await listNetlabNetns(state.lab.name));
+  const wanted = [state.lab.fabric.netns, ...state.lab.nodes.map((n) => n.netns), ...state.lab.pods.map((p) => p.netns)];
+  return wanted.every((n) => present.has(n));
+}
+
+async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
+  const started = performance.now();
+  const plan = planLab(lab);
+  const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));
+  const existing = (await listNetns()).filter((n) => planned.has(n));
+  if (existing.length > 0) {
+    throw new KernelError(
+      `namespace ${existing[0]} already exists and netlab did not make it${existing.length > 1 ? ` (and ${existing.length - 1} more)` : ''}; ` +
+        `netlab leaves it alone: if it is a leftover of this lab, \`netlab down ${lab.name}\` removes it`,
+    );
+  }
+  const state: LabState = {
+    version: 1,
+    status: 'building',
+    lab,
+    file: resolvePath(lab.source),
+    pid: process.pid,
+    createdAt: new Date().toISOString(),
+  };
+  await writeState(state);
+  const interrupts = watchInterrupts();
+  const concurrency = options.concurrency ?? Math.max(2, availableParallelism() * 2);
+  try {
+    await options.progress.run(
+      plan.stages.map((stage) => ({
+        title: stage.title,
+        run: async () => {
+          const signal = interrupts.received();
+          if (signal) throw new InterruptedError(signal);
+          const outcome = await applyStage(lab.name, stage, concurrency);
+          if (outcome.agentPid !== undefined) state.agentPid = outcome.agentPid;
+        },
+      })),
+    );
+    const signal = interrupts.received();
+    if (signal) throw new InterruptedError(signal);
+    state.status = 'up';
+    await writeState(state);
+  } catch (e) {
+    await tearDownLab(lab.name, planned);
+    const signal = interrupts.received();
+    throw signal && !(e instanceof InterruptedError) ? new InterruptedError(signal) : e;
+  } finally {
+    interrupts.dispose();
+  }
+  return { changed: true, state, plan, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,57 @@
+import type { Op } from './ops.js';
+
+/** An operation as one iproute2 command: `ip|bridge [-n NETNS] ARGS…`. */
+export interface ToolCommand {
+  tool: 'ip' | 'bridge';
+  /** Undefined for `ip netns add`, which names namespaces rather than acting in one. */
+  netns: string | undefined;
+  args: string[];
+}
+
+type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' }>;
+
+export function isToolOp(op: Op): op is ToolOp {
+  return op.kind !== 'sysctl.set' && op.kind !== 'file.write' && op.kind !== 'process.start';
+}
+
+/** The iproute2 words for an operation: one source for the shell script and the batches. */
+export function toolCommand(op: ToolOp): ToolCommand {
+  switch (op.kind) {
+    case 'netns.add':
+      return { tool: 'ip', netns: undefined, args: ['netns', 'add', op.netns] };
+    case 'link.add.bridge':
+      return ip(op.netns, ['link', 'add', op.name, ...mtu(op.mtu), 'address', op.mac, 'type', 'bridge']);
+    case 'link.add.veth':
+      return ip(op.netns, [
+        'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac,
+        'type', 'veth', 'peer', 'name', op.peer.name, 'mtu', String(op.mtu), 'address', op.peer.mac, 'netns', op.peer.netns,
+      ]);
+    case 'link.add.vxlan':
+      return ip(op.netns, [
+        'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac,
+        'type', 'vxlan', 'id', String(op.vni), 'local', op.local, 'dev', op.dev, 'nolearning', 'dstport', String(op.port),
+      ]);
+    case 'link.up':
+      return ip(op.netns, ['link', 'set', 'dev', op.name, 'up']);
+    case 'link.master':
+      return ip(op.netns, ['link', 'set', 'dev', op.name, 'master', op.master]);
+    case 'link.hairpin':
+      return ip(op.netns, ['link', 'set', 'dev', op.name, 'type', 'bridge_slave', 'hairpin', 'on']);
+    case 'addr.add':
+      return ip(op.netns, ['addr', 'add', op.address, 'dev', op.dev]);
+    case 'route.add':
+      return ip(op.netns, ['route', op.verb, op.dst, ...(op.via ? ['via', op.via] : []), 'dev', op.dev, ...(op.onlink ? ['onlink'] : [])]);
+    case 'neigh.replace':
+      return ip(op.netns, ['neigh', 'replace', op.address, 'lladdr', op.lladdr, 'dev', op.dev, 'nud', 'permanent']);
+    case 'fdb.replace':
+      return { tool: 'bridge', netns: op.netns, args: ['fdb', 'replace', op.mac, 'dev', op.dev, 'dst', op.dst, 'self', 'permanent'] };
+  }
+}
+
+function ip(netns: string, args: string[]): ToolCommand {
+  return { tool: 'ip', netns, args };
+}
+
+function mtu(value: number | undefined): string[] {
+  return value === undefined ? [] : ['mtu', String(value)];
+}

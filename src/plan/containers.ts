@@ -1,0 +1,33 @@
+import type { Lab } from '../lab/types.js';
+import { agentConfigFile } from '../state/paths.js';
+import type { Contribution } from './contribution.js';
+
+/** What the container runtime (runtime/netlab-agent.py) is told to serve. */
+export interface AgentConfig {
+  lab: string;
+  pods: Array<{
+    name: string;
+    netns: string;
+    containers: Array<{ name: string; listen: Array<{ port: number; protocol: 'tcp' | 'udp' }> }>;
+  }>;
+}
+
+/**
+ * Containers: every `listen` port is served inside its pod's namespace, the
+ * way the e2e tests' netexec answers with its pod's name. One runtime process
+ * per lab serves all pods, so a 1000-pod lab costs one process, not 1000.
+ */
+export function planContainers(lab: Lab): Contribution {
+  const pods = lab.pods
+    .filter((p) => p.containers.some((c) => c.listen.length > 0))
+    .map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
+  if (pods.length === 0) return {};
+  const config: AgentConfig = { lab: lab.name, pods };
+  const path = agentConfigFile(lab.name);
+  return {
+    containers: [
+      { kind: 'file.write', path, content: `${JSON.stringify(config, null, 1)}\n` },
+      { kind: 'process.start', netns: lab.fabric.netns, name: 'agent', config: path },
+    ],
+  };
+}

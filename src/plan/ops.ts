@@ -1,0 +1,148 @@
+/**
+ * The operations a plan is made of. Each names the namespace it acts in;
+ * `netns.add` and the files act on the host's filesystem, never on its
+ * network namespace.
+ */
+export type Op =
+  | NetnsAdd
+  | BridgeAdd
+  | VethAdd
+  | VxlanAdd
+  | LinkUp
+  | LinkMaster
+  | LinkHairpin
+  | AddrAdd
+  | RouteAdd
+  | NeighReplace
+  | FdbReplace
+  | SysctlSet
+  | FileWrite
+  | ProcessStart;
+
+export interface NetnsAdd {
+  kind: 'netns.add';
+  netns: string;
+}
+
+export interface BridgeAdd {
+  kind: 'link.add.bridge';
+  netns: string;
+  name: string;
+  mac: string;
+  mtu?: number;
+}
+
+/** A veth pair made in `netns`, its peer moved straight into `peer.netns`. */
+export interface VethAdd {
+  kind: 'link.add.veth';
+  netns: string;
+  name: string;
+  mac: string;
+  mtu: number;
+  peer: { netns: string; name: string; mac: string };
+}
+
+export interface VxlanAdd {
+  kind: 'link.add.vxlan';
+  netns: string;
+  name: string;
+  mac: string;
+  mtu: number;
+  vni: number;
+  local: string;
+  dev: string;
+  port: number;
+}
+
+export interface LinkUp {
+  kind: 'link.up';
+  netns: string;
+  name: string;
+}
+
+/** Makes `name` a port of bridge `master`. */
+export interface LinkMaster {
+  kind: 'link.master';
+  netns: string;
+  name: string;
+  master: string;
+}
+
+/** Lets a bridge port send a frame back out where it came in (the CNI bridge plugin's hairpinMode). */
+export interface LinkHairpin {
+  kind: 'link.hairpin';
+  netns: string;
+  name: string;
+}
+
+export interface AddrAdd {
+  kind: 'addr.add';
+  netns: string;
+  dev: string;
+  /** address/prefix */
+  address: string;
+}
+
+export interface RouteAdd {
+  kind: 'route.add';
+  netns: string;
+  /** flannel uses `replace` so a restart converges; host-gw's reference uses `add`. */
+  verb: 'add' | 'replace';
+  dst: string;
+  via?: string;
+  dev: string;
+  onlink?: boolean;
+}
+
+export interface NeighReplace {
+  kind: 'neigh.replace';
+  netns: string;
+  address: string;
+  lladdr: string;
+  dev: string;
+}
+
+export interface FdbReplace {
+  kind: 'fdb.replace';
+  netns: string;
+  mac: string;
+  dev: string;
+  dst: string;
+}
+
+export interface SysctlSet {
+  kind: 'sysctl.set';
+  netns: string;
+  key: string;
+  value: string;
+}
+
+export interface FileWrite {
+  kind: 'file.write';
+  path: string;
+  content: string;
+}
+
+/** The lab's container runtime: serves every pod's ports from inside each pod's namespace. */
+export interface ProcessStart {
+  kind: 'process.start';
+  /** The namespace the process lives in, so `down` finds it by namespace. */
+  netns: string;
+  name: 'agent';
+  config: string;
+}
+
+export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'containers';
+
+/** A wave of operations: those of different namespaces may run at once, those of one run in order. */
+export interface Stage {
+  name: StageName;
+  title: string;
+  ops: Op[];
+}
+
+/** Everything `up` does, as data. */
+export interface Plan {
+  lab: string;
+  stages: Stage[];
+}

@@ -1,0 +1,48 @@
+import { isToolOp, toolCommand } from './commands.js';
+import type { Op, Plan } from './ops.js';
+
+export interface ShellOptions {
+  /** Absolute path of runtime/netlab-agent.py where this netlab is installed. */
+  agentPath: string;
+}
+
+/**
+ * The plan as a POSIX shell script of `ip`, `bridge` and `sysctl` commands:
+ * what `netlab up` does, one command a line, to read, diff and run by hand.
+ */
+export function planToShell(plan: Plan, options: ShellOptions): string {
+  const lines = [
+    '#!/bin/sh',
+    `# netlab plan for lab "${plan.lab}": run as root; \`netlab down ${plan.lab}\` removes it all.`,
+    'set -e',
+  ];
+  for (const stage of plan.stages) {
+    lines.push('', `# ${stage.title} (${stage.ops.length})`);
+    for (const op of stage.ops) lines.push(...opToShell(op, options));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function opToShell(op: Op, options: ShellOptions): string[] {
+  if (isToolOp(op)) {
+    const c = toolCommand(op);
+    return [quote([c.tool, ...(c.netns ? ['-n', c.netns] : []), ...c.args])];
+  }
+  switch (op.kind) {
+    case 'sysctl.set':
+      return [quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-qw', `${op.key}=${op.value}`])];
+    case 'file.write':
+      return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'NETLAB_EOF'`, op.content.replace(/\n$/, ''), 'NETLAB_EOF'];
+    case 'process.start':
+      return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} >/dev/null &`];
+  }
+}
+
+function dirname(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
+}
+
+/** Quotes words for sh only where needed, so plain iproute2 lines stay plain. */
+export function quote(words: string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,4 @@
+import { fileURLToPath } from 'node:url';
+
+/** The container runtime shipped in runtime/, found from src/ and dist/ alike. */
+export const AGENT_PATH = fileURLToPath(new URL('../runtime/netlab-agent.py', import.meta.url));
