@@ -44,7 +44,7 @@ export function parseLabText(file: string, text: string): LabDocument {
 
   const problems: LabProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({
     file,
-    position: e.linePos ? { line: e.linePos[0].line, col: e.linePos[0].col } : { line: 1, col: 1 },
+    position: toPosition(e.pos[0]),
     path: '',
     message: `YAML ${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${firstLine(e.message)}`,
   }));

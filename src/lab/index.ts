@@ -17,10 +17,11 @@ export function loadLabText(file: string, text: string): LoadResult {
   const doc = parseLabText(file, text);
   if (doc.problems.length > 0) return { ok: false, problems: doc.problems };
   const schemaProblems = checkSchema(doc);
-  if (schemaProblems.length > 0) return { ok: false, problems: schemaProblems };
+  if (schemaProblems.length > 0) return { ok: false, problems: byPosition(schemaProblems) };
   const resolved = resolveLab(doc.data as RawLab, file);
   if (!resolved.ok) {
-    return { ok: false, problems: resolved.problems.map((p) => problemAt(doc, p.path, p.message, p.hint)) };
+    const problems = resolved.problems.map((p) => problemAt(doc, p.path, p.message, p.hint));
+    return { ok: false, problems: byPosition(problems) };
   }
   return resolved;
 }
@@ -38,4 +39,12 @@ export async function loadLab(file: string): Promise<Lab> {
   const result = loadLabText(file, text);
   if (!result.ok) throw new LabFileError(result.problems);
   return result.lab;
+}
+
+/** Problems in the order a reader meets them in the file (stable for ties). */
+function byPosition(problems: LabProblem[]): LabProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.position.line - b.p.position.line || a.p.position.col - b.p.position.col || a.i - b.i)
+    .map(({ p }) => p);
 }

@@ -21,6 +21,11 @@ interface NodeSlot {
  * Places pods round-robin over the nodes (unless pinned by `node` or `ip`) and
  * gives them addresses like host-local IPAM: the gateway is .1, the first pod .2.
  */
+/** Offset into a block; negative counts back from the broadcast address. */
+function nthAddressOf(block: Cidr, offset: number): string {
+  return intToAddress(offset >= 0 ? block.first + BigInt(offset) : block.last + BigInt(offset));
+}
+
 export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subnet: Cidr }>, problems: RuleProblem[]): Placement[] {
   const slots: NodeSlot[] = nodes.map((n) => ({
     name: n.name,
@@ -56,7 +61,11 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
     const n = addressToInt(ip);
     const holder = slot.taken.get(n);
     if (holder) {
-      problems.push(problem(path, `${ip} is already taken: ${holder}`, `pick a free address of ${slot.subnet.text}`));
+      const usable = `${nthAddressOf(slot.subnet, 2)} to ${nthAddressOf(slot.subnet, -1)}`;
+      const message = holder.startsWith('pod ')
+        ? `${ip} is already the ip of ${holder}`
+        : `${ip} is the ${holder} of node "${slot.name}"'s subnet ${slot.subnet.text}`;
+      problems.push(problem(path, message, `pods get ${usable}`));
       return;
     }
     slot.taken.set(n, `pod "${pod.name}"`);

@@ -46,12 +46,16 @@ export function checkNetwork(raw: RawLab, s: NetworkSettings): RuleProblem[] {
 
   problems.push(...checkMtu(raw, s));
   if (s.backend !== 'vxlan' && raw.network?.vxlan) {
-    problems.push(problem(['network', 'vxlan'], `only used with backend: vxlan (backend is ${s.backend})`, 'remove it'));
+    problems.push(problem(['network', 'vxlan'], `is only used with backend vxlan, and the backend is ${s.backend}`, 'remove it'));
   }
+  const claimed: Array<{ node: string; subnet: ReturnType<typeof parseCidr> }> = [];
   raw.nodes.forEach((node, i) => {
     if (!node.podSubnet) return;
     const path: DocPath = ['nodes', i, 'podSubnet'];
     const subnet = parseCidr(node.podSubnet);
+    const clash = claimed.find((c) => overlaps(c.subnet, subnet));
+    if (clash) problems.push(problem(path, `${subnet.text} overlaps ${clash.subnet.text} of node "${clash.node}"`, 'each node owns its own slice of podCIDR'));
+    claimed.push({ node: node.name, subnet });
     if (!containsCidr(pod, subnet)) {
       problems.push(problem(path, `${subnet.text} is outside podCIDR ${pod.text}`, 'a node subnet is a slice of the cluster pod network'));
     } else if (subnet.prefix > 30) {
