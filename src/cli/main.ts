@@ -1,4 +1,4 @@
-import { ExitCode, NetlabError } from '../errors.js';
+import { ExitCode, LabFileError, NetlabError } from '../errors.js';
 import { parseCLI, type Invocation } from './parse.js';
 
 /**
@@ -11,6 +11,11 @@ export async function main(argv: string[]): Promise<number> {
     const invocation = parseCLI(argv);
     return await dispatch(invocation);
   } catch (e) {
+    if (e instanceof LabFileError) {
+      // One problem a line, FILE:LINE:COL first, the way compilers and editors expect.
+      process.stderr.write(`${e.message}\n`);
+      return e.exitCode;
+    }
     if (e instanceof NetlabError) {
       process.stderr.write(`netlab: ${e.message}\n`);
       return e.exitCode;

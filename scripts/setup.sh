@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what netlab needs on Debian 12 or Ubuntu 24.04: the system tools it
+# runs and the project's npm dependencies (which also builds dist/). Safe to run
+# again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# iproute2: ip and bridge; procps: sysctl; python3: the container runtime;
+# iputils-ping, tcpdump: the checks; nftables: the root-namespace fingerprint.
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (sudo $0): it installs system packages" >&2
+  exit 3
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup.sh: Node.js 20 or newer is needed and none is installed" >&2
+  exit 3
+fi
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "setup.sh: Node.js $(node --version) is too old: netlab needs 20 or newer" >&2
+  exit 3
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  npm run --silent build
+fi

@@ -1,0 +1,120 @@
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Runs the built CLI as a user would, from the project root. */
+export async function netlab(args: string[], env: Record<string, string> = {}) {
+  const r = await execa(process.execPath, ['bin/netlab.js', ...args], { reject: false, env: { CI: 'true', ...env } });
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** An iproute2 JSON query inside a namespace, the way an outsider inspects the lab. */
+export async function ipj<T = Record<string, unknown>[]>(netns: string, args: string[], tool: 'ip' | 'bridge' = 'ip'): Promise<T> {
+  const r = await execa(tool, ['-n', netns, '-j', ...args]);
+  return JSON.parse(r.stdout || '[]') as T;
+}
+
+/** A command inside a namespace; never throws. */
+export async function inNetns(netns: string, argv: string[], input?: string) {
+  const r = await execa('ip', ['netns', 'exec', netns, ...argv], { reject: false, input: input ?? '', timeout: 20_000 });
+  return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export async function sysctl(netns: string, key: string): Promise<string> {
+  const r = await inNetns(netns, ['cat', `/proc/sys/${key.replace(/\./g, '/')}`]);
+  return r.stdout.trim();
+}
+
+/** Asks a pod's listener over TCP or UDP from inside `netns` (the e2e netexec verbs). */
+export async function ask(netns: string, proto: 'tcp' | 'udp', ip: string, port: number, verb = 'hostname') {
+  const script = `
+import socket, sys
+proto, ip, port, verb = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if proto == 'tcp':
+    s = socket.create_connection((ip, port), 3); s.sendall((verb + '\\n').encode())
+    print(s.recv(200).decode().strip())
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+    for attempt in range(3):
+        s.sendto(verb.encode(), (ip, port))
+        try:
+            print(s.recvfrom(200)[0].decode().strip()); break
+        except socket.timeout:
+            continue
+    else:
+        sys.exit(1)
+`;
+  return inNetns(netns, ['python3', '-c', script, proto, ip, String(port), verb]);
+}
+
+export async function ping(netns: string, ip: string, extra: string[] = []) {
+  return inNetns(netns, ['ping', '-c', '2', '-w', '5', '-i', '0.2', ...extra, ip]);
+}
+
+/** A copy of a shipped lab under another name, so each test owns its lab. */
+export async function labFileAs(shipped: string, name: string): Promise<string> {
+  const text = readFileSync(`labs/${shipped}.yaml`, 'utf8').replace(/^name: .*$/m, `name: ${name}`);
+  return writeLab(name, text);
+}
+
+export async function writeLab(name: string, text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'netlab-test-'));
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+
+export async function netnsOf(lab: string): Promise<string[]> {
+  try {
+    return (await readdir('/run/netns')).filter((n) => n.startsWith(`netlab.${lab}.`)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** PIDs whose network namespace is one of the lab's (or any netlab one). */
+export async function processesOf(lab?: string): Promise<number[]> {
+  const prefix = lab ? `netlab.${lab}.` : 'netlab.';
+  const pids: number[] = [];
+  for (const ns of (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix))) {
+    const r = await execa('ip', ['netns', 'pids', ns], { reject: false });
+    pids.push(...String(r.stdout).split('\n').filter(Boolean).map(Number));
+  }
+  return pids;
+}
+
+/**
+ * The host's root network namespace as data: links, addresses, routes,
+ * rules, nftables ruleset and forwarding. Counters and lifetimes that tick
+ * on their own are left out.
+ */
+export async function rootFingerprint(): Promise<string> {
+  const q = async (args: string[]) => JSON.parse((await execa('ip', ['-j', ...args])).stdout || '[]') as unknown;
+  const nft = await execa('nft', ['-j', 'list', 'ruleset'], { reject: false });
+  const snapshot = {
+    links: await q(['-d', 'link', 'show']),
+    addresses: await q(['addr', 'show']),
+    routes: await q(['route', 'show', 'table', 'all']),
+    rules: await q(['rule', 'show']),
+    nft: nft.exitCode === 0 ? nft.stdout : `unavailable: ${nft.stderr}`,
+    forwarding: ['net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv6/conf/all/forwarding'].map((k) => {
+      try {
+        return `${k}=${readFileSync(`/proc/sys/${k}`, 'utf8').trim()}`;
+      } catch {
+        return `${k}=?`;
+      }
+    }),
+  };
+  return JSON.stringify(snapshot, (key, value) => (['valid_life_time', 'preferred_life_time', 'expires', 'used', 'updated', 'confirmed'].includes(key) ? undefined : value), 1);
+}
+
+export async function stateDirExists(lab: string): Promise<boolean> {
+  return readFile(`/run/netlab/${lab}/state.json`).then(
+    () => true,
+    () => false,
+  );
+}
