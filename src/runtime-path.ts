@@ -2,3 +2,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The container runtime shipped in runtime/, found from src/ and dist/ alike. */
 export const AGENT_PATH = fileURLToPath(new URL('../runtime/netlab-agent.py', import.meta.url));
+
+/** Sets sysctls in many namespaces from one process. */
+export const SYSCTL_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-sysctl.py', import.meta.url));

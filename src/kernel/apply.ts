@@ -2,32 +2,36 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
 import { isToolOp, toolCommand } from '../plan/commands.js';
-import type { Op, Stage } from '../plan/ops.js';
+import type { Op, SysctlSet } from '../plan/ops.js';
 import { quote } from '../plan/shell.js';
+import type { Wave } from '../plan/waves.js';
+import { SYSCTL_HELPER_PATH } from '../runtime-path.js';
 import { agentLogFile } from '../state/paths.js';
 import { startAgent } from './agent.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { mapLimit, run } from './run.js';
 
-/** One process's worth of a stage: the ops of one namespace for one tool, in plan order. */
+/** One process's worth of a wave: the ops of one namespace for one tool, in plan order. */
 interface Job {
   key: string;
   ops: Op[];
 }
 
-/** What applying a stage learned that later commands need. */
-export interface StageOutcome {
+/** What applying a wave learned that later commands need. */
+export interface WaveOutcome {
   agentPid?: number;
 }
 
 /**
- * Applies one stage: its ops grouped into one `ip -batch` (or `bridge -batch`,
- * or one sysctl call) per namespace, the groups run `concurrency` at a time.
+ * Applies one wave: its ops grouped into one `ip -batch` (or `bridge -batch`)
+ * per namespace, all sysctls in one helper process, the groups run
+ * `concurrency` at a time. Ops of one namespace keep their plan order.
  */
-export async function applyStage(lab: string, stage: Stage, concurrency: number): Promise<StageOutcome> {
-  const outcome: StageOutcome = {};
-  await mapLimit(groupJobs(stage.ops), concurrency, async (job) => {
-    const pid = await runJob(lab, stage, job);
+export async function applyWave(lab: string, wave: Wave, concurrency: number): Promise<WaveOutcome> {
+  const outcome: WaveOutcome = {};
+  const name = wave.stages.map((s) => s.name).join('+');
+  await mapLimit(groupJobs(wave.stages.flatMap((s) => s.ops)), concurrency, async (job) => {
+    const pid = await runJob(lab, name, job);
     if (pid !== undefined) outcome.agentPid = pid;
   });
   return outcome;
@@ -51,17 +55,17 @@ function jobKey(op: Op): string {
   }
   // The runtime's config file must be written before the runtime starts: one job.
   if (op.kind === 'file.write' || op.kind === 'process.start') return 'runtime';
-  return `sysctl ${op.netns}`;
+  return 'sysctl';
 }
 
-async function runJob(lab: string, stage: Stage, job: Job): Promise<number | undefined> {
+async function runJob(lab: string, stage: string, job: Job): Promise<number | undefined> {
   const first = job.ops[0]!;
   if (isToolOp(first)) {
     await runBatch(stage, job.ops);
     return undefined;
   }
   if (first.kind === 'sysctl.set') {
-    await runSysctls(stage, job.ops);
+    await runSysctls(stage, job.ops as SysctlSet[]);
     return undefined;
   }
   let pid: number | undefined;
@@ -73,14 +77,14 @@ async function runJob(lab: string, stage: Stage, job: Job): Promise<number | und
       try {
         pid = await startAgent(op.netns, op.config, agentLogFile(lab));
       } catch (e) {
-        throw new KernelError(`${stage.name}: starting the container runtime failed: ${(e as Error).message}`);
+        throw new KernelError(`${stage}: starting the container runtime failed: ${(e as Error).message}`);
       }
     }
   }
   return pid;
 }
 
-async function runBatch(stage: Stage, ops: Op[]): Promise<void> {
+async function runBatch(stage: string, ops: Op[]): Promise<void> {
   const commands = ops.filter(isToolOp).map(toolCommand);
   const { tool, netns } = commands[0]!;
   const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
@@ -90,13 +94,18 @@ async function runBatch(stage: Stage, ops: Op[]): Promise<void> {
   const failed = line !== undefined ? commands[line - 1] : undefined;
   const what = failed ? quote([failed.tool, ...(failed.netns ? ['-n', failed.netns] : []), ...failed.args]) : describeOutcome(r);
   const feature = missingFeature(r.stderr);
-  const message = `${stage.name}: ${what} failed: ${kernelReason(r.stderr)}`;
+  const message = `${stage}: ${what} failed: ${kernelReason(r.stderr)}`;
   throw feature ? new EnvironmentError(`${message}\n  ${feature}`) : new KernelError(message);
 }
 
-async function runSysctls(stage: Stage, ops: Op[]): Promise<void> {
-  const settings = ops.flatMap((op) => (op.kind === 'sysctl.set' ? [`${op.key}=${op.value}`] : []));
-  const netns = (ops[0] as { netns: string }).netns;
-  const r = await run('ip', ['netns', 'exec', netns, 'sysctl', '-qw', ...settings]);
-  if (r.exitCode !== 0) throw new KernelError(`${stage.name}: ${describeOutcome(r)}`);
+/** All sysctls of a wave in one process that enters each namespace in turn. */
+async function runSysctls(stage: string, ops: SysctlSet[]): Promise<void> {
+  const input = JSON.stringify(ops.map((op) => ({ netns: op.netns, key: op.key, value: op.value })));
+  const r = await run('python3', [SYSCTL_HELPER_PATH], { input });
+  if (r.exitCode === 0) return;
+  const m = /^error: (\d+): (.*)$/m.exec(r.stderr);
+  const op = m ? ops[Number(m[1])] : undefined;
+  if (!op) throw new KernelError(`${stage}: setting sysctls failed: ${describeOutcome(r)}`);
+  const what = quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-w', `${op.key}=${op.value}`]);
+  throw new KernelError(`${stage}: ${what} failed: ${m![2]}`);
 }

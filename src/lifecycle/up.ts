@@ -3,11 +3,12 @@ import { resolve as resolvePath } from 'node:path';
 import { KernelError, UsageError } from '../errors.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
-import { applyStage } from '../kernel/apply.js';
+import { applyWave } from '../kernel/apply.js';
 import { listNetns, listNetlabNetns } from '../kernel/netns.js';
 import { preflight } from '../kernel/preflight.js';
 import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
+import { wavesOf } from '../plan/waves.js';
 import { acquireLock } from '../state/lock.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
@@ -82,12 +83,12 @@ async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
   const concurrency = options.concurrency ?? Math.max(2, availableParallelism() * 2);
   try {
     await options.progress.run(
-      plan.stages.map((stage) => ({
-        title: stage.title,
+      wavesOf(plan.stages).map((wave) => ({
+        title: wave.title,
         run: async () => {
           const signal = interrupts.received();
           if (signal) throw new InterruptedError(signal);
-          const outcome = await applyStage(lab.name, stage, concurrency);
+          const outcome = await applyWave(lab.name, wave, concurrency);
           if (outcome.agentPid !== undefined) state.agentPid = outcome.agentPid;
         },
       })),

@@ -3,20 +3,20 @@ import type { Op, Stage, StageName } from './ops.js';
 /** What one concern (fabric, nodes, pods, a backend) adds to each stage. */
 export type Contribution = Partial<Record<StageName, Op[]>>;
 
-export const STAGES: ReadonlyArray<{ name: StageName; title: string }> = [
-  { name: 'namespaces', title: 'Create namespaces' },
-  { name: 'links', title: 'Create links (veth pairs, bridges, VXLAN)' },
-  { name: 'addresses', title: 'Assign addresses and bring links up' },
-  { name: 'routes', title: 'Install routes, neighbours and FDB entries' },
-  { name: 'sysctls', title: 'Set sysctls' },
-  { name: 'containers', title: 'Start containers' },
+export const STAGES: ReadonlyArray<Omit<Stage, 'ops'>> = [
+  { name: 'namespaces', title: 'Create namespaces', barrier: true },
+  // Veth peers land in other namespaces: every namespace must exist first.
+  { name: 'links', title: 'Create links (veth pairs, bridges, VXLAN)', barrier: true },
+  // Bridge ports and pod eth0s were made from other namespaces: every link must exist first.
+  { name: 'addresses', title: 'Assign addresses and bring links up', barrier: true },
+  // Routes, neighbours, FDB entries and sysctls need only their own namespace's links.
+  { name: 'routes', title: 'Install routes, neighbours and FDB entries', barrier: false },
+  { name: 'sysctls', title: 'Set sysctls', barrier: false },
+  // Pods must be reachable before their ports are served.
+  { name: 'containers', title: 'Start containers', barrier: true },
 ];
 
 /** Concatenates contributions stage by stage, in the order given; empty stages are dropped. */
 export function mergeContributions(parts: Contribution[]): Stage[] {
-  return STAGES.map(({ name, title }) => ({
-    name,
-    title,
-    ops: parts.flatMap((p) => p[name] ?? []),
-  })).filter((s) => s.ops.length > 0);
+  return STAGES.map((stage) => ({ ...stage, ops: parts.flatMap((p) => p[stage.name] ?? []) })).filter((s) => s.ops.length > 0);
 }

@@ -138,6 +138,13 @@ export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysct
 export interface Stage {
   name: StageName;
   title: string;
+  /**
+   * True when an op of this stage may depend on another namespace's op of an
+   * earlier stage (a veth's peer, a bridge port made from the node). False
+   * when each op depends only on earlier ops of its own namespace, so the
+   * stage may run together with the one before it.
+   */
+  barrier: boolean;
   ops: Op[];
 }
 

@@ -1,5 +1,7 @@
 import { execa } from 'execa';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRoot, labFileAs, netlab, netnsOf, processesOf, rootFingerprint, stateDirExists, writeLab } from '../helpers/kernel.js';
 
@@ -35,15 +37,14 @@ describe.skipIf(!isRoot)('lifecycle', () => {
   });
 
   it('rolls back everything when the kernel refuses an operation half-way, and exits 4 naming it', async () => {
-    const file = await writeLab(BAD, `name: ${BAD}\nnodes: [{ name: node1 }]\npods: [{ name: p1, containers: [{ name: c, listen: [80/tcp] }] }]\n`);
-    // A sysctl that refuses every key: the kernel saying no, half-way through (after links and routes).
-    const fakeBin = `/tmp/netlab-fake-${process.pid}`;
-    await execa('mkdir', ['-p', fakeBin]);
-    await writeFile(`${fakeBin}/sysctl`, '#!/bin/sh\necho "sysctl: permission denied on key \'$2\'" >&2\nexit 1\n', { mode: 0o755 });
-    const r = await netlab(['up', file], { PATH: `${fakeBin}:${process.env.PATH}` });
+    // A `bridge` that answers every FDB batch the way the kernel refuses an entry: the
+    // routes wave fails after namespaces, links and addresses were made.
+    const fakeBin = await mkdtemp(join(tmpdir(), 'netlab-fake-'));
+    await writeFile(`${fakeBin}/bridge`, '#!/bin/sh\ncat >/dev/null\necho "RTNETLINK answers: Invalid argument" >&2\necho "Command failed -:1" >&2\nexit 1\n', { mode: 0o755 });
+    const r = await netlab(['up', await labFileAs('two-node', BAD)], { PATH: `${fakeBin}:${process.env.PATH}` });
     await rm(fakeBin, { recursive: true, force: true });
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/sysctls: ip netns exec netlab\.it-bad\.\S+ sysctl -qw .* \(exit 1\): sysctl: permission denied/);
+    expect(r.stderr).toMatch(/bridge -n netlab\.it-bad\.node\.node[12] fdb replace ([0-9a-f]{2}:){5}[0-9a-f]{2} dev flannel\.1 dst 192\.168\.19\.1[34] self permanent failed: RTNETLINK answers: Invalid argument/);
     expect(await netnsOf(BAD)).toEqual([]);
     expect(await processesOf(BAD)).toEqual([]);
     expect(await stateDirExists(BAD)).toBe(false);
