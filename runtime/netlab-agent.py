@@ -11,6 +11,7 @@ It answers like the Kubernetes e2e tests' netexec (agnhost):
   hostname         the pod's name (also the answer to anything it does not know)
   clientip         the address and port the request came from, as the pod saw it
   container        the name of the container serving this port
+  identify         all three as JSON: {"hostname", "clientip", "container"}
   echo TEXT        TEXT
 over TCP as one line (or an HTTP GET of /hostname, /clientip, /container,
 /echo?msg=TEXT) and over UDP as one datagram.
@@ -48,6 +49,8 @@ def answer(request, pod, container, peer):
         return f"{peer[0]}:{peer[1]}"
     if verb == "container":
         return container
+    if verb == "identify":
+        return json.dumps({"hostname": pod, "clientip": f"{peer[0]}:{peer[1]}", "container": container})
     if verb == "echo":
         return words[1] if len(words) > 1 else ""
     return pod

@@ -5,3 +5,6 @@ export const AGENT_PATH = fileURLToPath(new URL('../runtime/netlab-agent.py', im
 
 /** Sets sysctls in many namespaces from one process. */
 export const SYSCTL_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-sysctl.py', import.meta.url));
+
+/** Many reachability probes from many namespaces in one process. */
+export const PROBE_PATH = fileURLToPath(new URL('../runtime/netlab-probe.py', import.meta.url));

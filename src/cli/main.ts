@@ -42,6 +42,8 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/status.js')).status(inv);
     case 'exec':
       return (await import('./commands/exec.js')).exec(inv);
+    case 'test':
+      return (await import('./commands/test.js')).test(inv);
     case 'clean':
       return (await import('./commands/clean.js')).clean();
   }

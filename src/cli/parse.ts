@@ -9,6 +9,7 @@ export type Invocation =
   | { command: 'down'; target: string }
   | { command: 'status'; lab: string | undefined; json: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
+  | { command: 'test'; file: string; junit: string | undefined; json: boolean; only: string | undefined; concurrency: number }
   | { command: 'clean' }
   | { command: 'help'; text: string };
 
@@ -51,6 +52,20 @@ export function parseCLI(argv: string[]): Invocation {
     .argument('<file>', 'lab file')
     .option('--recreate', 'rebuild when the running lab differs from the file')
     .action((file: string, o: { recreate?: boolean }) => set({ command: 'up', file, recreate: Boolean(o.recreate) }));
+
+  program
+    .command('test')
+    .description("run the lab's tests; a lab that is not up is brought up first and taken down after")
+    .argument('<file>', 'lab file')
+    .option('--junit <path>', 'also write a JUnit XML report there')
+    .option('--json', 'print the results as JSON instead of text')
+    .option('--only <name>', 'run only the tests whose name contains this')
+    .option('--concurrency <n>', 'independent tests in flight at once', '8')
+    .action((file: string, o: { junit?: string; json?: boolean; only?: string; concurrency: string }) => {
+      const concurrency = Number(o.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency takes a whole number from 1 to 256');
+      set({ command: 'test', file, junit: o.junit, json: Boolean(o.json), only: o.only, concurrency });
+    });
 
   program
     .command('down')

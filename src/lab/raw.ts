@@ -70,6 +70,8 @@ export interface RawCapture {
   on: string;
   filter?: string;
   while: RawAction;
+  /** Empty the source's neighbour cache first, so ARP shows in the capture. */
+  flushNeighbours?: boolean;
   expect?: { min?: number; max?: number; count?: number; match?: string };
 }
 

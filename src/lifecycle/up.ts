@@ -36,12 +36,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
     if (current.kind === 'ok' && current.state.status === 'up') {
       const differences = diffNetworks(current.state.lab, lab);
       if (differences.length === 0 && (await isComplete(current.state))) return { changed: false, state: current.state };
-      if (differences.length > 0 && !options.recreate) {
-        throw new UsageError(
-          `lab "${lab.name}" is already up with a different network:\n${differences.map((d) => `  ${d}`).join('\n')}\n` +
-            `run \`netlab up --recreate ${lab.source}\` to rebuild it, or \`netlab down ${lab.name}\` first`,
-        );
-      }
+      if (differences.length > 0 && !options.recreate) throw differentNetwork(lab, differences);
       await tearDownLab(lab.name);
     } else if (current.kind !== 'missing') {
       // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
@@ -53,7 +48,16 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   }
 }
 
-async function isComplete(state: LabState): Promise<boolean> {
+/** The lab running under this name is not the one in the file. */
+export function differentNetwork(lab: Lab, differences: string[]): UsageError {
+  return new UsageError(
+    `lab "${lab.name}" is already up with a different network:\n${differences.map((d) => `  ${d}`).join('\n')}\n` +
+      `run \`netlab up --recreate ${lab.source}\` to rebuild it, or \`netlab down ${lab.name}\` first`,
+  );
+}
+
+/** Every namespace the state names exists. */
+export async function isComplete(state: LabState): Promise<boolean> {
   const present = new Set(await listNetlabNetns(state.lab.name));
   const wanted = [state.lab.fabric.netns, ...state.lab.nodes.map((n) => n.netns), ...state.lab.pods.map((p) => p.netns)];
   return wanted.every((n) => present.has(n));

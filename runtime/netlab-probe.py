@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""netlab's prober: many reachability probes from many namespaces, one process.
+
+A full-mesh check of 100 pods is ~10,000 pairs; one `ping` process per pair
+would take minutes. This prober enters each source namespace (setns), makes
+its sockets there (a socket stays in the namespace it was made in) and drives
+every probe from one event loop. It is started inside a lab namespace, so a
+socket made by mistake outside a pod still cannot reach the host's network.
+
+Input (stdin, JSON): {"parallel": N, "probes": [PROBE, ...]} where PROBE is
+  {"id", "kind": "icmp", "netns", "dst", "count", "size", "df", "timeout"}
+  {"id", "kind": "tcp" | "udp", "netns", "dst", "port", "timeout"}
+  {"id", "kind": "nat", "netns", "dstNetns", "dst", "timeout"}
+      a UDP datagram from netns to a socket the prober opens in dstNetns;
+      reports the source address the receiver saw ("seen").
+Output (stdout): one JSON object per probe as it finishes:
+  {"id", "ok", "ms", "error"?, "replies"?, "answer"?, "seen"?}
+"""
+import ctypes
+import errno
+import json
+import os
+import selectors
+import socket
+import struct
+import sys
+import time
+
+CLONE_NEWNET = 0x40000000
+IP_MTU_DISCOVER = 10
+IP_PMTUDISC_DO = 2
+ICMP_ECHO_REPLY, ICMP_UNREACH, ICMP_ECHO = 0, 3, 8
+RETRY = 0.2
+UNREACHABLE = {0: "network unreachable", 1: "host unreachable", 3: "port unreachable", 4: "fragmentation needed"}
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class Namespaces:
+    """Enters namespaces by name; always comes back home before returning."""
+
+    def __init__(self):
+        self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        self.fds = {}
+
+    def _enter(self, fd):
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+
+    def socket_in(self, netns, *args):
+        fd = self.fds.get(netns)
+        if fd is None:
+            fd = self.fds[netns] = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+        self._enter(fd)
+        try:
+            return socket.socket(*args)
+        finally:
+            self._enter(self.home)
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+class Prober:
+    def __init__(self, probes, parallel):
+        self.ns = Namespaces()
+        self.sel = selectors.DefaultSelector()
+        self.waiting = list(reversed(probes))
+        self.parallel = parallel
+        self.active = {}  # id -> probe state
+        self.icmp = {}  # (netns, df) -> raw socket
+        # Every raw socket of a namespace sees every ICMP packet in it, so
+        # sequence numbers are unique across sockets and checked with the address.
+        self.echoes = {}  # seq -> probe id
+        self.seq = 0
+        self.ident = os.getpid() & 0xFFFF
+
+    # -- bookkeeping -------------------------------------------------------
+    def finish(self, pid, ok, **fields):
+        p = self.active.pop(pid, None)
+        if p is None:
+            return
+        for s in p.get("sockets", []):
+            try:
+                self.sel.unregister(s)
+            except (KeyError, ValueError):
+                pass
+            s.close()
+        out = {"id": pid, "ok": ok, "ms": round((time.monotonic() - p["start"]) * 1000, 1)}
+        out.update({k: v for k, v in fields.items() if v is not None})
+        sys.stdout.write(json.dumps(out) + "\n")
+
+    def start_more(self):
+        while self.waiting and len(self.active) < self.parallel:
+            probe = self.waiting.pop()
+            state = dict(probe, start=time.monotonic(), sockets=[], next_send=0.0, replies=set())
+            state["deadline"] = state["start"] + float(probe.get("timeout", 3))
+            self.active[probe["id"]] = state
+            try:
+                getattr(self, "start_" + probe["kind"])(state)
+            except OSError as e:
+                self.finish(probe["id"], False, error=e.strerror or str(e))
+
+    # -- ICMP echo over one raw socket per source namespace ---------------
+    def icmp_socket(self, netns, df):
+        key = (netns, df)
+        s = self.icmp.get(key)
+        if s is None:
+            s = self.ns.socket_in(netns, socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            if df:
+                s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
+            s.setblocking(False)
+            self.sel.register(s, selectors.EVENT_READ, ("icmp", key))
+            self.icmp[key] = s
+        return s
+
+    def start_icmp(self, p):
+        p["icmp"] = self.icmp_socket(p["netns"], bool(p.get("df")))
+
+    def send_icmp(self, p):
+        s = p["icmp"]
+        seq = self.seq = (self.seq + 1) & 0xFFFF
+        self.echoes[seq] = p["id"]
+        payload = b"netlab".ljust(int(p.get("size", 56)), b"\0")
+        header = struct.pack("!BBHHH", ICMP_ECHO, 0, 0, self.ident, seq)
+        packet = struct.pack("!BBHHH", ICMP_ECHO, 0, checksum(header + payload), self.ident, seq) + payload
+        try:
+            s.sendto(packet, (p["dst"], 0))
+        except OSError as e:
+            if e.errno == errno.EMSGSIZE:
+                self.finish(p["id"], False, error="message too long: larger than the path MTU, and DF is set")
+            else:
+                self.finish(p["id"], False, error=e.strerror)
+
+    def read_icmp(self, s):
+        while True:
+            try:
+                data, addr = s.recvfrom(65535)
+            except BlockingIOError:
+                return
+            ihl = (data[0] & 0x0F) * 4
+            kind, _, _, ident, seq = struct.unpack("!BBHHH", data[ihl : ihl + 8])
+            if kind == ICMP_ECHO_REPLY and ident == self.ident:
+                pid = self.echoes.get(seq)
+                p = self.active.get(pid)
+                if p and p["kind"] == "icmp" and addr[0] == p["dst"]:
+                    p["replies"].add(seq)
+                    if len(p["replies"]) >= int(p.get("count", 1)):
+                        self.finish(pid, True, replies=len(p["replies"]))
+            elif kind == ICMP_UNREACH and len(data) >= ihl + 8 + 28:
+                code = data[ihl + 1]
+                inner = data[ihl + 8 :]
+                inner_ihl = (inner[0] & 0x0F) * 4
+                inner_dst = socket.inet_ntoa(inner[16:20])
+                _, _, _, ident, seq = struct.unpack("!BBHHH", inner[inner_ihl : inner_ihl + 8])
+                pid = self.echoes.get(seq) if ident == self.ident else None
+                p = self.active.get(pid)
+                if p and p["kind"] == "icmp" and inner_dst == p["dst"]:
+                    why = UNREACHABLE.get(code, f"code {code}")
+                    if code == 4:
+                        why += f" (next-hop MTU {struct.unpack('!H', data[ihl + 6 : ihl + 8])[0]})"
+                    self.finish(pid, False, error=f"destination unreachable: {why} (ICMP from {addr[0]})")
+
+    # -- TCP: connect, ask "identify", read the answer ---------------------
+    def start_tcp(self, p):
+        s = self.ns.socket_in(p["netns"], socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        p["sockets"].append(s)
+        p["buffer"] = b""
+        err = s.connect_ex((p["dst"], int(p["port"])))
+        if err not in (0, errno.EINPROGRESS):
+            raise OSError(err, os.strerror(err))
+        self.sel.register(s, selectors.EVENT_WRITE, ("tcp", p["id"]))
+        p["next_send"] = float("inf")
+
+    def on_tcp(self, s, pid, events):
+        p = self.active.get(pid)
+        if p is None:
+            return
+        if events & selectors.EVENT_WRITE and "sent" not in p:
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                return self.finish(pid, False, error=os.strerror(err))
+            s.send(b"identify\n")
+            p["sent"] = True
+            self.sel.modify(s, selectors.EVENT_READ, ("tcp", pid))
+            return
+        try:
+            chunk = s.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            return self.finish(pid, False, error=e.strerror)
+        p["buffer"] += chunk
+        if not chunk or b"\n" in p["buffer"]:
+            self.answered(pid, p["buffer"])
+
+    def answered(self, pid, raw):
+        text = raw.decode("utf-8", "replace").strip()
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = {"hostname": text}
+        if not text:
+            return self.finish(pid, False, error="connection closed without an answer")
+        self.finish(pid, True, answer=answer)
+
+    # -- UDP: a connected socket, so ICMP port-unreachable shows as ECONNREFUSED
+    def start_udp(self, p):
+        s = self.ns.socket_in(p["netns"], socket.AF_INET, socket.SOCK_DGRAM)
+        s.setblocking(False)
+        p["sockets"].append(s)
+        s.connect((p["dst"], int(p["port"])))
+        self.sel.register(s, selectors.EVENT_READ, ("udp", p["id"]))
+
+    def send_udp(self, p):
+        try:
+            p["sockets"][0].send(b"identify")
+        except OSError as e:
+            self.finish(p["id"], False, error=e.strerror)
+
+    def on_udp(self, s, pid):
+        try:
+            data = s.recv(65535)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            return self.finish(pid, False, error=e.strerror)
+        self.answered(pid, data)
+
+    # -- no NAT: what source address does the receiver see? ----------------
+    def start_nat(self, p):
+        rx = self.ns.socket_in(p["dstNetns"], socket.AF_INET, socket.SOCK_DGRAM)
+        rx.bind(("0.0.0.0", 0))
+        rx.setblocking(False)
+        tx = self.ns.socket_in(p["netns"], socket.AF_INET, socket.SOCK_DGRAM)
+        tx.setblocking(False)
+        p["sockets"] += [rx, tx]
+        p["port"] = rx.getsockname()[1]
+        self.sel.register(rx, selectors.EVENT_READ, ("nat", p["id"]))
+
+    def send_nat(self, p):
+        try:
+            p["sockets"][1].sendto(b"netlab", (p["dst"], p["port"]))
+        except OSError as e:
+            self.finish(p["id"], False, error=e.strerror)
+
+    def on_nat(self, s, pid):
+        try:
+            _, addr = s.recvfrom(65535)
+        except BlockingIOError:
+            return
+        self.finish(pid, True, seen=addr[0])
+
+    # -- the loop -----------------------------------------------------------
+    def run(self):
+        self.start_more()
+        while self.active or self.waiting:
+            now = time.monotonic()
+            for pid, p in list(self.active.items()):
+                if now >= p["deadline"]:
+                    got = len(p["replies"])
+                    why = f"timed out after {p['timeout']} s" + (f" ({got} of {p.get('count')} replies)" if p["kind"] == "icmp" else "")
+                    self.finish(pid, False, error=why, replies=got if p["kind"] == "icmp" else None)
+                elif now >= p["next_send"]:
+                    p["next_send"] = now + RETRY
+                    sender = getattr(self, "send_" + p["kind"], None)
+                    if sender:
+                        sender(p)
+            self.start_more()
+            if not self.active:
+                continue
+            wake = min(min(p["deadline"], p["next_send"]) for p in self.active.values())
+            for key, events in self.sel.select(max(0.0, wake - time.monotonic())):
+                role, ref = key.data
+                if role == "icmp":
+                    self.read_icmp(key.fileobj)
+                elif role == "tcp":
+                    self.on_tcp(key.fileobj, ref, events)
+                elif role == "udp":
+                    self.on_udp(key.fileobj, ref)
+                else:
+                    self.on_nat(key.fileobj, ref)
+            sys.stdout.flush()
+        sys.stdout.flush()
+
+
+def main():
+    request = json.load(sys.stdin)
+    Prober(request["probes"], int(request.get("parallel", 256))).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

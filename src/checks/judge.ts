@@ -1,0 +1,81 @@
+import type { PingOutcome } from '../kernel/ping.js';
+import type { ProbeResult } from '../kernel/probe.js';
+import type { Aspect, CaptureExpect, ConnectCheck, PingCheck } from './types.js';
+
+/** A verdict and the words that explain it. */
+export interface Verdict {
+  ok: boolean;
+  message: string;
+}
+
+export function judgePing(check: PingCheck, o: PingOutcome): Verdict {
+  const tally = `${o.received}/${o.transmitted} replies`;
+  const reason = o.output.filter((l) => !/^(PING|---|rtt|\d+ packets)/.test(l)).at(-1) ?? '';
+  if (check.expect === 'reachable') {
+    return o.received >= check.count
+      ? { ok: true, message: `${tally} from ${check.to.ip}` }
+      : { ok: false, message: `${check.to.label} did not answer: ${tally}${reason ? ` (${reason})` : ''}` };
+  }
+  return o.received === 0
+    ? { ok: true, message: `no reply, as expected${reason ? `: ${reason}` : ''}` }
+    : { ok: false, message: `${check.to.label} answered (${tally}) but must be unreachable` };
+}
+
+export function judgeConnect(check: ConnectCheck, r: ProbeResult | undefined): Verdict {
+  const where = `${check.to.label}:${check.port}/${check.kind}`;
+  if (!r) return { ok: false, message: `the prober gave no result for ${where}` };
+  if (check.expect === 'unreachable') {
+    return r.ok
+      ? { ok: false, message: `${where} answered "${r.answer?.hostname ?? ''}" but must be closed or unreachable` }
+      : { ok: true, message: `no answer, as expected: ${r.error}` };
+  }
+  if (!r.ok) return { ok: false, message: `${where}: ${r.error}` };
+  const client = clientIp(r);
+  if (check.to.pod && r.answer?.hostname !== check.to.pod) {
+    return { ok: false, message: `${where} answered "${r.answer?.hostname}", not ${check.to.pod}: the packet reached the wrong pod` };
+  }
+  const natFree = check.from.kind === 'pod' && !check.to.ip.startsWith('127.');
+  if (natFree && client !== check.from.ip) {
+    return { ok: false, message: `${where} saw the client as ${client}, not ${check.from.ip}: the address was translated (NAT)` };
+  }
+  return { ok: true, message: `${r.answer?.hostname ?? 'answered'} answered in ${r.ms} ms, and saw the client as ${client}` };
+}
+
+/** Packets that count: all of them, or those whose text contains `match`. */
+export function judgeCapture(expect: CaptureExpect, packets: string[]): Verdict {
+  const counted = expect.match ? packets.filter((p) => p.includes(expect.match!)) : packets;
+  const n = counted.length;
+  const what = expect.match ? `${n} of ${packets.length} packets matched "${expect.match}"` : `${n} packets`;
+  if (expect.count !== undefined) return { ok: n === expect.count, message: `${what}; expected exactly ${expect.count}` };
+  const min = expect.min ?? (expect.max === undefined ? 1 : 0);
+  if (n < min) return { ok: false, message: `${what}; expected at least ${min}` };
+  if (expect.max !== undefined && n > expect.max) return { ok: false, message: `${what}; expected at most ${expect.max}` };
+  return { ok: true, message: what };
+}
+
+/** One aspect of a conformance case, from the prober's result. */
+export function judgeAspect(aspect: Aspect, r: ProbeResult | undefined): Verdict {
+  if (!r) return { ok: false, message: 'no result' };
+  if (!r.ok) return { ok: false, message: r.error ?? 'failed' };
+  switch (aspect.kind) {
+    case 'icmp':
+      return { ok: true, message: `reply in ${r.ms} ms` };
+    case 'nat':
+      return r.seen === aspect.expectSeen ? { ok: true, message: `saw ${r.seen}` } : { ok: false, message: `the receiver saw ${r.seen}, not ${aspect.expectSeen}: NAT` };
+    case 'tcp':
+    case 'udp': {
+      const a = r.answer ?? {};
+      if (a.hostname !== aspect.expectHostname) return { ok: false, message: `answered "${a.hostname}", not ${aspect.expectHostname}` };
+      if (aspect.expectContainer && a.container !== aspect.expectContainer) return { ok: false, message: `served by container "${a.container}", not ${aspect.expectContainer}` };
+      const client = clientIp(r);
+      if (aspect.expectClient && client !== aspect.expectClient) return { ok: false, message: `saw the client as ${client}, not ${aspect.expectClient}: NAT` };
+      return { ok: true, message: `${a.hostname} answered, client ${client}` };
+    }
+    case 'own-ip':
+      return { ok: true, message: 'present' };
+  }
+}
+
+function clientIp(r: ProbeResult): string | undefined {
+  return r.answer?.clientip?.split(':')[0];
+}

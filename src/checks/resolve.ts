@@ -1,0 +1,91 @@
+import type { RawAction, RawCapture, RawConnect, RawPing, RawTest } from '../lab/raw.js';
+import type { Lab } from '../lab/types.js';
+import { conformanceCases } from './conformance.js';
+import { expandTemplates } from './templates.js';
+import type { ActionCheck, CaptureCheck, Check, Source, Target } from './types.js';
+
+/** How many echo requests a ping test sends when the file does not say. */
+const DEFAULT_PING_COUNT = 1;
+
+/** The lab file's `tests:` as checks, conformance expanded into its cases. Pure. */
+export function resolveChecks(lab: Lab): Check[] {
+  return lab.tests.flatMap((test) => resolveTest(lab, test));
+}
+
+function resolveTest(lab: Lab, test: RawTest): Check[] {
+  if (test.conformance) return conformanceCases(lab);
+  if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
+  return [resolveAction(lab, test, test.name)];
+}
+
+function resolveAction(lab: Lab, action: RawAction, name: string | undefined): ActionCheck {
+  if (action.ping) return resolvePing(lab, action.ping, name);
+  if (action.tcp) return resolveConnect(lab, 'tcp', action.tcp, name);
+  return resolveConnect(lab, 'udp', action.udp!, name);
+}
+
+function resolvePing(lab: Lab, spec: RawPing, name: string | undefined): ActionCheck {
+  const from = source(lab, spec.from);
+  const to = target(lab, spec.to, from);
+  const expect = spec.expect ?? 'reachable';
+  const size = spec.size !== undefined ? ` ${spec.size} bytes${spec.dontFragment ? ', DF' : ''}` : spec.dontFragment ? ' DF' : '';
+  return {
+    kind: 'ping',
+    name: name ?? `ping ${from.name} → ${to.label}${size}${expect === 'unreachable' ? ' is unreachable' : ''}`,
+    from,
+    to,
+    count: spec.count ?? DEFAULT_PING_COUNT,
+    size: spec.size,
+    dontFragment: spec.dontFragment ?? false,
+    expect,
+  };
+}
+
+function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: string | undefined): ActionCheck {
+  const from = source(lab, spec.from);
+  const to = target(lab, spec.to, from);
+  const expect = spec.expect ?? 'reachable';
+  return {
+    kind,
+    name: name ?? `${kind} ${from.name} → ${to.label}:${spec.port}${expect === 'unreachable' ? ' is closed' : ''}`,
+    from,
+    to,
+    port: spec.port,
+    expect,
+  };
+}
+
+function resolveCapture(lab: Lab, spec: RawCapture, name: string | undefined): CaptureCheck {
+  const [where, iface] = spec.on.split(':') as [string, string];
+  const action = resolveAction(lab, spec.while, undefined);
+  const filter = expandTemplates(spec.filter ?? '', lab);
+  return {
+    kind: 'capture',
+    name: name ?? `capture on ${spec.on}${filter ? ` (${filter})` : ''} while ${action.name}`,
+    on: spec.on,
+    netns: source(lab, where).netns,
+    iface,
+    filter,
+    action,
+    flushNeighbours: spec.flushNeighbours ?? false,
+    expect: { ...spec.expect, ...(spec.expect?.match ? { match: expandTemplates(spec.expect.match, lab) } : {}) },
+  };
+}
+
+/** A pod or node by name (the rules guarantee it exists). */
+export function source(lab: Lab, name: string): Source {
+  const pod = lab.pods.find((p) => p.name === name);
+  if (pod) return { kind: 'pod', name, netns: pod.netns, ip: pod.ip };
+  const node = lab.nodes.find((n) => n.name === name)!;
+  return { kind: 'node', name, netns: node.netns, ip: node.address };
+}
+
+/** A name or a literal address; loopback belongs to the source itself. */
+export function target(lab: Lab, text: string, from: Source): Target {
+  const pod = lab.pods.find((p) => p.name === text || p.ip === text);
+  if (pod) return { ip: pod.ip, label: text, pod: pod.name };
+  const node = lab.nodes.find((n) => n.name === text || n.address === text);
+  if (node) return { ip: node.address, label: text };
+  if (text.startsWith('127.') && from.kind === 'pod') return { ip: text, label: text, pod: from.name };
+  return { ip: text, label: text };
+}

@@ -1,0 +1,102 @@
+import type { Expectation } from '../lab/raw.js';
+
+/** Where traffic starts: a pod or a node, by its namespace. */
+export interface Source {
+  kind: 'pod' | 'node';
+  name: string;
+  netns: string;
+  /** The address it sends from on its main interface. */
+  ip: string;
+}
+
+/** Where traffic goes: an address, and who holds it when the lab knows. */
+export interface Target {
+  ip: string;
+  /** How the file named it (`pod4`, `10.244.99.9`). */
+  label: string;
+  /** The pod that must answer on this address (listeners answer with their pod's name). */
+  pod?: string;
+}
+
+export interface PingCheck {
+  kind: 'ping';
+  name: string;
+  from: Source;
+  to: Target;
+  count: number;
+  size: number | undefined;
+  dontFragment: boolean;
+  expect: Expectation;
+}
+
+export interface ConnectCheck {
+  kind: 'tcp' | 'udp';
+  name: string;
+  from: Source;
+  to: Target;
+  port: number;
+  expect: Expectation;
+}
+
+export type ActionCheck = PingCheck | ConnectCheck;
+
+export interface CaptureExpect {
+  min?: number;
+  max?: number;
+  count?: number;
+  match?: string;
+}
+
+export interface CaptureCheck {
+  kind: 'capture';
+  name: string;
+  /** `node1:eth0`, as written. */
+  on: string;
+  netns: string;
+  iface: string;
+  filter: string;
+  action: ActionCheck;
+  /** Empty the action source's neighbour cache before the traffic. */
+  flushNeighbours: boolean;
+  expect: CaptureExpect;
+}
+
+/** One thing a conformance case checks, done by the prober. */
+export type Aspect =
+  | { kind: 'icmp'; label: string }
+  | { kind: 'nat'; label: string; dstNetns: string; expectSeen: string }
+  | { kind: 'tcp' | 'udp'; label: string; port: number; expectHostname: string; expectClient?: string; expectContainer?: string }
+  | { kind: 'own-ip'; label: string };
+
+/** A generated case of the Kubernetes network model, named by its pair. */
+export interface ConformanceCase {
+  kind: 'conformance';
+  group: 'own-ip' | 'pod-to-pod' | 'node-to-pod' | 'localhost';
+  name: string;
+  from: Source;
+  to: Target;
+  aspects: Aspect[];
+}
+
+export type Check = PingCheck | ConnectCheck | CaptureCheck | ConformanceCase;
+
+/** What a check left to show for itself. */
+export interface Evidence {
+  command?: string;
+  exitCode?: number;
+  output?: string[];
+  packets?: string[];
+  aspects?: Array<{ label: string; ok: boolean; detail: string }>;
+  diagnosis?: string[];
+}
+
+export interface TestResult {
+  name: string;
+  kind: Check['kind'];
+  group?: ConformanceCase['group'];
+  status: 'passed' | 'failed';
+  durationMs: number;
+  /** Why it failed, or what it saw when it passed. */
+  message: string;
+  evidence: Evidence;
+}

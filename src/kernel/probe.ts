@@ -1,0 +1,52 @@
+import { execa } from 'execa';
+import { PROBE_PATH } from '../runtime-path.js';
+
+/** A request to the prober (runtime/netlab-probe.py); `timeout` in seconds. */
+export type Probe =
+  | { id: number; kind: 'icmp'; netns: string; dst: string; count: number; size?: number; df?: boolean; timeout: number }
+  | { id: number; kind: 'tcp' | 'udp'; netns: string; dst: string; port: number; timeout: number }
+  | { id: number; kind: 'nat'; netns: string; dstNetns: string; dst: string; timeout: number };
+
+export interface ProbeAnswer {
+  hostname?: string;
+  clientip?: string;
+  container?: string;
+}
+
+export interface ProbeResult {
+  id: number;
+  ok: boolean;
+  ms: number;
+  error?: string;
+  replies?: number;
+  answer?: ProbeAnswer;
+  seen?: string;
+}
+
+/**
+ * Runs probes in one prober process started inside `homeNetns` (a lab
+ * namespace, so nothing it does can reach the host's network). Results
+ * stream back as they finish.
+ */
+export async function runProbes(
+  homeNetns: string,
+  probes: Probe[],
+  options: { parallel?: number; onResult?: (r: ProbeResult) => void } = {},
+): Promise<Map<number, ProbeResult>> {
+  const results = new Map<number, ProbeResult>();
+  if (probes.length === 0) return results;
+  const input = JSON.stringify({ parallel: options.parallel ?? 256, probes });
+  const child = execa('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], { input, reject: false, lines: false });
+  for await (const line of child) {
+    const text = String(line).trim();
+    if (!text.startsWith('{')) continue;
+    const r = JSON.parse(text) as ProbeResult;
+    results.set(r.id, r);
+    options.onResult?.(r);
+  }
+  const done = await child;
+  if (done.exitCode !== 0 && results.size < probes.length) {
+    throw new Error(`the prober failed (exit ${done.exitCode}): ${String(done.stderr).trim().split('\n').slice(-3).join('; ')}`);
+  }
+  return results;
+}
