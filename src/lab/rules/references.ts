@@ -1,7 +1,8 @@
 import { Address4 } from 'ip-address';
 import type { DocPath } from '../path.js';
 import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
-import type { PodInstance } from '../settings.js';
+import { containsAddress, parseCidr, type Cidr } from '../cidr.js';
+import type { NetworkSettings, PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
 /** Attributes a `${name.attr}` reference may use, by kind of object. */
@@ -15,11 +16,19 @@ const REFERENCE = /\$\{([^}]*)\}/g;
 interface Names {
   nodes: string[];
   pods: string[];
+  /** The lab's own address blocks: a literal target must fall in one of them. */
+  blocks: Array<{ label: string; cidr: Cidr }>;
 }
 
 /** Every name a pod or a test uses must exist. */
-export function checkReferences(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
-  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods: pods.map((p) => p.name) };
+export function checkReferences(raw: RawLab, pods: PodInstance[], s: NetworkSettings): RuleProblem[] {
+  const blocks = [
+    { label: 'podCIDR', cidr: parseCidr(s.podCIDR) },
+    { label: 'serviceCIDR', cidr: parseCidr(s.serviceCIDR) },
+    { label: 'underlay', cidr: parseCidr(s.underlayCIDR) },
+    { label: 'loopback', cidr: parseCidr('127.0.0.0/8') },
+  ];
+  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods: pods.map((p) => p.name), blocks };
   const problems: RuleProblem[] = [];
   (raw.pods ?? []).forEach((pod, i) => {
     if (pod.node !== undefined && !names.nodes.includes(pod.node)) {
@@ -65,7 +74,13 @@ function checkAction(action: RawAction, path: DocPath, names: Names): RuleProble
     const spec = action[kind];
     if (!spec) continue;
     if (!isNamed(spec.from, names)) problems.push(unknownSource([...path, kind, 'from'], spec.from, names));
-    if (!isNamed(spec.to, names) && !Address4.isValid(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
+    if (isNamed(spec.to, names)) continue;
+    if (!Address4.isValid(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
+    else if (!names.blocks.some((b) => containsAddress(b.cidr, spec.to))) {
+      problems.push(
+        problem([...path, kind, 'to'], `${spec.to} is outside the lab`, `tests send traffic only inside the lab: ${names.blocks.map((b) => `${b.label} ${b.cidr.text}`).join(', ')}`),
+      );
+    }
   }
   return problems;
 }
