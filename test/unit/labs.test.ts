@@ -18,3 +18,14 @@ describe('shipped labs', () => {
     expect(labs).toEqual(expect.arrayContaining(['two-node.yaml', 'host-gw.yaml', 'same-node.yaml', 'pod-containers.yaml']));
   });
 });
+
+describe('the README', () => {
+  it("shows a lab file that validates", async () => {
+    const { loadLabText } = await import('../../src/lab/index.js');
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## The lab file'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const result = loadLabText('README.md', yaml);
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+});
