@@ -44,6 +44,8 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/exec.js')).exec(inv);
     case 'test':
       return (await import('./commands/test.js')).test(inv);
+    case 'trace':
+      return (await import('./commands/trace.js')).trace(inv);
     case 'clean':
       return (await import('./commands/clean.js')).clean();
   }

@@ -10,6 +10,7 @@ export type Invocation =
   | { command: 'status'; lab: string | undefined; json: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
   | { command: 'test'; file: string; junit: string | undefined; json: boolean; only: string | undefined; concurrency: number }
+  | { command: 'trace'; lab: string; from: string; to: string; proto: 'icmp' | 'tcp' | 'udp'; port: number | undefined; json: boolean; verify: boolean }
   | { command: 'clean' }
   | { command: 'help'; text: string };
 
@@ -92,6 +93,25 @@ export function parseCLI(argv: string[]): Invocation {
       const command = argv[0] === '--' ? argv.slice(1) : argv;
       if (command.length === 0) throw new UsageError('exec needs a command after --, e.g. netlab exec LAB pod1 -- ip addr');
       set({ command: 'exec', lab, target, argv: command });
+    });
+
+  program
+    .command('trace')
+    .description('walk a packet hop by hop through the live kernel: routes, neighbours, veths, bridges, VXLAN')
+    .argument('<lab>', 'lab name')
+    .argument('<from>', 'pod or node that sends')
+    .argument('<to>', 'pod, node or IPv4 address')
+    .option('--proto <proto>', 'icmp, tcp or udp (tcp when --port is given)')
+    .option('--port <n>', 'destination port for tcp or udp')
+    .option('--verify', 'capture on every hop at once, send the packet, and mark each hop seen or not')
+    .option('--json', 'machine-readable')
+    .action((lab: string, from: string, to: string, o: { proto?: string; port?: string; verify?: boolean; json?: boolean }) => {
+      const port = o.port === undefined ? undefined : Number(o.port);
+      if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError('--port takes a port number from 1 to 65535');
+      const proto = o.proto ?? (port !== undefined ? 'tcp' : 'icmp');
+      if (proto !== 'icmp' && proto !== 'tcp' && proto !== 'udp') throw new UsageError('--proto is icmp, tcp or udp');
+      if (proto !== 'icmp' && port === undefined) throw new UsageError(`--proto ${proto} needs --port`);
+      set({ command: 'trace', lab, from, to, proto, port: proto === 'icmp' ? undefined : port, json: Boolean(o.json), verify: Boolean(o.verify) });
     });
 
   program

@@ -87,3 +87,11 @@ export function objectNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** What a netlab namespace holds, for people: `pod1`, `node1`, `fabric`; others keep their name. */
+export function describeNetns(netns: string): { kind: 'pod' | 'node' | 'fabric' | 'other'; name: string } {
+  const parts = netns.startsWith(NETNS_PREFIX) ? netns.slice(NETNS_PREFIX.length).split('.') : [];
+  if (parts.length === 2 && parts[1] === 'fabric') return { kind: 'fabric', name: 'fabric' };
+  if (parts.length === 3 && (parts[1] === 'pod' || parts[1] === 'node')) return { kind: parts[1], name: parts[2]! };
+  return { kind: 'other', name: netns };
+}

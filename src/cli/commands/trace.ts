@@ -1,0 +1,39 @@
+import { UsageError } from '../../errors.js';
+import { kernelObserver } from '../../kernel/observer.js';
+import { preflight, LAB_TOOLS } from '../../kernel/preflight.js';
+import { readState } from '../../state/store.js';
+import { formatTrace } from '../../trace/format.js';
+import { traceEndpoints, traceLab } from '../../trace/index.js';
+import { verifyTrace } from '../../trace/verify.js';
+import { checkedLabName } from '../target.js';
+
+export interface TraceInvocation {
+  lab: string;
+  from: string;
+  to: string;
+  proto: 'icmp' | 'tcp' | 'udp';
+  port: number | undefined;
+  json: boolean;
+  verify: boolean;
+}
+
+/** `netlab trace LAB FROM TO`: the path from live kernel state; exit 1 when the packet does not arrive. */
+export async function trace(inv: TraceInvocation): Promise<number> {
+  const name = checkedLabName(inv.lab);
+  await preflight(inv.verify ? [...LAB_TOOLS, { program: 'tcpdump', pkg: 'tcpdump', why: 'trace --verify' }, { program: 'ping', pkg: 'iputils-ping', why: 'trace --verify' }] : LAB_TOOLS);
+  const read = await readState(name);
+  if (read.kind !== 'ok') throw new UsageError(read.kind === 'missing' ? `lab "${name}" is not up` : `lab "${name}": ${read.reason}`);
+  const lab = read.state.lab;
+  const request = { from: inv.from, to: inv.to, proto: inv.proto, ...(inv.port !== undefined ? { port: inv.port } : {}) };
+  const t = await traceLab(lab, request, kernelObserver());
+  const v = inv.verify ? await verifyTrace(t, traceEndpoints(lab, request).netns, lab.fabric.netns) : undefined;
+  const arrived = v ? v.arrived : t.arrived;
+  if (inv.json) {
+    const hops = t.hops.map((h) => (v && v.seen.has(h.n) ? { ...h, seen: v.seen.get(h.n) } : h));
+    process.stdout.write(`${JSON.stringify({ ...t, hops, arrived, ...(v ? { traffic: v.traffic, verdict: v.verdict ?? null } : {}) }, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatTrace(t, v?.seen));
+    if (v) process.stdout.write(`\nverified: ${v.traffic}\n${v.verdict ? `✘ ${v.verdict}\n` : '✔ every hop saw the packet\n'}`);
+  }
+  return arrived ? 0 : 1;
+}

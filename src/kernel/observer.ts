@@ -1,0 +1,87 @@
+import type { LinkInfo, Observer, RouteAnswer } from '../trace/types.js';
+import { run } from './run.js';
+
+interface RawLink {
+  ifname: string;
+  ifindex: number;
+  address: string;
+  mtu: number;
+  master?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  link_type?: string;
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number } };
+}
+
+async function json<T>(tool: 'ip' | 'bridge', netns: string, args: string[]): Promise<T | undefined> {
+  const r = await run(tool, ['-n', netns, '-j', ...args]);
+  if (r.exitCode !== 0) return undefined;
+  return (r.stdout.trim() ? JSON.parse(r.stdout) : []) as T;
+}
+
+function toLink(l: RawLink): LinkInfo {
+  const kind = l.linkinfo?.info_kind;
+  const info = l.linkinfo?.info_data;
+  return {
+    name: l.ifname,
+    ifindex: l.ifindex,
+    kind: kind === 'veth' || kind === 'bridge' || kind === 'vxlan' ? kind : l.link_type === 'loopback' ? 'loopback' : 'other',
+    mac: l.address,
+    mtu: l.mtu,
+    ...(l.master ? { master: l.master } : {}),
+    ...(kind === 'veth' && l.link_index !== undefined ? { peer: { ifindex: l.link_index, ...(l.link_netnsid !== undefined ? { nsid: l.link_netnsid } : {}) } } : {}),
+    ...(kind === 'vxlan' && info ? { vxlan: { vni: info.id ?? 0, local: info.local ?? '', port: info.port ?? 0 } } : {}),
+  };
+}
+
+/**
+ * The live kernel, read through iproute2's JSON output. Each namespace's
+ * links are read once per trace: a walk asks about the same few many times.
+ */
+export function kernelObserver(): Observer {
+  const links = new Map<string, Promise<LinkInfo[]>>();
+  const linksOf = (netns: string) => {
+    let p = links.get(netns);
+    if (!p) links.set(netns, (p = json<RawLink[]>('ip', netns, ['-d', 'link', 'show']).then((ls) => (ls ?? []).map(toLink))));
+    return p;
+  };
+  return {
+    async routeGet(netns, dst, via): Promise<RouteAnswer> {
+      const extra = via ? ['from', via.from, 'iif', via.iif] : [];
+      const r = await run('ip', ['-n', netns, '-j', 'route', 'get', dst, ...extra]);
+      if (r.exitCode !== 0) return { ok: false, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
+      const [route] = JSON.parse(r.stdout) as Array<{ type?: string; dev: string; gateway?: string; prefsrc?: string }>;
+      if (route!.type === 'local') return { ok: true, type: 'local', dev: route!.dev };
+      const fib = await json<Array<{ dst: string; gateway?: string; dev: string; flags?: string[] }>>('ip', netns, ['route', 'get', 'fibmatch', dst, ...extra]);
+      const m = fib?.[0];
+      const matched = m ? [m.dst, m.gateway ? `via ${m.gateway}` : '', `dev ${m.dev}`, ...(m.flags ?? [])].filter(Boolean).join(' ') : undefined;
+      return { ok: true, type: 'unicast', dev: route!.dev, ...(route!.gateway ? { gateway: route!.gateway } : {}), ...(route!.prefsrc ? { prefsrc: route!.prefsrc } : {}), ...(matched ? { matched } : {}) };
+    },
+    link: async (netns, dev) => (await linksOf(netns)).find((l) => l.name === dev),
+    linkByIndex: async (netns, ifindex) => (await linksOf(netns)).find((l) => l.ifindex === ifindex),
+    async netnsById(netns, nsid) {
+      const ids = await json<Array<{ nsid: number; name?: string }>>('ip', netns, ['netns', 'list-id']);
+      return ids?.find((i) => i.nsid === nsid)?.name;
+    },
+    async neighbour(netns, ip, dev) {
+      const n = await json<Array<{ dst: string; lladdr?: string; state?: string[] }>>('ip', netns, ['neigh', 'show', ip, 'dev', dev]);
+      const entry = n?.find((e) => e.dst === ip);
+      if (!entry) return undefined;
+      const state = (entry.state ?? []).join(',');
+      return entry.lladdr && !/FAILED|INCOMPLETE/.test(state) ? { mac: entry.lladdr, state } : { state };
+    },
+    async fdb(netns, dev, mac) {
+      const link = (await linksOf(netns)).find((l) => l.name === dev);
+      const args = link?.kind === 'bridge' ? ['fdb', 'show', 'br', dev] : ['fdb', 'show', 'dev', dev];
+      const entries = await json<Array<{ mac: string; ifname: string; dst?: string; flags?: string[]; state?: string }>>('bridge', netns, args);
+      const e = entries?.find((x) => x.mac === mac && (link?.kind !== 'vxlan' || x.dst));
+      return e ? { port: e.ifname, ...(e.dst ? { dst: e.dst } : {}), state: e.state ?? '', self: (e.flags ?? []).includes('self') } : undefined;
+    },
+    ports: async (netns, bridge) => (await linksOf(netns)).filter((l) => l.master === bridge),
+    async addresses(netns, dev) {
+      const a = await json<Array<{ addr_info?: Array<{ local: string }> }>>('ip', netns, ['-4', 'addr', 'show', 'dev', dev]);
+      return (a ?? []).flatMap((l) => (l.addr_info ?? []).map((x) => x.local));
+    },
+    vxlans: async (netns) => (await linksOf(netns)).filter((l) => l.kind === 'vxlan'),
+  };
+}

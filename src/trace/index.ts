@@ -1,0 +1,30 @@
+import { UsageError } from '../errors.js';
+import { source, target } from '../checks/resolve.js';
+import type { Lab } from '../lab/types.js';
+import type { Observer, Packet, Trace } from './types.js';
+import { walk } from './walk.js';
+
+export interface TraceRequest {
+  from: string;
+  to: string;
+  proto: Packet['proto'];
+  port?: number;
+}
+
+/** The endpoints of a trace in a lab: a pod or node to send from, a name or address to send to. */
+export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; packet: Packet } {
+  const names = [...lab.nodes.map((n) => n.name), ...lab.pods.map((p) => p.name)];
+  if (!names.includes(req.from)) throw new UsageError(`lab "${lab.name}" has no node or pod named "${req.from}" (it has: ${names.join(', ')})`);
+  const from = source(lab, req.from);
+  const isAddress = /^\d{1,3}(\.\d{1,3}){3}$/.test(req.to);
+  if (!names.includes(req.to) && !isAddress) throw new UsageError(`"${req.to}" is neither a node or pod of lab "${lab.name}" nor an IPv4 address`);
+  const to = target(lab, req.to, from);
+  return { netns: from.netns, packet: { src: from.ip, dst: to.ip, proto: req.proto, ...(req.port !== undefined ? { port: req.port } : {}) } };
+}
+
+/** Walks the path from live kernel state (the lab gives only names and addresses). */
+export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer): Promise<Trace> {
+  const { netns, packet } = traceEndpoints(lab, req);
+  const { hops, arrived } = await walk(observer, netns, packet);
+  return { lab: lab.name, from: req.from, to: req.to, packet, hops, arrived };
+}
