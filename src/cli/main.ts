@@ -46,6 +46,10 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/test.js')).test(inv);
     case 'trace':
       return (await import('./commands/trace.js')).trace(inv);
+    case 'graph':
+      return (await import('./commands/graph.js')).graph(inv);
+    case 'capture':
+      return (await import('./commands/capture.js')).capture(inv);
     case 'clean':
       return (await import('./commands/clean.js')).clean();
   }

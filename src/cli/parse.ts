@@ -11,6 +11,8 @@ export type Invocation =
   | { command: 'exec'; lab: string; target: string; argv: string[] }
   | { command: 'test'; file: string; junit: string | undefined; json: boolean; only: string | undefined; concurrency: number }
   | { command: 'trace'; lab: string; from: string; to: string; proto: 'icmp' | 'tcp' | 'udp'; port: number | undefined; json: boolean; verify: boolean }
+  | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
+  | { command: 'capture'; lab: string; where: string; args: string[] }
   | { command: 'clean' }
   | { command: 'help'; text: string };
 
@@ -112,6 +114,28 @@ export function parseCLI(argv: string[]): Invocation {
       if (proto !== 'icmp' && proto !== 'tcp' && proto !== 'udp') throw new UsageError('--proto is icmp, tcp or udp');
       if (proto !== 'icmp' && port === undefined) throw new UsageError(`--proto ${proto} needs --port`);
       set({ command: 'trace', lab, from, to, proto, port: proto === 'icmp' ? undefined : port, json: Boolean(o.json), verify: Boolean(o.verify) });
+    });
+
+  program
+    .command('graph')
+    .description('a picture of the lab: nodes, bridges, VXLAN devices, pods, veths, tunnels')
+    .argument('<file-or-lab>', 'lab file, or the name of a lab that is up')
+    .option('--format <format>', 'svg (through Graphviz), mermaid or dot', 'svg')
+    .option('-o, --output <path>', 'write it there instead of to stdout')
+    .action((target: string, o: { format: string; output?: string }) => {
+      if (o.format !== 'svg' && o.format !== 'mermaid' && o.format !== 'dot') throw new UsageError('--format is svg, mermaid or dot');
+      set({ command: 'graph', target, format: o.format, output: o.output });
+    });
+
+  program
+    .command('capture')
+    .description('live tcpdump on an interface of a node or pod (tcpdump arguments after --, e.g. -w FILE)')
+    .argument('<lab>', 'lab name')
+    .argument('<where>', 'NODE-OR-POD:INTERFACE, e.g. node1:eth0')
+    .argument('[tcpdump-args...]', 'passed to tcpdump (default: -nn -e -l)')
+    .passThroughOptions()
+    .action((lab: string, where: string, rest: string[]) => {
+      set({ command: 'capture', lab, where, args: rest[0] === '--' ? rest.slice(1) : rest });
     });
 
   program

@@ -35,6 +35,11 @@ export async function preflight(requirements: Requirement[] = LAB_TOOLS): Promis
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new EnvironmentError('netlab needs root to create network namespaces: run it with sudo');
   }
+  await requireTools(requirements);
+}
+
+/** The tools alone (for commands that need no root, like `graph`). */
+export async function requireTools(requirements: Requirement[]): Promise<void> {
   const missing: Requirement[] = [];
   for (const r of requirements) if (!(await onPath(r.program))) missing.push(r);
   if (missing.length > 0) {

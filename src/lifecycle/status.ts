@@ -1,4 +1,5 @@
 import { labOfNetns } from '../lab/names.js';
+import { vethIndexes } from '../kernel/inspect.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { isAlive } from '../pid.js';
 import { labsWithState, readState } from '../state/store.js';
@@ -11,7 +12,19 @@ export interface LabStatus {
   backend?: string;
   createdAt?: string;
   nodes: Array<{ name: string; netns: string; address: string; podSubnet: string; gateway: string; mac: string; present: boolean }>;
-  pods: Array<{ name: string; node: string; netns: string; ip: string; mac: string; hostVeth: string; hostVethMac: string; present: boolean }>;
+  pods: Array<{
+    name: string;
+    node: string;
+    netns: string;
+    ip: string;
+    mac: string;
+    hostVeth: string;
+    hostVethMac: string;
+    /** Live from the kernel: the host veth's ifindex in the node, and its peer's (the pod's eth0) in the pod. */
+    hostVethIndex?: number;
+    eth0Index?: number;
+    present: boolean;
+  }>;
   /** Namespaces of the lab that the state does not know. */
   strayNamespaces: string[];
   /** What is wrong, in words; empty when all is well. */
@@ -58,6 +71,8 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
     problems.push(`the container runtime (pid ${state.agentPid}) is not running: pod ports are not served`);
   }
   const backend = lab.network.backend;
+  const indexes = new Map<string, Map<string, { ifindex: number; peerIndex: number }>>();
+  for (const n of lab.nodes) if (present.has(n.netns)) indexes.set(n.name, await vethIndexes(n.netns));
   return {
     name,
     status: problems.length > 0 ? 'damaged' : state.status,
@@ -73,16 +88,20 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       mac: n.mac,
       present: present.has(n.netns),
     })),
-    pods: lab.pods.map((p) => ({
-      name: p.name,
-      node: p.node,
-      netns: p.netns,
-      ip: p.ip,
-      mac: p.mac,
-      hostVeth: p.hostVeth,
-      hostVethMac: p.hostVethMac,
-      present: present.has(p.netns),
-    })),
+    pods: lab.pods.map((p) => {
+      const veth = indexes.get(p.node)?.get(p.hostVeth);
+      return {
+        name: p.name,
+        node: p.node,
+        netns: p.netns,
+        ip: p.ip,
+        mac: p.mac,
+        hostVeth: p.hostVeth,
+        hostVethMac: p.hostVethMac,
+        ...(veth ? { hostVethIndex: veth.ifindex, eth0Index: veth.peerIndex } : {}),
+        present: present.has(p.netns),
+      };
+    }),
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,
   };

@@ -35,13 +35,19 @@ function render(s: LabStatus): string {
     out.push(
       '',
       table(
-        ['POD', 'NODE', 'IP', 'MAC', 'HOST VETH', 'NAMESPACE'],
-        s.pods.map((p) => [p.name, p.node, p.ip, p.mac, p.hostVeth, mark(p.netns, p.present)]),
+        ['POD', 'NODE', 'IP', 'MAC', 'VETH PAIR (pod ⇄ node, as ip link shows it)', 'NAMESPACE'],
+        s.pods.map((p) => [p.name, p.node, p.ip, p.mac, vethPair(p), mark(p.netns, p.present)]),
       ),
     );
   }
   if (s.strayNamespaces.length > 0) out.push('', `stray namespaces: ${s.strayNamespaces.join(', ')}`);
   return out.join('\n');
+}
+
+/** `2: eth0@if7 ⇄ 7: veth2f7978b7@if2`: the pairing seed 001 finds with ethtool -S and ip link. */
+function vethPair(p: LabStatus['pods'][number]): string {
+  if (p.hostVethIndex === undefined || p.eth0Index === undefined) return `eth0 ⇄ ${p.hostVeth}`;
+  return `${p.eth0Index}: eth0@if${p.hostVethIndex} ⇄ ${p.hostVethIndex}: ${p.hostVeth}@if${p.eth0Index}`;
 }
 
 function mark(netns: string, present: boolean): string {

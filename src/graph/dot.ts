@@ -1,0 +1,106 @@
+import type { Lab, Node, Pod } from '../lab/types.js';
+
+/** Past this many pods on a node, the picture shows the first ones and a count. */
+const MAX_PODS_SHOWN = 8;
+
+const COLORS = {
+  fabric: '#dbe7f5',
+  node: '#f5f7fa',
+  nodeBorder: '#7f8fa6',
+  eth0: '#dbe7f5',
+  bridge: '#dff0d8',
+  vtep: '#fbe3c4',
+  pod: '#ffffff',
+  tunnel: '#d9822b',
+  route: '#2f5d95',
+  routes: '#eef3fb',
+};
+
+/** Past this many nodes, tunnels between every pair would hide the picture. */
+const MAX_TUNNEL_NODES = 4;
+
+/**
+ * The lab as Graphviz DOT: the fabric at the bottom, each node a box with
+ * eth0, cni0 and (VXLAN) flannel.1, pods on top with their addresses and the
+ * veth that plugs them into cni0, and the tunnels or routes between nodes.
+ * Pure: the same lab always gives the same text.
+ */
+export function labToDot(lab: Lab): string {
+  const backend = lab.network.backend;
+  const title =
+    backend.kind === 'vxlan'
+      ? `${lab.name}: flannel VXLAN (${backend.device}, VNI ${backend.vni}, UDP ${backend.port}), pod MTU ${lab.network.podMTU}`
+      : `${lab.name}: flannel host-gw (routes via node addresses), pod MTU ${lab.network.podMTU}`;
+  const out = [
+    'digraph netlab {',
+    `  graph [label=${q(`${title}\npods ${lab.network.podCIDR} · services ${lab.network.serviceCIDR}`)}, labelloc=t, fontsize=18, fontname="Helvetica", rankdir=TB, nodesep=0.35, ranksep=0.45, newrank=true, ordering=out, bgcolor="white"];`,
+    `  node [fontname="Helvetica", fontsize=11, shape=box, style="rounded,filled", fillcolor="${COLORS.pod}", color="#5a6b80"];`,
+    '  edge [fontname="Helvetica", fontsize=9, color="#5a6b80", arrowhead=none];',
+    `  fabric [label=${q(`fabric · bridge ${lab.fabric.bridge}\nunderlay ${lab.network.underlay.cidr} · MTU ${lab.network.underlay.mtu}`)}, fillcolor="${COLORS.fabric}", width=${Math.max(4, lab.nodes.length * 2.6)}, height=0.6, fontsize=12];`,
+  ];
+  for (const node of lab.nodes) out.push(...nodeCluster(lab, node));
+  out.push(...crossNodeEdges(lab));
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
+
+function nodeCluster(lab: Lab, node: Node): string[] {
+  const id = ident(node.name);
+  const backend = lab.network.backend;
+  const pods = lab.pods.filter((p) => p.node === node.name);
+  const shown = pods.slice(0, MAX_PODS_SHOWN);
+  const lines = [
+    `  subgraph cluster_${id} {`,
+    `    label=${q(`node ${node.name} · ${node.netns}`)}; fontsize=13; style="rounded,filled"; fillcolor="${COLORS.node}"; color="${COLORS.nodeBorder}";`,
+    `    ${id}_eth0 [label=${q(`eth0 ${node.address}\nMTU ${lab.network.underlay.mtu}`)}, fillcolor="${COLORS.eth0}"];`,
+    `    ${id}_cni0 [label=${q(`${node.bridge} ${node.gateway}/${node.podPrefix}\npod subnet ${node.podSubnet}`)}, fillcolor="${COLORS.bridge}"];`,
+  ];
+  if (backend.kind === 'vxlan') {
+    const vtep = backend.vteps.find((v) => v.node === node.name)!;
+    lines.push(`    ${id}_vtep [label=${q(`${backend.device} ${vtep.address}/32\nVTEP ${vtep.mac}`)}, fillcolor="${COLORS.vtep}"];`);
+  }
+  for (const pod of shown) lines.push(`    ${podId(pod)} [label=${q(`${pod.name}\n${pod.ip} · eth0`)}];`);
+  if (pods.length > shown.length) lines.push(`    ${id}_more [label=${q(`… ${pods.length - shown.length} more pods`)}, style="rounded,dashed"];`);
+  for (const pod of shown) lines.push(`    ${podId(pod)} -> ${id}_cni0 [label=${q(pod.hostVeth)}];`);
+  if (pods.length > shown.length) lines.push(`    ${id}_more -> ${id}_cni0 [style=dashed];`);
+  if (backend.kind === 'vxlan') {
+    lines.push(`    ${id}_cni0 -> ${id}_vtep [style=invis];`, `    ${id}_vtep -> ${id}_eth0 [style=dotted, label="dev eth0"];`);
+  } else {
+    // host-gw's whole mechanism is these routes: one per other node, via its address.
+    const routes = lab.nodes.filter((n) => n.name !== node.name).map((n) => `${n.podSubnet} via ${n.address}`);
+    lines.push(
+      `    ${id}_routes [label=${q(`routes (ip_forward=1)\n${routes.join('\n')}`)}, shape=note, fillcolor="${COLORS.routes}", fontcolor="${COLORS.route}"];`,
+      `    ${id}_cni0 -> ${id}_routes [style=invis];`,
+      `    ${id}_routes -> ${id}_eth0 [style=dotted, label="dev eth0"];`,
+    );
+  }
+  lines.push('  }', `  ${id}_eth0 -> fabric [label=${q(`veth ⇄ ${node.fabricPort}`)}];`);
+  return lines;
+}
+
+function crossNodeEdges(lab: Lab): string[] {
+  const backend = lab.network.backend;
+  const lines: string[] = [];
+  if (backend.kind !== 'vxlan' || lab.nodes.length > MAX_TUNNEL_NODES) return lines;
+  for (let i = 0; i < lab.nodes.length; i++) {
+    for (let j = i + 1; j < lab.nodes.length; j++) {
+      const a = lab.nodes[i]!;
+      const b = lab.nodes[j]!;
+      lines.push(`  ${ident(a.name)}_vtep -> ${ident(b.name)}_vtep [dir=both, arrowhead=normal, arrowtail=normal, style=dashed, color="${COLORS.tunnel}", fontcolor="${COLORS.tunnel}", constraint=false, label=${q(`VXLAN VNI ${backend.vni}\nUDP ${backend.port}`)}];`);
+    }
+  }
+  return lines;
+}
+
+function podId(pod: Pod): string {
+  return `pod_${ident(pod.name)}`;
+}
+
+/** DOT identifiers: names are DNS labels, so '-' is the only character to replace. */
+function ident(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+function q(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
