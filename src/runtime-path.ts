@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 /** The container runtime shipped in runtime/, found from src/ and dist/ alike. */
 export const AGENT_PATH = fileURLToPath(new URL('../runtime/netlab-agent.py', import.meta.url));
 
-/** Sets sysctls in many namespaces from one process. */
-export const SYSCTL_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-sysctl.py', import.meta.url));
+/** Applies addresses, links up, routes and sysctls in many namespaces from one process. */
+export const APPLY_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-apply.py', import.meta.url));
 
 /** Many reachability probes from many namespaces in one process. */
 export const PROBE_PATH = fileURLToPath(new URL('../runtime/netlab-probe.py', import.meta.url));

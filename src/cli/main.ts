@@ -7,6 +7,7 @@ import { parseCLI, type Invocation } from './parse.js';
  * code. Expected failures print their message; anything else is a bug.
  */
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedPipes();
   try {
     const invocation = parseCLI(argv);
     return await dispatch(invocation);
@@ -52,5 +53,18 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/capture.js')).capture(inv);
     case 'clean':
       return (await import('./commands/clean.js')).clean();
+  }
+}
+
+/**
+ * `netlab status | head` closes the pipe early. That must not kill netlab,
+ * least of all half-way through `up`: output to a reader that left is
+ * dropped, and the command finishes its work.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
   }
 }

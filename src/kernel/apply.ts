@@ -2,14 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
 import { isToolOp, toolCommand } from '../plan/commands.js';
-import type { Op, SysctlSet } from '../plan/ops.js';
+import type { Op } from '../plan/ops.js';
 import { quote } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
-import { SYSCTL_HELPER_PATH } from '../runtime-path.js';
+import { APPLY_HELPER_PATH } from '../runtime-path.js';
 import { agentLogFile } from '../state/paths.js';
 import { startAgent } from './agent.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
-import { mapLimit, run } from './run.js';
+import { mapLimit, runQuick } from './run.js';
 
 /** One process's worth of a wave: the ops of one namespace for one tool, in plan order. */
 interface Job {
@@ -23,9 +23,11 @@ export interface WaveOutcome {
 }
 
 /**
- * Applies one wave: its ops grouped into one `ip -batch` (or `bridge -batch`)
- * per namespace, all sysctls in one helper process, the groups run
- * `concurrency` at a time. Ops of one namespace keep their plan order.
+ * Applies one wave. A namespace whose ops are all ones the apply helper
+ * speaks (links up, addresses, routes, sysctls: every pod) goes to the
+ * helper, one process for the whole wave; the others get one `ip -batch`
+ * (and `bridge -batch`) each, `concurrency` at a time. Ops of one namespace
+ * keep their plan order.
  */
 export async function applyWave(lab: string, wave: Wave, concurrency: number): Promise<WaveOutcome> {
   const outcome: WaveOutcome = {};
@@ -37,10 +39,20 @@ export async function applyWave(lab: string, wave: Wave, concurrency: number): P
   return outcome;
 }
 
+/** What runtime/netlab-apply.py can do in a namespace. */
+const HELPER_KINDS = new Set<Op['kind']>(['link.up', 'addr.add', 'route.add', 'sysctl.set']);
+
 export function groupJobs(ops: Op[]): Job[] {
+  const viaHelper = new Set<string>();
+  const notHelper = new Set<string>();
+  for (const op of ops) {
+    if (!('netns' in op) || op.kind === 'process.start' || op.kind === 'netns.add') continue;
+    (HELPER_KINDS.has(op.kind) ? viaHelper : notHelper).add(op.netns);
+  }
   const jobs = new Map<string, Job>();
   for (const op of ops) {
-    const key = jobKey(op);
+    const helped = op.kind === 'sysctl.set' || ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
+    const key = helped ? 'helper' : jobKey(op);
     let job = jobs.get(key);
     if (!job) jobs.set(key, (job = { key, ops: [] }));
     job.ops.push(op);
@@ -54,18 +66,16 @@ function jobKey(op: Op): string {
     return `${c.tool} ${c.netns ?? '(host)'}`;
   }
   // The runtime's config file must be written before the runtime starts: one job.
-  if (op.kind === 'file.write' || op.kind === 'process.start') return 'runtime';
-  return 'sysctl';
+  return 'runtime';
 }
 
 async function runJob(lab: string, stage: string, job: Job): Promise<number | undefined> {
-  const first = job.ops[0]!;
-  if (isToolOp(first)) {
-    await runBatch(stage, job.ops);
+  if (job.key === 'helper') {
+    await runHelper(stage, job.ops);
     return undefined;
   }
-  if (first.kind === 'sysctl.set') {
-    await runSysctls(stage, job.ops as SysctlSet[]);
+  if (isToolOp(job.ops[0]!)) {
+    await runBatch(stage, job.ops);
     return undefined;
   }
   let pid: number | undefined;
@@ -88,24 +98,40 @@ async function runBatch(stage: string, ops: Op[]): Promise<void> {
   const commands = ops.filter(isToolOp).map(toolCommand);
   const { tool, netns } = commands[0]!;
   const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
-  const r = await run(tool, args, { input: commands.map((c) => `${c.args.join(' ')}\n`).join('') });
+  const r = await runQuick(tool, args, commands.map((c) => `${c.args.join(' ')}\n`).join(''));
   if (r.exitCode === 0) return;
   const line = failedBatchLine(r.stderr);
-  const failed = line !== undefined ? commands[line - 1] : undefined;
-  const what = failed ? quote([failed.tool, ...(failed.netns ? ['-n', failed.netns] : []), ...failed.args]) : describeOutcome(r);
+  const failed = line !== undefined ? ops[line - 1] : undefined;
+  const what = failed ? describeOp(failed) : describeOutcome(r);
   const feature = missingFeature(r.stderr);
   const message = `${stage}: ${what} failed: ${kernelReason(r.stderr)}`;
   throw feature ? new EnvironmentError(`${message}\n  ${feature}`) : new KernelError(message);
 }
 
-/** All sysctls of a wave in one process that enters each namespace in turn. */
-async function runSysctls(stage: string, ops: SysctlSet[]): Promise<void> {
-  const input = JSON.stringify(ops.map((op) => ({ netns: op.netns, key: op.key, value: op.value })));
-  const r = await run('python3', [SYSCTL_HELPER_PATH], { input });
+/** Ops the helper applies, grouped by namespace so it enters each namespace once. */
+async function runHelper(stage: string, ops: Op[]): Promise<void> {
+  const byNetns = new Map<string, Op[]>();
+  for (const op of ops) {
+    const netns = (op as { netns: string }).netns;
+    let list = byNetns.get(netns);
+    if (!list) byNetns.set(netns, (list = []));
+    list.push(op);
+  }
+  const ordered = [...byNetns.values()].flat();
+  const r = await runQuick('python3', [APPLY_HELPER_PATH], JSON.stringify(ordered));
   if (r.exitCode === 0) return;
   const m = /^error: (\d+): (.*)$/m.exec(r.stderr);
-  const op = m ? ops[Number(m[1])] : undefined;
-  if (!op) throw new KernelError(`${stage}: setting sysctls failed: ${describeOutcome(r)}`);
-  const what = quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-w', `${op.key}=${op.value}`]);
-  throw new KernelError(`${stage}: ${what} failed: ${m![2]}`);
+  const op = m ? ordered[Number(m[1])] : undefined;
+  if (!op) throw new KernelError(`${stage}: the apply helper failed: ${describeOutcome(r)}`);
+  throw new KernelError(`${stage}: ${describeOp(op)} failed: ${m![2]}`);
+}
+
+/** An op as the command a person would type for it. */
+function describeOp(op: Op): string {
+  if (isToolOp(op)) {
+    const c = toolCommand(op);
+    return quote([c.tool, ...(c.netns ? ['-n', c.netns] : []), ...c.args]);
+  }
+  if (op.kind === 'sysctl.set') return quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-w', `${op.key}=${op.value}`]);
+  return op.kind;
 }
