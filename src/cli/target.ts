@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { loadLab } from '../lab/index.js';
 import { labNameProblem } from '../lab/names.js';
 
 /** A lab name from the command line, refused unless it is one netlab could have made. */
@@ -13,6 +12,10 @@ export function checkedLabName(name: string): string {
 /** `FILE-OR-LAB`: a path to a lab file gives that file's lab name. */
 export async function labNameOf(target: string): Promise<string> {
   const looksLikeFile = /\.ya?ml$/i.test(target) || target.includes('/');
-  if (looksLikeFile || (existsSync(target) && statSync(target).isFile())) return (await loadLab(target)).name;
+  if (looksLikeFile || (existsSync(target) && statSync(target).isFile())) {
+    // Loaded only for a file: `netlab down LAB` should not pay for the YAML and schema machinery.
+    const { loadLab } = await import('../lab/index.js');
+    return (await loadLab(target)).name;
+  }
   return checkedLabName(target);
 }

@@ -9,7 +9,7 @@ import { APPLY_HELPER_PATH } from '../runtime-path.js';
 import { agentLogFile } from '../state/paths.js';
 import { startAgent } from './agent.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
-import { mapLimit, runQuick } from './run.js';
+import { mapLimit, run } from './run.js';
 
 /** One process's worth of a wave: the ops of one namespace for one tool, in plan order. */
 interface Job {
@@ -98,7 +98,7 @@ async function runBatch(stage: string, ops: Op[]): Promise<void> {
   const commands = ops.filter(isToolOp).map(toolCommand);
   const { tool, netns } = commands[0]!;
   const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
-  const r = await runQuick(tool, args, commands.map((c) => `${c.args.join(' ')}\n`).join(''));
+  const r = await run(tool, args, { input: commands.map((c) => `${c.args.join(' ')}\n`).join('') });
   if (r.exitCode === 0) return;
   const line = failedBatchLine(r.stderr);
   const failed = line !== undefined ? ops[line - 1] : undefined;
@@ -118,7 +118,7 @@ async function runHelper(stage: string, ops: Op[]): Promise<void> {
     list.push(op);
   }
   const ordered = [...byNetns.values()].flat();
-  const r = await runQuick('python3', [APPLY_HELPER_PATH], JSON.stringify(ordered));
+  const r = await run('python3', [APPLY_HELPER_PATH], { input: JSON.stringify(ordered) });
   if (r.exitCode === 0) return;
   const m = /^error: (\d+): (.*)$/m.exec(r.stderr);
   const op = m ? ordered[Number(m[1])] : undefined;

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { execa } from 'execa';
 import { describeOutcome } from './failure.js';
 
 /** What a finished command left behind. */
@@ -14,41 +13,28 @@ export interface RunResult {
 /**
  * Runs a program with an argument array (never a shell string) and returns
  * how it ended; never throws for a non-zero exit. Callers decide what a
- * failure means.
+ * failure means. Node's own spawn rather than execa: a big `up` runs hundreds
+ * of these, and every command pays execa's load time at start (measured in
+ * bench/), for features short commands do not use.
  */
-export async function run(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const r = await execa(file, args, {
-    reject: false,
-    stripFinalNewline: false,
-    input: options.input ?? '',
-    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-  });
-  return {
-    command: [file, ...args],
-    exitCode: r.exitCode ?? -1,
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    signal: r.signal ?? undefined,
-  };
-}
-
-/**
- * The same as run(), on node's own spawn: for the hundreds of short batches
- * of a big `up`, where execa's per-call machinery costs more than the
- * program it starts.
- */
-export function runQuick(file: string, args: string[], input: string): Promise<RunResult> {
+export function run(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ command: [file, ...args], exitCode: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), signal: signal ?? undefined }),
-    );
-    child.stdin.end(input);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ command: [file, ...args], exitCode: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), signal: signal ?? undefined });
+    });
+    child.stdin.on('error', () => undefined); // a program that exits without reading its input
+    child.stdin.end(options.input ?? '');
   });
 }
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""Runs a command and reports its wall time and the peak RSS of its process tree.
+
+RUSAGE_CHILDREN's ru_maxrss is the largest resident set of any descendant
+that was waited for: for `node bin/netlab.js up`, netlab's own process.
+Output: one JSON line {"seconds", "code", "maxrssKB", "stderr"}.
+"""
+import json
+import resource
+import subprocess
+import sys
+import time
+
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+seconds = time.perf_counter() - start
+print(json.dumps({
+    "seconds": seconds,
+    "code": done.returncode,
+    "maxrssKB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "stderr": done.stderr.decode("utf-8", "replace")[-800:],
+}))
