@@ -20,6 +20,7 @@ Only the Python standard library: it must start on a bare Debian or Ubuntu.
 """
 import ctypes
 import json
+import resource
 import os
 import selectors
 import signal
@@ -150,10 +151,19 @@ def main():
     if len(sys.argv) != 2:
         print("usage: netlab-agent.py CONFIG.json", file=sys.stderr)
         return 2
+    # One socket per port per pod: a big lab needs more than the usual 1024 files.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with open(sys.argv[1], encoding="utf-8") as f:
         config = json.load(f)
+    sockets = sum(len(c["listen"]) for p in config["pods"] for c in p["containers"])
+    if sockets + 64 > hard:
+        print(f"error: the lab's containers listen on {sockets} ports, one socket each, but this process may open"
+              f" only {hard} files (ulimit -Hn); raise the limit (ulimit -n {sockets + 1024}) or listen on fewer ports",
+              file=sys.stderr)
+        return 1
     try:
         runtime = Runtime(config)
     except OSError as e:

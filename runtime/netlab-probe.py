@@ -19,6 +19,7 @@ Output (stdout): one JSON object per probe as it finishes:
 import ctypes
 import errno
 import json
+import resource
 import os
 import selectors
 import socket
@@ -292,6 +293,9 @@ class Prober:
 
 
 def main():
+    # One socket per port per pod: a big lab needs more than the usual 1024 files.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     request = json.load(sys.stdin)
     Prober(request["probes"], int(request.get("parallel", 256))).run()
     return 0

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { AGENT_PATH } from '../runtime-path.js';
 
 const READY_TIMEOUT_MS = 15_000;
@@ -28,7 +28,7 @@ export function startAgent(netns: string, config: string, logFile: string): Prom
           // already gone
         }
       }
-      reject(new Error(`the container runtime ${why} (log: ${logFile})`));
+      reject(new Error(`the container runtime ${why}${lastError(logFile)} (log: ${logFile})`));
     };
     child.on('error', (e) => fail(`could not start: ${e.message}`));
     child.on('exit', (code, signal) => fail(`exited (${signal ?? `exit ${code}`}) before it was ready`));
@@ -43,4 +43,14 @@ export function startAgent(netns: string, config: string, logFile: string): Prom
       resolve(Number(m[1]));
     });
   });
+}
+
+/** The runtime's own last words, from its log. */
+function lastError(logFile: string): string {
+  try {
+    const line = readFileSync(logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('error: ')).at(-1);
+    return line ? `: ${line.slice('error: '.length)}` : '';
+  } catch {
+    return '';
+  }
 }

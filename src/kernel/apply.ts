@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
 import { isToolOp, toolCommand } from '../plan/commands.js';
@@ -32,27 +33,42 @@ export interface WaveOutcome {
 export async function applyWave(lab: string, wave: Wave, concurrency: number): Promise<WaveOutcome> {
   const outcome: WaveOutcome = {};
   const name = wave.stages.map((s) => s.name).join('+');
-  await mapLimit(groupJobs(wave.stages.flatMap((s) => s.ops)), concurrency, async (job) => {
+  const timings: Array<{ key: string; ops: number; ms: number }> = [];
+  await mapLimit(groupJobs(wave.stages.flatMap((s) => s.ops), availableParallelism()), concurrency, async (job) => {
+    const started = performance.now();
     const pid = await runJob(lab, name, job);
+    timings.push({ key: job.key, ops: job.ops.length, ms: performance.now() - started });
     if (pid !== undefined) outcome.agentPid = pid;
   });
+  // NETLAB_PROFILE=1: where a wave's time goes, for tuning (the slowest jobs).
+  if (process.env.NETLAB_PROFILE) {
+    const top = timings.sort((a, b) => b.ms - a.ms).slice(0, 4);
+    process.stderr.write(`profile ${name}: ${timings.length} jobs; slowest: ${top.map((t) => `${t.key} (${t.ops} ops) ${t.ms.toFixed(0)} ms`).join(', ')}\n`);
+  }
   return outcome;
 }
 
 /** What runtime/netlab-apply.py can do in a namespace. */
 const HELPER_KINDS = new Set<Op['kind']>(['link.up', 'addr.add', 'route.add', 'sysctl.set']);
 
-export function groupJobs(ops: Op[]): Job[] {
+/** `helpers` apply helpers share the namespaces they serve, so a big wave uses every core. */
+export function groupJobs(ops: Op[], helpers = 1): Job[] {
   const viaHelper = new Set<string>();
   const notHelper = new Set<string>();
   for (const op of ops) {
     if (!('netns' in op) || op.kind === 'process.start' || op.kind === 'netns.add') continue;
     (HELPER_KINDS.has(op.kind) ? viaHelper : notHelper).add(op.netns);
   }
+  const share = new Map<string, number>();
+  const helperFor = (netns: string) => {
+    let n = share.get(netns);
+    if (n === undefined) share.set(netns, (n = share.size % helpers));
+    return `helper ${n}`;
+  };
   const jobs = new Map<string, Job>();
   for (const op of ops) {
     const helped = op.kind === 'sysctl.set' || ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
-    const key = helped ? 'helper' : jobKey(op);
+    const key = helped ? helperFor((op as { netns: string }).netns) : jobKey(op);
     let job = jobs.get(key);
     if (!job) jobs.set(key, (job = { key, ops: [] }));
     job.ops.push(op);
@@ -70,7 +86,7 @@ function jobKey(op: Op): string {
 }
 
 async function runJob(lab: string, stage: string, job: Job): Promise<number | undefined> {
-  if (job.key === 'helper') {
+  if (job.key.startsWith('helper')) {
     await runHelper(stage, job.ops);
     return undefined;
   }

@@ -1,0 +1,51 @@
+import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRoot, labFileAs, netlab, netnsOf, ping } from '../helpers/kernel.js';
+
+const LABS = ['it-par-a', 'it-par-b', 'it-par-c', 'it-par-d'];
+
+describe.skipIf(!isRoot)('labs side by side', () => {
+  afterAll(async () => {
+    for (const lab of [...LABS, 'it-twice', 'it-twice-diff']) await netlab(['down', lab]);
+  });
+
+  it('several different labs come up and go down in parallel, each complete', async () => {
+    const files = await Promise.all(LABS.map((lab, i) => labFileAs(['two-node', 'host-gw', 'same-node', 'pod-containers'][i]!, lab)));
+    const ups = await Promise.all(files.map((f) => netlab(['up', f])));
+    for (const u of ups) expect(u.code, u.stderr).toBe(0);
+    expect((await netnsOf('it-par-a')).length).toBe(7);
+    expect((await netnsOf('it-par-b')).length).toBe(1 + 3 + 4);
+    // Same addresses in different labs do not meet: each lab is its own world.
+    expect((await ping('netlab.it-par-a.pod.pod1', '10.244.1.3')).code).toBe(0);
+    expect((await ping('netlab.it-par-b.pod.client', '10.244.1.2')).code).toBe(0);
+    const tests = await Promise.all(files.slice(0, 2).map((f) => netlab(['test', f])));
+    for (const t of tests) expect(t.code, t.stdout).toBe(0);
+    const downs = await Promise.all(LABS.map((lab) => netlab(['down', lab])));
+    for (const d of downs) expect(d.code).toBe(0);
+    for (const lab of LABS) expect(await netnsOf(lab)).toEqual([]);
+  });
+
+  it('the same lab started twice at once ends as one complete lab, and the loser says why', async () => {
+    const file = await labFileAs('two-node', 'it-twice');
+    const [a, b] = await Promise.all([netlab(['up', file]), netlab(['up', file])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const outputs = [a.stdout, b.stdout].join('\n');
+    expect(outputs).toMatch(/lab "it-twice" is up:/);
+    expect(outputs).toMatch(/lab "it-twice" is already up .*nothing to do/);
+    expect(await netnsOf('it-twice')).toHaveLength(7);
+    expect((await netlab(['test', file, '--only', 'pods'])).code).toBe(0);
+  });
+
+  it('two different labs of one name at once: one is built, the other refused with the difference', async () => {
+    const one = await labFileAs('two-node', 'it-twice-diff');
+    const other = await labFileAs('two-node', 'it-twice-diff');
+    await writeFile(other, (await readFile(other, 'utf8')).replace('address: 192.168.19.14', 'address: 192.168.19.99'));
+    const [a, b] = await Promise.all([netlab(['up', one]), netlab(['up', other])]);
+    expect([a.code, b.code].sort()).toEqual([0, 2]);
+    expect([a.stderr, b.stderr].join('\n')).toContain('already up with a different network');
+    expect(await netnsOf('it-twice-diff')).toHaveLength(7);
+    const routes = await execa('ip', ['-n', 'netlab.it-twice-diff.node.node1', 'route']);
+    expect(String(routes.stdout)).toMatch(/10\.244\.1\.0\/24 via 10\.244\.1\.0 dev flannel\.1 onlink/);
+  });
+});
