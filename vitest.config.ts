@@ -21,6 +21,17 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
         },
       },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          // Kills, interruptions, lost state and parallel labs: on the real kernel, one file at a time.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          globalSetup: ['test/integration/global-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isRoot, rootFingerprint } from '../helpers/kernel.js';
 
 /**
@@ -11,11 +11,31 @@ export default async function setup() {
   return async () => {
     const after = await rootFingerprint();
     const left = readdirSafe('/run/netns').filter((n) => n.startsWith('netlab.it-'));
+    const state = readdirSafe('/run/netlab').filter((n) => n.startsWith('it-'));
+    const runtimes = runningRuntimes().filter((cmd) => cmd.includes('/run/netlab/it-'));
     const problems: string[] = [];
+    if (state.length > 0) problems.push(`test lab state left under /run/netlab: ${state.join(', ')}`);
+    if (runtimes.length > 0) problems.push(`container runtimes of test labs still running: ${runtimes.join('; ')}`);
     if (after !== before) problems.push(`the root network namespace changed during the suite:\nbefore: ${before}\nafter: ${after}`);
     if (left.length > 0) problems.push(`test namespaces left behind: ${left.join(', ')}`);
     if (problems.length > 0) throw new Error(problems.join('\n'));
   };
+}
+
+/** Command lines of live netlab container runtimes (zombies excluded: they have ended). */
+function runningRuntimes(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSafe('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.charAt(stat.lastIndexOf(')') + 2) === 'Z') continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmd.includes('netlab-agent.py')) out.push(`${pid}: ${cmd.trim()}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 function readdirSafe(dir: string): string[] {
