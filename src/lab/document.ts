@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, visit, type Document } from 'yaml';
 import type { LabProblem, SourcePosition } from '../errors.js';
 import { formatPath, type DocPath } from './path.js';
 
@@ -50,7 +50,11 @@ export function parseLabText(file: string, text: string): LabDocument {
   }));
 
   let data: unknown = null;
-  if (problems.length === 0) data = toData(doc);
+  if (problems.length === 0) {
+    const converted = toData(doc);
+    if (converted.ok) data = converted.data;
+    else problems.push({ file, position: converted.at === undefined ? { line: 1, col: 1 } : toPosition(converted.at), path: '', message: converted.message });
+  }
   if (problems.length === 0 && (data === null || typeof data !== 'object' || Array.isArray(data))) {
     problems.push({
       file,
@@ -63,9 +67,23 @@ export function parseLabText(file: string, text: string): LabDocument {
   return { file, data, problems, locate, locateKey };
 }
 
-function toData(doc: Document): unknown {
-  // maxAliasCount guards against "billion laughs" alias bombs in hostile input.
-  return doc.toJS({ maxAliasCount: 100 });
+/**
+ * The document as plain data. An alias with no anchor, or too many aliases
+ * (maxAliasCount guards against "billion laughs" bombs), pass the parser and
+ * fail here: they become a problem at the alias, not an exception.
+ */
+function toData(doc: Document): { ok: true; data: unknown } | { ok: false; message: string; at: number | undefined } {
+  try {
+    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (e) {
+    let at: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        if (at === undefined && node.range && (node.resolve(doc) === undefined || /alias/i.test((e as Error).message))) at = node.range[0];
+      },
+    });
+    return { ok: false, message: `YAML alias error: ${firstLine((e as Error).message)}`, at };
+  }
 }
 
 function firstLine(message: string): string {

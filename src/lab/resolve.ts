@@ -41,6 +41,9 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
   if (problems.length > 0) return { ok: false, problems };
 
   const lab = raw.name;
+  // MACs and interface names come from the objects alone, not the lab's name:
+  // each lab is an L2 world of its own, so the same lab looks the same under
+  // any name (a student's two-node and a test's copy of it print alike).
   const fabricTaken = new Set<string>([FABRIC_BRIDGE, 'lo']);
   const nodes: Node[] = raw.nodes.map((n, i) => {
     const subnet = subnets[i]!;
@@ -48,14 +51,14 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
       name: n.name,
       netns: nodeNetns(lab, n.name),
       address: addresses[i]!,
-      mac: stableMac(`${lab}/node/${n.name}/eth0`),
-      fabricPort: uniqueIfname(fabricTaken, `${lab}/fabric/${n.name}`, 'nd', n.name),
-      fabricPortMac: stableMac(`${lab}/fabric/${n.name}`),
+      mac: stableMac(`node/${n.name}/eth0`),
+      fabricPort: uniqueIfname(fabricTaken, `fabric/${n.name}`, 'nd', n.name),
+      fabricPortMac: stableMac(`fabric/${n.name}`),
       podSubnet: subnet.text,
       podPrefix: subnet.prefix,
       gateway: nthAddress(subnet, 1),
       bridge: CNI_BRIDGE,
-      bridgeMac: stableMac(`${lab}/node/${n.name}/${CNI_BRIDGE}`),
+      bridgeMac: stableMac(`node/${n.name}/${CNI_BRIDGE}`),
     };
   });
 
@@ -72,9 +75,9 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
       ip: place.ip,
       prefix: node.podPrefix,
       gateway: node.gateway,
-      mac: stableMac(`${lab}/pod/${inst.name}/eth0`),
-      hostVeth: uniqueIfname(ifnamesByNode[place.node]!, `${lab}/pod/${inst.name}`, 'veth'),
-      hostVethMac: stableMac(`${lab}/pod/${inst.name}/host`),
+      mac: stableMac(`pod/${inst.name}/eth0`),
+      hostVeth: uniqueIfname(ifnamesByNode[place.node]!, `pod/${inst.name}`, 'veth'),
+      hostVethMac: stableMac(`pod/${inst.name}/host`),
       labels: { ...(inst.raw.labels ?? {}) },
       containers: containersOf(inst.raw.containers),
     };
@@ -111,7 +114,7 @@ function backendOf(s: NetworkSettings, lab: string, nodes: Node[]): Backend {
     port: s.vxlanPort,
     device,
     mtu: s.underlayMTU - s.overhead,
-    vteps: nodes.map((n) => ({ node: n.name, mac: stableMac(`${lab}/node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) })),
+    vteps: nodes.map((n) => ({ node: n.name, mac: stableMac(`node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) })),
   };
 }
 

@@ -44,7 +44,7 @@ function render(s: LabStatus): string {
   return out.join('\n');
 }
 
-/** `2: eth0@if7 ⇄ 7: veth2f7978b7@if2`: the pairing seed 001 finds with ethtool -S and ip link. */
+/** `2: eth0@if5 ⇄ 5: veth2e19986c@if2`: the pairing seed 001 finds with ethtool -S and ip link. */
 function vethPair(p: LabStatus['pods'][number]): string {
   if (p.hostVethIndex === undefined || p.eth0Index === undefined) return `eth0 ⇄ ${p.hostVeth}`;
   return `${p.eth0Index}: eth0@if${p.hostVethIndex} ⇄ ${p.hostVethIndex}: ${p.hostVeth}@if${p.eth0Index}`;

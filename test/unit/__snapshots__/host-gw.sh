@@ -14,16 +14,16 @@ ip netns add netlab.host-gw.pod.client
 
 # Create links (veth pairs, bridges, VXLAN) (11)
 ip -n netlab.host-gw.fabric link add underlay mtu 1500 address 02:00:00:00:00:01 type bridge
-ip -n netlab.host-gw.node.node1 link add eth0 mtu 1500 address 9e:bc:08:4d:78:44 type veth peer name node1 mtu 1500 address fe:aa:76:56:5b:c7 netns netlab.host-gw.fabric
-ip -n netlab.host-gw.node.node1 link add cni0 mtu 1500 address 72:bb:bb:28:d4:7b type bridge
-ip -n netlab.host-gw.node.node2 link add eth0 mtu 1500 address c6:9a:26:9c:cb:9d type veth peer name node2 mtu 1500 address 26:ac:7a:50:64:4a netns netlab.host-gw.fabric
-ip -n netlab.host-gw.node.node2 link add cni0 mtu 1500 address b2:bd:29:b3:53:a2 type bridge
-ip -n netlab.host-gw.node.node3 link add eth0 mtu 1500 address ae:bd:65:b1:9d:c8 type veth peer name node3 mtu 1500 address 1a:d1:c9:58:c1:34 netns netlab.host-gw.fabric
-ip -n netlab.host-gw.node.node3 link add cni0 mtu 1500 address ba:77:ee:be:9c:10 type bridge
-ip -n netlab.host-gw.node.node1 link add vethc6bac7aa mtu 1500 address d2:45:16:9a:74:da type veth peer name eth0 mtu 1500 address 42:7f:a2:0a:ce:a6 netns netlab.host-gw.pod.web-0
-ip -n netlab.host-gw.node.node2 link add veth6c2e952b mtu 1500 address 66:f5:a2:fc:53:8b type veth peer name eth0 mtu 1500 address 4a:65:12:c5:59:ed netns netlab.host-gw.pod.web-1
-ip -n netlab.host-gw.node.node3 link add veth7dc03b9e mtu 1500 address b2:a1:66:9e:03:8c type veth peer name eth0 mtu 1500 address 9a:65:66:c4:b8:c8 netns netlab.host-gw.pod.web-2
-ip -n netlab.host-gw.node.node1 link add veth617eeef7 mtu 1500 address ae:c7:bc:5e:d3:7c type veth peer name eth0 mtu 1500 address c2:73:71:f9:e7:6c netns netlab.host-gw.pod.client
+ip -n netlab.host-gw.node.node1 link add eth0 mtu 1500 address 66:6f:6f:7e:c2:d6 type veth peer name node1 mtu 1500 address 76:ca:ff:fe:94:61 netns netlab.host-gw.fabric
+ip -n netlab.host-gw.node.node1 link add cni0 mtu 1500 address 5e:fd:1a:3d:64:ba type bridge
+ip -n netlab.host-gw.node.node2 link add eth0 mtu 1500 address 92:c2:37:b1:4a:94 type veth peer name node2 mtu 1500 address 66:8b:75:85:33:73 netns netlab.host-gw.fabric
+ip -n netlab.host-gw.node.node2 link add cni0 mtu 1500 address 7a:23:b6:aa:29:a2 type bridge
+ip -n netlab.host-gw.node.node3 link add eth0 mtu 1500 address b6:e5:41:12:d1:23 type veth peer name node3 mtu 1500 address 06:b6:f0:72:4a:b7 netns netlab.host-gw.fabric
+ip -n netlab.host-gw.node.node3 link add cni0 mtu 1500 address 56:ca:d2:2f:59:d5 type bridge
+ip -n netlab.host-gw.node.node1 link add vethaafd577c mtu 1500 address c2:10:2a:47:b8:da type veth peer name eth0 mtu 1500 address 56:cf:0c:4d:42:5c netns netlab.host-gw.pod.web-0
+ip -n netlab.host-gw.node.node2 link add veth976e65ed mtu 1500 address 7a:64:cc:db:31:d1 type veth peer name eth0 mtu 1500 address 4a:43:da:05:f3:a2 netns netlab.host-gw.pod.web-1
+ip -n netlab.host-gw.node.node3 link add veth15fb7034 mtu 1500 address 26:5a:56:e0:cd:4e type veth peer name eth0 mtu 1500 address 6e:17:6c:dd:d8:b4 netns netlab.host-gw.pod.web-2
+ip -n netlab.host-gw.node.node1 link add veth493fa375 mtu 1500 address c6:58:6e:29:c5:45 type veth peer name eth0 mtu 1500 address 22:ba:35:8c:6a:be netns netlab.host-gw.pod.client
 
 # Assign addresses and bring links up (47)
 ip -n netlab.host-gw.fabric link set dev lo up
@@ -49,27 +49,27 @@ ip -n netlab.host-gw.node.node3 addr add 192.168.19.3/24 dev eth0
 ip -n netlab.host-gw.node.node3 link set dev eth0 up
 ip -n netlab.host-gw.node.node3 addr add 10.244.2.1/24 dev cni0
 ip -n netlab.host-gw.node.node3 link set dev cni0 up
-ip -n netlab.host-gw.node.node1 link set dev vethc6bac7aa master cni0
-ip -n netlab.host-gw.node.node1 link set dev vethc6bac7aa type bridge_slave hairpin on
-ip -n netlab.host-gw.node.node1 link set dev vethc6bac7aa up
+ip -n netlab.host-gw.node.node1 link set dev vethaafd577c master cni0
+ip -n netlab.host-gw.node.node1 link set dev vethaafd577c type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node1 link set dev vethaafd577c up
 ip -n netlab.host-gw.pod.web-0 link set dev lo up
 ip -n netlab.host-gw.pod.web-0 addr add 10.244.0.2/24 dev eth0
 ip -n netlab.host-gw.pod.web-0 link set dev eth0 up
-ip -n netlab.host-gw.node.node2 link set dev veth6c2e952b master cni0
-ip -n netlab.host-gw.node.node2 link set dev veth6c2e952b type bridge_slave hairpin on
-ip -n netlab.host-gw.node.node2 link set dev veth6c2e952b up
+ip -n netlab.host-gw.node.node2 link set dev veth976e65ed master cni0
+ip -n netlab.host-gw.node.node2 link set dev veth976e65ed type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node2 link set dev veth976e65ed up
 ip -n netlab.host-gw.pod.web-1 link set dev lo up
 ip -n netlab.host-gw.pod.web-1 addr add 10.244.1.2/24 dev eth0
 ip -n netlab.host-gw.pod.web-1 link set dev eth0 up
-ip -n netlab.host-gw.node.node3 link set dev veth7dc03b9e master cni0
-ip -n netlab.host-gw.node.node3 link set dev veth7dc03b9e type bridge_slave hairpin on
-ip -n netlab.host-gw.node.node3 link set dev veth7dc03b9e up
+ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 master cni0
+ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 up
 ip -n netlab.host-gw.pod.web-2 link set dev lo up
 ip -n netlab.host-gw.pod.web-2 addr add 10.244.2.2/24 dev eth0
 ip -n netlab.host-gw.pod.web-2 link set dev eth0 up
-ip -n netlab.host-gw.node.node1 link set dev veth617eeef7 master cni0
-ip -n netlab.host-gw.node.node1 link set dev veth617eeef7 type bridge_slave hairpin on
-ip -n netlab.host-gw.node.node1 link set dev veth617eeef7 up
+ip -n netlab.host-gw.node.node1 link set dev veth493fa375 master cni0
+ip -n netlab.host-gw.node.node1 link set dev veth493fa375 type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node1 link set dev veth493fa375 up
 ip -n netlab.host-gw.pod.client link set dev lo up
 ip -n netlab.host-gw.pod.client addr add 10.244.0.3/24 dev eth0
 ip -n netlab.host-gw.pod.client link set dev eth0 up

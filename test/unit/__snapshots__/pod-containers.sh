@@ -10,11 +10,11 @@ ip netns add netlab.pod-containers.pod.client
 
 # Create links (veth pairs, bridges, VXLAN) (6)
 ip -n netlab.pod-containers.fabric link add underlay mtu 1500 address 02:00:00:00:00:01 type bridge
-ip -n netlab.pod-containers.node.node1 link add eth0 mtu 1500 address 52:3f:e1:69:c6:e4 type veth peer name node1 mtu 1500 address 4a:a1:ce:55:ee:50 netns netlab.pod-containers.fabric
-ip -n netlab.pod-containers.node.node1 link add cni0 mtu 1450 address 66:22:fe:a5:71:93 type bridge
-ip -n netlab.pod-containers.node.node1 link add flannel.1 mtu 1450 address 32:29:e0:41:a2:e7 type vxlan id 1 local 192.168.19.1 dev eth0 nolearning dstport 8472
-ip -n netlab.pod-containers.node.node1 link add veth871d3ac1 mtu 1450 address a6:90:c0:17:eb:d9 type veth peer name eth0 mtu 1450 address ba:38:de:df:d1:67 netns netlab.pod-containers.pod.redis-nginx
-ip -n netlab.pod-containers.node.node1 link add vetha46cb3f1 mtu 1450 address 2a:03:a7:84:e8:8d type veth peer name eth0 mtu 1450 address 56:56:a5:f1:de:38 netns netlab.pod-containers.pod.client
+ip -n netlab.pod-containers.node.node1 link add eth0 mtu 1500 address 66:6f:6f:7e:c2:d6 type veth peer name node1 mtu 1500 address 76:ca:ff:fe:94:61 netns netlab.pod-containers.fabric
+ip -n netlab.pod-containers.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3d:64:ba type bridge
+ip -n netlab.pod-containers.node.node1 link add flannel.1 mtu 1450 address 56:fa:cf:4f:1e:07 type vxlan id 1 local 192.168.19.1 dev eth0 nolearning dstport 8472
+ip -n netlab.pod-containers.node.node1 link add veth083b10ad mtu 1450 address 6e:3a:e8:74:07:b6 type veth peer name eth0 mtu 1450 address 12:50:e0:50:5a:28 netns netlab.pod-containers.pod.redis-nginx
+ip -n netlab.pod-containers.node.node1 link add veth493fa375 mtu 1450 address c6:58:6e:29:c5:45 type veth peer name eth0 mtu 1450 address 22:ba:35:8c:6a:be netns netlab.pod-containers.pod.client
 
 # Assign addresses and bring links up (23)
 ip -n netlab.pod-containers.fabric link set dev lo up
@@ -28,15 +28,15 @@ ip -n netlab.pod-containers.node.node1 addr add 10.244.0.1/24 dev cni0
 ip -n netlab.pod-containers.node.node1 link set dev cni0 up
 ip -n netlab.pod-containers.node.node1 addr add 10.244.0.0/32 dev flannel.1
 ip -n netlab.pod-containers.node.node1 link set dev flannel.1 up
-ip -n netlab.pod-containers.node.node1 link set dev veth871d3ac1 master cni0
-ip -n netlab.pod-containers.node.node1 link set dev veth871d3ac1 type bridge_slave hairpin on
-ip -n netlab.pod-containers.node.node1 link set dev veth871d3ac1 up
+ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad master cni0
+ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad type bridge_slave hairpin on
+ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad up
 ip -n netlab.pod-containers.pod.redis-nginx link set dev lo up
 ip -n netlab.pod-containers.pod.redis-nginx addr add 10.244.0.10/24 dev eth0
 ip -n netlab.pod-containers.pod.redis-nginx link set dev eth0 up
-ip -n netlab.pod-containers.node.node1 link set dev vetha46cb3f1 master cni0
-ip -n netlab.pod-containers.node.node1 link set dev vetha46cb3f1 type bridge_slave hairpin on
-ip -n netlab.pod-containers.node.node1 link set dev vetha46cb3f1 up
+ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 master cni0
+ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 type bridge_slave hairpin on
+ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 up
 ip -n netlab.pod-containers.pod.client link set dev lo up
 ip -n netlab.pod-containers.pod.client addr add 10.244.0.2/24 dev eth0
 ip -n netlab.pod-containers.pod.client link set dev eth0 up

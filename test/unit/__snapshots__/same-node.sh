@@ -10,11 +10,11 @@ ip netns add netlab.same-node.pod.pod-b
 
 # Create links (veth pairs, bridges, VXLAN) (6)
 ip -n netlab.same-node.fabric link add underlay mtu 1500 address 02:00:00:00:00:01 type bridge
-ip -n netlab.same-node.node.node1 link add eth0 mtu 1500 address 6a:bc:d7:ac:ab:46 type veth peer name node1 mtu 1500 address be:5c:56:b1:27:eb netns netlab.same-node.fabric
-ip -n netlab.same-node.node.node1 link add cni0 mtu 1450 address c6:26:cd:0a:58:ab type bridge
-ip -n netlab.same-node.node.node1 link add flannel.1 mtu 1450 address d6:dc:9d:18:a4:4f type vxlan id 1 local 192.168.19.1 dev eth0 nolearning dstport 8472
-ip -n netlab.same-node.node.node1 link add veth6feb5e10 mtu 1450 address 22:57:55:2e:23:ef type veth peer name eth0 mtu 1450 address fa:42:65:c6:ce:5d netns netlab.same-node.pod.pod-a
-ip -n netlab.same-node.node.node1 link add vetha2f1cc69 mtu 1450 address da:b0:fb:a6:ad:bf type veth peer name eth0 mtu 1450 address ea:a7:ad:35:ab:80 netns netlab.same-node.pod.pod-b
+ip -n netlab.same-node.node.node1 link add eth0 mtu 1500 address 66:6f:6f:7e:c2:d6 type veth peer name node1 mtu 1500 address 76:ca:ff:fe:94:61 netns netlab.same-node.fabric
+ip -n netlab.same-node.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3d:64:ba type bridge
+ip -n netlab.same-node.node.node1 link add flannel.1 mtu 1450 address 56:fa:cf:4f:1e:07 type vxlan id 1 local 192.168.19.1 dev eth0 nolearning dstport 8472
+ip -n netlab.same-node.node.node1 link add veth18402240 mtu 1450 address d6:de:cb:da:2b:da type veth peer name eth0 mtu 1450 address 3a:22:8b:d0:08:a5 netns netlab.same-node.pod.pod-a
+ip -n netlab.same-node.node.node1 link add veth0b88c886 mtu 1450 address 02:ef:d4:b6:dc:45 type veth peer name eth0 mtu 1450 address 1e:d9:67:18:92:e7 netns netlab.same-node.pod.pod-b
 
 # Assign addresses and bring links up (23)
 ip -n netlab.same-node.fabric link set dev lo up
@@ -28,15 +28,15 @@ ip -n netlab.same-node.node.node1 addr add 10.244.0.1/24 dev cni0
 ip -n netlab.same-node.node.node1 link set dev cni0 up
 ip -n netlab.same-node.node.node1 addr add 10.244.0.0/32 dev flannel.1
 ip -n netlab.same-node.node.node1 link set dev flannel.1 up
-ip -n netlab.same-node.node.node1 link set dev veth6feb5e10 master cni0
-ip -n netlab.same-node.node.node1 link set dev veth6feb5e10 type bridge_slave hairpin on
-ip -n netlab.same-node.node.node1 link set dev veth6feb5e10 up
+ip -n netlab.same-node.node.node1 link set dev veth18402240 master cni0
+ip -n netlab.same-node.node.node1 link set dev veth18402240 type bridge_slave hairpin on
+ip -n netlab.same-node.node.node1 link set dev veth18402240 up
 ip -n netlab.same-node.pod.pod-a link set dev lo up
 ip -n netlab.same-node.pod.pod-a addr add 10.244.0.2/24 dev eth0
 ip -n netlab.same-node.pod.pod-a link set dev eth0 up
-ip -n netlab.same-node.node.node1 link set dev vetha2f1cc69 master cni0
-ip -n netlab.same-node.node.node1 link set dev vetha2f1cc69 type bridge_slave hairpin on
-ip -n netlab.same-node.node.node1 link set dev vetha2f1cc69 up
+ip -n netlab.same-node.node.node1 link set dev veth0b88c886 master cni0
+ip -n netlab.same-node.node.node1 link set dev veth0b88c886 type bridge_slave hairpin on
+ip -n netlab.same-node.node.node1 link set dev veth0b88c886 up
 ip -n netlab.same-node.pod.pod-b link set dev lo up
 ip -n netlab.same-node.pod.pod-b addr add 10.244.0.3/24 dev eth0
 ip -n netlab.same-node.pod.pod-b link set dev eth0 up

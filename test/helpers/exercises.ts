@@ -1,0 +1,116 @@
+import { execa } from 'execa';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** A command of an exercise and the lines it shows below it. */
+export interface Example {
+  command: string;
+  expected: string[];
+  /** 1-based line of the command in the Markdown file. */
+  line: number;
+}
+
+/** Every ```console block is an example: `$ command` lines, each followed by what it prints. */
+export function examplesOf(markdown: string): Example[] {
+  const out: Example[] = [];
+  const lines = markdown.split('\n');
+  let inside = false;
+  for (const [i, line] of lines.entries()) {
+    if (line.startsWith('```')) {
+      inside = !inside && line.trim() === '```console';
+      continue;
+    }
+    if (!inside) continue;
+    if (line.startsWith('$ ')) out.push({ command: line.slice(2), expected: [], line: i + 1 });
+    else if (out.length > 0) out[out.length - 1]!.expected.push(line);
+  }
+  for (const e of out) while (e.expected.length && !e.expected.at(-1)!.trim()) e.expected.pop();
+  return out;
+}
+
+/** What varies from run to run (and with the lab's name) is masked; everything else must match. */
+export function normalise(line: string): string {
+  return line
+    .replace(/it-doc-/g, '')
+    .replace(/\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, '<mac>')
+    .replace(/\bveth[0-9a-f]{8}\b/g, 'veth<hash>')
+    .replace(/\b\d{2}:\d{2}:\d{2}\.\d{6}\b/g, '<time>')
+    .replace(/time[= ]\d+(\.\d+)? ?ms/g, 'time=<t>ms')
+    .replace(/rtt min\/avg\/max\/mdev = .*/, 'rtt <masked>')
+    .replace(/\b(\d{1,3}\.){3}\d{1,3}:\d{4,5}\b/g, (m) => `${m.slice(0, m.lastIndexOf(':'))}:<port>`)
+    .replace(/\.\d{4,5} > /g, '.<port> > ')
+    .replace(/\bid \d+\b/g, 'id <n>')
+    .replace(/\b\d+(\.\d+)? (ms|s)\b/g, '<t> $2')
+    .replace(/\(\d+(\.\d+)?s\)/g, '(<t>s)')
+    .replace(/from \/\S+\.yaml/g, 'from <file>')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** True when the expected lines appear in the output in order (`…` skips lines). */
+export function matches(expected: string[], actual: string[]): { ok: boolean; missing?: string } {
+  const got = actual.map(normalise);
+  let at = 0;
+  for (const want of expected.map(normalise)) {
+    if (want === '…' || want === '...' || want === '') continue;
+    const found = got.indexOf(want, at);
+    if (found < 0) return { ok: false, missing: want };
+    at = found + 1;
+  }
+  return { ok: true };
+}
+
+const LAB_NAMES = readdirSync('labs')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''));
+
+/**
+ * Runs exercise commands as a student would, but on copies of the labs named
+ * `it-doc-…`, so a test never touches a lab of the same name someone has up.
+ */
+export class ExerciseShell {
+  readonly dir = mkdtempSync(join(tmpdir(), 'netlab-doc-'));
+  readonly used = new Set<string>();
+
+  constructor() {
+    writeFileSync(join(this.dir, 'netlab'), `#!/bin/sh\nexec "${process.execPath}" "${resolve('bin/netlab.js')}" "$@"\n`, { mode: 0o755 });
+    for (const name of LAB_NAMES) {
+      const text = readFileSync(`labs/${name}.yaml`, 'utf8').replace(/^name: .*$/m, `name: it-doc-${name}`);
+      writeFileSync(join(this.dir, `${name}.yaml`), text);
+    }
+  }
+
+  /** The command with lab files and lab names pointed at the copies. */
+  rewrite(command: string): string {
+    return command
+      .split(' ')
+      .map((word) => {
+        const file = /^labs\/([a-z0-9-]+)\.yaml$/.exec(word);
+        if (file && LAB_NAMES.includes(file[1]!)) {
+          this.used.add(file[1]!);
+          return join(this.dir, `${file[1]}.yaml`);
+        }
+        if (LAB_NAMES.includes(word)) {
+          this.used.add(word);
+          return `it-doc-${word}`;
+        }
+        return word;
+      })
+      .join(' ');
+  }
+
+  async run(command: string): Promise<string[]> {
+    const r = await execa('bash', ['-c', this.rewrite(command)], {
+      reject: false,
+      all: true,
+      timeout: 60_000,
+      env: { PATH: `${this.dir}:${process.env.PATH}`, CI: 'true' },
+    });
+    return String(r.all ?? '').split('\n');
+  }
+
+  async cleanUp(): Promise<void> {
+    for (const name of this.used) await execa(process.execPath, ['bin/netlab.js', 'down', `it-doc-${name}`], { reject: false });
+  }
+}
