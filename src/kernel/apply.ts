@@ -7,7 +7,6 @@ import type { Op } from '../plan/ops.js';
 import { quote } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
 import { APPLY_HELPER_PATH } from '../runtime-path.js';
-import { agentLogFile } from '../state/paths.js';
 import { startAgent } from './agent.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { mapLimit, run } from './run.js';
@@ -30,13 +29,13 @@ export interface WaveOutcome {
  * (and `bridge -batch`) each, `concurrency` at a time. Ops of one namespace
  * keep their plan order.
  */
-export async function applyWave(lab: string, wave: Wave, concurrency: number): Promise<WaveOutcome> {
+export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOutcome> {
   const outcome: WaveOutcome = {};
   const name = wave.stages.map((s) => s.name).join('+');
   const timings: Array<{ key: string; ops: number; ms: number }> = [];
   await mapLimit(groupJobs(wave.stages.flatMap((s) => s.ops), availableParallelism()), concurrency, async (job) => {
     const started = performance.now();
-    const pid = await runJob(lab, name, job);
+    const pid = await runJob(name, job);
     timings.push({ key: job.key, ops: job.ops.length, ms: performance.now() - started });
     if (pid !== undefined) outcome.agentPid = pid;
   });
@@ -85,7 +84,7 @@ function jobKey(op: Op): string {
   return 'runtime';
 }
 
-async function runJob(lab: string, stage: string, job: Job): Promise<number | undefined> {
+async function runJob(stage: string, job: Job): Promise<number | undefined> {
   if (job.key.startsWith('helper')) {
     await runHelper(stage, job.ops);
     return undefined;
@@ -101,7 +100,7 @@ async function runJob(lab: string, stage: string, job: Job): Promise<number | un
       await writeFile(op.path, op.content);
     } else if (op.kind === 'process.start') {
       try {
-        pid = await startAgent(op.netns, op.config, agentLogFile(lab));
+        pid = await startAgent(op.netns, op.config, op.log);
       } catch (e) {
         throw new KernelError(`${stage}: starting the container runtime failed: ${(e as Error).message}`);
       }

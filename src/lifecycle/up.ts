@@ -92,7 +92,7 @@ async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
         run: async () => {
           const signal = interrupts.received();
           if (signal) throw new InterruptedError(signal);
-          const outcome = await applyWave(lab.name, wave, concurrency);
+          const outcome = await applyWave(wave, concurrency);
           if (outcome.agentPid !== undefined) state.agentPid = outcome.agentPid;
         },
       })),

@@ -1,5 +1,5 @@
 import type { Lab } from '../lab/types.js';
-import { agentConfigFile } from '../state/paths.js';
+import { agentConfigFile, agentLogFile } from '../state/paths.js';
 import type { Contribution } from './contribution.js';
 
 /** What the container runtime (runtime/netlab-agent.py) is told to serve. */
@@ -27,7 +27,7 @@ export function planContainers(lab: Lab): Contribution {
   return {
     containers: [
       { kind: 'file.write', path, content: `${JSON.stringify(config, null, 1)}\n` },
-      { kind: 'process.start', netns: lab.fabric.netns, name: 'agent', config: path },
+      { kind: 'process.start', netns: lab.fabric.netns, name: 'agent', config: path, log: agentLogFile(lab.name) },
     ],
   };
 }

@@ -130,6 +130,8 @@ export interface ProcessStart {
   netns: string;
   name: 'agent';
   config: string;
+  /** Where its stderr goes: its errors, for `up` to quote and people to read. */
+  log: string;
 }
 
 export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'containers';

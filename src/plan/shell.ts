@@ -34,7 +34,8 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     case 'file.write':
       return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'NETLAB_EOF'`, op.content.replace(/\n$/, ''), 'NETLAB_EOF'];
     case 'process.start':
-      return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} >/dev/null &`];
+      // In the background, with every stream redirected: the script must not wait for it.
+      return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
   }
 }
 

@@ -29,3 +29,23 @@ describe.skipIf(!isRoot)('the small labs', () => {
     expect((await netlab(['down', CONTAINERS])).code).toBe(0);
   });
 });
+
+describe.skipIf(!isRoot)('the plan as a shell script', () => {
+  const LAB = 'it-plan';
+  afterAll(async () => {
+    await netlab(['down', LAB]);
+  });
+
+  it('builds the same working lab when run by hand, and down removes it by its names', async () => {
+    const { execa } = await import('execa');
+    const plan = await netlab(['plan', await labFileAs('same-node', LAB)]);
+    expect(plan.code).toBe(0);
+    const sh = await execa('sh', ['-e'], { input: plan.stdout, reject: false });
+    expect(sh.exitCode, String(sh.stderr)).toBe(0);
+    const a = `netlab.${LAB}.pod.pod-a`;
+    expect((await ping(a, '10.244.0.3')).code).toBe(0);
+    expect((await ask(a, 'tcp', '10.244.0.3', 8080)).stdout).toBe('pod-b');
+    const down = await netlab(['down', LAB]);
+    expect(down.stdout).toMatch(/removed 4 namespaces and 1 processes/);
+  });
+});

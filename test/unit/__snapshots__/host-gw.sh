@@ -149,4 +149,4 @@ cat > /run/netlab/host-gw/containers.json <<'NETLAB_EOF'
  ]
 }
 NETLAB_EOF
-ip netns exec netlab.host-gw.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/host-gw/containers.json >/dev/null &
+ip netns exec netlab.host-gw.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/host-gw/containers.json </dev/null >/dev/null 2>>/run/netlab/host-gw/containers.log &

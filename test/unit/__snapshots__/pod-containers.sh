@@ -84,4 +84,4 @@ cat > /run/netlab/pod-containers/containers.json <<'NETLAB_EOF'
  ]
 }
 NETLAB_EOF
-ip netns exec netlab.pod-containers.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/pod-containers/containers.json >/dev/null &
+ip netns exec netlab.pod-containers.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/pod-containers/containers.json </dev/null >/dev/null 2>>/run/netlab/pod-containers/containers.log &

@@ -98,4 +98,4 @@ cat > /run/netlab/same-node/containers.json <<'NETLAB_EOF'
  ]
 }
 NETLAB_EOF
-ip netns exec netlab.same-node.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/same-node/containers.json >/dev/null &
+ip netns exec netlab.same-node.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/same-node/containers.json </dev/null >/dev/null 2>>/run/netlab/same-node/containers.log &

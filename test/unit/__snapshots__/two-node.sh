@@ -177,4 +177,4 @@ cat > /run/netlab/two-node/containers.json <<'NETLAB_EOF'
  ]
 }
 NETLAB_EOF
-ip netns exec netlab.two-node.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/two-node/containers.json >/dev/null &
+ip netns exec netlab.two-node.fabric python3 /usr/lib/netlab/runtime/netlab-agent.py /run/netlab/two-node/containers.json </dev/null >/dev/null 2>>/run/netlab/two-node/containers.log &
