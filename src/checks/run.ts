@@ -1,13 +1,14 @@
 import { startCapture } from '../kernel/capture.js';
 import { lookUp } from '../kernel/diagnose.js';
-import { flushNeighbours, ipv4Addresses, neighbourLimit } from '../kernel/inspect.js';
-import { meshNeighbourEstimate } from './neighbour-budget.js';
+import { flushNeighbours } from '../kernel/inspect.js';
 import { ping } from '../kernel/ping.js';
-import { runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
+import { runProbes, type Probe } from '../kernel/probe.js';
 import { mapLimit } from '../kernel/run.js';
 import type { Lab } from '../lab/types.js';
 import { diagnosisLookups } from './diagnosis.js';
-import { judgeAspect, judgeCapture, judgeConnect, judgePing } from './judge.js';
+import { REACHABLE_TIMEOUT, result } from './result.js';
+import { runConformance } from './run-conformance.js';
+import { judgeCapture, judgeConnect, judgePing } from './judge.js';
 import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, PingCheck, TestResult } from './types.js';
 
 export interface RunOptions {
@@ -16,8 +17,6 @@ export interface RunOptions {
   onResult?: (index: number, result: TestResult) => void;
 }
 
-/** Seconds a probe may take before it counts as no answer. */
-const REACHABLE_TIMEOUT = 3;
 const UNREACHABLE_TIMEOUT = 2;
 /** Failures that get a diagnosis (route, neighbours, FDB); past that, the rest only say what failed. */
 const MAX_DIAGNOSES = 8;
@@ -58,17 +57,6 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   return results;
 }
 
-function result(check: Check, ok: boolean, message: string, started: number, evidence: TestResult['evidence']): TestResult {
-  return {
-    name: check.name,
-    kind: check.kind,
-    ...(check.kind === 'conformance' ? { group: check.group } : {}),
-    status: ok ? 'passed' : 'failed',
-    durationMs: Math.round(performance.now() - started),
-    message,
-    evidence,
-  };
-}
 
 async function runPing(check: PingCheck): Promise<TestResult> {
   const started = performance.now();
@@ -127,70 +115,3 @@ async function runCapture(lab: Lab, check: CaptureCheck): Promise<TestResult> {
   return result(check, v.ok, v.message, started, { command: capture.command, packets, output: action });
 }
 
-async function runConformance(
-  lab: Lab,
-  items: Array<{ check: ConformanceCase; index: number }>,
-  concurrency: number,
-  record: (i: number, r: TestResult) => void,
-): Promise<void> {
-  if (items.length === 0) return;
-  const started = performance.now();
-  const ownIp = items.filter((c) => c.check.group === 'own-ip');
-  const probed = items.filter((c) => c.check.group !== 'own-ip');
-
-  await mapLimit(ownIp, concurrency, async ({ check, index }) => {
-    const t = performance.now();
-    const held = await ipv4Addresses(check.from.netns, 'eth0').catch((e: Error) => [`error: ${e.message}`]);
-    const ok = held.length === 1 && held[0] === check.to.ip;
-    const message = ok ? `eth0 holds ${check.to.ip}` : `eth0 holds ${held.join(', ') || 'nothing'}, expected only ${check.to.ip}`;
-    record(index, result(check, ok, message, t, { command: `ip -n ${check.from.netns} -4 -j addr show dev eth0`, output: held }));
-  });
-
-  const outcomes = probed.map(({ check }) => check.aspects.map(() => undefined as ReturnType<typeof judgeAspect> | undefined));
-  const remaining = probed.map(({ check }) => check.aspects.length);
-  const slowest = probed.map(() => 0);
-  const onResult = (owner: Array<{ item: number; aspect: number }>) => (r: ProbeResult) => {
-    const { item, aspect } = owner[r.id]!;
-    const { check, index } = probed[item]!;
-    outcomes[item]![aspect] = judgeAspect(check.aspects[aspect]!, r);
-    slowest[item] = Math.max(slowest[item]!, r.ms);
-    if (--remaining[item]! > 0) return;
-    const verdicts = check.aspects.map((a, i) => ({ label: a.label, ...outcomes[item]![i]! }));
-    const failed = verdicts.filter((v) => !v.ok);
-    const message = failed.length === 0 ? verdicts.map((v) => v.label).join(', ') : failed.map((v) => `${v.label}: ${v.message}`).join('; ');
-    const aspects = verdicts.map((v) => ({ label: v.label, ok: v.ok, detail: v.message }));
-    record(index, { ...result(check, failed.length === 0, message, started, { aspects }), durationMs: Math.round(slowest[item]!) });
-  };
-
-  // One prober run for the whole mesh, unless the mesh would overflow the
-  // kernel's shared ARP table: then one source node at a time, emptying the
-  // ARP caches of that node's pods before the next (see neighbour-budget.ts).
-  const chunked = meshNeighbourEstimate(lab) > (await neighbourLimit()) / 2;
-  const nodeOfSource = (c: ConformanceCase) => (c.from.kind === 'node' ? c.from.name : lab.pods.find((p) => p.name === c.from.name)!.node);
-  const chunks = chunked ? lab.nodes.map((n) => probed.map((_, i) => i).filter((i) => nodeOfSource(probed[i]!.check) === n.name)) : [probed.map((_, i) => i)];
-  for (const items of chunks) {
-    const { probes, owner } = probesFor(items.map((i) => ({ item: i, check: probed[i]!.check })));
-    await runProbes(lab.fabric.netns, probes, { onResult: onResult(owner) });
-    if (!chunked) continue;
-    const sources = new Set(items.map((i) => probed[i]!.check.from.netns));
-    await mapLimit([...sources], concurrency, (netns) => flushNeighbours(netns));
-  }
-}
-
-/** The prober's probes for conformance cases, and which case and aspect each serves. */
-function probesFor(cases: Array<{ item: number; check: ConformanceCase }>): { probes: Probe[]; owner: Array<{ item: number; aspect: number }> } {
-  const probes: Probe[] = [];
-  const owner: Array<{ item: number; aspect: number }> = [];
-  for (const { item, check } of cases) {
-    check.aspects.forEach((aspect, a) => {
-      const id = probes.length;
-      const base = { id, netns: check.from.netns, dst: check.to.ip, timeout: REACHABLE_TIMEOUT };
-      if (aspect.kind === 'icmp') probes.push({ ...base, kind: 'icmp', count: 1 });
-      else if (aspect.kind === 'nat') probes.push({ ...base, kind: 'nat', dstNetns: aspect.dstNetns });
-      else if (aspect.kind === 'tcp' || aspect.kind === 'udp') probes.push({ ...base, kind: aspect.kind, port: aspect.port });
-      else return;
-      owner.push({ item, aspect: a });
-    });
-  }
-  return { probes, owner };
-}

@@ -6,6 +6,8 @@ export function formatPath(path: DocPath): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
+    // A key that is not a plain word (" ", "a.b", "") is quoted, so the path stays readable.
+    else if (!/^[A-Za-z_][\w-]*$/.test(part)) out += `[${JSON.stringify(part)}]`;
     else out += out ? `.${part}` : part;
   }
   return out;

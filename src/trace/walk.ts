@@ -37,25 +37,10 @@ export async function walk(o: Observer, start: string, first: Packet): Promise<{
       return { hops, arrived: false };
     }
     if (r.type === 'local') {
-      const top = tunnels.at(-1);
-      const vxlan = top && packet.proto === 'udp' && packet.port === top.port ? (await o.vxlans(at.netns)).find((v) => v.vxlan?.vni === top.vni && v.vxlan.port === top.port) : undefined;
-      if (top && vxlan) {
-        tunnels.pop();
-        add({
-          kind: 'decap',
-          netns: at.netns,
-          iface: vxlan.name,
-          packet: top.inner,
-          summary: `UDP ${top.port} for ${packet.dst} goes to ${vxlan.name} (VNI ${top.vni}): decapsulated, the inner packet ${top.inner.src} → ${top.inner.dst} comes out of ${vxlan.name}`,
-          entry: `${vxlan.name}: vxlan id ${top.vni} dstport ${top.port} local ${vxlan.vxlan!.local}`,
-          tap: { netns: at.netns, iface: vxlan.name },
-        });
-        packet = top.inner;
-        at = { netns: at.netns, iif: vxlan.name };
-        continue;
-      }
-      add({ kind: 'deliver', netns: at.netns, ...(at.iif ? { iface: at.iif } : {}), packet, summary: `delivered: ${packet.dst} is an address of ${where(at.netns)}` });
-      return { hops, arrived: true };
+      const inner = await arrive(o, at, packet, tunnels, add);
+      if (!inner) return { hops, arrived: true };
+      ({ packet, at } = inner);
+      continue;
     }
 
     const nextHop = r.gateway ?? packet.dst;
@@ -90,6 +75,32 @@ export async function walk(o: Observer, start: string, first: Packet): Promise<{
   }
   add({ kind: 'drop', netns: at.netns, packet, summary: `more than ${MAX_HOPS} hops: a routing loop?` });
   return { hops, arrived: false };
+}
+
+/**
+ * The packet is for this namespace: a tunnel packet is unwrapped by the VXLAN
+ * device listening on its port (and the walk goes on with the inner packet);
+ * anything else is delivered. Returns the inner packet's position, or
+ * undefined once delivered.
+ */
+async function arrive(o: Observer, at: Position, packet: Packet, tunnels: Tunnel[], add: AddHop): Promise<{ packet: Packet; at: Position } | undefined> {
+  const top = tunnels.at(-1);
+  const vxlan = top && packet.proto === 'udp' && packet.port === top.port ? (await o.vxlans(at.netns)).find((v) => v.vxlan?.vni === top.vni && v.vxlan.port === top.port) : undefined;
+  if (!top || !vxlan) {
+    add({ kind: 'deliver', netns: at.netns, ...(at.iif ? { iface: at.iif } : {}), packet, summary: `delivered: ${packet.dst} is an address of ${where(at.netns)}` });
+    return undefined;
+  }
+  tunnels.pop();
+  add({
+    kind: 'decap',
+    netns: at.netns,
+    iface: vxlan.name,
+    packet: top.inner,
+    summary: `UDP ${top.port} for ${packet.dst} goes to ${vxlan.name} (VNI ${top.vni}): decapsulated, the inner packet ${top.inner.src} → ${top.inner.dst} comes out of ${vxlan.name}`,
+    entry: `${vxlan.name}: vxlan id ${top.vni} dstport ${top.port} local ${vxlan.vxlan!.local}`,
+    tap: { netns: at.netns, iface: vxlan.name },
+  });
+  return { packet: top.inner, at: { netns: at.netns, iif: vxlan.name } };
 }
 
 function where(netns: string): string {

@@ -49,3 +49,12 @@ describe('network differences', () => {
     expect(diffNetworks(a, c)).toEqual(['pods[0].ip: 10.244.0.2 → 10.244.0.9']);
   });
 });
+
+describe('paths in messages', () => {
+  it('quote keys that are not plain words (found by the property tests)', async () => {
+    const { formatPath } = await import('../../src/lab/path.js');
+    expect(formatPath(['pods', 1, 'node'])).toBe('pods[1].node');
+    expect(formatPath([' '])).toBe('[" "]');
+    expect(formatPath(['nodes', 0, 'a.b'])).toBe('nodes[0]["a.b"]');
+  });
+});

@@ -1,0 +1,91 @@
+import { flushNeighbours, ipv4Addresses, neighbourLimit } from '../kernel/inspect.js';
+import { runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
+import { mapLimit } from '../kernel/run.js';
+import type { Lab } from '../lab/types.js';
+import { judgeAspect, type Verdict } from './judge.js';
+import { meshNeighbourEstimate } from './neighbour-budget.js';
+import { REACHABLE_TIMEOUT, result } from './result.js';
+import type { ConformanceCase, TestResult } from './types.js';
+
+type Item = { check: ConformanceCase; index: number };
+type Record = (i: number, r: TestResult) => void;
+
+/**
+ * Conformance cases: own-IP checks read the kernel; everything else is one
+ * prober run for the whole mesh, or one per source node when the mesh would
+ * overflow the kernel's shared ARP table (see neighbour-budget.ts).
+ */
+export async function runConformance(lab: Lab, items: Item[], concurrency: number, record: Record): Promise<void> {
+  if (items.length === 0) return;
+  await checkOwnIps(items.filter((c) => c.check.group === 'own-ip'), concurrency, record);
+  const probed = items.filter((c) => c.check.group !== 'own-ip');
+  const tally = new CaseTally(probed, record);
+  const chunked = meshNeighbourEstimate(lab) > (await neighbourLimit()) / 2;
+  for (const chunk of chunked ? bySourceNode(lab, probed) : [probed.map((_, i) => i)]) {
+    const { probes, owner } = probesFor(chunk.map((i) => ({ item: i, check: probed[i]!.check })));
+    await runProbes(lab.fabric.netns, probes, { onResult: (r) => tally.add(owner[r.id]!, r) });
+    if (chunked) await mapLimit([...new Set(chunk.map((i) => probed[i]!.check.from.netns))], concurrency, flushNeighbours);
+  }
+}
+
+/** Each pod holds exactly its own address on eth0, as the kernel reports it. */
+async function checkOwnIps(items: Item[], concurrency: number, record: Record): Promise<void> {
+  await mapLimit(items, concurrency, async ({ check, index }) => {
+    const started = performance.now();
+    const held = await ipv4Addresses(check.from.netns, 'eth0').catch((e: Error) => [`error: ${e.message}`]);
+    const ok = held.length === 1 && held[0] === check.to.ip;
+    const message = ok ? `eth0 holds ${check.to.ip}` : `eth0 holds ${held.join(', ') || 'nothing'}, expected only ${check.to.ip}`;
+    record(index, result(check, ok, message, started, { command: `ip -n ${check.from.netns} -4 -j addr show dev eth0`, output: held }));
+  });
+}
+
+/** Indexes of the cases, grouped by the node their traffic starts on. */
+function bySourceNode(lab: Lab, items: Item[]): number[][] {
+  const nodeOf = (c: ConformanceCase) => (c.from.kind === 'node' ? c.from.name : lab.pods.find((p) => p.name === c.from.name)!.node);
+  return lab.nodes.map((n) => items.map((_, i) => i).filter((i) => nodeOf(items[i]!.check) === n.name));
+}
+
+/** Collects the prober's results per case; a case is recorded once all its aspects are in. */
+class CaseTally {
+  private readonly verdicts: Array<Array<Verdict | undefined>>;
+  private readonly remaining: number[];
+  private readonly slowest: number[];
+
+  constructor(
+    private readonly items: Item[],
+    private readonly record: Record,
+  ) {
+    this.verdicts = items.map(({ check }) => check.aspects.map(() => undefined));
+    this.remaining = items.map(({ check }) => check.aspects.length);
+    this.slowest = items.map(() => 0);
+  }
+
+  add({ item, aspect }: { item: number; aspect: number }, r: ProbeResult): void {
+    const { check, index } = this.items[item]!;
+    this.verdicts[item]![aspect] = judgeAspect(check.aspects[aspect]!, r);
+    this.slowest[item] = Math.max(this.slowest[item]!, r.ms);
+    if (--this.remaining[item]! > 0) return;
+    const verdicts = check.aspects.map((a, i) => ({ label: a.label, ...this.verdicts[item]![i]! }));
+    const failed = verdicts.filter((v) => !v.ok);
+    const message = failed.length === 0 ? verdicts.map((v) => v.label).join(', ') : failed.map((v) => `${v.label}: ${v.message}`).join('; ');
+    const aspects = verdicts.map((v) => ({ label: v.label, ok: v.ok, detail: v.message }));
+    this.record(index, { ...result(check, failed.length === 0, message, performance.now(), { aspects }), durationMs: Math.round(this.slowest[item]!) });
+  }
+}
+
+/** The prober's probes for conformance cases, and which case and aspect each serves. */
+function probesFor(cases: Array<{ item: number; check: ConformanceCase }>): { probes: Probe[]; owner: Array<{ item: number; aspect: number }> } {
+  const probes: Probe[] = [];
+  const owner: Array<{ item: number; aspect: number }> = [];
+  for (const { item, check } of cases) {
+    check.aspects.forEach((aspect, a) => {
+      const base = { id: probes.length, netns: check.from.netns, dst: check.to.ip, timeout: REACHABLE_TIMEOUT };
+      if (aspect.kind === 'icmp') probes.push({ ...base, kind: 'icmp', count: 1 });
+      else if (aspect.kind === 'nat') probes.push({ ...base, kind: 'nat', dstNetns: aspect.dstNetns });
+      else if (aspect.kind === 'tcp' || aspect.kind === 'udp') probes.push({ ...base, kind: aspect.kind, port: aspect.port });
+      else return;
+      owner.push({ item, aspect: a });
+    });
+  }
+  return { probes, owner };
+}
