@@ -34,6 +34,20 @@ export function parseCLI(argv: string[]): Invocation {
     .exitOverride()
     .configureOutput({ writeOut: (s) => (output += s), writeErr: (s) => (output += s) })
     .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples (as root):',
+        '  netlab up labs/two-node.yaml                 build seed 000\'s two nodes and four pods',
+        '  netlab exec two-node node1 -- ip route       look inside a node',
+        '  netlab test labs/two-node.yaml --junit out.xml',
+        '  netlab trace two-node pod1 pod4 --verify     walk a packet and watch every hop',
+        '  netlab down two-node',
+        '',
+        'Exit codes: 0 ok, 1 a test failed, 2 bad lab file or usage, 3 something missing on this machine, 4 the kernel refused.',
+      ].join('\n'),
+    )
     .enablePositionalOptions();
 
   program
