@@ -9,10 +9,14 @@ export function checkedLabName(name: string): string {
   return name;
 }
 
+/** `FILE-OR-LAB` names a file when it looks like a path or a YAML file, or is one. */
+export function isLabFile(target: string): boolean {
+  return /\.ya?ml$/i.test(target) || target.includes('/') || (existsSync(target) && statSync(target).isFile());
+}
+
 /** `FILE-OR-LAB`: a path to a lab file gives that file's lab name. */
 export async function labNameOf(target: string): Promise<string> {
-  const looksLikeFile = /\.ya?ml$/i.test(target) || target.includes('/');
-  if (looksLikeFile || (existsSync(target) && statSync(target).isFile())) {
+  if (isLabFile(target)) {
     // Loaded only for a file: `netlab down LAB` should not pay for the YAML and schema machinery.
     const { loadLab } = await import('../lab/index.js');
     return (await loadLab(target)).name;

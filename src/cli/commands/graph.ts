@@ -6,7 +6,7 @@ import { loadLab } from '../../lab/index.js';
 import type { Lab } from '../../lab/types.js';
 import { renderDot } from '../../kernel/graphviz.js';
 import { readState } from '../../state/store.js';
-import { labNameOf } from '../target.js';
+import { checkedLabName, isLabFile } from '../target.js';
 
 /** `netlab graph FILE-OR-LAB [--format svg|mermaid|dot] [-o PATH]`: a picture of the lab. */
 export async function graph(inv: { target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }): Promise<number> {
@@ -19,8 +19,8 @@ export async function graph(inv: { target: string; format: 'svg' | 'mermaid' | '
 
 /** A lab file is read as written; a lab name is taken from what is up. */
 async function labOf(target: string): Promise<Lab> {
-  if (/\.ya?ml$/i.test(target) || target.includes('/')) return loadLab(target);
-  const name = await labNameOf(target);
+  if (isLabFile(target)) return loadLab(target);
+  const name = checkedLabName(target);
   const read = await readState(name);
   if (read.kind !== 'ok') throw new UsageError(`lab "${name}" is not up; give its lab file instead`);
   return read.state.lab;
