@@ -2,6 +2,7 @@ import { labOfNetns } from '../lab/names.js';
 import { vethIndexes } from '../kernel/inspect.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { isAlive } from '../pid.js';
+import type { Lab } from '../lab/types.js';
 import { labsWithState, readState } from '../state/store.js';
 
 /** What `status` reports of one lab: the state file joined with what the kernel has. */
@@ -11,7 +12,17 @@ export interface LabStatus {
   file?: string;
   backend?: string;
   createdAt?: string;
-  nodes: Array<{ name: string; netns: string; address: string; podSubnet: string; gateway: string; mac: string; present: boolean }>;
+  nodes: Array<{
+    name: string;
+    netns: string;
+    address: string;
+    podSubnet: string;
+    gateway: string;
+    mac: string;
+    /** What flannel would publish on the Node object (VXLAN: the VTEP). */
+    annotations: Record<string, string>;
+    present: boolean;
+  }>;
   pods: Array<{
     name: string;
     node: string;
@@ -86,6 +97,7 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       podSubnet: n.podSubnet,
       gateway: n.gateway,
       mac: n.mac,
+      annotations: flannelAnnotations(backend, n.name, n.address),
       present: present.has(n.netns),
     })),
     pods: lab.pods.map((p) => {
@@ -105,4 +117,12 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,
   };
+}
+
+/** flannel's per-node annotations (pkg/subnet/kube): backend type, its data, the public IP. */
+function flannelAnnotations(backend: Lab['network']['backend'], node: string, address: string): Record<string, string> {
+  const common = { 'flannel.alpha.coreos.com/backend-type': backend.kind, 'flannel.alpha.coreos.com/public-ip': address };
+  if (backend.kind !== 'vxlan') return { ...common, 'flannel.alpha.coreos.com/backend-data': 'null' };
+  const vtep = backend.vteps.find((v) => v.node === node);
+  return { ...common, 'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: backend.vni, VtepMAC: vtep?.mac }) };
 }

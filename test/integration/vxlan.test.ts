@@ -41,6 +41,8 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
   it('holds one neighbour, one FDB entry and one onlink route per remote node, and no cluster route', async () => {
     const node1 = ns('node', 'node1');
     const [remoteVtep] = await ipj<Link[]>(ns('node', 'node2'), ['link', 'show', 'flannel.1']);
+    const published = JSON.parse((status.nodes[1] as unknown as { annotations: Record<string, string> }).annotations['flannel.alpha.coreos.com/backend-data']!);
+    expect(published.VtepMAC).toBe(remoteVtep!.address);
     const neigh = await ipj<Array<{ dst: string; lladdr: string; state: string[] }>>(node1, ['neigh', 'show', 'dev', 'flannel.1']);
     expect(neigh).toEqual([expect.objectContaining({ dst: '10.244.1.0', lladdr: remoteVtep!.address, state: ['PERMANENT'] })]);
     const fdb = await ipj<Array<{ mac: string; dst?: string; flags: string[]; state: string }>>(node1, ['fdb', 'show', 'dev', 'flannel.1'], 'bridge');
@@ -123,6 +125,9 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
 
   it('reports status as JSON with namespaces, addresses, MACs and veths', () => {
     expect(status.nodes[0]).toMatchObject({ name: 'node1', netns: ns('node', 'node1'), address: '192.168.19.13', podSubnet: '10.244.0.0/24' });
+    // flannel publishes the VTEP on the Node: it must be the MAC node2's neighbour and FDB entries use.
+    const data = JSON.parse((status.nodes[0] as unknown as { annotations: Record<string, string> }).annotations['flannel.alpha.coreos.com/backend-data']!);
+    expect(data).toEqual({ VNI: 1, VtepMAC: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/) });
     expect(status.pods[0]).toMatchObject({ name: 'pod1', node: 'node1', netns: ns('pod', 'pod1'), ip: '10.244.0.2', mac: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/), hostVeth: expect.stringMatching(/^veth[0-9a-f]{8}$/) });
   });
 
