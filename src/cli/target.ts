@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { labNameProblem } from '../lab/names.js';
+import type { Lab } from '../lab/types.js';
+import { readState } from '../state/store.js';
 
 /** A lab name from the command line, refused unless it is one netlab could have made. */
 export function checkedLabName(name: string): string {
@@ -22,4 +24,11 @@ export async function labNameOf(target: string): Promise<string> {
     return (await loadLab(target)).name;
   }
   return checkedLabName(target);
+}
+
+/** The lab running under this name, as its state records it; a usage error when it is not up. */
+export async function runningLab(name: string, hint = ''): Promise<Lab> {
+  const read = await readState(checkedLabName(name));
+  if (read.kind === 'ok') return read.state.lab;
+  throw new UsageError(read.kind === 'missing' ? `lab "${name}" is not up${hint}` : `lab "${name}": ${read.reason}`);
 }

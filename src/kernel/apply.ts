@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
 import { isToolOp, toolCommand } from '../plan/commands.js';
 import type { Op } from '../plan/ops.js';
-import { quote } from '../plan/shell.js';
+import { commandLine } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
 import { APPLY_HELPER_PATH } from '../runtime-path.js';
 import { startAgent } from './agent.js';
@@ -141,12 +141,6 @@ async function runHelper(stage: string, ops: Op[]): Promise<void> {
   throw new KernelError(`${stage}: ${describeOp(op)} failed: ${m![2]}`);
 }
 
-/** An op as the command a person would type for it. */
 function describeOp(op: Op): string {
-  if (isToolOp(op)) {
-    const c = toolCommand(op);
-    return quote([c.tool, ...(c.netns ? ['-n', c.netns] : []), ...c.args]);
-  }
-  if (op.kind === 'sysctl.set') return quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-w', `${op.key}=${op.value}`]);
-  return op.kind;
+  return commandLine(op) ?? op.kind;
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { ipJson, runOrThrow } from './run.js';
 
 /** IPv4 addresses on a device, as `ip -j addr` reports them. */
@@ -13,7 +14,6 @@ export async function flushNeighbours(netns: string): Promise<void> {
 
 /** The kernel's hard limit of dynamic neighbour entries (read from the host; never written). */
 export async function neighbourLimit(): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8').catch(() => '1024');
   return Number(text.trim()) || 1024;
 }

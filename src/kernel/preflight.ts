@@ -17,6 +17,11 @@ export const LAB_TOOLS: Requirement[] = [
   { program: 'python3', pkg: 'python3', why: 'the container runtime that serves pod ports' },
 ];
 
+/** For pings (tests, `trace --verify`). */
+export const PING: Requirement = { program: 'ping', pkg: 'iputils-ping', why: 'ping tests and trace --verify' };
+/** For captures (tests, `trace --verify`, `netlab capture`). */
+export const TCPDUMP: Requirement = { program: 'tcpdump', pkg: 'tcpdump', why: 'captures' };
+
 async function onPath(program: string): Promise<boolean> {
   const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter);
   for (const dir of dirs) {

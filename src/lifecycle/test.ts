@@ -4,7 +4,7 @@ import { runChecks } from '../checks/run.js';
 import type { Check, TestResult } from '../checks/types.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
-import { preflight, LAB_TOOLS } from '../kernel/preflight.js';
+import { LAB_TOOLS, PING, TCPDUMP, preflight } from '../kernel/preflight.js';
 import { acquireLock } from '../state/lock.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
@@ -28,11 +28,7 @@ export interface TestRun {
 }
 
 /** The tools the checks run, on top of the lab's own. */
-const CHECK_TOOLS = [
-  ...LAB_TOOLS,
-  { program: 'ping', pkg: 'iputils-ping', why: 'ping tests' },
-  { program: 'tcpdump', pkg: 'tcpdump', why: 'capture tests' },
-];
+const CHECK_TOOLS = [...LAB_TOOLS, PING, TCPDUMP];
 
 /** Keeps the checks whose name contains `only` (case-insensitive); none is a usage error. */
 export function selectChecks(checks: Check[], only: string | undefined): Check[] {

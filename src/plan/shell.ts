@@ -23,20 +23,28 @@ export function planToShell(plan: Plan, options: ShellOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-function opToShell(op: Op, options: ShellOptions): string[] {
+/**
+ * An iproute2 or sysctl op as the one command line a person would type for
+ * it: the script's lines and the executor's error messages say the same.
+ */
+export function commandLine(op: Op): string | undefined {
   if (isToolOp(op)) {
     const c = toolCommand(op);
-    return [quote([c.tool, ...(c.netns ? ['-n', c.netns] : []), ...c.args])];
+    return quote([c.tool, ...(c.netns ? ['-n', c.netns] : []), ...c.args]);
   }
-  switch (op.kind) {
-    case 'sysctl.set':
-      return [quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-qw', `${op.key}=${op.value}`])];
-    case 'file.write':
-      return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'NETLAB_EOF'`, op.content.replace(/\n$/, ''), 'NETLAB_EOF'];
-    case 'process.start':
-      // In the background, with every stream redirected: the script must not wait for it.
-      return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
+  if (op.kind === 'sysctl.set') return quote(['ip', 'netns', 'exec', op.netns, 'sysctl', '-qw', `${op.key}=${op.value}`]);
+  return undefined;
+}
+
+function opToShell(op: Op, options: ShellOptions): string[] {
+  if (op.kind === 'file.write') {
+    return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'NETLAB_EOF'`, op.content.replace(/\n$/, ''), 'NETLAB_EOF'];
   }
+  if (op.kind === 'process.start') {
+    // In the background, with every stream redirected: the script must not wait for it.
+    return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
+  }
+  return [commandLine(op)!];
 }
 
 function dirname(path: string): string {

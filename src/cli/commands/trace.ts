@@ -1,11 +1,9 @@
-import { UsageError } from '../../errors.js';
 import { kernelObserver } from '../../kernel/observer.js';
-import { preflight, LAB_TOOLS } from '../../kernel/preflight.js';
-import { readState } from '../../state/store.js';
+import { LAB_TOOLS, PING, TCPDUMP, preflight } from '../../kernel/preflight.js';
 import { formatTrace } from '../../trace/format.js';
 import { traceEndpoints, traceLab } from '../../trace/index.js';
 import { verifyTrace } from '../../trace/verify.js';
-import { checkedLabName } from '../target.js';
+import { checkedLabName, runningLab } from '../target.js';
 
 export interface TraceInvocation {
   lab: string;
@@ -19,11 +17,9 @@ export interface TraceInvocation {
 
 /** `netlab trace LAB FROM TO`: the path from live kernel state; exit 1 when the packet does not arrive. */
 export async function trace(inv: TraceInvocation): Promise<number> {
-  const name = checkedLabName(inv.lab);
-  await preflight(inv.verify ? [...LAB_TOOLS, { program: 'tcpdump', pkg: 'tcpdump', why: 'trace --verify' }, { program: 'ping', pkg: 'iputils-ping', why: 'trace --verify' }] : LAB_TOOLS);
-  const read = await readState(name);
-  if (read.kind !== 'ok') throw new UsageError(read.kind === 'missing' ? `lab "${name}" is not up` : `lab "${name}": ${read.reason}`);
-  const lab = read.state.lab;
+  checkedLabName(inv.lab);
+  await preflight(inv.verify ? [...LAB_TOOLS, TCPDUMP, PING] : LAB_TOOLS);
+  const lab = await runningLab(inv.lab);
   const request = { from: inv.from, to: inv.to, proto: inv.proto, ...(inv.port !== undefined ? { port: inv.port } : {}) };
   const t = await traceLab(lab, request, kernelObserver());
   const v = inv.verify ? await verifyTrace(t, traceEndpoints(lab, request).netns, lab.fabric.netns) : undefined;
