@@ -20,7 +20,7 @@ const TIMESTAMP = /^\d{2}:\d{2}:\d{2}\.\d+ /;
  * traffic that follows is missed.
  */
 export function startCapture(netns: string, iface: string, filter: string): Promise<RunningCapture> {
-  const args = ['netns', 'exec', netns, 'tcpdump', '-i', iface, '-nn', '-e', '-l', '--immediate-mode', ...(filter ? [filter] : [])];
+  const args = captureArgs(netns, iface, filter);
   const command = quote(['ip', ...args]);
   const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -59,6 +59,15 @@ export function startCapture(netns: string, iface: string, filter: string): Prom
       reject(new Error(`${command} ended (exit ${code}) before listening: ${stderr.trim().split('\n').slice(-2).join('; ')}`));
     });
   });
+}
+
+/**
+ * The command line of a capture. The filter comes from a lab file, which may
+ * be hostile: after `--` it can only ever be tcpdump's expression, never an
+ * option such as `-w FILE` (which would write any file as root).
+ */
+export function captureArgs(netns: string, iface: string, filter: string): string[] {
+  return ['netns', 'exec', netns, 'tcpdump', '-i', iface, '-nn', '-e', '-l', '--immediate-mode', ...(filter ? ['--', filter] : [])];
 }
 
 /** tcpdump prints an encapsulated packet's inner header on lines of its own; a packet starts at a timestamp. */

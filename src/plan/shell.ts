@@ -38,13 +38,22 @@ export function commandLine(op: Op): string | undefined {
 
 function opToShell(op: Op, options: ShellOptions): string[] {
   if (op.kind === 'file.write') {
-    return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'NETLAB_EOF'`, op.content.replace(/\n$/, ''), 'NETLAB_EOF'];
+    const end = heredocEnd(op.content);
+    return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'${end}'`, op.content.replace(/\n$/, ''), end];
   }
   if (op.kind === 'process.start') {
     // In the background, with every stream redirected: the script must not wait for it.
     return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
   }
   return [commandLine(op)!];
+}
+
+/** A here-document delimiter that no line of `content` equals, so the content can never end it early. */
+export function heredocEnd(content: string): string {
+  const lines = new Set(content.split('\n'));
+  let end = 'NETLAB_EOF';
+  while (lines.has(end)) end += '_';
+  return end;
 }
 
 function dirname(path: string): string {

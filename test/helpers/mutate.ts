@@ -36,10 +36,13 @@ function setAt(root: unknown, path: Path, value: unknown, remove = false): unkno
   return copy;
 }
 
+/** Strings a program would take for one of its options, if they reached its argument list first. */
+export const OPTION_LIKE = ['-w/tmp/netlab-fuzz-victim', '--help', '-rf', '-c9999', ' -w/x', '-Vfuzz', '--fuzz'];
+
 /** Values a careless or hostile author might write. */
 const oddValue = fc.oneof(
   fc.anything({ maxDepth: 2 }),
-  fc.constantFrom('../etc', 'a/b', 'nœud', 'x'.repeat(80), '10.244.0.0', '10.244.0.1', '999.1.1.1', '10.244.0.0/33', '-1', '', 'node1', 'pod1', '${pod1.ip}', '${nope.ip}'),
+  fc.constantFrom('../etc', 'a/b', 'nœud', 'x'.repeat(80), '10.244.0.0', '10.244.0.1', '999.1.1.1', '10.244.0.0/33', '-1', '', 'node1', 'pod1', '${pod1.ip}', '${nope.ip}', ...OPTION_LIKE),
   fc.integer({ min: -5, max: 70000 }),
 );
 
@@ -71,3 +74,10 @@ export const mangledText = fc
     const i = at % text.length;
     return text.slice(0, i) + insert + text.slice(i + cut);
   });
+
+/** A valid lab with one string anywhere in it replaced by an option-looking one. */
+export const optionLab = fc.record({ pick: fc.nat(), value: fc.constantFrom(...OPTION_LIKE) }).map(({ pick, value }) => {
+  const lab = baseLab();
+  const strings = paths(lab).filter((p) => typeof valueAt(lab, p) === 'string');
+  return setAt(lab, strings[pick % strings.length]!, value);
+});

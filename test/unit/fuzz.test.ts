@@ -5,7 +5,11 @@ import { formatProblem } from '../../src/errors.js';
 import { containsAddress, parseCidr } from '../../src/lab/cidr.js';
 import { loadLabText } from '../../src/lab/index.js';
 import { planLab } from '../../src/plan/index.js';
-import { mangledText, mutatedLab } from '../helpers/mutate.js';
+import { captureArgs } from '../../src/kernel/capture.js';
+import { pingArgs } from '../../src/kernel/ping.js';
+import { resolveChecks } from '../../src/checks/resolve.js';
+import { isToolOp, toolCommand } from '../../src/plan/commands.js';
+import { mangledText, mutatedLab, OPTION_LIKE, optionLab } from '../helpers/mutate.js';
 
 /** Either a sound lab that plans, or problems that each say where: never a throw. */
 function checkOutcome(text: string): void {
@@ -28,6 +32,24 @@ function checkOutcome(text: string): void {
     expect(pod.hostVeth.length).toBeLessThanOrEqual(15);
   }
   expect(() => planLab(lab)).not.toThrow();
+  expectNoOptionInjected(lab);
+}
+
+/** Every argument list netlab builds from the lab: no option-looking value sits where a program reads options. */
+function expectNoOptionInjected(lab: Extract<ReturnType<typeof loadLabText>, { ok: true }>['lab']): void {
+  const argvs: string[][] = planLab(lab)
+    .stages.flatMap((s) => s.ops)
+    .filter(isToolOp)
+    .map((op) => toolCommand(op).args);
+  for (const check of resolveChecks(lab)) {
+    if (check.kind === 'capture') argvs.push(captureArgs(check.netns, check.iface, check.filter));
+    if (check.kind === 'ping') argvs.push(pingArgs(check.from.netns, check.to.ip, { count: check.count, deadline: 1 }));
+  }
+  for (const argv of argvs) {
+    const end = argv.indexOf('--');
+    const options = end === -1 ? argv : argv.slice(0, end);
+    for (const word of options) expect(OPTION_LIKE, argv.join(' ')).not.toContain(word);
+  }
 }
 
 /**
@@ -42,12 +64,19 @@ describe('random damage to valid labs', () => {
       fc.property(mutatedLab, (lab) => checkOutcome(lab === undefined ? "" : String(stringify(lab) ?? ""))),
       { numRuns: 1500, seed },
     );
-  });
+  }, 60_000);
+
+  it('option-looking strings in any string field are refused or never reach a program as an option', () => {
+    fc.assert(
+      fc.property(optionLab, (lab) => checkOutcome(String(stringify(lab) ?? ''))),
+      { numRuns: 500, seed },
+    );
+  }, 60_000);
 
   it('mangled text gives a lab or positioned errors', () => {
     fc.assert(
       fc.property(mangledText, (text) => checkOutcome(text)),
       { numRuns: 1500, seed },
     );
-  });
+  }, 60_000);
 });
