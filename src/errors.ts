@@ -1,3 +1,5 @@
+import { clip, printable } from './printable.js';
+
 /**
  * Expected failures carry the exit code the command line contract gives them
  * (DESIGN.md, "Exit codes"). Anything else that escapes is a bug.
@@ -59,15 +61,23 @@ export interface LabProblem {
   hint?: string;
 }
 
+/** Problems printed for one file: past that, a count. */
+export const MAX_PROBLEMS_SHOWN = 50;
+/** Characters one problem line may take on the terminal. */
+export const MAX_PROBLEM_CHARS = 400;
+
+/** One line per problem, FILE:LINE:COL first; escaped and clipped, since a lab file may be hostile. */
 export function formatProblem(p: LabProblem): string {
   const where = `${p.file}:${p.position.line}:${p.position.col}`;
   const what = p.path ? `${p.path}: ${p.message}` : p.message;
-  return p.hint ? `${where}: ${what} (${p.hint})` : `${where}: ${what}`;
+  return clip(printable(p.hint ? `${where}: ${what} (${p.hint})` : `${where}: ${what}`, false), MAX_PROBLEM_CHARS);
 }
 
-/** All problems of a lab file at once (exit 2). */
+/** All problems of a lab file at once (exit 2); a flood of them is cut to a count. */
 export class LabFileError extends UsageError {
   constructor(readonly problems: LabProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
+    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).map(formatProblem);
+    if (problems.length > MAX_PROBLEMS_SHOWN) shown.push(`… and ${problems.length - MAX_PROBLEMS_SHOWN} more problems`);
+    super(shown.join('\n'));
   }
 }

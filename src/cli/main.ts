@@ -1,4 +1,5 @@
 import { ExitCode, LabFileError, NetlabError } from '../errors.js';
+import { printable } from '../printable.js';
 import { parseCLI, type Invocation } from './parse.js';
 
 /**
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     if (e instanceof NetlabError) {
-      process.stderr.write(`netlab: ${e.message}\n`);
+      process.stderr.write(`netlab: ${printable(e.message)}\n`);
       return e.exitCode;
     }
     process.stderr.write(`netlab: internal error: this is a bug, please report it with the command you ran.\n${(e as Error)?.stack ?? String(e)}\n`);

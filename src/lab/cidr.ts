@@ -29,6 +29,22 @@ export function hasHostBits(text: string): boolean {
   return a.correctForm() !== a.startAddress().correctForm();
 }
 
+/** A plain dotted-quad address: no prefix, no leading zeros, nothing a resolver would read as a hostname. */
+export function isIPv4Address(text: string): boolean {
+  return /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(text);
+}
+
+/**
+ * The address blocks a lab may use: RFC 1918 private networks and RFC 6598
+ * shared space. Anything else is someone's public address, and a lab that
+ * claims it would count the internet as "inside the lab".
+ */
+export const PRIVATE_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+
+export function isPrivate(cidr: Cidr): boolean {
+  return PRIVATE_BLOCKS.some((b) => containsCidr(parseCidr(b), cidr));
+}
+
 export function addressToInt(text: string): bigint {
   return new Address4(text).bigInt();
 }

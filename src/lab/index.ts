@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { LabFileError, UsageError, type LabProblem } from '../errors.js';
 import { parseLabText, problemAt } from './document.js';
 import type { RawLab } from './raw.js';
 import { resolveLab } from './resolve.js';
+import { MAX_LAB_FILE_BYTES } from './limits.js';
 import { checkSchema } from './schema.js';
 import type { Lab } from './types.js';
 
@@ -28,17 +30,39 @@ export function loadLabText(file: string, text: string): LoadResult {
 
 /** Reads and resolves a lab file; throws LabFileError (exit 2) with every problem. */
 export async function loadLab(file: string): Promise<Lab> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : ((e as Error).message ?? String(e));
-    throw new UsageError(`${file}: ${why}`);
-  }
-  const result = loadLabText(file, text);
+  const result = loadLabText(file, await readLabFile(file));
   if (!result.ok) throw new LabFileError(result.problems);
   return result.lab;
+}
+
+/**
+ * The text of a lab file, refusing what is not a regular file of a sane size
+ * before reading it: a FIFO would block forever, /dev/urandom never ends.
+ * O_NONBLOCK makes opening a FIFO return at once; the checks run on the
+ * opened file itself, so nothing can be swapped in between.
+ */
+export async function readLabFile(file: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : ((e as Error).message ?? String(e));
+    throw new UsageError(`${file}: ${why}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new UsageError(`${file}: is a directory`);
+    if (!info.isFile()) throw new UsageError(`${file}: not a regular file (a lab file is a YAML file on disk)`);
+    if (info.size > MAX_LAB_FILE_BYTES) throw new UsageError(`${file}: ${info.size} bytes is larger than a lab file may be (${MAX_LAB_FILE_BYTES} bytes)`);
+    // Read at most one byte past the limit: a file that grows while read is still caught.
+    const buffer = Buffer.alloc(MAX_LAB_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_LAB_FILE_BYTES) throw new UsageError(`${file}: larger than a lab file may be (${MAX_LAB_FILE_BYTES} bytes)`);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Problems in the order a reader meets them in the file (stable for ties). */

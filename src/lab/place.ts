@@ -1,5 +1,6 @@
 import { addressToInt, containsAddress, intToAddress, type Cidr } from './cidr.js';
 import { problem, type RuleProblem } from './rules/problem.js';
+import { BRIDGE_MAX_PORTS } from './limits.js';
 import type { PodInstance } from './settings.js';
 
 /** Where a pod runs and the address it holds. */
@@ -71,6 +72,7 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
     slot.taken.set(n, `pod "${pod.name}"`);
   });
 
+  checkBridgePorts(pods, nodeOf, slots, problems);
   const full = new Set<number>();
   return pods.map((pod, i) => {
     const index = nodeOf[i]!;
@@ -87,5 +89,24 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
     }
     slot.taken.set(slot.cursor, `pod "${pod.name}"`);
     return { node: index, ip: intToAddress(slot.cursor++) };
+  });
+}
+
+/**
+ * Every pod is a port of its node's cni0, and a Linux bridge numbers its
+ * ports 1 to BRIDGE_MAX_PORTS - 1 (port 0 is never used): one pod more and the
+ * kernel answers "Exchange full" half-way through `up`.
+ */
+function checkBridgePorts(pods: PodInstance[], nodeOf: number[], slots: NodeSlot[], problems: RuleProblem[]): void {
+  const most = BRIDGE_MAX_PORTS - 1;
+  const count = new Array<number>(slots.length).fill(0);
+  const reported = new Set<number>();
+  pods.forEach((pod, i) => {
+    const node = nodeOf[i]!;
+    count[node]!++;
+    if (count[node] === most + 1 && !reported.has(node)) {
+      reported.add(node);
+      problems.push(problem(['pods', pod.index], `node "${slots[node]!.name}" gets more than ${most} pods`, `its bridge cni0 holds at most ${most} ports; add nodes or pin fewer pods to it`));
+    }
   });
 }

@@ -8,6 +8,7 @@ import { checkNames } from './rules/names.js';
 import { checkNetwork } from './rules/network.js';
 import type { RuleProblem } from './rules/problem.js';
 import { checkReferences } from './rules/references.js';
+import { checkTotals } from './rules/totals.js';
 import { expandPods, networkSettings, type NetworkSettings } from './settings.js';
 import type { Backend, Container, Lab, Node, Pod } from './types.js';
 
@@ -21,6 +22,8 @@ export type ResolveResult = { ok: true; lab: Lab } | { ok: false; problems: Rule
  * Pure and deterministic: the same file always gives the same lab.
  */
 export function resolveLab(raw: RawLab, source: string): ResolveResult {
+  const totals = checkTotals(raw);
+  if (totals.length > 0) return { ok: false, problems: totals };
   const settings = networkSettings(raw);
   const instances = expandPods(raw);
   const problems: RuleProblem[] = [

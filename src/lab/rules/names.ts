@@ -3,12 +3,17 @@ import type { PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
 const MAX_NAME = 63;
+/** Interface names the kernel refuses (they name the sysctl directories for every device). */
+const RESERVED_IFNAMES = ['all', 'default'];
 
 /** Nodes and pods share one namespace of names; containers and ports are unique per pod. */
 export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const owner = new Map<string, string>();
   raw.nodes.forEach((node, i) => {
+    if (RESERVED_IFNAMES.includes(node.name)) {
+      problems.push(problem(['nodes', i, 'name'], `"${node.name}" cannot name a node`, `the node's port on the underlay bridge takes its name, and Linux keeps "all" and "default" for /proc/sys/net/*/conf/`));
+    }
     const first = owner.get(node.name);
     if (first) problems.push(problem(['nodes', i, 'name'], `"${node.name}" is already the name of ${first}`, 'nodes and pods share one set of names'));
     else owner.set(node.name, `nodes[${i}]`);

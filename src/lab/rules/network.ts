@@ -1,4 +1,4 @@
-import { containsCidr, hasHostBits, overlaps, parseCidr } from '../cidr.js';
+import { containsCidr, hasHostBits, isPrivate, overlaps, parseCidr, PRIVATE_BLOCKS } from '../cidr.js';
 import type { DocPath } from '../path.js';
 import type { RawLab } from '../raw.js';
 import type { NetworkSettings } from '../settings.js';
@@ -16,7 +16,11 @@ export function checkNetwork(raw: RawLab, s: NetworkSettings): RuleProblem[] {
     { path: SERVICE_CIDR, label: 'serviceCIDR', text: s.serviceCIDR },
     { path: UNDERLAY_CIDR, label: 'underlay.cidr', text: s.underlayCIDR },
   ];
-  for (const b of blocks) problems.push(...checkHostBits(b.path, b.text));
+  for (const b of blocks) problems.push(...checkHostBits(b.path, b.text), ...checkPrivate(b.path, b.label, b.text));
+  const service = parseCidr(s.serviceCIDR);
+  if (service.prefix < MIN_SERVICE_PREFIX) {
+    problems.push(problem(SERVICE_CIDR, `${service.text} is too large for Services`, `kube-apiserver takes at most a /${MIN_SERVICE_PREFIX} (2^20 addresses), e.g. 10.96.0.0/12`));
+  }
   raw.nodes.forEach((node, i) => {
     if (node.podSubnet) problems.push(...checkHostBits(['nodes', i, 'podSubnet'], node.podSubnet));
   });
@@ -63,6 +67,14 @@ export function checkNetwork(raw: RawLab, s: NetworkSettings): RuleProblem[] {
     }
   });
   return problems;
+}
+
+/** kube-apiserver refuses an IPv4 --service-cluster-ip-range larger than a /12. */
+const MIN_SERVICE_PREFIX = 12;
+
+function checkPrivate(path: DocPath, label: string, text: string): RuleProblem[] {
+  if (isPrivate(parseCidr(text))) return [];
+  return [problem(path, `${label} ${text} is not a private network`, `a lab's addresses must lie in ${PRIVATE_BLOCKS.join(', ')}, so no test can ever aim at someone else's`)];
 }
 
 function checkHostBits(path: DocPath, text: string): RuleProblem[] {

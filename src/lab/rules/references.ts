@@ -1,7 +1,6 @@
-import { Address4 } from 'ip-address';
 import type { DocPath } from '../path.js';
 import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
-import { containsAddress, parseCidr, type Cidr } from '../cidr.js';
+import { containsAddress, isIPv4Address, parseCidr, type Cidr } from '../cidr.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
@@ -75,7 +74,7 @@ function checkAction(action: RawAction, path: DocPath, names: Names): RuleProble
     if (!spec) continue;
     if (!isNamed(spec.from, names)) problems.push(unknownSource([...path, kind, 'from'], spec.from, names));
     if (isNamed(spec.to, names)) continue;
-    if (!Address4.isValid(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
+    if (!isIPv4Address(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
     else if (!names.blocks.some((b) => containsAddress(b.cidr, spec.to))) {
       problems.push(
         problem([...path, kind, 'to'], `${spec.to} is outside the lab`, `tests send traffic only inside the lab: ${names.blocks.map((b) => `${b.label} ${b.cidr.text}`).join(', ')}`),
@@ -120,5 +119,6 @@ function unknownSource(path: DocPath, name: string, names: Names): RuleProblem {
 }
 
 function unknownTarget(path: DocPath, name: string, names: Names): RuleProblem {
+  if (/^[\d./]+$/.test(name)) return problem(path, `"${name}" is not an IPv4 address`, 'a target is one address such as 10.244.1.3, without a prefix length');
   return problem(path, `no pod or node named "${name}"`, `use a name (${known(names)}) or an IPv4 address`);
 }
