@@ -97,7 +97,7 @@ function netlabCase(caseName: string, pods: number, backend: 'vxlan' | 'host-gw'
 
   const lab = loadLabText(file, execFileSync('cat', [file], { encoding: 'utf8' }));
   if (!lab.ok) throw new Error(`bench lab ${name} is invalid`);
-  const plan = planLab(lab.lab);
+  const plan = planLab(lab.lab, { stateDir: join(work, name) });
   const upScript = join(work, `${name}-floor-up.sh`);
   const downScript = join(work, `${name}-floor-down.sh`);
   writeFileSync(upScript, floorScript(plan));

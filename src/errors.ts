@@ -10,6 +10,10 @@ export const ExitCode = {
   usage: 2,
   environment: 3,
   kernel: 4,
+  /** Another netlab is using the lab, and did not finish within the wait. */
+  busy: 5,
+  /** A bug in netlab: never an expected failure. */
+  internal: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

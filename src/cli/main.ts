@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     process.stderr.write(`netlab: internal error: this is a bug, please report it with the command you ran.\n${(e as Error)?.stack ?? String(e)}\n`);
-    return 70;
+    return ExitCode.internal;
   }
 }
 

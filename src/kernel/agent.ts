@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { AGENT_PATH } from '../runtime-path.js';
+import { openPrivateLog } from './files.js';
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -10,7 +11,7 @@ const READY_TIMEOUT_MS = 15_000;
  * process is detached: it belongs to the lab, not to this command.
  */
 export function startAgent(netns: string, config: string, logFile: string): Promise<number> {
-  const log = openSync(logFile, 'a');
+  const log = openPrivateLog(logFile);
   const child = spawn('ip', ['netns', 'exec', netns, 'python3', AGENT_PATH, config], {
     detached: true,
     stdio: ['ignore', 'pipe', log],

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
@@ -8,6 +7,7 @@ import { commandLine } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
 import { APPLY_HELPER_PATH } from '../runtime-path.js';
 import { startAgent } from './agent.js';
+import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { mapLimit, run } from './run.js';
 
@@ -96,8 +96,8 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
   let pid: number | undefined;
   for (const op of job.ops) {
     if (op.kind === 'file.write') {
-      await mkdir(dirname(op.path), { recursive: true });
-      await writeFile(op.path, op.content);
+      await ensurePrivateDir(dirname(op.path));
+      await writePrivateFile(op.path, op.content);
     } else if (op.kind === 'process.start') {
       try {
         pid = await startAgent(op.netns, op.config, op.log);

@@ -1,4 +1,4 @@
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 
@@ -40,7 +40,26 @@ export async function preflight(requirements: Requirement[] = LAB_TOOLS): Promis
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new EnvironmentError('netlab needs root to create network namespaces: run it with sudo');
   }
+  const lacking = await missingCapabilities();
+  if (lacking.length > 0) {
+    throw new EnvironmentError(`netlab runs as root but without ${lacking.join(' and ')} (a container or a capability bounding set took them away); it cannot make namespaces or links without them`);
+  }
   await requireTools(requirements);
+}
+
+/** Capabilities `ip netns add` and link changes need: mount namespaces and configure networks. */
+const NEEDED_CAPABILITIES = [
+  { name: 'CAP_NET_ADMIN', bit: 12n },
+  { name: 'CAP_SYS_ADMIN', bit: 21n },
+];
+
+/** Root is not enough: the effective capability set decides (CapEff in /proc/self/status). */
+async function missingCapabilities(): Promise<string[]> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
+  if (!m) return [];
+  const effective = BigInt(`0x${m[1]}`);
+  return NEEDED_CAPABILITIES.filter((c) => ((effective >> c.bit) & 1n) === 0n).map((c) => c.name);
 }
 
 /** The tools alone (for commands that need no root, like `graph`). */

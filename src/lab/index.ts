@@ -25,7 +25,7 @@ export function loadLabText(file: string, text: string): LoadResult {
     const problems = resolved.problems.map((p) => problemAt(doc, p.path, p.message, p.hint));
     return { ok: false, problems: byPosition(problems) };
   }
-  return resolved;
+  return { ok: true, lab: { ...resolved.lab, sourceText: text } };
 }
 
 /** Reads and resolves a lab file; throws LabFileError (exit 2) with every problem. */

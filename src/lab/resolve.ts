@@ -15,7 +15,7 @@ import type { Backend, Container, Lab, Node, Pod } from './types.js';
 /** Ifnames that exist in every node namespace before any pod's veth. */
 const NODE_RESERVED_IFNAMES = ['lo', 'eth0', CNI_BRIDGE];
 
-export type ResolveResult = { ok: true; lab: Lab } | { ok: false; problems: RuleProblem[] };
+export type ResolveResult = { ok: true; lab: Omit<Lab, 'sourceText'> } | { ok: false; problems: RuleProblem[] };
 
 /**
  * Raw lab → Lab: the semantic rules, then defaults, allocation and names.

@@ -6,6 +6,8 @@ export interface Lab {
   description: string;
   /** The file it came from, for messages. */
   source: string;
+  /** The file's text, kept so a running lab's state can be validated again like any lab file. */
+  sourceText: string;
   network: Network;
   fabric: Fabric;
   nodes: Node[];

@@ -1,9 +1,10 @@
-import { UsageError } from '../errors.js';
+import { ExitCode, NetlabError, UsageError } from '../errors.js';
 import { resolveChecks } from '../checks/resolve.js';
 import { runChecks } from '../checks/run.js';
 import type { Check, TestResult } from '../checks/types.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
+import { listNetlabNetns } from '../kernel/netns.js';
 import { LAB_TOOLS, PING, TCPDUMP, preflight } from '../kernel/preflight.js';
 import { acquireLock } from '../state/lock.js';
 import { readState } from '../state/store.js';
@@ -18,6 +19,8 @@ export interface TestOptions {
   /** Called once the checks are known, before any runs. */
   onChecks?: (checks: Check[]) => void;
   onResult?: (index: number, result: TestResult) => void;
+  /** Told when another netlab holds the lab and the tests wait for it. */
+  onWait?: (holder: string) => void;
 }
 
 export interface TestRun {
@@ -42,9 +45,18 @@ export function selectChecks(checks: Check[], only: string | undefined): Check[]
   return chosen;
 }
 
+/** The lab was removed (or damaged) while its tests ran: their failures say nothing about its network. */
+export class LabGoneError extends NetlabError {
+  constructor(lab: string, missing: number) {
+    super(`lab "${lab}" went away while its tests ran (${missing} of its namespaces are gone); the results are void`, ExitCode.kernel);
+  }
+}
+
 /**
  * Runs the lab's tests. A lab that is not up is brought up first and taken
- * down after, whatever happens; a lab that was already up stays up.
+ * down after, whatever happens; a lab that was already up stays up. The tests
+ * hold the lab's lock shared: other tests may run beside them, while `up` and
+ * `down` wait until they have finished.
  */
 export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> {
   const checks = selectChecks(resolveChecks(lab), options.only);
@@ -62,10 +74,17 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   let broughtUp = false;
   // A lab that was up but damaged is repaired, and stays up afterwards like any lab that was up.
   if (!running) broughtUp = (await bringUp(lab, { recreate: false, progress: options.progress })).changed && !wasUp;
-  options.onChecks?.(checks);
   try {
-    const results = await runChecks(lab, checks, { concurrency: options.concurrency, ...(options.onResult ? { onResult: options.onResult } : {}) });
-    return { checks, results, broughtUp, seconds: (performance.now() - started) / 1000 };
+    const shared = await acquireLock(lab.name, { mode: 'shared', ...(options.onWait ? { onWait: options.onWait } : {}) });
+    try {
+      await expectLabPresent(lab);
+      options.onChecks?.(checks);
+      const results = await runChecks(lab, checks, { concurrency: options.concurrency, ...(options.onResult ? { onResult: options.onResult } : {}) });
+      await expectLabPresent(lab);
+      return { checks, results, broughtUp, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      await shared.release();
+    }
   } finally {
     if (broughtUp) {
       const lock = await acquireLock(lab.name);
@@ -76,4 +95,12 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
       }
     }
   }
+}
+
+/** Every namespace of the lab exists; else the lab went away under us (a `down` between up and the tests, or by hand). */
+async function expectLabPresent(lab: Lab): Promise<void> {
+  const present = new Set(await listNetlabNetns(lab.name));
+  const wanted = [lab.fabric.netns, ...lab.nodes.map((n) => n.netns), ...lab.pods.map((p) => p.netns)];
+  const missing = wanted.filter((n) => !present.has(n)).length;
+  if (missing > 0) throw new LabGoneError(lab.name, missing);
 }

@@ -10,6 +10,7 @@ import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
 import { wavesOf } from '../plan/waves.js';
 import { acquireLock } from '../state/lock.js';
+import { labDir } from '../state/paths.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import type { Progress } from './progress.js';
@@ -65,7 +66,7 @@ export async function isComplete(state: LabState): Promise<boolean> {
 
 async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
   const started = performance.now();
-  const plan = planLab(lab);
+  const plan = planLab(lab, { stateDir: labDir(lab.name) });
   const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));
   const existing = (await listNetns()).filter((n) => planned.has(n));
   if (existing.length > 0) {
@@ -75,7 +76,6 @@ async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
     );
   }
   const state: LabState = {
-    version: 1,
     status: 'building',
     lab,
     file: resolvePath(lab.source),

@@ -1,6 +1,6 @@
 import type { Lab } from '../lab/types.js';
-import { agentConfigFile, agentLogFile } from '../state/paths.js';
 import type { Contribution } from './contribution.js';
+import type { PlanContext } from './ops.js';
 
 /** What the container runtime (runtime/netlab-agent.py) is told to serve. */
 export interface AgentConfig {
@@ -17,17 +17,17 @@ export interface AgentConfig {
  * way the e2e tests' netexec answers with its pod's name. One runtime process
  * per lab serves all pods, so a 1000-pod lab costs one process, not 1000.
  */
-export function planContainers(lab: Lab): Contribution {
+export function planContainers(lab: Lab, context: PlanContext): Contribution {
   const pods = lab.pods
     .filter((p) => p.containers.some((c) => c.listen.length > 0))
     .map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
   if (pods.length === 0) return {};
   const config: AgentConfig = { lab: lab.name, pods };
-  const path = agentConfigFile(lab.name);
+  const path = `${context.stateDir}/containers.json`;
   return {
     containers: [
       { kind: 'file.write', path, content: `${JSON.stringify(config, null, 1)}\n` },
-      { kind: 'process.start', netns: lab.fabric.netns, name: 'agent', config: path, log: agentLogFile(lab.name) },
+      { kind: 'process.start', netns: lab.fabric.netns, name: 'agent', config: path, log: `${context.stateDir}/containers.log` },
     ],
   };
 }

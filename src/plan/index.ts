@@ -4,18 +4,18 @@ import { mergeContributions } from './contribution.js';
 import { planFabric } from './fabric.js';
 import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
-import type { Plan } from './ops.js';
+import type { Plan, PlanContext } from './ops.js';
 import { planPods } from './pods.js';
 import { planVxlan } from './vxlan.js';
 
-export type { Plan, Op, Stage, StageName } from './ops.js';
+export type { Plan, Op, PlanContext, Stage, StageName } from './ops.js';
 
 /** Lab → Plan. Pure: no I/O, the same lab always gives the same plan. */
-export function planLab(lab: Lab): Plan {
+export function planLab(lab: Lab, context: PlanContext): Plan {
   const backend = lab.network.backend;
   const crossNode = backend.kind === 'vxlan' ? planVxlan(lab, backend) : planHostGw(lab);
   return {
     lab: lab.name,
-    stages: mergeContributions([planFabric(lab), ...planNodes(lab), ...crossNode, ...planPods(lab), planContainers(lab)]),
+    stages: mergeContributions([planFabric(lab), ...planNodes(lab), ...crossNode, ...planPods(lab), planContainers(lab, context)]),
   };
 }

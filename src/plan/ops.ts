@@ -150,6 +150,16 @@ export interface Stage {
   ops: Op[];
 }
 
+/**
+ * Where the plan may put the lab's own files. Given by the caller, so the
+ * plan stays a pure function of its arguments (no environment variable can
+ * change it behind a snapshot's back).
+ */
+export interface PlanContext {
+  /** The lab's private state directory, e.g. /run/netlab/two-node. */
+  stateDir: string;
+}
+
 /** Everything `up` does, as data. */
 export interface Plan {
   lab: string;

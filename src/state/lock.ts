@@ -1,62 +1,119 @@
-import { link, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { link } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NetlabError } from '../errors.js';
-import { isAlive } from '../pid.js';
-import { lockFile, RUN_DIR } from './paths.js';
+import { ExitCode, NetlabError } from '../errors.js';
+import { createExclusive, ensurePrivateDir } from '../kernel/files.js';
+import { isSameProcess, self, type ProcessId } from '../pid.js';
+import { lockFile, readerFile, readerPrefix, RUN_DIR } from './paths.js';
 
-/** Held while a command changes a lab; released in a finally. */
+/** Held while a command uses a lab; released in a finally. */
 export interface LabLock {
   release(): Promise<void>;
 }
 
-const POLL_MS = 50;
+/**
+ * `exclusive`: the command changes the lab (up, down). `shared`: it only
+ * uses it (test); many may share, and an exclusive holder waits for them all,
+ * so a `down` in another terminal never removes a lab under a running test.
+ */
+export type LockMode = 'exclusive' | 'shared';
 
-/** Another netlab holds the lab for longer than we are willing to wait. */
+export interface LockOptions {
+  mode?: LockMode;
+  /** How long to wait for another netlab; then LockedError. */
+  waitMs?: number;
+  /** Told once when the wait starts, so a person knows why nothing happens. */
+  onWait?: (holder: string) => void;
+}
+
+const POLL_MS = 50;
+const DEFAULT_WAIT_MS = 120_000;
+
+/** Another netlab holds the lab for longer than we are willing to wait (exit 5). */
 export class LockedError extends NetlabError {
-  constructor(lab: string, holder: number) {
-    super(`lab "${lab}" is busy: netlab (pid ${holder}) is changing it; try again when it has finished`, 4);
+  constructor(lab: string, holder: string) {
+    super(`lab "${lab}" is busy: ${holder} is using it; try again when it has finished`, ExitCode.busy);
   }
 }
 
 /**
- * A lock file per lab, created with O_EXCL and holding the owner's PID. A
- * lock whose owner died (SIGKILL) is taken over; a live owner is waited for.
+ * A lock file per lab, created with O_EXCL and holding the owner's PID and
+ * start time. A lock whose owner is gone (SIGKILL), or whose PID now belongs
+ * to another process, is taken over; a live owner is waited for. Readers
+ * register one file each, under the exclusive lock.
  */
-export async function acquireLock(lab: string, waitMs = 120_000): Promise<LabLock> {
-  await mkdir(RUN_DIR, { recursive: true });
-  const path = lockFile(lab);
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return { release: () => releaseLock(path) };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+export async function acquireLock(lab: string, options: LockOptions = {}): Promise<LabLock> {
+  await ensurePrivateDir(RUN_DIR);
+  const deadline = Date.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
+  let told = false;
+  const waitFor = async (holder: string) => {
+    if (Date.now() >= deadline) throw new LockedError(lab, holder);
+    if (!told) options.onWait?.(holder);
+    told = true;
+    await sleep(POLL_MS);
+  };
+  await takeExclusive(lab, waitFor);
+  const exclusive = { release: () => releaseFile(lockFile(lab)) };
+  try {
+    if (options.mode === 'shared') {
+      const path = readerFile(lab, process.pid);
+      await unlink(path).catch(() => undefined);
+      await createExclusive(path, record(self()));
+      await exclusive.release();
+      return { release: () => releaseFile(path) };
     }
-    const holder = await lockHolder(path);
-    if (holder === undefined || !isAlive(holder)) {
+    for (let readers = await liveReaders(lab); readers.length > 0; readers = await liveReaders(lab)) {
+      await waitFor(`netlab (pid ${readers[0]!.pid}, running its tests)`);
+    }
+  } catch (e) {
+    await exclusive.release();
+    throw e;
+  }
+  return exclusive;
+}
+
+async function takeExclusive(lab: string, waitFor: (holder: string) => Promise<void>): Promise<void> {
+  const path = lockFile(lab);
+  for (;;) {
+    if (await createExclusive(path, record(self()))) return;
+    const holder = await holderOf(path);
+    if (holder === undefined || !isSameProcess(holder)) {
       await breakStaleLock(path);
       continue;
     }
-    if (Date.now() >= deadline) throw new LockedError(lab, holder);
-    await sleep(POLL_MS);
+    await waitFor(`netlab (pid ${holder.pid})`);
   }
 }
 
-async function releaseLock(path: string): Promise<void> {
-  if ((await lockHolder(path)) === process.pid) await unlink(path).catch(() => undefined);
+function record(id: ProcessId): string {
+  return `${id.pid} ${id.start}\n`;
 }
 
-async function lockHolder(path: string): Promise<number | undefined> {
+async function releaseFile(path: string): Promise<void> {
+  if ((await holderOf(path))?.pid === process.pid) await unlink(path).catch(() => undefined);
+}
+
+async function holderOf(path: string): Promise<ProcessId | undefined> {
   try {
-    const pid = Number((await readFile(path, 'utf8')).trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pid, start] = (await readFile(path, 'utf8')).trim().split(' ');
+    const n = Number(pid);
+    return Number.isInteger(n) && n > 0 && start ? { pid: n, start } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Readers that still run; the files of those that died are removed. */
+async function liveReaders(lab: string): Promise<ProcessId[]> {
+  const live: ProcessId[] = [];
+  for (const name of await runDirEntries()) {
+    if (!name.startsWith(readerPrefix(lab))) continue;
+    const holder = await holderOf(join(RUN_DIR, name));
+    if (holder && isSameProcess(holder)) live.push(holder);
+    else await unlink(join(RUN_DIR, name)).catch(() => undefined);
+  }
+  return live;
 }
 
 /**
@@ -71,23 +128,25 @@ async function breakStaleLock(path: string): Promise<void> {
   } catch {
     return; // Someone else broke it first, or it was released: just try again.
   }
-  const holder = await lockHolder(aside);
-  if (holder !== undefined && isAlive(holder)) await link(aside, path).catch(() => undefined);
+  const holder = await holderOf(aside);
+  if (holder !== undefined && isSameProcess(holder)) await link(aside, path).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
 }
 
-/** Lock files left by processes that are gone (for `clean`). */
-export async function staleLocks(): Promise<string[]> {
-  let names: string[];
+async function runDirEntries(): Promise<string[]> {
   try {
-    names = await readdir(RUN_DIR);
+    return await readdir(RUN_DIR);
   } catch {
     return [];
   }
+}
+
+/** Lock and reader files left by processes that are gone (for `clean`). */
+export async function staleLocks(): Promise<string[]> {
   const stale: string[] = [];
-  for (const name of names.filter((n) => n.endsWith('.lock'))) {
-    const holder = await lockHolder(join(RUN_DIR, name));
-    if (holder === undefined || !isAlive(holder)) stale.push(join(RUN_DIR, name));
+  for (const name of (await runDirEntries()).filter((n) => n.endsWith('.lock') || n.includes('.lock.read.'))) {
+    const holder = await holderOf(join(RUN_DIR, name));
+    if (holder === undefined || !isSameProcess(holder)) stale.push(join(RUN_DIR, name));
   }
   return stale;
 }

@@ -18,10 +18,11 @@ export function lockFile(lab: string): string {
   return join(RUN_DIR, `${lab}.lock`);
 }
 
-export function agentConfigFile(lab: string): string {
-  return join(labDir(lab), 'containers.json');
+/** A running `netlab test`'s claim on a lab: one file per reader. */
+export function readerFile(lab: string, pid: number): string {
+  return join(RUN_DIR, `${readerPrefix(lab)}${pid}`);
 }
 
-export function agentLogFile(lab: string): string {
-  return join(labDir(lab), 'containers.log');
+export function readerPrefix(lab: string): string {
+  return `${lab}.lock.read.`;
 }

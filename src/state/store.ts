@@ -1,16 +1,36 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { ensurePrivateDir, writePrivateFile } from '../kernel/files.js';
+import { loadLabText } from '../lab/index.js';
 import type { Lab } from '../lab/types.js';
 import { labDir, RUN_DIR, stateFile } from './paths.js';
 
+/** The version of the state file's shape; any other is damage. */
+const STATE_VERSION = 2;
+
 /** What netlab remembers about a lab between commands. */
 export interface LabState {
-  version: 1;
   status: 'building' | 'up';
-  /** Resolved lab, tests included (`netlab test LAB` reads them from here). */
+  /** Resolved from the lab file's text as it was at `up`; never stored itself. */
   lab: Lab;
   /** The lab file, absolute. */
   file: string;
   /** Who is building (status building) or built it. */
+  pid: number;
+  agentPid?: number;
+  createdAt: string;
+}
+
+/**
+ * The file keeps the lab file's text, not the resolved lab: reading it back
+ * runs the text through the same validation as any lab file, so a state file
+ * of another shape, edited or truncated, can only ever be a valid lab or
+ * damage, never a half-understood object.
+ */
+interface StoredState {
+  version: typeof STATE_VERSION;
+  status: LabState['status'];
+  file: string;
+  text: string;
   pid: number;
   agentPid?: number;
   createdAt: string;
@@ -26,23 +46,50 @@ export async function readState(lab: string): Promise<StateRead> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     return { kind: 'corrupt', reason: (e as Error).message };
   }
+  let stored: unknown;
   try {
-    const state = JSON.parse(text) as LabState;
-    if (state?.version !== 1 || !state.lab || !Array.isArray(state.lab.nodes) || !Array.isArray(state.lab.pods)) {
-      return { kind: 'corrupt', reason: 'not a netlab state file of version 1' };
-    }
-    return { kind: 'ok', state };
+    stored = JSON.parse(text);
   } catch (e) {
     return { kind: 'corrupt', reason: `unreadable JSON (${(e as Error).message})` };
   }
+  return fromStored(lab, stored);
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a state file. */
+/** Checks every field a command will use; anything unexpected is damage, named. */
+export function fromStored(lab: string, s: unknown): StateRead {
+  const bad = (reason: string): StateRead => ({ kind: 'corrupt', reason });
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return bad('not a JSON object');
+  const o = s as Partial<Record<keyof StoredState, unknown>>;
+  if (o.version !== STATE_VERSION) return bad(`not a netlab state file of version ${STATE_VERSION}`);
+  if (o.status !== 'building' && o.status !== 'up') return bad('no valid status');
+  if (typeof o.file !== 'string' || typeof o.text !== 'string') return bad('no lab file or text');
+  if (!isPid(o.pid) || (o.agentPid !== undefined && !isPid(o.agentPid))) return bad('no valid process id');
+  if (typeof o.createdAt !== 'string') return bad('no creation time');
+  const loaded = loadLabText(o.file, o.text);
+  if (!loaded.ok) return bad(`its lab does not validate: ${loaded.problems[0]!.message}`);
+  if (loaded.lab.name !== lab) return bad(`it describes lab "${loaded.lab.name}"`);
+  const state: LabState = { status: o.status, lab: loaded.lab, file: o.file, pid: o.pid, createdAt: o.createdAt, ...(o.agentPid !== undefined ? { agentPid: o.agentPid as number } : {}) };
+  return { kind: 'ok', state };
+}
+
+function isPid(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0;
+}
+
+/** Written to a private temporary file and renamed, so a crash never leaves half a state file. */
 export async function writeState(state: LabState): Promise<void> {
-  await mkdir(labDir(state.lab.name), { recursive: true });
-  const tmp = `${stateFile(state.lab.name)}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state)}\n`);
-  await rename(tmp, stateFile(state.lab.name));
+  await ensurePrivateDir(RUN_DIR);
+  await ensurePrivateDir(labDir(state.lab.name));
+  const stored: StoredState = {
+    version: STATE_VERSION,
+    status: state.status,
+    file: state.file,
+    text: state.lab.sourceText,
+    pid: state.pid,
+    ...(state.agentPid !== undefined ? { agentPid: state.agentPid } : {}),
+    createdAt: state.createdAt,
+  };
+  await writePrivateFile(stateFile(state.lab.name), `${JSON.stringify(stored)}\n`);
 }
 
 export async function removeState(lab: string): Promise<void> {

@@ -1,13 +1,14 @@
 import { execa } from 'execa';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, labFileAs, netlab, netnsOf, ping } from '../helpers/kernel.js';
+import { isRoot, labFileAs, netlab, netnsOf, ping, writeLab } from '../helpers/kernel.js';
 
 const LABS = ['it-par-a', 'it-par-b', 'it-par-c', 'it-par-d'];
 
 describe.skipIf(!isRoot)('labs side by side', () => {
   afterAll(async () => {
-    for (const lab of [...LABS, 'it-twice', 'it-twice-diff']) await netlab(['down', lab]);
+    for (const lab of [...LABS, 'it-twice', 'it-twice-diff', 'it-busy']) await netlab(['down', lab]);
   });
 
   it('several different labs come up and go down in parallel, each complete', async () => {
@@ -47,5 +48,45 @@ describe.skipIf(!isRoot)('labs side by side', () => {
     expect(await netnsOf('it-twice-diff')).toHaveLength(7);
     const routes = await execa('ip', ['-n', 'netlab.it-twice-diff.node.node1', 'route']);
     expect(String(routes.stdout)).toMatch(/10\.244\.1\.0\/24 via 10\.244\.1\.0 dev flannel\.1 onlink/);
+  });
+
+  it('a down while the tests run waits for them, says so, and then removes the lab', async () => {
+    const file = await writeLab(
+      'it-busy',
+      'name: it-busy\nnodes: [{name: node1}]\npods: [{name: a}, {name: b}]\ntests:\n  - ping: {from: a, to: b, count: 10}\n',
+    );
+    expect((await netlab(['up', file])).code).toBe(0);
+    const test = netlab(['test', file]);
+    // The test registers as a reader before its first probe.
+    const deadline = Date.now() + 10_000;
+    while (!(await readdir('/run/netlab')).some((f) => f.startsWith('it-busy.lock.read.'))) {
+      if (Date.now() > deadline) throw new Error('netlab test never took its shared lock');
+      await sleep(20);
+    }
+    const down = await netlab(['down', 'it-busy']);
+    const tested = await test;
+    expect(tested.code, tested.stdout + tested.stderr).toBe(0);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/waiting for netlab \(pid \d+, running its tests\) to finish with lab "it-busy"/);
+    expect(await netnsOf('it-busy')).toEqual([]);
+  });
+
+  it('a lab removed by hand under running tests is reported as gone, not as failed tests', async () => {
+    const file = await writeLab(
+      'it-busy',
+      'name: it-busy\nnodes: [{name: node1}]\npods: [{name: a}, {name: b}]\ntests:\n  - ping: {from: a, to: b, count: 10}\n',
+    );
+    expect((await netlab(['up', file])).code).toBe(0);
+    const test = netlab(['test', file]);
+    const deadline = Date.now() + 10_000;
+    while (!(await readdir('/run/netlab')).some((f) => f.startsWith('it-busy.lock.read.'))) {
+      if (Date.now() > deadline) throw new Error('netlab test never took its shared lock');
+      await sleep(20);
+    }
+    await execa('ip', ['netns', 'delete', 'netlab.it-busy.pod.b']);
+    const tested = await test;
+    expect(tested.code).toBe(4);
+    expect(tested.stderr).toMatch(/lab "it-busy" went away while its tests ran \(1 of its namespaces are gone\)/);
+    expect((await netlab(['down', 'it-busy'])).code).toBe(0);
   });
 });

@@ -13,6 +13,9 @@ describe.skipIf(!isRoot)('lost or damaged state', () => {
   it.each([
     ['garbage', 'not json at all {'],
     ['another shape', '{"version": 7, "lab": null}'],
+    ['the current version missing fields', '{"version": 2, "status": "up"}'],
+    ['a lab that no longer validates', JSON.stringify({ version: 2, status: 'up', file: '/x.yaml', text: 'name: it-corrupt\nnodes: []\n', pid: 1, createdAt: 'now' })],
+    ['another lab', JSON.stringify({ version: 2, status: 'up', file: '/x.yaml', text: 'name: other\nnodes: [{name: n}]\n', pid: 1, createdAt: 'now' })],
     ['empty', ''],
   ])('a state file of %s: status reports it, up rebuilds and down removes everything', async (_what, content) => {
     const file = await labFileAs('two-node', CORRUPT);
@@ -24,6 +27,13 @@ describe.skipIf(!isRoot)('lost or damaged state', () => {
     expect(mine.status).toBe('damaged');
     expect(mine.problems[0]).toMatch(/state file is damaged/);
     expect((await netlab(['status', CORRUPT])).stdout).toContain('! state file is damaged');
+    // Commands that read the lab from its state say what is wrong, never with a stack trace.
+    for (const args of [['graph', CORRUPT, '--format', 'dot'], ['trace', CORRUPT, 'pod1', 'pod4']]) {
+      const r = await netlab(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/state file is damaged|not up/);
+      expect(r.stderr).not.toMatch(/internal error|TypeError/);
+    }
     // up over damaged state tears down what is there and builds afresh.
     expect((await netlab(['up', file])).code).toBe(0);
     await writeFile(`/run/netlab/${CORRUPT}/state.json`, content);

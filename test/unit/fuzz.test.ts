@@ -31,13 +31,13 @@ function checkOutcome(text: string): void {
     expect(containsAddress(parseCidr(node.podSubnet), pod.ip)).toBe(true);
     expect(pod.hostVeth.length).toBeLessThanOrEqual(15);
   }
-  expect(() => planLab(lab)).not.toThrow();
+  expect(() => planLab(lab, { stateDir: `/run/netlab/${lab.name}` })).not.toThrow();
   expectNoOptionInjected(lab);
 }
 
 /** Every argument list netlab builds from the lab: no option-looking value sits where a program reads options. */
 function expectNoOptionInjected(lab: Extract<ReturnType<typeof loadLabText>, { ok: true }>['lab']): void {
-  const argvs: string[][] = planLab(lab)
+  const argvs: string[][] = planLab(lab, { stateDir: `/run/netlab/${lab.name}` })
     .stages.flatMap((s) => s.ops)
     .filter(isToolOp)
     .map((op) => toolCommand(op).args);

@@ -5,11 +5,11 @@ import { planToShell } from '../../src/plan/shell.js';
 import { labOf, shippedLab } from '../helpers/labs.js';
 
 const AGENT = '/usr/lib/netlab/runtime/netlab-agent.py';
-const ops = (lab: ReturnType<typeof shippedLab>) => planLab(lab).stages.flatMap((s) => s.ops);
+const ops = (lab: ReturnType<typeof shippedLab>) => planLab(lab, { stateDir: `/run/netlab/${lab.name}` }).stages.flatMap((s) => s.ops);
 
 describe('plan', () => {
   it.each(['two-node', 'host-gw', 'same-node', 'pod-containers'])('of %s is pinned as a shell script', async (name) => {
-    await expect(planToShell(planLab(shippedLab(name)), { agentPath: AGENT })).toMatchFileSnapshot(`__snapshots__/${name}.sh`);
+    await expect(planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), { agentPath: AGENT })).toMatchFileSnapshot(`__snapshots__/${name}.sh`);
   });
 
   it('installs flannel VXLAN state per remote node: neighbour, FDB, onlink route, and no cluster route', () => {
@@ -38,7 +38,7 @@ describe('plan', () => {
   });
 
   it('creates every namespace first and touches no namespace it did not create', () => {
-    const plan = planLab(shippedLab('two-node'));
+    const plan = planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' });
     expect(plan.stages[0]!.name).toBe('namespaces');
     const created = new Set(plan.stages[0]!.ops.map((op) => (op.kind === 'netns.add' ? op.netns : '')));
     for (const op of plan.stages.slice(1).flatMap((s) => s.ops)) {
@@ -55,10 +55,10 @@ describe('plan', () => {
 
   it('starts no runtime for a lab without listening containers', () => {
     const lab = labOf({ name: 'quiet', nodes: [{ name: 'n1' }], pods: [{ name: 'p' }] });
-    expect(planLab(lab).stages.map((s) => s.name)).not.toContain('containers');
+    expect(planLab(lab, { stateDir: `/run/netlab/${lab.name}` }).stages.map((s) => s.name)).not.toContain('containers');
   });
 
   it('is the same plan for the same lab', () => {
-    expect(planLab(shippedLab('two-node'))).toEqual(planLab(shippedLab('two-node')));
+    expect(planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' })).toEqual(planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' }));
   });
 });

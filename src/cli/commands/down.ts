@@ -7,7 +7,7 @@ import { labNameOf } from '../target.js';
 export async function down(inv: { target: string }): Promise<number> {
   const lab = await labNameOf(inv.target);
   await preflight();
-  const lock = await acquireLock(lab);
+  const lock = await acquireLock(lab, { onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab}"…\n`) });
   try {
     const started = performance.now();
     const t = await tearDownLab(lab);

@@ -21,6 +21,7 @@ export async function test(inv: { file: string; junit: string | undefined; json:
     progress: inv.json ? silentProgress : listrProgress(),
     onChecks: (checks) => view?.start(checks),
     onResult: (i, r) => view?.result(i, r),
+    onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
   });
   await view?.finish();
   const summary = summarize(run.results);

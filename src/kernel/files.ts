@@ -1,0 +1,82 @@
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { openSync } from 'node:fs';
+import { EnvironmentError } from '../errors.js';
+
+/*
+ * netlab runs as root and keeps its state in a directory that may be set by
+ * NETLAB_RUN_DIR, possibly under a world-writable path. Every directory it
+ * uses is its own and private, every file is created with an explicit mode
+ * (root's umask does not decide), and nothing is ever written through a
+ * symlink someone else planted.
+ */
+
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Creates `path` (mode 0700) or checks the one there: a real directory, ours, that no one else can write. */
+export async function ensurePrivateDir(path: string): Promise<void> {
+  let made = false;
+  try {
+    await mkdir(path, { mode: PRIVATE_DIR });
+    made = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new EnvironmentError(`cannot create the state directory ${path}: ${(e as Error).message}`);
+  }
+  if (made) await chmod(path, PRIVATE_DIR);
+  const info = await lstat(path);
+  const uid = process.getuid?.() ?? 0;
+  const problem = info.isSymbolicLink()
+    ? 'is a symbolic link'
+    : !info.isDirectory()
+      ? 'is not a directory'
+      : info.uid !== uid
+        ? `belongs to uid ${info.uid}, not to netlab's user (uid ${uid})`
+        : (info.mode & 0o022) !== 0
+          ? `can be written by other users (mode ${(info.mode & 0o777).toString(8)})`
+          : undefined;
+  if (problem) throw new EnvironmentError(`refusing the state directory ${path}: it ${problem}; remove it, or set NETLAB_RUN_DIR to a directory only root can write`);
+}
+
+/** Writes a whole file atomically: a new private file beside it, renamed over it (rename never follows a link). */
+export async function writePrivateFile(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await unlink(tmp).catch(() => undefined);
+  const handle = await open(tmp, NEW_FILE, PRIVATE_FILE);
+  try {
+    await handle.chmod(PRIVATE_FILE);
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+/** Creates a file that must not exist yet (a lock); false when it does. Never follows a link. */
+export async function createExclusive(path: string, content: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, NEW_FILE, PRIVATE_FILE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    await handle.chmod(PRIVATE_FILE);
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** A log file opened for appending, created private; a symlink in its place is refused (ELOOP). */
+export function openPrivateLog(path: string): number {
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, PRIVATE_FILE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new EnvironmentError(`refusing to write ${path}: it is a symbolic link, and netlab never writes through one`);
+    throw e;
+  }
+}
