@@ -8,7 +8,7 @@ socket there and sends the same rtnetlink requests `ip` would, so the whole
 wave is one program start. It also sets sysctls: net.* sysctls belong to the
 namespace of the process that opens them.
 
-Input (stdin, JSON): a list of operations, applied in order:
+Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "link.up", "name"}
   {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24"}
   {"netns", "kind": "route.add", "verb": "add"|"replace", "dst": "default"|"CIDR", "via"?, "dev", "onlink"?}
@@ -16,16 +16,13 @@ Input (stdin, JSON): a list of operations, applied in order:
 On the first failure it prints `error: INDEX: reason` and exits 1, so netlab
 can name the operation; nothing is retried or skipped.
 """
-import ctypes
 import json
-import os
 import socket
 import struct
 import sys
 
-CLONE_NEWNET = 0x40000000
-NLM_F_REQUEST, NLM_F_ACK, NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x1, 0x4, 0x100, 0x200, 0x400
-NLMSG_ERROR = 2
+from netlab_ns import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, ProtocolError, attr, check_protocol, enter, sysctl_path
+
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 4, 5
@@ -33,46 +30,6 @@ IFF_UP = 0x1
 RT_TABLE_MAIN, RTPROT_BOOT, RTN_UNICAST = 254, 3, 1
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTNH_F_ONLINK = 0x4
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def enter(netns):
-    fd = os.open(f"/run/netns/{netns}", os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err))
-    finally:
-        os.close(fd)
-
-
-def attr(kind, data):
-    length = 4 + len(data)
-    return struct.pack("=HH", length, kind) + data + b"\0" * ((4 - length % 4) % 4)
-
-
-class Netlink:
-    """An rtnetlink socket in the namespace the process is in when it is made."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-        self.seq = 0
-
-    def close(self):
-        self.sock.close()
-
-    def request(self, kind, flags, body):
-        self.seq += 1
-        header = struct.pack("=IHHII", 16 + len(body), kind, flags | NLM_F_REQUEST | NLM_F_ACK, self.seq, 0)
-        self.sock.send(header + body)
-        while True:
-            data = self.sock.recv(65536)
-            _, kind_back, _, seq, _ = struct.unpack("=IHHII", data[:16])
-            if kind_back == NLMSG_ERROR and seq == self.seq:
-                err = struct.unpack("=i", data[16:20])[0]
-                if err:
-                    raise OSError(-err, os.strerror(-err))
-                return
 
 
 def index_of(name):
@@ -94,7 +51,8 @@ def addr_add(nl, op):
     nl.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body + attr(IFA_LOCAL, raw) + attr(IFA_ADDRESS, raw))
 
 
-def route_add(nl, op):
+def route_message(op):
+    """The rtmsg and attributes `ip route add|replace` sends for this op."""
     dst, plen = ("0.0.0.0", 0) if op["dst"] == "default" else (op["dst"].split("/")[0], int(op["dst"].split("/")[1]))
     via = op.get("via")
     scope = RT_SCOPE_UNIVERSE if via else RT_SCOPE_LINK
@@ -104,14 +62,17 @@ def route_add(nl, op):
         body += attr(RTA_DST, socket.inet_aton(dst))
     if via:
         body += attr(RTA_GATEWAY, socket.inet_aton(via))
-    body += attr(RTA_OIF, struct.pack("=i", index_of(op["dev"])))
+    return body
+
+
+def route_add(nl, op):
+    body = route_message(op) + attr(RTA_OIF, struct.pack("=i", index_of(op["dev"])))
     how = NLM_F_CREATE | (NLM_F_REPLACE if op.get("verb") == "replace" else NLM_F_EXCL)
     nl.request(RTM_NEWROUTE, how, body)
 
 
 def sysctl_set(_nl, op):
-    path = "/proc/sys/" + "/".join(part.replace("/", ".") for part in op["key"].split("."))
-    with open(path, "w", encoding="ascii") as f:
+    with open(sysctl_path(op["key"]), "w", encoding="ascii") as f:
         f.write(f"{op['value']}\n")
 
 
@@ -119,9 +80,14 @@ APPLY = {"link.up": link_up, "addr.add": addr_add, "route.add": route_add, "sysc
 
 
 def main():
-    ops = json.load(sys.stdin)
+    try:
+        request = json.load(sys.stdin)
+        check_protocol(request)
+    except (ValueError, ProtocolError) as e:
+        print(f"error: request: {e}", file=sys.stderr)
+        return 2
     current, nl = None, None
-    for index, op in enumerate(ops):
+    for index, op in enumerate(request["ops"]):
         try:
             if op["netns"] != current:
                 if nl:

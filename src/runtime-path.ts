@@ -8,3 +8,12 @@ export const APPLY_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-apply.
 
 /** Many reachability probes from many namespaces in one process. */
 export const PROBE_PATH = fileURLToPath(new URL('../runtime/netlab-probe.py', import.meta.url));
+
+/** Reads links, addresses, routes, neighbours, FDB entries and sysctls of many namespaces at once. */
+export const OBSERVE_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-observe.py', import.meta.url));
+
+/**
+ * The version of the JSON the helpers read and write (runtime/netlab_ns.py
+ * PROTOCOL); sent with every request, and a helper of another version refuses.
+ */
+export const HELPER_PROTOCOL = 1;

@@ -5,7 +5,8 @@ import { isToolOp, toolCommand } from '../plan/commands.js';
 import type { Op } from '../plan/ops.js';
 import { commandLine } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
-import { APPLY_HELPER_PATH } from '../runtime-path.js';
+import { APPLY_HELPER_PATH, HELPER_PROTOCOL } from '../runtime-path.js';
+import { startTime, type ProcessId } from '../pid.js';
 import { startAgent } from './agent.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
@@ -19,7 +20,8 @@ interface Job {
 
 /** What applying a wave learned that later commands need. */
 export interface WaveOutcome {
-  agentPid?: number;
+  /** The container runtime this wave started. */
+  agent?: ProcessId;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
     const started = performance.now();
     const pid = await runJob(name, job);
     timings.push({ key: job.key, ops: job.ops.length, ms: performance.now() - started });
-    if (pid !== undefined) outcome.agentPid = pid;
+    if (pid !== undefined) outcome.agent = { pid, start: startTime(pid) ?? '?' };
   });
   // NETLAB_PROFILE=1: where a wave's time goes, for tuning (the slowest jobs).
   if (process.env.NETLAB_PROFILE) {
@@ -133,7 +135,7 @@ async function runHelper(stage: string, ops: Op[]): Promise<void> {
     list.push(op);
   }
   const ordered = [...byNetns.values()].flat();
-  const r = await run('python3', [APPLY_HELPER_PATH], { input: JSON.stringify(ordered) });
+  const r = await run('python3', [APPLY_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, ops: ordered }) });
   if (r.exitCode === 0) return;
   const m = /^error: (\d+): (.*)$/m.exec(r.stderr);
   const op = m ? ordered[Number(m[1])] : undefined;

@@ -17,9 +17,3 @@ export async function neighbourLimit(): Promise<number> {
   const text = await readFile('/proc/sys/net/ipv4/neigh/default/gc_thresh3', 'utf8').catch(() => '1024');
   return Number(text.trim()) || 1024;
 }
-
-/** Each veth of a namespace: its ifindex and its peer's (what `ip link` prints as `7: vethX@if2`). */
-export async function vethIndexes(netns: string): Promise<Map<string, { ifindex: number; peerIndex: number }>> {
-  const links = await ipJson<Array<{ ifname: string; ifindex: number; link_index?: number }>>(netns, ['link', 'show', 'type', 'veth']).catch(() => []);
-  return new Map(links.filter((l) => l.link_index !== undefined).map((l) => [l.ifname, { ifindex: l.ifindex, peerIndex: l.link_index! }]));
-}

@@ -1,8 +1,10 @@
 import { labOfNetns } from '../lab/names.js';
-import { vethIndexes } from '../kernel/inspect.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { isAlive } from '../pid.js';
 import type { Lab } from '../lab/types.js';
+import { findDrift, type LabDrift } from '../plan/drift.js';
+import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
+import { observeLab, planOf } from './drift.js';
 import { labsWithState, readState } from '../state/store.js';
 
 /** What `status` reports of one lab: the state file joined with what the kernel has. */
@@ -75,15 +77,20 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
   const lab = state.lab;
   const known = new Set([lab.fabric.netns, ...lab.nodes.map((n) => n.netns), ...lab.pods.map((p) => p.netns)]);
   const problems: string[] = [];
-  const missing = [...known].filter((n) => !present.has(n));
-  if (missing.length > 0) problems.push(`${missing.length} namespaces are missing, e.g. ${missing[0]} (\`netlab up --recreate\` rebuilds)`);
-  if (state.status === 'building' && !isAlive(state.pid)) problems.push(`the build (pid ${state.pid}) died before it finished`);
-  if (state.agentPid !== undefined && state.status === 'up' && !isAlive(state.agentPid)) {
-    problems.push(`the container runtime (pid ${state.agentPid}) is not running: pod ports are not served`);
+  let live: LiveLab | undefined;
+  if (state.status === 'building') {
+    if (!isAlive(state.pid)) problems.push(`the build (pid ${state.pid}) died before it finished (\`netlab up\` rebuilds it)`);
+  } else {
+    const plan = planOf(state);
+    live = await observeLab(state, plan);
+    problems.push(...describeDrift(findDrift(plan, live), lab.name));
   }
   const backend = lab.network.backend;
   const indexes = new Map<string, Map<string, { ifindex: number; peerIndex: number }>>();
-  for (const n of lab.nodes) if (present.has(n.netns)) indexes.set(n.name, await vethIndexes(n.netns));
+  for (const n of lab.nodes) {
+    const links = live?.namespaces[n.netns]?.links;
+    if (links) indexes.set(n.name, vethIndexes(links));
+  }
   return {
     name,
     status: problems.length > 0 ? 'damaged' : state.status,
@@ -97,7 +104,7 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       podSubnet: n.podSubnet,
       gateway: n.gateway,
       mac: n.mac,
-      annotations: flannelAnnotations(backend, n.name, n.address),
+      annotations: flannelAnnotations(backend, n.name, n.address, live?.namespaces[n.netns]),
       present: present.has(n.netns),
     })),
     pods: lab.pods.map((p) => {
@@ -119,10 +126,36 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
   };
 }
 
-/** flannel's per-node annotations (pkg/subnet/kube): backend type, its data, the public IP. */
-function flannelAnnotations(backend: Lab['network']['backend'], node: string, address: string): Record<string, string> {
+/**
+ * flannel's per-node annotations (pkg/subnet/kube): backend type, its data,
+ * the public IP. The VTEP MAC is read from the live device, as flanneld
+ * publishes it: a device that is gone publishes nothing.
+ */
+function flannelAnnotations(backend: Lab['network']['backend'], node: string, address: string, live: LiveNetns | null | undefined): Record<string, string> {
   const common = { 'flannel.alpha.coreos.com/backend-type': backend.kind, 'flannel.alpha.coreos.com/public-ip': address };
   if (backend.kind !== 'vxlan') return { ...common, 'flannel.alpha.coreos.com/backend-data': 'null' };
-  const vtep = backend.vteps.find((v) => v.node === node);
-  return { ...common, 'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: backend.vni, VtepMAC: vtep?.mac }) };
+  const device = live?.links.find((l) => l.name === backend.device && l.kind === 'vxlan');
+  if (!device) return common;
+  return { ...common, 'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: backend.vni, VtepMAC: device.mac }) };
+}
+
+/** How many differences `status` lists before it only counts them. */
+const MAX_DIFFERENCES_SHOWN = 12;
+
+/** The drift in words: what the kernel lacks or holds otherwise, and how to repair it. */
+function describeDrift(drift: LabDrift, lab: string): string[] {
+  const shown = drift.missing.filter((d) => !d.dependent);
+  if (shown.length === 0) return [];
+  const lines = shown.slice(0, MAX_DIFFERENCES_SHOWN).map((d) => d.what);
+  const hidden = drift.missing.length - Math.min(shown.length, MAX_DIFFERENCES_SHOWN);
+  if (hidden > 0) lines.push(`… and ${hidden} more objects that are missing with them or not as planned`);
+  lines.push(`\`netlab up\` repairs what differs (\`netlab up --recreate\` rebuilds lab "${lab}" from nothing)`);
+  return lines;
+}
+
+/** Each veth of a node: its ifindex and its peer's (what `ip link` prints as `7: vethX@if2`). */
+function vethIndexes(links: LiveLink[]): Map<string, { ifindex: number; peerIndex: number }> {
+  const out = new Map<string, { ifindex: number; peerIndex: number }>();
+  for (const l of links) if (l.kind === 'veth' && l.peerIndex !== undefined) out.set(l.name, { ifindex: l.index, peerIndex: l.peerIndex });
+  return out;
 }

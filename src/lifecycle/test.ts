@@ -10,7 +10,8 @@ import { acquireLock } from '../state/lock.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
 import { tearDownLab } from './teardown.js';
-import { bringUp, differentNetwork, isComplete } from './up.js';
+import { labDrift } from './drift.js';
+import { bringUp, differentNetwork } from './up.js';
 
 export interface TestOptions {
   only?: string;
@@ -19,6 +20,8 @@ export interface TestOptions {
   /** Called once the checks are known, before any runs. */
   onChecks?: (checks: Check[]) => void;
   onResult?: (index: number, result: TestResult) => void;
+  /** Told, before any check runs, how a running lab differs from its plan. */
+  onDamage?: (differences: string[]) => void;
   /** Told when another netlab holds the lab and the tests wait for it. */
   onWait?: (holder: string) => void;
 }
@@ -65,15 +68,19 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   const started = performance.now();
   const current = await readState(lab.name);
   const wasUp = current.kind === 'ok' && current.state.status === 'up';
-  let running = false;
-  if (current.kind === 'ok' && current.state.status === 'up') {
+  if (current.kind === 'ok' && wasUp) {
     const differences = diffNetworks(current.state.lab, lab);
     if (differences.length > 0) throw differentNetwork(lab, differences);
-    running = await isComplete(current.state);
   }
+  // A lab that is not up is built for the tests. One that is up is tested as
+  // it is, damage included: a conformance gate must never repair what it
+  // checks. Its differences from the plan are reported first (`up` repairs them).
   let broughtUp = false;
-  // A lab that was up but damaged is repaired, and stays up afterwards like any lab that was up.
-  if (!running) broughtUp = (await bringUp(lab, { recreate: false, progress: options.progress })).changed && !wasUp;
+  if (!wasUp) broughtUp = (await bringUp(lab, { recreate: false, progress: options.progress, ...(options.onWait ? { onWait: options.onWait } : {}) })).changed;
+  else if (current.kind === 'ok') {
+    const drift = (await labDrift(current.state)).missing.filter((d) => !d.dependent);
+    if (drift.length > 0) options.onDamage?.(drift.map((d) => d.what));
+  }
   try {
     const shared = await acquireLock(lab.name, { mode: 'shared', ...(options.onWait ? { onWait: options.onWait } : {}) });
     try {

@@ -4,7 +4,7 @@ import { KernelError, UsageError } from '../errors.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { applyWave } from '../kernel/apply.js';
-import { listNetns, listNetlabNetns } from '../kernel/netns.js';
+import { listNetns } from '../kernel/netns.js';
 import { preflight } from '../kernel/preflight.js';
 import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
@@ -14,6 +14,7 @@ import { labDir } from '../state/paths.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import type { Progress } from './progress.js';
+import { labDrift, repairLab } from './drift.js';
 import { tearDownLab } from './teardown.js';
 
 export interface UpOptions {
@@ -21,23 +22,38 @@ export interface UpOptions {
   progress: Progress;
   /** Namespaces handled at once; by default twice the cores, since each job mostly waits on the kernel. */
   concurrency?: number;
+  /** Told when another netlab holds the lab and `up` waits for it. */
+  onWait?: (holder: string) => void;
 }
 
-export type UpResult = { changed: false; state: LabState } | { changed: true; state: LabState; plan: Plan; seconds: number };
+export type UpResult =
+  | { changed: false; state: LabState }
+  | { changed: true; state: LabState; plan: Plan; seconds: number }
+  | { changed: true; state: LabState; repaired: string[]; seconds: number };
 
 /**
- * Builds a lab, or leaves it be when the same network is already up. Any
- * failure or signal during the build rolls back everything this run made.
+ * Builds a lab, or leaves it be when the same network is already up and the
+ * kernel still holds all of it. A running lab that differs from its plan (a
+ * device deleted by hand, a dead runtime) is repaired in place: only what
+ * differs is touched. `recreate` rebuilds from nothing. Any failure or signal
+ * during a build rolls back everything this run made.
  */
 export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   await preflight();
-  const lock = await acquireLock(lab.name);
+  const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
     const current = await readState(lab.name);
     if (current.kind === 'ok' && current.state.status === 'up') {
       const differences = diffNetworks(current.state.lab, lab);
-      if (differences.length === 0 && (await isComplete(current.state))) return { changed: false, state: current.state };
       if (differences.length > 0 && !options.recreate) throw differentNetwork(lab, differences);
+      if (differences.length === 0 && !options.recreate) {
+        const started = performance.now();
+        const drift = await labDrift(current.state);
+        if (drift.missing.length === 0 && drift.wrong.length === 0) return { changed: false, state: current.state };
+        const repaired = await repairLab(current.state, drift);
+        await writeState(current.state);
+        return { changed: true, state: current.state, repaired, seconds: (performance.now() - started) / 1000 };
+      }
       await tearDownLab(lab.name);
     } else if (current.kind !== 'missing') {
       // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
@@ -55,13 +71,6 @@ export function differentNetwork(lab: Lab, differences: string[]): UsageError {
     `lab "${lab.name}" is already up with a different network:\n${differences.map((d) => `  ${d}`).join('\n')}\n` +
       `run \`netlab up --recreate ${lab.source}\` to rebuild it, or \`netlab down ${lab.name}\` first`,
   );
-}
-
-/** Every namespace the state names exists. */
-export async function isComplete(state: LabState): Promise<boolean> {
-  const present = new Set(await listNetlabNetns(state.lab.name));
-  const wanted = [state.lab.fabric.netns, ...state.lab.nodes.map((n) => n.netns), ...state.lab.pods.map((p) => p.netns)];
-  return wanted.every((n) => present.has(n));
 }
 
 async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
@@ -93,7 +102,7 @@ async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
           const signal = interrupts.received();
           if (signal) throw new InterruptedError(signal);
           const outcome = await applyWave(wave, concurrency);
-          if (outcome.agentPid !== undefined) state.agentPid = outcome.agentPid;
+          if (outcome.agent) state.agent = outcome.agent;
         },
       })),
     );

@@ -33,6 +33,8 @@ export function toolCommand(op: ToolOp): ToolCommand {
       ]);
     case 'link.up':
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'up']);
+    case 'link.delete':
+      return ip(op.netns, ['link', 'delete', 'dev', op.name]);
     case 'link.master':
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'master', op.master]);
     case 'link.hairpin':

@@ -9,6 +9,7 @@ export type Op =
   | VethAdd
   | VxlanAdd
   | LinkUp
+  | LinkDelete
   | LinkMaster
   | LinkHairpin
   | AddrAdd
@@ -56,6 +57,13 @@ export interface VxlanAdd {
 
 export interface LinkUp {
   kind: 'link.up';
+  netns: string;
+  name: string;
+}
+
+/** Removes a link that is not the one planned (repair only: a plan for a new lab never deletes). */
+export interface LinkDelete {
+  kind: 'link.delete';
   netns: string;
   name: string;
 }

@@ -2,6 +2,7 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { ensurePrivateDir, writePrivateFile } from '../kernel/files.js';
 import { loadLabText } from '../lab/index.js';
 import type { Lab } from '../lab/types.js';
+import type { ProcessId } from '../pid.js';
 import { labDir, RUN_DIR, stateFile } from './paths.js';
 
 /** The version of the state file's shape; any other is damage. */
@@ -16,7 +17,8 @@ export interface LabState {
   file: string;
   /** Who is building (status building) or built it. */
   pid: number;
-  agentPid?: number;
+  /** The lab's container runtime, when it has one and it was started. */
+  agent?: ProcessId;
   createdAt: string;
 }
 
@@ -33,6 +35,7 @@ interface StoredState {
   text: string;
   pid: number;
   agentPid?: number;
+  agentStart?: string;
   createdAt: string;
 }
 
@@ -63,12 +66,13 @@ export function fromStored(lab: string, s: unknown): StateRead {
   if (o.version !== STATE_VERSION) return bad(`not a netlab state file of version ${STATE_VERSION}`);
   if (o.status !== 'building' && o.status !== 'up') return bad('no valid status');
   if (typeof o.file !== 'string' || typeof o.text !== 'string') return bad('no lab file or text');
-  if (!isPid(o.pid) || (o.agentPid !== undefined && !isPid(o.agentPid))) return bad('no valid process id');
+  if (!isPid(o.pid) || (o.agentPid !== undefined && (!isPid(o.agentPid) || typeof o.agentStart !== 'string'))) return bad('no valid process id');
   if (typeof o.createdAt !== 'string') return bad('no creation time');
   const loaded = loadLabText(o.file, o.text);
   if (!loaded.ok) return bad(`its lab does not validate: ${loaded.problems[0]!.message}`);
   if (loaded.lab.name !== lab) return bad(`it describes lab "${loaded.lab.name}"`);
-  const state: LabState = { status: o.status, lab: loaded.lab, file: o.file, pid: o.pid, createdAt: o.createdAt, ...(o.agentPid !== undefined ? { agentPid: o.agentPid as number } : {}) };
+  const state: LabState = { status: o.status, lab: loaded.lab, file: o.file, pid: o.pid, createdAt: o.createdAt };
+  if (o.agentPid !== undefined) state.agent = { pid: o.agentPid as number, start: o.agentStart as string };
   return { kind: 'ok', state };
 }
 
@@ -86,7 +90,7 @@ export async function writeState(state: LabState): Promise<void> {
     file: state.file,
     text: state.lab.sourceText,
     pid: state.pid,
-    ...(state.agentPid !== undefined ? { agentPid: state.agentPid } : {}),
+    ...(state.agent ? { agentPid: state.agent.pid, agentStart: state.agent.start } : {}),
     createdAt: state.createdAt,
   };
   await writePrivateFile(stateFile(state.lab.name), `${JSON.stringify(stored)}\n`);

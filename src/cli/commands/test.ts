@@ -4,6 +4,7 @@ import { toJson } from '../../checks/report/json.js';
 import { toJunit } from '../../checks/report/junit.js';
 import { summarize } from '../../checks/report/summary.js';
 import { ExitCode } from '../../errors.js';
+import { printable } from '../../printable.js';
 import { loadLab } from '../../lab/index.js';
 import { silentProgress } from '../../lifecycle/progress.js';
 import { testLab } from '../../lifecycle/test.js';
@@ -21,6 +22,10 @@ export async function test(inv: { file: string; junit: string | undefined; json:
     progress: inv.json ? silentProgress : listrProgress(),
     onChecks: (checks) => view?.start(checks),
     onResult: (i, r) => view?.result(i, r),
+    onDamage: (differences) => {
+      process.stderr.write(`netlab: lab "${lab.name}" differs from its plan; testing it as it is (\`netlab up\` repairs it):\n`);
+      for (const d of differences.slice(0, 10)) process.stderr.write(`  ! ${printable(d)}\n`);
+    },
     onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
   });
   await view?.finish();

@@ -1,16 +1,24 @@
 import { loadLab } from '../../lab/index.js';
 import { bringUp } from '../../lifecycle/up.js';
+import { printable } from '../../printable.js';
 import { listrProgress } from '../progress.js';
 
-/** `netlab up FILE [--recreate]`. */
+/** `netlab up FILE [--recreate]`: builds the lab, repairs it where it differs from its plan, or says it is already up. */
 export async function up(inv: { file: string; recreate: boolean }): Promise<number> {
   const lab = await loadLab(inv.file);
-  const result = await bringUp(lab, { recreate: inv.recreate, progress: listrProgress() });
+  const result = await bringUp(lab, {
+    recreate: inv.recreate,
+    progress: listrProgress(),
+    onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
+  });
   const { nodes, pods, network } = result.state.lab;
   const backend = network.backend.kind === 'vxlan' ? `vxlan (VNI ${network.backend.vni}, UDP ${network.backend.port})` : 'host-gw';
   const size = `${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${pods.length} pod${pods.length === 1 ? '' : 's'}, ${backend}`;
   if (!result.changed) {
     process.stdout.write(`lab "${lab.name}" is already up (${size}); nothing to do\n`);
+  } else if ('repaired' in result) {
+    process.stdout.write(`lab "${lab.name}" was damaged and is repaired in ${result.seconds.toFixed(2)} s; what differed from its plan:\n`);
+    for (const line of result.repaired) process.stdout.write(`  ${printable(line)}\n`);
   } else {
     process.stdout.write(`lab "${lab.name}" is up: ${size}, in ${result.seconds.toFixed(2)} s\n`);
     process.stdout.write(`  see it:    netlab status ${lab.name}\n  test it:   netlab test ${inv.file}\n  remove it: netlab down ${lab.name}\n`);

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Reads the kernel state of many namespaces from one process, for `status` and `up`'s repair.
+
+`ip -j` per namespace and per kind of object would be thousands of program
+starts for a big lab; this helper enters each namespace (setns), dumps its
+links, IPv4 addresses, main-table routes, permanent neighbours and FDB
+entries over rtnetlink, and reads the sysctls it is asked for.
+
+Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...]}, ...]}
+Output (stdout, JSON): {NETNS: STATE | null} where null means the namespace is
+gone, and STATE is
+  {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?,
+              "vxlan"?: {"id", "local", "port"}}],
+   "addresses": [{"dev", "address": "IP/PLEN"}],
+   "routes": [{"dst": "default"|"CIDR", "via"?, "dev"?, "onlink"}],
+   "neighbours": [{"dev", "address", "lladdr", "permanent"}],
+   "fdb": [{"dev", "mac", "dst"?}],
+   "sysctls": {KEY: VALUE | null}}
+"""
+import json
+import socket
+import struct
+import sys
+
+from netlab_ns import Namespaces, Netlink, ProtocolError, check_protocol, parse_attrs, sysctl_path
+
+RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
+AF_BRIDGE = 7
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
+IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
+IFLA_BRPORT_MODE = 4
+IFF_UP = 0x1
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
+RT_TABLE_MAIN = 254
+RTNH_F_ONLINK = 0x4
+NDA_DST, NDA_LLADDR = 1, 2
+NUD_PERMANENT = 0x80
+
+
+def mac(raw):
+    return ":".join(f"{b:02x}" for b in raw)
+
+
+def link_of(body):
+    _, _, index, flags, _ = struct.unpack_from("=BxHiII", body)
+    a = parse_attrs(body[16:])
+    link = {
+        "name": a.get(IFLA_IFNAME, b"").rstrip(b"\0").decode(),
+        "index": index,
+        "kind": "other",
+        "mac": mac(a.get(IFLA_ADDRESS, b"")),
+        "mtu": struct.unpack("=I", a[IFLA_MTU])[0] if IFLA_MTU in a else 0,
+        "up": bool(flags & IFF_UP),
+    }
+    if IFLA_MASTER in a:
+        link["master_index"] = struct.unpack("=I", a[IFLA_MASTER])[0]
+    info = parse_attrs(a.get(IFLA_LINKINFO, b""))
+    if IFLA_INFO_KIND in info:
+        link["kind"] = info[IFLA_INFO_KIND].rstrip(b"\0").decode()
+    data = parse_attrs(info.get(IFLA_INFO_DATA, b""))
+    if link["kind"] == "veth" and IFLA_LINK in a:
+        link["peerIndex"] = struct.unpack("=I", a[IFLA_LINK])[0]
+    if link["kind"] == "vxlan":
+        link["vxlan"] = {
+            "id": struct.unpack("=I", data[IFLA_VXLAN_ID])[0] if IFLA_VXLAN_ID in data else 0,
+            "local": socket.inet_ntoa(data[IFLA_VXLAN_LOCAL]) if IFLA_VXLAN_LOCAL in data else "",
+            "port": struct.unpack("!H", data[IFLA_VXLAN_PORT])[0] if IFLA_VXLAN_PORT in data else 0,
+        }
+    slave = parse_attrs(info.get(IFLA_INFO_SLAVE_DATA, b""))
+    if IFLA_BRPORT_MODE in slave:
+        link["hairpin"] = bool(slave[IFLA_BRPORT_MODE][0])
+    return link
+
+
+def observe(nl, sysctls):
+    links = [link_of(body) for _, body in nl.dump(RTM_GETLINK, struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0))]
+    names = {l["index"]: l["name"] for l in links}
+    for l in links:
+        if "master_index" in l:
+            l["master"] = names.get(l.pop("master_index"), "?")
+    addresses = []
+    for _, body in nl.dump(RTM_GETADDR, struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)):
+        _, plen, _, _, index = struct.unpack_from("=BBBBI", body)
+        a = parse_attrs(body[8:])
+        raw = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
+        if raw:
+            addresses.append({"dev": names.get(index, "?"), "address": f"{socket.inet_ntoa(raw)}/{plen}"})
+    routes = []
+    for _, body in nl.dump(RTM_GETROUTE, struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)):
+        _, plen, _, _, table, _, _, _, flags = struct.unpack_from("=BBBBBBBBI", body)
+        a = parse_attrs(body[12:])
+        if (struct.unpack("=I", a[RTA_TABLE])[0] if RTA_TABLE in a else table) != RT_TABLE_MAIN:
+            continue
+        route = {"dst": f"{socket.inet_ntoa(a[RTA_DST])}/{plen}" if plen else "default", "onlink": bool(flags & RTNH_F_ONLINK)}
+        if RTA_GATEWAY in a:
+            route["via"] = socket.inet_ntoa(a[RTA_GATEWAY])
+        if RTA_OIF in a:
+            route["dev"] = names.get(struct.unpack("=i", a[RTA_OIF])[0], "?")
+        routes.append(route)
+    neighbours = []
+    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0)):
+        _, index, state, _, _ = struct.unpack_from("=BxxxiHBB", body)
+        a = parse_attrs(body[12:])
+        if NDA_DST in a:
+            neighbours.append({"dev": names.get(index, "?"), "address": socket.inet_ntoa(a[NDA_DST]), "lladdr": mac(a.get(NDA_LLADDR, b"")), "permanent": bool(state & NUD_PERMANENT)})
+    fdb = []
+    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", AF_BRIDGE, 0, 0, 0, 0)):
+        _, index, _, _, _ = struct.unpack_from("=BxxxiHBB", body)
+        a = parse_attrs(body[12:])
+        entry = {"dev": names.get(index, "?"), "mac": mac(a.get(NDA_LLADDR, b""))}
+        if len(a.get(NDA_DST, b"")) == 4:
+            entry["dst"] = socket.inet_ntoa(a[NDA_DST])
+        fdb.append(entry)
+    values = {}
+    for key in sysctls:
+        try:
+            with open(sysctl_path(key), encoding="ascii") as f:
+                values[key] = f.read().strip()
+        except OSError:
+            values[key] = None
+    return {"links": links, "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
+
+
+def main():
+    try:
+        request = json.load(sys.stdin)
+        check_protocol(request)
+    except (ValueError, ProtocolError) as e:
+        print(f"error: request: {e}", file=sys.stderr)
+        return 2
+    ns = Namespaces()
+    out = {}
+    for item in request["namespaces"]:
+        netns = item["netns"]
+        try:
+            ns.fd(netns)
+        except OSError:
+            out[netns] = None
+            continue
+        with ns.inside(netns):
+            nl = Netlink()
+            try:
+                out[netns] = observe(nl, item.get("sysctls", []))
+            finally:
+                nl.close()
+    json.dump(out, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""What netlab's helpers share: entering network namespaces and talking rtnetlink.
+
+The helpers (netlab-apply.py, netlab-observe.py, netlab-agent.py,
+netlab-probe.py) each work in many namespaces from one process: they enter a
+namespace (setns), make a socket there (a socket stays in the namespace it
+was made in) and come back. Coming back must never fail silently: a socket
+made after a failed return would live in the wrong namespace.
+
+Only the Python standard library: the helpers must run on a bare Debian.
+"""
+import contextlib
+import ctypes
+import os
+import socket
+import struct
+
+# Bumped whenever the JSON the helpers read or write changes shape; netlab
+# sends it with every request and a helper refuses any other.
+PROTOCOL = 1
+
+CLONE_NEWNET = 0x40000000
+NETNS_DIR = "/run/netns"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class ProtocolError(Exception):
+    """The request was made by a netlab of another version."""
+
+
+def check_protocol(request):
+    """The request's protocol version must be ours."""
+    got = request.get("protocol") if isinstance(request, dict) else None
+    if got != PROTOCOL:
+        raise ProtocolError(f"netlab sent protocol {got!r}, this helper speaks {PROTOCOL}: the helper and netlab are from different versions")
+
+
+def setns(fd, what="namespace"):
+    """Moves this thread into the network namespace open at `fd`."""
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"setns {what}: {os.strerror(err)}")
+
+
+class Namespaces:
+    """Enters namespaces by name and always comes back home, or stops the helper."""
+
+    def __init__(self, netns_dir=NETNS_DIR):
+        self.dir = netns_dir
+        self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        self.fds = {}
+
+    def fd(self, netns):
+        fd = self.fds.get(netns)
+        if fd is None:
+            fd = self.fds[netns] = os.open(os.path.join(self.dir, netns), os.O_RDONLY)
+        return fd
+
+    @contextlib.contextmanager
+    def inside(self, netns):
+        """Runs the block inside `netns`. A failed return home is fatal: nothing may run in the wrong namespace."""
+        setns(self.fd(netns), netns)
+        try:
+            yield
+        finally:
+            try:
+                setns(self.home, "home")
+            except OSError as e:
+                raise SystemExit(f"error: could not return to the helper's own namespace: {e.strerror}")
+
+    def socket_in(self, netns, *args):
+        with self.inside(netns):
+            return socket.socket(*args)
+
+
+def enter(netns, netns_dir=NETNS_DIR):
+    """Moves the process into `netns` for good (for helpers that work in one namespace at a time)."""
+    fd = os.open(os.path.join(netns_dir, netns), os.O_RDONLY)
+    try:
+        setns(fd, netns)
+    finally:
+        os.close(fd)
+
+
+def sysctl_path(key):
+    """`net.ipv6.conf.flannel/1.accept_ra` → /proc/sys/net/ipv6/conf/flannel.1/accept_ra (sysctl's own notation)."""
+    return "/proc/sys/" + "/".join(part.replace("/", ".") for part in key.split("."))
+
+
+# -- rtnetlink -------------------------------------------------------------
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
+NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLA_F_NESTED = 0x8000
+
+
+def attr(kind, data):
+    """One rtnetlink attribute, padded to 4 bytes."""
+    length = 4 + len(data)
+    return struct.pack("=HH", length, kind) + data + b"\0" * ((4 - length % 4) % 4)
+
+
+def parse_attrs(data):
+    """Attributes of a message body: {type: bytes}; the last one of a type wins."""
+    out = {}
+    i = 0
+    while i + 4 <= len(data):
+        length, kind = struct.unpack_from("=HH", data, i)
+        if length < 4:
+            break
+        out[kind & ~NLA_F_NESTED] = data[i + 4 : i + length]
+        i += (length + 3) & ~3
+    return out
+
+
+def messages(data):
+    """Splits a netlink datagram into (type, flags, seq, body) tuples."""
+    i = 0
+    while i + 16 <= len(data):
+        length, kind, flags, seq, _ = struct.unpack_from("=IHHII", data, i)
+        if length < 16:
+            break
+        yield kind, flags, seq, data[i + 16 : i + length]
+        i += (length + 3) & ~3
+
+
+class Netlink:
+    """An rtnetlink socket in the namespace the thread is in when it is made."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        self.seq = 0
+
+    def close(self):
+        self.sock.close()
+
+    def _send(self, kind, flags, body):
+        self.seq += 1
+        self.sock.send(struct.pack("=IHHII", 16 + len(body), kind, flags | NLM_F_REQUEST, self.seq, 0) + body)
+        return self.seq
+
+    def request(self, kind, flags, body):
+        """Sends a change and waits for the kernel's answer; a refusal raises OSError."""
+        seq = self._send(kind, flags | NLM_F_ACK, body)
+        while True:
+            for back, _, got, payload in messages(self.sock.recv(65536)):
+                if back == NLMSG_ERROR and got == seq:
+                    err = struct.unpack_from("=i", payload)[0]
+                    if err:
+                        raise OSError(-err, os.strerror(-err))
+                    return
+
+    def dump(self, kind, body):
+        """Every object of a kind, as (type, body) of each answer."""
+        seq = self._send(kind, NLM_F_DUMP, body)
+        out = []
+        while True:
+            for back, _, got, payload in messages(self.sock.recv(1 << 20)):
+                if got != seq:
+                    continue
+                if back == NLMSG_DONE:
+                    return out
+                if back == NLMSG_ERROR:
+                    err = struct.unpack_from("=i", payload)[0]
+                    if err:
+                        raise OSError(-err, os.strerror(-err))
+                    return out
+                out.append((back, payload))

@@ -1,0 +1,59 @@
+import { availableParallelism } from 'node:os';
+import { KernelError } from '../errors.js';
+import { applyWave } from '../kernel/apply.js';
+import { observeNamespaces } from '../kernel/observe.js';
+import { endProcesses } from '../kernel/processes.js';
+import { isSameProcess } from '../pid.js';
+import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
+import { planLab, type Plan } from '../plan/index.js';
+import type { LiveLab } from '../plan/live.js';
+import { wavesOf } from '../plan/waves.js';
+import { labDir } from '../state/paths.js';
+import type { LabState } from '../state/store.js';
+
+/** The plan a running lab was built from. */
+export function planOf(state: LabState): Plan {
+  return planLab(state.lab, { stateDir: labDir(state.lab.name) });
+}
+
+/** Whether the lab's container runtime is the process `up` started and still runs. */
+export function agentRunning(state: LabState): boolean | undefined {
+  if (state.agent === undefined) return planOf(state).stages.some((s) => s.ops.some((o) => o.kind === 'process.start')) ? false : undefined;
+  return isSameProcess(state.agent);
+}
+
+/** The running lab as the kernel holds it. */
+export async function observeLab(state: LabState, plan = planOf(state)): Promise<LiveLab> {
+  return { namespaces: await observeNamespaces(sysctlsToRead(plan)), agentRunning: agentRunning(state) };
+}
+
+/** The running lab compared with its plan, object by object. */
+export async function labDrift(state: LabState, plan = planOf(state)): Promise<LabDrift> {
+  return findDrift(plan, await observeLab(state, plan));
+}
+
+/**
+ * Makes the kernel match the plan again, touching only what differs: links
+ * that exist in another form are removed first, then everything missing is
+ * made as `up` would, and the container runtime restarts when a pod's
+ * namespace was made anew or it had died. Returns what was wrong, in words.
+ */
+export async function repairLab(state: LabState, drift: LabDrift, concurrency = Math.max(2, availableParallelism() * 2)): Promise<string[]> {
+  const plan = planOf(state);
+  const repaired = drift.missing.filter((d) => !d.dependent).map((d) => d.what);
+  if (drift.wrong.length > 0) {
+    await applyWave({ title: 'remove links that are not as planned', stages: [{ name: 'links', title: 'remove', barrier: true, ops: drift.wrong.map((w) => ({ kind: 'link.delete', netns: w.netns, name: w.name })) }] }, concurrency);
+    drift = await labDrift(state, plan);
+  }
+  const fix = repairPlan(plan, drift);
+  if (fix.stages.some((s) => s.ops.some((o) => o.kind === 'process.start')) && state.agent && isSameProcess(state.agent)) {
+    await endProcesses([state.agent.pid]);
+  }
+  for (const wave of wavesOf(fix.stages)) {
+    const outcome = await applyWave(wave, concurrency);
+    if (outcome.agent) state.agent = outcome.agent;
+  }
+  const left = (await labDrift(state, plan)).missing.filter((d) => !d.dependent);
+  if (left.length > 0) throw new KernelError(`the repair left the lab unlike its plan: ${left.slice(0, 3).map((d) => d.what).join('; ')}`);
+  return repaired;
+}

@@ -1,0 +1,186 @@
+import { describeNetns } from '../lab/names.js';
+import type { LiveLab, LiveLink, LiveNetns } from './live.js';
+import type { Op, Plan } from './ops.js';
+
+/** One planned object the kernel does not have as planned. */
+export interface Drift {
+  op: Op;
+  /** In words, for `status`: `node node1: link flannel.1 is missing`. */
+  what: string;
+  /** True when it follows from another drift (its namespace or link is gone), so `status` need not list it. */
+  dependent: boolean;
+}
+
+/** A link that exists but is not the one planned: it must go before the planned one can be made. */
+export interface WrongLink {
+  netns: string;
+  name: string;
+  what: string;
+}
+
+export interface LabDrift {
+  missing: Drift[];
+  wrong: WrongLink[];
+}
+
+/**
+ * Compares the plan with the kernel, object by object: every namespace,
+ * device, address, route, neighbour, FDB entry and sysctl the plan makes, and
+ * the container runtime. Pure: the live state is an argument.
+ */
+export function findDrift(plan: Plan, live: LiveLab): LabDrift {
+  const missing: Drift[] = [];
+  const wrong: WrongLink[] = [];
+  const gone = new Set<string>();
+  const depends = (netns: string, ...links: Array<string | undefined>) => gone.has(netns) || links.some((l) => l !== undefined && gone.has(`${netns}/${l}`));
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind === 'file.write') continue;
+    if (op.kind === 'process.start') {
+      if (live.agentRunning === false) missing.push({ op, what: 'the container runtime is not running: pod ports are not served', dependent: false });
+      continue;
+    }
+    const ns = live.namespaces[op.netns];
+    if (op.kind === 'netns.add') {
+      if (!ns) {
+        gone.add(op.netns);
+        missing.push({ op, what: `namespace ${op.netns} is missing`, dependent: false });
+      }
+      continue;
+    }
+    const where = place(op.netns);
+    if (!ns) {
+      missing.push({ op, what: `${where}: ${op.kind}`, dependent: true });
+      continue;
+    }
+    const problem = check(op, ns, live);
+    if (problem === undefined) continue;
+    if (op.kind === 'link.add.bridge' || op.kind === 'link.add.veth' || op.kind === 'link.add.vxlan') {
+      gone.add(`${op.netns}/${op.name}`);
+      if (op.kind === 'link.add.veth') gone.add(`${op.peer.netns}/${op.peer.name}`);
+      const existing = ns.links.find((l) => l.name === op.name);
+      if (existing) wrong.push({ netns: op.netns, name: op.name, what: `${where}: ${problem}` });
+    }
+    // A veth whose other end's namespace is gone went with it; other links are causes, not consequences.
+    const dependent = op.kind === 'link.add.veth' ? gone.has(op.peer.netns) : depends(op.netns, ...linksOf(op)) && !op.kind.startsWith('link.add');
+    missing.push({ op, what: `${where}: ${problem}`, dependent });
+  }
+  return { missing, wrong };
+}
+
+function place(netns: string): string {
+  const d = describeNetns(netns);
+  return d.kind === 'other' ? netns : d.kind === 'fabric' ? 'fabric' : `${d.kind} ${d.name}`;
+}
+
+function linksOf(op: Op): Array<string | undefined> {
+  switch (op.kind) {
+    case 'link.up':
+    case 'link.hairpin':
+      return [op.name];
+    case 'link.master':
+      return [op.name, op.master];
+    case 'addr.add':
+    case 'route.add':
+    case 'neigh.replace':
+    case 'fdb.replace':
+      return [op.dev];
+    case 'sysctl.set':
+      return [op.key.split('.')[3]?.replace('/', '.')];
+    default:
+      return [];
+  }
+}
+
+/** Why the kernel does not hold what `op` makes, or undefined when it does. */
+function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
+  const link = (name: string) => ns.links.find((l) => l.name === name);
+  switch (op.kind) {
+    case 'link.add.bridge':
+      return linkProblem(link(op.name), op.name, 'bridge', op.mac, op.mtu);
+    case 'link.add.vxlan': {
+      const l = link(op.name);
+      const base = linkProblem(l, op.name, 'vxlan', op.mac, op.mtu);
+      if (base || !l) return base;
+      const v = l.vxlan;
+      if (!v || v.id !== op.vni || v.local !== op.local || v.port !== op.port) {
+        return `link ${op.name} is VXLAN ${v?.id} from ${v?.local} port ${v?.port}, not VNI ${op.vni} from ${op.local} port ${op.port}`;
+      }
+      return undefined;
+    }
+    case 'link.add.veth': {
+      const base = linkProblem(link(op.name), op.name, 'veth', op.mac, op.mtu);
+      if (base) return base;
+      const peer = live.namespaces[op.peer.netns]?.links.find((l) => l.name === op.peer.name);
+      return peer && peer.mac === op.peer.mac ? undefined : `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} is ${peer ? `MAC ${peer.mac}, not ${op.peer.mac}` : 'missing'}`;
+    }
+    case 'link.up': {
+      const l = link(op.name);
+      return l?.up ? undefined : `link ${op.name} is ${l ? 'down' : 'missing'}`;
+    }
+    case 'link.master': {
+      const l = link(op.name);
+      return l?.master === op.master ? undefined : `${op.name} is ${l ? `not a port of ${op.master}` : 'missing'}`;
+    }
+    case 'link.hairpin':
+      return link(op.name)?.hairpin ? undefined : `${op.name} has hairpin mode off`;
+    case 'addr.add':
+      return ns.addresses.some((a) => a.dev === op.dev && a.address === op.address) ? undefined : `address ${op.address} on ${op.dev} is missing`;
+    case 'route.add': {
+      const dst = op.dst === 'default' ? 'default' : op.dst;
+      const found = ns.routes.some((r) => r.dst === dst && r.dev === op.dev && r.via === op.via && (!op.onlink || r.onlink));
+      return found ? undefined : `route ${dst}${op.via ? ` via ${op.via}` : ''} dev ${op.dev}${op.onlink ? ' onlink' : ''} is missing`;
+    }
+    case 'neigh.replace':
+      return ns.neighbours.some((n) => n.dev === op.dev && n.address === op.address && n.lladdr === op.lladdr && n.permanent)
+        ? undefined
+        : `permanent neighbour ${op.address} lladdr ${op.lladdr} on ${op.dev} is missing`;
+    case 'fdb.replace':
+      return ns.fdb.some((f) => f.dev === op.dev && f.mac === op.mac && f.dst === op.dst) ? undefined : `FDB entry ${op.mac} dst ${op.dst} on ${op.dev} is missing`;
+    case 'sysctl.set': {
+      const value = ns.sysctls[op.key];
+      return value === op.value ? undefined : `sysctl ${op.key} is ${value ?? 'absent'}, not ${op.value}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function linkProblem(l: LiveLink | undefined, name: string, kind: string, mac: string, mtu: number | undefined): string | undefined {
+  if (!l) return `link ${name} is missing`;
+  if (l.kind !== kind) return `link ${name} is a ${l.kind}, not a ${kind}`;
+  if (l.mac !== mac) return `link ${name} has MAC ${l.mac}, not ${mac}`;
+  if (mtu !== undefined && l.mtu !== mtu) return `link ${name} has MTU ${l.mtu}, not ${mtu}`;
+  return undefined;
+}
+
+/** The sysctls each namespace of the plan sets: what the observer must read. */
+export function sysctlsToRead(plan: Plan): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind === 'netns.add') out.set(op.netns, out.get(op.netns) ?? []);
+    if (op.kind === 'sysctl.set') out.set(op.netns, [...(out.get(op.netns) ?? []), op.key]);
+  }
+  return out;
+}
+
+/**
+ * The plan cut down to what is missing, stages kept in order. Routes are
+ * replaced rather than added, so one that exists in another form converges.
+ * A new namespace or a runtime that is gone means the runtime starts again.
+ */
+export function repairPlan(plan: Plan, drift: LabDrift): Plan {
+  // By content, not identity: the drift may have been found on another copy of the same plan.
+  const missing = new Set(drift.missing.map((d) => JSON.stringify(d.op)));
+  const restartAgent = drift.missing.some((d) => d.op.kind === 'process.start' || d.op.kind === 'netns.add');
+  return {
+    lab: plan.lab,
+    stages: plan.stages
+      .map((stage) => ({
+        ...stage,
+        ops: stage.ops
+          .filter((op) => missing.has(JSON.stringify(op)) || (restartAgent && (op.kind === 'file.write' || op.kind === 'process.start')))
+          .map((op) => (op.kind === 'route.add' ? { ...op, verb: 'replace' as const } : op)),
+      }))
+      .filter((stage) => stage.ops.length > 0),
+  };
+}

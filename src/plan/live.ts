@@ -1,0 +1,33 @@
+/**
+ * The kernel state of a lab's namespaces as read back (runtime/netlab-observe.py):
+ * what the plan is compared with. Data only; reading it is src/kernel's job.
+ */
+export interface LiveLink {
+  name: string;
+  index: number;
+  kind: string;
+  mac: string;
+  mtu: number;
+  up: boolean;
+  master?: string;
+  hairpin?: boolean;
+  /** A veth's peer's ifindex (in the peer's own namespace). */
+  peerIndex?: number;
+  vxlan?: { id: number; local: string; port: number };
+}
+
+export interface LiveNetns {
+  links: LiveLink[];
+  addresses: Array<{ dev: string; address: string }>;
+  routes: Array<{ dst: string; via?: string; dev?: string; onlink: boolean }>;
+  neighbours: Array<{ dev: string; address: string; lladdr: string; permanent: boolean }>;
+  fdb: Array<{ dev: string; mac: string; dst?: string }>;
+  sysctls: Record<string, string | null>;
+}
+
+/** Every namespace the plan names: its state, or null when the namespace is gone. */
+export interface LiveLab {
+  namespaces: Record<string, LiveNetns | null>;
+  /** Whether the lab's container runtime still runs (undefined: the lab has none). */
+  agentRunning: boolean | undefined;
+}

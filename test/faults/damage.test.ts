@@ -1,0 +1,104 @@
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ipj, isRoot, labFileAs, netlab, netnsOf } from '../helpers/kernel.js';
+
+const LAB = 'it-damage';
+const node1 = `netlab.${LAB}.node.node1`;
+const node2 = `netlab.${LAB}.node.node2`;
+
+interface Status {
+  status: string;
+  problems: string[];
+  nodes: Array<{ name: string; annotations: Record<string, string> }>;
+}
+
+async function status(): Promise<Status> {
+  const r = await netlab(['status', '--json', LAB]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Status;
+}
+
+async function ifindex(netns: string, dev: string): Promise<number> {
+  return (await ipj<Array<{ ifindex: number }>>(netns, ['link', 'show', dev]))[0]!.ifindex;
+}
+
+/**
+ * Damage done by hand to a running lab: `status` must name each difference
+ * between the kernel and the plan, and `up` must repair exactly what differs.
+ */
+describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
+  afterAll(async () => {
+    await netlab(['down', LAB]);
+  });
+
+  it('a deleted flannel.1: status names it, up rebuilds it and nothing else', async () => {
+    const file = await labFileAs('two-node', LAB);
+    expect((await netlab(['up', file])).code).toBe(0);
+    const untouched = await ifindex(node1, 'cni0');
+    await execa('ip', ['-n', node1, 'link', 'del', 'flannel.1']);
+
+    const s = await status();
+    expect(s.status).toBe('damaged');
+    expect(s.problems).toContain('node node1: link flannel.1 is missing');
+    // flanneld publishes the VTEP MAC of a device that exists: none now.
+    expect(s.nodes.find((n) => n.name === 'node1')!.annotations).not.toHaveProperty(['flannel.alpha.coreos.com/backend-data']);
+    // A conformance gate tests the lab as it is: it says what differs, and the cross-node cases fail.
+    const broken = await netlab(['test', file]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/differs from its plan; testing it as it is[\s\S]*node node1: link flannel.1 is missing/);
+    const up = await netlab(['up', file]);
+    expect(up.stdout).toMatch(/was damaged and is repaired/);
+    expect((await status()).status).toBe('up');
+    expect((await netlab(['test', file])).code).toBe(0);
+    expect(await ifindex(node1, 'cni0')).toBe(untouched);
+  });
+
+  it('after up repairs it, status is clean and the routes are back', async () => {
+    const file = await labFileAs('two-node', LAB);
+    await execa('ip', ['-n', node2, 'link', 'del', 'flannel.1']);
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/was damaged and is repaired/);
+    expect(up.stdout).toContain('node node2: link flannel.1 is missing');
+    const routes = await ipj<Array<{ dst: string; dev: string }>>(node2, ['route', 'show', 'dev', 'flannel.1']);
+    expect(routes.map((r) => r.dst)).toEqual(['10.244.0.0/24']);
+    expect((await status()).problems).toEqual([]);
+    expect((await netlab(['up', file])).stdout).toMatch(/already up .*nothing to do/);
+  });
+
+  it('a killed container runtime is reported, and up starts it again', async () => {
+    const file = await labFileAs('two-node', LAB);
+    const pids = String((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout).split('\n').filter(Boolean).map(Number);
+    expect(pids.length).toBe(1);
+    process.kill(pids[0]!, 'SIGKILL');
+    while ((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout.trim() !== '') await new Promise((r) => setTimeout(r, 10));
+    expect((await status()).problems).toContain('the container runtime is not running: pod ports are not served');
+    const up = await netlab(['up', file]);
+    expect(up.stdout).toMatch(/container runtime is not running/);
+    const t = await netlab(['test', file, '--only', 'tcp']);
+    expect(t.code, t.stdout).toBe(0);
+  });
+
+  it('a link and a sysctl changed by hand are put back as planned', async () => {
+    const file = await labFileAs('two-node', LAB);
+    await execa('ip', ['-n', node2, 'link', 'set', 'cni0', 'mtu', '1300']);
+    await execa('ip', ['netns', 'exec', node1, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
+    const problems = (await status()).problems;
+    expect(problems).toContain('node node2: link cni0 has MTU 1300, not 1450');
+    expect(problems).toContain('node node1: sysctl net.ipv4.ip_forward is 0, not 1');
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect((await status()).problems).toEqual([]);
+    expect((await netlab(['test', file])).code).toBe(0);
+  });
+
+  it('up --recreate rebuilds from nothing even when all is well', async () => {
+    const file = await labFileAs('two-node', LAB);
+    const before = await netnsOf(LAB);
+    const inode = (await execa('stat', ['-c', '%i', `/run/netns/${node1}`])).stdout;
+    const r = await netlab(['up', '--recreate', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/is up: 2 nodes/);
+    expect(await netnsOf(LAB)).toEqual(before);
+    expect((await execa('stat', ['-c', '%i', `/run/netns/${node1}`])).stdout).not.toBe(inode);
+  });
+});
