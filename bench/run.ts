@@ -121,7 +121,12 @@ function mininetCase(caseName: string, hosts: number): void {
   try {
     execFileSync('ip', ['-n', MININET_NETNS, 'link', 'set', 'lo', 'up']);
     for (let i = 0; i < RUNS; i++) {
-      samples.push(mustPass(`mininet ${hosts}`, measure(['ip', 'netns', 'exec', MININET_NETNS, 'mn', '--switch', 'lxbr', '--controller', 'none', '--topo', `single,${hosts}`, '--test', 'none'])));
+      samples.push(
+        mustPass(
+          `mininet ${hosts}`,
+          measure(['ip', 'netns', 'exec', MININET_NETNS, 'mn', '--switch', 'lxbr', '--controller', 'none', '--topo', `single,${hosts}`, '--test', 'none']),
+        ),
+      );
     }
   } finally {
     execFileSync('ip', ['netns', 'delete', MININET_NETNS]);
@@ -164,7 +169,9 @@ function main(): void {
   }
   netlabCase('host-gw 500 pods', 500, 'host-gw');
   const summary = ratios();
-  process.stdout.write(`\nnetlab bench, ${RUNS} runs per case, 10 nodes; ${machine}${mininet ? '' : '; Mininet not installed (apt-get install mininet) or skipped'}\n\n${table()}\n\n${summary.join('\n')}\n`);
+  process.stdout.write(
+    `\nnetlab bench, ${RUNS} runs per case, 10 nodes; ${machine}${mininet ? '' : '; Mininet not installed (apt-get install mininet) or skipped'}\n\n${table()}\n\n${summary.join('\n')}\n`,
+  );
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, `${JSON.stringify({ machine, runs: RUNS, rows, summary }, null, 2)}\n`);

@@ -18,29 +18,18 @@ over TCP as one line (or an HTTP GET of /hostname, /clientip, /container,
 
 Only the Python standard library: it must start on a bare Debian or Ubuntu.
 """
-import ctypes
 import json
-import resource
 import os
+import resource
 import selectors
 import signal
 import socket
 import sys
 import urllib.parse
 
-CLONE_NEWNET = 0x40000000
+from netlab_ns import Namespaces, ProtocolError, check_protocol
+
 MAX_REQUEST = 4096
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def setns(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"setns {path}: {os.strerror(err)}")
-    finally:
-        os.close(fd)
 
 
 def answer(request, pod, container, peer):
@@ -76,15 +65,14 @@ class Runtime:
     def __init__(self, config):
         self.sel = selectors.DefaultSelector()
         self.buffers = {}
-        self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        namespaces = Namespaces()
         for pod in config["pods"]:
-            setns(f"/run/netns/{pod['netns']}")
-            try:
+            # inside() comes back home or stops the runtime: a socket of the next
+            # pod must never be bound in this one's namespace.
+            with namespaces.inside(pod["netns"]):
                 for c in pod["containers"]:
                     for l in c["listen"]:
                         self.open(pod["name"], c["name"], l["port"], l["protocol"])
-            finally:
-                libc.setns(self.home, CLONE_NEWNET)
 
     def open(self, pod, container, port, protocol):
         kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
@@ -156,8 +144,13 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with open(sys.argv[1], encoding="utf-8") as f:
-        config = json.load(f)
+    try:
+        with open(sys.argv[1], encoding="utf-8") as f:
+            config = json.load(f)
+        check_protocol(config)
+    except (OSError, ValueError, ProtocolError) as e:
+        print(f"error: config: {e}", file=sys.stderr)
+        return 2
     sockets = sum(len(c["listen"]) for p in config["pods"] for c in p["containers"])
     if sockets + 64 > hard:
         print(f"error: the lab's containers listen on {sockets} ports, one socket each, but this process may open"

@@ -7,7 +7,7 @@ its sockets there (a socket stays in the namespace it was made in) and drives
 every probe from one event loop. It is started inside a lab namespace, so a
 socket made by mistake outside a pod still cannot reach the host's network.
 
-Input (stdin, JSON): {"parallel": N, "probes": [PROBE, ...]} where PROBE is
+Input (stdin, JSON): {"protocol": 1, "parallel": N, "probes": [PROBE, ...]} where PROBE is
   {"id", "kind": "icmp", "netns", "dst", "count", "size", "df", "timeout"}
   {"id", "kind": "tcp" | "udp", "netns", "dst", "port", "timeout"}
   {"id", "kind": "nat", "netns", "dstNetns", "dst", "timeout"}
@@ -16,47 +16,57 @@ Input (stdin, JSON): {"parallel": N, "probes": [PROBE, ...]} where PROBE is
 Output (stdout): one JSON object per probe as it finishes:
   {"id", "ok", "ms", "error"?, "replies"?, "answer"?, "seen"?}
 """
-import ctypes
 import errno
 import json
-import resource
 import os
+import resource
 import selectors
 import socket
 import struct
 import sys
 import time
 
-CLONE_NEWNET = 0x40000000
+from netlab_ns import Namespaces, ProtocolError, check_protocol
+
 IP_MTU_DISCOVER = 10
 IP_PMTUDISC_DO = 2
 ICMP_ECHO_REPLY, ICMP_UNREACH, ICMP_ECHO = 0, 3, 8
 RETRY = 0.2
 UNREACHABLE = {0: "network unreachable", 1: "host unreachable", 3: "port unreachable", 4: "fragmentation needed"}
-libc = ctypes.CDLL(None, use_errno=True)
 
 
-class Namespaces:
-    """Enters namespaces by name; always comes back home before returning."""
+class Echoes:
+    """
+    Which probe an ICMP echo belongs to. Every raw socket of a namespace sees
+    every ICMP packet in it, so an answer is matched by the socket it arrived
+    on and its sequence number; a sequence number is reused only once the
+    probe that had it is finished, so a long mesh never wraps onto a live one.
+    """
 
     def __init__(self):
-        self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
-        self.fds = {}
+        self.owner = {}  # (socket key, seq) -> probe id
+        self.held = {}  # probe id -> [(socket key, seq), ...]
+        self.next = {}  # socket key -> next sequence number to try
 
-    def _enter(self, fd):
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err))
+    def allocate(self, key, pid):
+        seq = self.next.get(key, 0)
+        for _ in range(0x10000):
+            seq = (seq + 1) & 0xFFFF
+            if (key, seq) not in self.owner:
+                break
+        else:
+            raise OSError(errno.ENOBUFS, "65536 echoes in flight on one socket")
+        self.next[key] = seq
+        self.owner[(key, seq)] = pid
+        self.held.setdefault(pid, []).append((key, seq))
+        return seq
 
-    def socket_in(self, netns, *args):
-        fd = self.fds.get(netns)
-        if fd is None:
-            fd = self.fds[netns] = os.open(f"/run/netns/{netns}", os.O_RDONLY)
-        self._enter(fd)
-        try:
-            return socket.socket(*args)
-        finally:
-            self._enter(self.home)
+    def probe_of(self, key, seq):
+        return self.owner.get((key, seq))
+
+    def release(self, pid):
+        for entry in self.held.pop(pid, []):
+            self.owner.pop(entry, None)
 
 
 def checksum(data):
@@ -76,10 +86,7 @@ class Prober:
         self.parallel = parallel
         self.active = {}  # id -> probe state
         self.icmp = {}  # (netns, df) -> raw socket
-        # Every raw socket of a namespace sees every ICMP packet in it, so
-        # sequence numbers are unique across sockets and checked with the address.
-        self.echoes = {}  # seq -> probe id
-        self.seq = 0
+        self.echoes = Echoes()
         self.ident = os.getpid() & 0xFFFF
 
     # -- bookkeeping -------------------------------------------------------
@@ -87,6 +94,7 @@ class Prober:
         p = self.active.pop(pid, None)
         if p is None:
             return
+        self.echoes.release(pid)
         for s in p.get("sockets", []):
             try:
                 self.sel.unregister(s)
@@ -122,12 +130,12 @@ class Prober:
         return s
 
     def start_icmp(self, p):
-        p["icmp"] = self.icmp_socket(p["netns"], bool(p.get("df")))
+        p["icmp_key"] = (p["netns"], bool(p.get("df")))
+        p["icmp"] = self.icmp_socket(*p["icmp_key"])
 
     def send_icmp(self, p):
         s = p["icmp"]
-        seq = self.seq = (self.seq + 1) & 0xFFFF
-        self.echoes[seq] = p["id"]
+        seq = self.echoes.allocate(p["icmp_key"], p["id"])
         payload = b"netlab".ljust(int(p.get("size", 56)), b"\0")
         header = struct.pack("!BBHHH", ICMP_ECHO, 0, 0, self.ident, seq)
         packet = struct.pack("!BBHHH", ICMP_ECHO, 0, checksum(header + payload), self.ident, seq) + payload
@@ -139,7 +147,7 @@ class Prober:
             else:
                 self.finish(p["id"], False, error=e.strerror)
 
-    def read_icmp(self, s):
+    def read_icmp(self, s, key):
         while True:
             try:
                 data, addr = s.recvfrom(65535)
@@ -148,7 +156,7 @@ class Prober:
             ihl = (data[0] & 0x0F) * 4
             kind, _, _, ident, seq = struct.unpack("!BBHHH", data[ihl : ihl + 8])
             if kind == ICMP_ECHO_REPLY and ident == self.ident:
-                pid = self.echoes.get(seq)
+                pid = self.echoes.probe_of(key, seq)
                 p = self.active.get(pid)
                 if p and p["kind"] == "icmp" and addr[0] == p["dst"]:
                     p["replies"].add(seq)
@@ -160,7 +168,7 @@ class Prober:
                 inner_ihl = (inner[0] & 0x0F) * 4
                 inner_dst = socket.inet_ntoa(inner[16:20])
                 _, _, _, ident, seq = struct.unpack("!BBHHH", inner[inner_ihl : inner_ihl + 8])
-                pid = self.echoes.get(seq) if ident == self.ident else None
+                pid = self.echoes.probe_of(key, seq) if ident == self.ident else None
                 p = self.active.get(pid)
                 if p and p["kind"] == "icmp" and inner_dst == p["dst"]:
                     why = UNREACHABLE.get(code, f"code {code}")
@@ -281,7 +289,7 @@ class Prober:
             for key, events in self.sel.select(max(0.0, wake - time.monotonic())):
                 role, ref = key.data
                 if role == "icmp":
-                    self.read_icmp(key.fileobj)
+                    self.read_icmp(key.fileobj, ref)
                 elif role == "tcp":
                     self.on_tcp(key.fileobj, ref, events)
                 elif role == "udp":
@@ -296,7 +304,12 @@ def main():
     # One socket per port per pod: a big lab needs more than the usual 1024 files.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    request = json.load(sys.stdin)
+    try:
+        request = json.load(sys.stdin)
+        check_protocol(request)
+    except (ValueError, ProtocolError) as e:
+        print(f"error: request: {e}", file=sys.stderr)
+        return 2
     Prober(request["probes"], int(request.get("parallel", 256))).run()
     return 0
 

@@ -61,12 +61,15 @@ export function judgeAspect(aspect: Aspect, r: ProbeResult | undefined): Verdict
     case 'icmp':
       return { ok: true, message: `reply in ${r.ms} ms` };
     case 'nat':
-      return r.seen === aspect.expectSeen ? { ok: true, message: `saw ${r.seen}` } : { ok: false, message: `the receiver saw ${r.seen}, not ${aspect.expectSeen}: NAT` };
+      return r.seen === aspect.expectSeen
+        ? { ok: true, message: `saw ${r.seen}` }
+        : { ok: false, message: `the receiver saw ${r.seen}, not ${aspect.expectSeen}: NAT` };
     case 'tcp':
     case 'udp': {
       const a = r.answer ?? {};
       if (a.hostname !== aspect.expectHostname) return { ok: false, message: `answered "${a.hostname}", not ${aspect.expectHostname}` };
-      if (aspect.expectContainer && a.container !== aspect.expectContainer) return { ok: false, message: `served by container "${a.container}", not ${aspect.expectContainer}` };
+      if (aspect.expectContainer && a.container !== aspect.expectContainer)
+        return { ok: false, message: `served by container "${a.container}", not ${aspect.expectContainer}` };
       const client = clientIp(r);
       if (aspect.expectClient && client !== aspect.expectClient) return { ok: false, message: `saw the client as ${client}, not ${aspect.expectClient}: NAT` };
       return { ok: true, message: `${a.hostname} answered, client ${client}` };

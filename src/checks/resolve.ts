@@ -2,7 +2,10 @@ import type { RawAction, RawCapture, RawConnect, RawPing, RawTest } from '../lab
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
 import { expandTemplates } from './templates.js';
-import type { ActionCheck, CaptureCheck, Check, Source, Target } from './types.js';
+import { source, target } from '../lab/endpoints.js';
+import type { ActionCheck, CaptureCheck, Check } from './types.js';
+
+export { source, target };
 
 /** How many echo requests a ping test sends when the file does not say. */
 const DEFAULT_PING_COUNT = 1;
@@ -70,22 +73,4 @@ function resolveCapture(lab: Lab, spec: RawCapture, name: string | undefined): C
     flushNeighbours: spec.flushNeighbours ?? false,
     expect: { ...spec.expect, ...(spec.expect?.match ? { match: expandTemplates(spec.expect.match, lab) } : {}) },
   };
-}
-
-/** A pod or node by name (the rules guarantee it exists). */
-export function source(lab: Lab, name: string): Source {
-  const pod = lab.pods.find((p) => p.name === name);
-  if (pod) return { kind: 'pod', name, netns: pod.netns, ip: pod.ip };
-  const node = lab.nodes.find((n) => n.name === name)!;
-  return { kind: 'node', name, netns: node.netns, ip: node.address };
-}
-
-/** A name or a literal address; loopback belongs to the source itself. */
-export function target(lab: Lab, text: string, from: Source): Target {
-  const pod = lab.pods.find((p) => p.name === text || p.ip === text);
-  if (pod) return { ip: pod.ip, label: text, pod: pod.name };
-  const node = lab.nodes.find((n) => n.name === text || n.address === text);
-  if (node) return { ip: node.address, label: text };
-  if (text.startsWith('127.') && from.kind === 'pod') return { ip: text, label: text, pod: from.name };
-  return { ip: text, label: text };
 }

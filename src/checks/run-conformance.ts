@@ -17,7 +17,11 @@ type Record = (i: number, r: TestResult) => void;
  */
 export async function runConformance(lab: Lab, items: Item[], concurrency: number, record: Record): Promise<void> {
   if (items.length === 0) return;
-  await checkOwnIps(items.filter((c) => c.check.group === 'own-ip'), concurrency, record);
+  await checkOwnIps(
+    items.filter((c) => c.check.group === 'own-ip'),
+    concurrency,
+    record,
+  );
   const probed = items.filter((c) => c.check.group !== 'own-ip');
   const tally = new CaseTally(probed, record);
   const chunked = meshNeighbourEstimate(lab) > (await neighbourLimit()) / 2;

@@ -57,7 +57,6 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   return results;
 }
 
-
 async function runPing(check: PingCheck): Promise<TestResult> {
   const started = performance.now();
   const deadline = check.expect === 'reachable' ? Math.ceil(check.count * 0.2) + REACHABLE_TIMEOUT : UNREACHABLE_TIMEOUT;
@@ -114,4 +113,3 @@ async function runCapture(lab: Lab, check: CaptureCheck): Promise<TestResult> {
   const v = judgeCapture(check.expect, packets);
   return result(check, v.ok, v.message, started, { command: capture.command, packets, output: action });
 }
-

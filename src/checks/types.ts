@@ -1,22 +1,7 @@
+import type { Source, Target } from '../lab/endpoints.js';
 import type { Expectation } from '../lab/raw.js';
 
-/** Where traffic starts: a pod or a node, by its namespace. */
-export interface Source {
-  kind: 'pod' | 'node';
-  name: string;
-  netns: string;
-  /** The address it sends from on its main interface. */
-  ip: string;
-}
-
-/** Where traffic goes: an address, and who holds it when the lab knows. */
-export interface Target {
-  ip: string;
-  /** How the file named it (`pod4`, `10.244.99.9`). */
-  label: string;
-  /** The pod that must answer on this address (listeners answer with their pod's name). */
-  pod?: string;
-}
+export type { Source, Target };
 
 export interface PingCheck {
   kind: 'ping';

@@ -22,6 +22,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`netlab: ${printable(e.message)}\n`);
       return e.exitCode;
     }
+    if (isSystemError(e)) {
+      // The machine said no (a full disk, a permission, a file in the way): not a bug, and one line says it all.
+      process.stderr.write(`netlab: ${printable(e.message)}\n`);
+      return ExitCode.kernel;
+    }
     process.stderr.write(`netlab: internal error: this is a bug, please report it with the command you ran.\n${(e as Error)?.stack ?? String(e)}\n`);
     return ExitCode.internal;
   }
@@ -55,6 +60,11 @@ async function dispatch(inv: Invocation): Promise<number> {
     case 'clean':
       return (await import('./commands/clean.js')).clean();
   }
+}
+
+/** An error from a system call (it names the call and the errno), which a user can meet and read. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && typeof (e as NodeJS.ErrnoException).code === 'string';
 }
 
 /**

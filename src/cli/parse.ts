@@ -39,13 +39,14 @@ export function parseCLI(argv: string[]): Invocation {
       [
         '',
         'Examples (as root):',
-        '  netlab up labs/two-node.yaml                 build seed 000\'s two nodes and four pods',
+        "  netlab up labs/two-node.yaml                 build seed 000's two nodes and four pods",
         '  netlab exec two-node node1 -- ip route       look inside a node',
         '  netlab test labs/two-node.yaml --junit out.xml',
         '  netlab trace two-node pod1 pod4 --verify     walk a packet and watch every hop',
         '  netlab down two-node',
         '',
-        'Exit codes: 0 ok, 1 a test failed, 2 bad lab file or usage, 3 something missing on this machine, 4 the kernel refused.',
+        'Exit codes: 0 ok, 1 a test failed, 2 bad lab file or usage, 3 something missing on this machine,',
+        '4 the kernel refused (or a helper crashed), 5 the lab is busy with another netlab, 70 a bug in netlab.',
       ].join('\n'),
     )
     .enablePositionalOptions();
@@ -65,9 +66,9 @@ export function parseCLI(argv: string[]): Invocation {
 
   program
     .command('up')
-    .description('build the lab (a no-op when the same lab is already up)')
+    .description('build the lab; when it is already up, repair only what differs from its plan')
     .argument('<file>', 'lab file')
-    .option('--recreate', 'rebuild when the running lab differs from the file')
+    .option('--recreate', 'rebuild from nothing (also when the running lab differs from the file)')
     .action((file: string, o: { recreate?: boolean }) => set({ command: 'up', file, recreate: Boolean(o.recreate) }));
 
   program

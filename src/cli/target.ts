@@ -30,5 +30,9 @@ export async function labNameOf(target: string): Promise<string> {
 export async function runningLab(name: string, hint = ''): Promise<Lab> {
   const read = await readState(checkedLabName(name));
   if (read.kind === 'ok') return read.state.lab;
-  throw new UsageError(read.kind === 'missing' ? `lab "${name}" is not up${hint}` : `lab "${name}": its state file is damaged (${read.reason}); \`netlab up FILE\` rebuilds it, \`netlab down ${name}\` removes it`);
+  throw new UsageError(
+    read.kind === 'missing'
+      ? `lab "${name}" is not up${hint}`
+      : `lab "${name}": its state file is damaged (${read.reason}); \`netlab up FILE\` rebuilds it, \`netlab down ${name}\` removes it`,
+  );
 }

@@ -86,7 +86,9 @@ function crossNodeEdges(lab: Lab): string[] {
     for (let j = i + 1; j < lab.nodes.length; j++) {
       const a = lab.nodes[i]!;
       const b = lab.nodes[j]!;
-      lines.push(`  ${ident(a.name)}_vtep -> ${ident(b.name)}_vtep [dir=both, arrowhead=normal, arrowtail=normal, style=dashed, color="${COLORS.tunnel}", fontcolor="${COLORS.tunnel}", constraint=false, label=${q(`VXLAN VNI ${backend.vni}\nUDP ${backend.port}`)}];`);
+      lines.push(
+        `  ${ident(a.name)}_vtep -> ${ident(b.name)}_vtep [dir=both, arrowhead=normal, arrowtail=normal, style=dashed, color="${COLORS.tunnel}", fontcolor="${COLORS.tunnel}", constraint=false, label=${q(`VXLAN VNI ${backend.vni}\nUDP ${backend.port}`)}];`,
+      );
     }
   }
   return lines;

@@ -24,7 +24,8 @@ export function labToMermaid(lab: Lab): string {
   }
   if (backend.kind === 'vxlan') {
     for (let i = 0; i < lab.nodes.length; i++) {
-      for (let j = i + 1; j < lab.nodes.length; j++) lines.push(`  ${id(lab.nodes[i]!.name)}_vtep <-.->|VXLAN VNI ${backend.vni}| ${id(lab.nodes[j]!.name)}_vtep`);
+      for (let j = i + 1; j < lab.nodes.length; j++)
+        lines.push(`  ${id(lab.nodes[i]!.name)}_vtep <-.->|VXLAN VNI ${backend.vni}| ${id(lab.nodes[j]!.name)}_vtep`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
+import { KernelError } from '../errors.js';
 import { AGENT_PATH } from '../runtime-path.js';
 import { openPrivateLog } from './files.js';
+import { startProcess } from './run.js';
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -12,7 +13,7 @@ const READY_TIMEOUT_MS = 15_000;
  */
 export function startAgent(netns: string, config: string, logFile: string): Promise<number> {
   const log = openPrivateLog(logFile);
-  const child = spawn('ip', ['netns', 'exec', netns, 'python3', AGENT_PATH, config], {
+  const child = startProcess('ip', ['netns', 'exec', netns, 'python3', AGENT_PATH, config], {
     detached: true,
     stdio: ['ignore', 'pipe', log],
   });
@@ -29,7 +30,7 @@ export function startAgent(netns: string, config: string, logFile: string): Prom
           // already gone
         }
       }
-      reject(new Error(`the container runtime ${why}${lastError(logFile)} (log: ${logFile})`));
+      reject(new KernelError(`the container runtime ${why}${lastError(logFile)} (log: ${logFile})`));
     };
     child.on('error', (e) => fail(`could not start: ${e.message}`));
     child.on('exit', (code, signal) => fail(`exited (${signal ?? `exit ${code}`}) before it was ready`));
@@ -49,7 +50,11 @@ export function startAgent(netns: string, config: string, logFile: string): Prom
 /** The runtime's own last words, from its log. */
 function lastError(logFile: string): string {
   try {
-    const line = readFileSync(logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('error: ')).at(-1);
+    const line = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('error: '))
+      .at(-1);
     return line ? `: ${line.slice('error: '.length)}` : '';
   } catch {
     return '';

@@ -35,12 +35,19 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
   const outcome: WaveOutcome = {};
   const name = wave.stages.map((s) => s.name).join('+');
   const timings: Array<{ key: string; ops: number; ms: number }> = [];
-  await mapLimit(groupJobs(wave.stages.flatMap((s) => s.ops), availableParallelism()), concurrency, async (job) => {
-    const started = performance.now();
-    const pid = await runJob(name, job);
-    timings.push({ key: job.key, ops: job.ops.length, ms: performance.now() - started });
-    if (pid !== undefined) outcome.agent = { pid, start: startTime(pid) ?? '?' };
-  });
+  await mapLimit(
+    groupJobs(
+      wave.stages.flatMap((s) => s.ops),
+      availableParallelism(),
+    ),
+    concurrency,
+    async (job) => {
+      const started = performance.now();
+      const pid = await runJob(name, job);
+      timings.push({ key: job.key, ops: job.ops.length, ms: performance.now() - started });
+      if (pid !== undefined) outcome.agent = { pid, start: startTime(pid) ?? '?' };
+    },
+  );
   // NETLAB_PROFILE=1: where a wave's time goes, for tuning (the slowest jobs).
   if (process.env.NETLAB_PROFILE) {
     const top = timings.sort((a, b) => b.ms - a.ms).slice(0, 4);

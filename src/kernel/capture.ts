@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KernelError } from '../errors.js';
 import { quote } from '../plan/shell.js';
+import { startProcess } from './run.js';
 
 /** A tcpdump that is listening; stop() ends it and returns what it saw. */
 export interface RunningCapture {
@@ -22,11 +23,11 @@ const TIMESTAMP = /^\d{2}:\d{2}:\d{2}\.\d+ /;
 export function startCapture(netns: string, iface: string, filter: string): Promise<RunningCapture> {
   const args = captureArgs(netns, iface, filter);
   const command = quote(['ip', ...args]);
-  const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = startProcess('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let lastOutput = Date.now();
-  child.stdout.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
     lastOutput = Date.now();
   });
@@ -45,9 +46,9 @@ export function startCapture(netns: string, iface: string, filter: string): Prom
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${command} did not start listening within ${READY_TIMEOUT_MS / 1000} s`));
+      reject(new KernelError(`${command} did not start listening within ${READY_TIMEOUT_MS / 1000} s`));
     }, READY_TIMEOUT_MS);
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (/listening on /.test(stderr)) {
         clearTimeout(timer);
@@ -56,7 +57,7 @@ export function startCapture(netns: string, iface: string, filter: string): Prom
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${command} ended (exit ${code}) before listening: ${stderr.trim().split('\n').slice(-2).join('; ')}`));
+      reject(new KernelError(`${command} ended (exit ${code}) before listening: ${stderr.trim().split('\n').slice(-2).join('; ')}`));
     });
   });
 }

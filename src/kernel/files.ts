@@ -36,7 +36,8 @@ export async function ensurePrivateDir(path: string): Promise<void> {
         : (info.mode & 0o022) !== 0
           ? `can be written by other users (mode ${(info.mode & 0o777).toString(8)})`
           : undefined;
-  if (problem) throw new EnvironmentError(`refusing the state directory ${path}: it ${problem}; remove it, or set NETLAB_RUN_DIR to a directory only root can write`);
+  if (problem)
+    throw new EnvironmentError(`refusing the state directory ${path}: it ${problem}; remove it, or set NETLAB_RUN_DIR to a directory only root can write`);
 }
 
 /** Writes a whole file atomically: a new private file beside it, renamed over it (rename never follows a link). */
@@ -76,7 +77,8 @@ export function openPrivateLog(path: string): number {
   try {
     return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, PRIVATE_FILE);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new EnvironmentError(`refusing to write ${path}: it is a symbolic link, and netlab never writes through one`);
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new EnvironmentError(`refusing to write ${path}: it is a symbolic link, and netlab never writes through one`);
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
+import { KernelError } from '../errors.js';
 import { NETNS_PREFIX } from '../lab/defaults.js';
 import { run } from './run.js';
 
@@ -41,7 +42,7 @@ export async function deleteNetns(names: string[]): Promise<string[]> {
   const left = new Set(await listNetns());
   const failed = names.filter((n) => left.has(n));
   if (failed.length > 0 && r.exitCode !== 0) {
-    throw new Error(`could not delete ${failed.join(', ')}: ${r.stderr.trim()}`);
+    throw new KernelError(`could not delete namespace ${failed.join(', ')}: ${r.stderr.trim() || `ip exited ${r.exitCode}`}`);
   }
   return names;
 }

@@ -1,5 +1,38 @@
-import type { LinkInfo, Observer, RouteAnswer } from '../trace/types.js';
 import { run } from './run.js';
+
+/** What the trace asks of the kernel: read-only lookups, injected so the walk is testable without root. */
+export interface Observer {
+  /** `ip route get DST [from SRC iif IIF]`; `matched` is the FIB entry (`fibmatch`). */
+  routeGet(netns: string, dst: string, via?: { from: string; iif: string }): Promise<RouteAnswer>;
+  link(netns: string, dev: string): Promise<LinkInfo | undefined>;
+  linkByIndex(netns: string, ifindex: number): Promise<LinkInfo | undefined>;
+  /** The namespace a peer lives in, from this namespace's nsid. */
+  netnsById(netns: string, nsid: number): Promise<string | undefined>;
+  neighbour(netns: string, ip: string, dev: string): Promise<{ mac?: string; state: string } | undefined>;
+  /** Forwarding entry for a MAC on a bridge (its port) or a VXLAN device (its remote). */
+  fdb(netns: string, dev: string, mac: string): Promise<{ port: string; dst?: string; state: string; self: boolean } | undefined>;
+  /** Ports of a bridge. */
+  ports(netns: string, bridge: string): Promise<LinkInfo[]>;
+  /** IPv4 addresses on an interface. */
+  addresses(netns: string, dev: string): Promise<string[]>;
+  /** VXLAN devices of a namespace. */
+  vxlans(netns: string): Promise<LinkInfo[]>;
+}
+
+export type RouteAnswer =
+  { ok: true; type: 'unicast' | 'local'; dev: string; gateway?: string; prefsrc?: string; matched?: string } | { ok: false; error: string };
+
+export interface LinkInfo {
+  name: string;
+  ifindex: number;
+  kind: 'veth' | 'bridge' | 'vxlan' | 'loopback' | 'other';
+  mac: string;
+  mtu: number;
+  master?: string;
+  /** The other end of a veth. */
+  peer?: { nsid?: number; ifindex: number };
+  vxlan?: { vni: number; local: string; port: number };
+}
 
 interface RawLink {
   ifname: string;
@@ -29,7 +62,9 @@ function toLink(l: RawLink): LinkInfo {
     mac: l.address,
     mtu: l.mtu,
     ...(l.master ? { master: l.master } : {}),
-    ...(kind === 'veth' && l.link_index !== undefined ? { peer: { ifindex: l.link_index, ...(l.link_netnsid !== undefined ? { nsid: l.link_netnsid } : {}) } } : {}),
+    ...(kind === 'veth' && l.link_index !== undefined
+      ? { peer: { ifindex: l.link_index, ...(l.link_netnsid !== undefined ? { nsid: l.link_netnsid } : {}) } }
+      : {}),
     ...(kind === 'vxlan' && info ? { vxlan: { vni: info.id ?? 0, local: info.local ?? '', port: info.port ?? 0 } } : {}),
   };
 }
@@ -55,7 +90,14 @@ export function kernelObserver(): Observer {
       const fib = await json<Array<{ dst: string; gateway?: string; dev: string; flags?: string[] }>>('ip', netns, ['route', 'get', 'fibmatch', dst, ...extra]);
       const m = fib?.[0];
       const matched = m ? [m.dst, m.gateway ? `via ${m.gateway}` : '', `dev ${m.dev}`, ...(m.flags ?? [])].filter(Boolean).join(' ') : undefined;
-      return { ok: true, type: 'unicast', dev: route!.dev, ...(route!.gateway ? { gateway: route!.gateway } : {}), ...(route!.prefsrc ? { prefsrc: route!.prefsrc } : {}), ...(matched ? { matched } : {}) };
+      return {
+        ok: true,
+        type: 'unicast',
+        dev: route!.dev,
+        ...(route!.gateway ? { gateway: route!.gateway } : {}),
+        ...(route!.prefsrc ? { prefsrc: route!.prefsrc } : {}),
+        ...(matched ? { matched } : {}),
+      };
     },
     link: async (netns, dev) => (await linksOf(netns)).find((l) => l.name === dev),
     linkByIndex: async (netns, ifindex) => (await linksOf(netns)).find((l) => l.ifindex === ifindex),

@@ -34,7 +34,10 @@ export async function ping(netns: string, dst: string, o: PingOptions): Promise<
   const args = pingArgs(netns, dst, o);
   const r = await run('ip', args);
   const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(r.stdout);
-  const output = `${r.stdout}${r.stderr}`.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const output = `${r.stdout}${r.stderr}`
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean);
   return {
     command: quote(['ip', ...args]),
     exitCode: r.exitCode,

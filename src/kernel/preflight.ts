@@ -42,7 +42,9 @@ export async function preflight(requirements: Requirement[] = LAB_TOOLS): Promis
   }
   const lacking = await missingCapabilities();
   if (lacking.length > 0) {
-    throw new EnvironmentError(`netlab runs as root but without ${lacking.join(' and ')} (a container or a capability bounding set took them away); it cannot make namespaces or links without them`);
+    throw new EnvironmentError(
+      `netlab runs as root but without ${lacking.join(' and ')} (a container or a capability bounding set took them away); it cannot make namespaces or links without them`,
+    );
   }
   await requireTools(requirements);
 }

@@ -1,5 +1,6 @@
-import { execa } from 'execa';
-import { PROBE_PATH } from '../runtime-path.js';
+import { KernelError } from '../errors.js';
+import { HELPER_PROTOCOL, PROBE_PATH } from '../runtime-path.js';
+import { runLines } from './run.js';
 
 /** A request to the prober (runtime/netlab-probe.py); `timeout` in seconds. */
 export type Probe =
@@ -35,18 +36,19 @@ export async function runProbes(
 ): Promise<Map<number, ProbeResult>> {
   const results = new Map<number, ProbeResult>();
   if (probes.length === 0) return results;
-  const input = JSON.stringify({ parallel: options.parallel ?? 256, probes });
-  const child = execa('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], { input, reject: false, lines: false });
-  for await (const line of child) {
-    const text = String(line).trim();
-    if (!text.startsWith('{')) continue;
+  const input = JSON.stringify({ protocol: HELPER_PROTOCOL, parallel: options.parallel ?? 256, probes });
+  const done = await runLines('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], input, (line) => {
+    const text = line.trim();
+    if (!text.startsWith('{')) return;
     const r = JSON.parse(text) as ProbeResult;
     results.set(r.id, r);
     options.onResult?.(r);
-  }
-  const done = await child;
-  if (done.exitCode !== 0 && results.size < probes.length) {
-    throw new Error(`the prober failed (exit ${done.exitCode}): ${String(done.stderr).trim().split('\n').slice(-3).join('; ')}`);
+  });
+  if (results.size < probes.length) {
+    const how = done.signal ? `killed by ${done.signal}` : `exit ${done.exitCode}`;
+    throw new KernelError(
+      `the prober crashed (${how}) after ${results.size} of ${probes.length} probes: ${done.stderr.trim().split('\n').slice(-3).join('; ') || 'no message'}`,
+    );
   }
   return results;
 }

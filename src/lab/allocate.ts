@@ -20,7 +20,9 @@ export function allocateNodeSubnets(nodes: RawNode[], podCIDR: string, prefix: n
     for (;;) {
       const candidate = nthSubnet(pool, prefix, cursor++);
       if (!candidate) {
-        problems.push(problem(['nodes', i], `no free /${prefix} left in podCIDR ${pool.text} for node "${node.name}"`, 'widen podCIDR or use a longer nodeSubnetSize'));
+        problems.push(
+          problem(['nodes', i], `no free /${prefix} left in podCIDR ${pool.text} for node "${node.name}"`, 'widen podCIDR or use a longer nodeSubnetSize'),
+        );
         return parseCidr(`0.0.0.0/${prefix}`);
       }
       if (!taken.some((t) => overlaps(t, candidate))) {

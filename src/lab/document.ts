@@ -91,11 +91,6 @@ function firstLine(message: string): string {
 }
 
 /** A problem at a path of this document. */
-export function problemAt(
-  doc: LabDocument,
-  path: DocPath,
-  message: string,
-  hint?: string,
-): LabProblem {
+export function problemAt(doc: LabDocument, path: DocPath, message: string, hint?: string): LabProblem {
   return { file: doc.file, position: doc.locate(path), path: formatPath(path), message, ...(hint ? { hint } : {}) };
 }

@@ -40,7 +40,11 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
   }));
   let roundRobin = 0;
   const nodeOf = pods.map((pod) => {
-    if (pod.raw.node !== undefined) return Math.max(0, nodes.findIndex((n) => n.name === pod.raw.node));
+    if (pod.raw.node !== undefined)
+      return Math.max(
+        0,
+        nodes.findIndex((n) => n.name === pod.raw.node),
+      );
     if (pod.raw.ip !== undefined) {
       const found = slots.findIndex((s) => containsAddress(s.subnet, pod.raw.ip!));
       if (found >= 0) return found;
@@ -55,8 +59,13 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
     const path = ['pods', pod.index, 'ip'];
     const ip = pod.raw.ip;
     if (!containsAddress(slot.subnet, ip)) {
-      const hint = pod.raw.node === undefined ? `node subnets: ${slots.map((s) => `${s.name} ${s.subnet.text}`).join(', ')}` : `node "${slot.name}" has ${slot.subnet.text}`;
-      problems.push(problem(path, `${ip} is outside ${pod.raw.node === undefined ? "every node's pod subnet" : `the pod subnet of node "${slot.name}"`}`, hint));
+      const hint =
+        pod.raw.node === undefined
+          ? `node subnets: ${slots.map((s) => `${s.name} ${s.subnet.text}`).join(', ')}`
+          : `node "${slot.name}" has ${slot.subnet.text}`;
+      problems.push(
+        problem(path, `${ip} is outside ${pod.raw.node === undefined ? "every node's pod subnet" : `the pod subnet of node "${slot.name}"`}`, hint),
+      );
       return;
     }
     const n = addressToInt(ip);
@@ -83,7 +92,13 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
       if (!full.has(pod.index)) {
         full.add(pod.index);
         const capacity = slot.subnet.last - slot.subnet.first - 2n;
-        problems.push(problem(['pods', pod.index], `node "${slot.name}" is full: its subnet ${slot.subnet.text} holds ${capacity} pods`, 'add nodes, or use a shorter network.nodeSubnetSize'));
+        problems.push(
+          problem(
+            ['pods', pod.index],
+            `node "${slot.name}" is full: its subnet ${slot.subnet.text} holds ${capacity} pods`,
+            'add nodes, or use a shorter network.nodeSubnetSize',
+          ),
+        );
       }
       return { node: index, ip: '0.0.0.0' };
     }
@@ -106,7 +121,13 @@ function checkBridgePorts(pods: PodInstance[], nodeOf: number[], slots: NodeSlot
     count[node]!++;
     if (count[node] === most + 1 && !reported.has(node)) {
       reported.add(node);
-      problems.push(problem(['pods', pod.index], `node "${slots[node]!.name}" gets more than ${most} pods`, `its bridge cni0 holds at most ${most} ports; add nodes or pin fewer pods to it`));
+      problems.push(
+        problem(
+          ['pods', pod.index],
+          `node "${slots[node]!.name}" gets more than ${most} pods`,
+          `its bridge cni0 holds at most ${most} ports; add nodes or pin fewer pods to it`,
+        ),
+      );
     }
   });
 }

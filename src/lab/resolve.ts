@@ -26,11 +26,7 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
   if (totals.length > 0) return { ok: false, problems: totals };
   const settings = networkSettings(raw);
   const instances = expandPods(raw);
-  const problems: RuleProblem[] = [
-    ...checkNetwork(raw, settings),
-    ...checkNames(raw, instances),
-    ...checkReferences(raw, instances, settings),
-  ];
+  const problems: RuleProblem[] = [...checkNetwork(raw, settings), ...checkNames(raw, instances), ...checkReferences(raw, instances, settings)];
   // Allocation assumes the rules hold (e.g. a node a pod names exists).
   if (problems.length > 0) return { ok: false, problems };
 

@@ -45,11 +45,7 @@ function toProblem(doc: LabDocument, e: ErrorObject): LabProblem {
     case 'type':
       return problemAt(doc, path, `must be ${article(String(e.params.type))} (got ${got})`, hint);
     case 'enum':
-      return problemAt(
-        doc,
-        path,
-        `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${got})`,
-      );
+      return problemAt(doc, path, `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${got})`);
     case 'pattern':
     case 'maxLength':
     case 'minLength':
@@ -109,4 +105,3 @@ function dedupe(problems: LabProblem[]): LabProblem[] {
     return true;
   });
 }
-

@@ -42,7 +42,13 @@ export async function repairLab(state: LabState, drift: LabDrift, concurrency = 
   const plan = planOf(state);
   const repaired = drift.missing.filter((d) => !d.dependent).map((d) => d.what);
   if (drift.wrong.length > 0) {
-    await applyWave({ title: 'remove links that are not as planned', stages: [{ name: 'links', title: 'remove', barrier: true, ops: drift.wrong.map((w) => ({ kind: 'link.delete', netns: w.netns, name: w.name })) }] }, concurrency);
+    await applyWave(
+      {
+        title: 'remove links that are not as planned',
+        stages: [{ name: 'links', title: 'remove', barrier: true, ops: drift.wrong.map((w) => ({ kind: 'link.delete', netns: w.netns, name: w.name })) }],
+      },
+      concurrency,
+    );
     drift = await labDrift(state, plan);
   }
   const fix = repairPlan(plan, drift);
@@ -54,6 +60,12 @@ export async function repairLab(state: LabState, drift: LabDrift, concurrency = 
     if (outcome.agent) state.agent = outcome.agent;
   }
   const left = (await labDrift(state, plan)).missing.filter((d) => !d.dependent);
-  if (left.length > 0) throw new KernelError(`the repair left the lab unlike its plan: ${left.slice(0, 3).map((d) => d.what).join('; ')}`);
+  if (left.length > 0)
+    throw new KernelError(
+      `the repair left the lab unlike its plan: ${left
+        .slice(0, 3)
+        .map((d) => d.what)
+        .join('; ')}`,
+    );
   return repaired;
 }

@@ -13,6 +13,7 @@ import { acquireLock } from '../state/lock.js';
 import { labDir } from '../state/paths.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
+import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
 import { labDrift, repairLab } from './drift.js';
 import { tearDownLab } from './teardown.js';
@@ -111,9 +112,14 @@ async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
     state.status = 'up';
     await writeState(state);
   } catch (e) {
-    await tearDownLab(lab.name, planned);
     const signal = interrupts.received();
-    throw signal && !(e instanceof InterruptedError) ? new InterruptedError(signal) : e;
+    const failure = signal && !(e instanceof InterruptedError) ? new InterruptedError(signal) : e;
+    try {
+      await tearDownLab(lab.name, planned);
+    } catch (undo) {
+      throw new RollbackError(failure, undo, lab.name);
+    }
+    throw failure;
   } finally {
     interrupts.dispose();
   }

@@ -22,11 +22,13 @@ export function toolCommand(op: ToolOp): ToolCommand {
     case 'link.add.bridge':
       return ip(op.netns, ['link', 'add', op.name, ...mtu(op.mtu), 'address', op.mac, 'type', 'bridge']);
     case 'link.add.veth':
+      // prettier-ignore
       return ip(op.netns, [
         'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac,
         'type', 'veth', 'peer', 'name', op.peer.name, 'mtu', String(op.mtu), 'address', op.peer.mac, 'netns', op.peer.netns,
       ]);
     case 'link.add.vxlan':
+      // prettier-ignore
       return ip(op.netns, [
         'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac,
         'type', 'vxlan', 'id', String(op.vni), 'local', op.local, 'dev', op.dev, 'nolearning', 'dstport', String(op.port),

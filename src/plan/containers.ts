@@ -1,9 +1,12 @@
 import type { Lab } from '../lab/types.js';
+import { HELPER_PROTOCOL } from '../runtime-path.js';
 import type { Contribution } from './contribution.js';
 import type { PlanContext } from './ops.js';
 
 /** What the container runtime (runtime/netlab-agent.py) is told to serve. */
 export interface AgentConfig {
+  /** runtime/netlab_ns.py PROTOCOL: the runtime refuses a config of another version. */
+  protocol: number;
   lab: string;
   pods: Array<{
     name: string;
@@ -18,11 +21,9 @@ export interface AgentConfig {
  * per lab serves all pods, so a 1000-pod lab costs one process, not 1000.
  */
 export function planContainers(lab: Lab, context: PlanContext): Contribution {
-  const pods = lab.pods
-    .filter((p) => p.containers.some((c) => c.listen.length > 0))
-    .map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
+  const pods = lab.pods.filter((p) => p.containers.some((c) => c.listen.length > 0)).map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
   if (pods.length === 0) return {};
-  const config: AgentConfig = { lab: lab.name, pods };
+  const config: AgentConfig = { protocol: HELPER_PROTOCOL, lab: lab.name, pods };
   const path = `${context.stateDir}/containers.json`;
   return {
     containers: [

@@ -111,7 +111,9 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
       const base = linkProblem(link(op.name), op.name, 'veth', op.mac, op.mtu);
       if (base) return base;
       const peer = live.namespaces[op.peer.netns]?.links.find((l) => l.name === op.peer.name);
-      return peer && peer.mac === op.peer.mac ? undefined : `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} is ${peer ? `MAC ${peer.mac}, not ${op.peer.mac}` : 'missing'}`;
+      return peer && peer.mac === op.peer.mac
+        ? undefined
+        : `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} is ${peer ? `MAC ${peer.mac}, not ${op.peer.mac}` : 'missing'}`;
     }
     case 'link.up': {
       const l = link(op.name);
@@ -135,7 +137,9 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
         ? undefined
         : `permanent neighbour ${op.address} lladdr ${op.lladdr} on ${op.dev} is missing`;
     case 'fdb.replace':
-      return ns.fdb.some((f) => f.dev === op.dev && f.mac === op.mac && f.dst === op.dst) ? undefined : `FDB entry ${op.mac} dst ${op.dst} on ${op.dev} is missing`;
+      return ns.fdb.some((f) => f.dev === op.dev && f.mac === op.mac && f.dst === op.dst)
+        ? undefined
+        : `FDB entry ${op.mac} dst ${op.dst} on ${op.dev} is missing`;
     case 'sysctl.set': {
       const value = ns.sysctls[op.key];
       return value === op.value ? undefined : `sysctl ${op.key} is ${value ?? 'absent'}, not ${op.value}`;

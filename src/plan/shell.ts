@@ -11,11 +11,7 @@ export interface ShellOptions {
  * what `netlab up` does, one command a line, to read, diff and run by hand.
  */
 export function planToShell(plan: Plan, options: ShellOptions): string {
-  const lines = [
-    '#!/bin/sh',
-    `# netlab plan for lab "${plan.lab}": run as root; \`netlab down ${plan.lab}\` removes it all.`,
-    'set -e',
-  ];
+  const lines = ['#!/bin/sh', `# netlab plan for lab "${plan.lab}": run as root; \`netlab down ${plan.lab}\` removes it all.`, 'set -e'];
   for (const stage of plan.stages) {
     lines.push('', `# ${stage.title} (${stage.ops.length})`);
     for (const op of stage.ops) lines.push(...opToShell(op, options));

@@ -104,7 +104,10 @@ export async function removeState(lab: string): Promise<void> {
 export async function labsWithState(): Promise<string[]> {
   try {
     const entries = await readdir(RUN_DIR, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { source, target } from '../checks/resolve.js';
+import { source, target } from '../lab/endpoints.js';
 import type { Lab } from '../lab/types.js';
 import type { Observer, Packet, Trace } from './types.js';
 import { walk } from './walk.js';

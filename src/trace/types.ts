@@ -1,37 +1,4 @@
-/** What the trace asks of the kernel: read-only lookups, injected so the walk is testable without root. */
-export interface Observer {
-  /** `ip route get DST [from SRC iif IIF]`; `matched` is the FIB entry (`fibmatch`). */
-  routeGet(netns: string, dst: string, via?: { from: string; iif: string }): Promise<RouteAnswer>;
-  link(netns: string, dev: string): Promise<LinkInfo | undefined>;
-  linkByIndex(netns: string, ifindex: number): Promise<LinkInfo | undefined>;
-  /** The namespace a peer lives in, from this namespace's nsid. */
-  netnsById(netns: string, nsid: number): Promise<string | undefined>;
-  neighbour(netns: string, ip: string, dev: string): Promise<{ mac?: string; state: string } | undefined>;
-  /** Forwarding entry for a MAC on a bridge (its port) or a VXLAN device (its remote). */
-  fdb(netns: string, dev: string, mac: string): Promise<{ port: string; dst?: string; state: string; self: boolean } | undefined>;
-  /** Ports of a bridge. */
-  ports(netns: string, bridge: string): Promise<LinkInfo[]>;
-  /** IPv4 addresses on an interface. */
-  addresses(netns: string, dev: string): Promise<string[]>;
-  /** VXLAN devices of a namespace. */
-  vxlans(netns: string): Promise<LinkInfo[]>;
-}
-
-export type RouteAnswer =
-  | { ok: true; type: 'unicast' | 'local'; dev: string; gateway?: string; prefsrc?: string; matched?: string }
-  | { ok: false; error: string };
-
-export interface LinkInfo {
-  name: string;
-  ifindex: number;
-  kind: 'veth' | 'bridge' | 'vxlan' | 'loopback' | 'other';
-  mac: string;
-  mtu: number;
-  master?: string;
-  /** The other end of a veth. */
-  peer?: { nsid?: number; ifindex: number };
-  vxlan?: { vni: number; local: string; port: number };
-}
+export type { LinkInfo, Observer, RouteAnswer } from '../kernel/observer.js';
 
 /** A packet as the trace follows it; `outer` while it is inside a tunnel. */
 export interface Packet {

@@ -46,7 +46,10 @@ async function send(p: Packet, netns: string, homeNetns: string): Promise<{ ok: 
   }
   const results = await runProbes(homeNetns, [{ id: 0, kind: p.proto, netns, dst: p.dst, port: p.port ?? 0, timeout: 3 }]);
   const r = results.get(0);
-  return { ok: Boolean(r?.ok), text: r?.ok ? `${p.proto} ${p.dst}:${p.port} answered: ${r.answer?.hostname}` : `${p.proto} ${p.dst}:${p.port}: ${r?.error ?? 'no result'}` };
+  return {
+    ok: Boolean(r?.ok),
+    text: r?.ok ? `${p.proto} ${p.dst}:${p.port} answered: ${r.answer?.hostname}` : `${p.proto} ${p.dst}:${p.port}: ${r?.error ?? 'no result'}`,
+  };
 }
 
 function verdictOf(trace: Trace, seen: Map<number, boolean>): string {

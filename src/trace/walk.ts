@@ -64,7 +64,14 @@ export async function walk(o: Observer, start: string, first: Packet): Promise<{
     }
     const mac = await resolveMac(o, at.netns, r.dev, nextHop);
     if (!mac) {
-      add({ kind: 'drop', netns: at.netns, iface: r.dev, packet, summary: `nobody on ${r.dev} answers for ${nextHop}: no neighbour entry, and no interface on the segment holds it`, entry: `ip neigh show ${nextHop} dev ${r.dev}` });
+      add({
+        kind: 'drop',
+        netns: at.netns,
+        iface: r.dev,
+        packet,
+        summary: `nobody on ${r.dev} answers for ${nextHop}: no neighbour entry, and no interface on the segment holds it`,
+        entry: `ip neigh show ${nextHop} dev ${r.dev}`,
+      });
       return { hops, arrived: false };
     }
     hops[hops.length - 1]!.summary += `; ${nextHop} is ${mac.mac} (${mac.how})`;
@@ -85,9 +92,18 @@ export async function walk(o: Observer, start: string, first: Packet): Promise<{
  */
 async function arrive(o: Observer, at: Position, packet: Packet, tunnels: Tunnel[], add: AddHop): Promise<{ packet: Packet; at: Position } | undefined> {
   const top = tunnels.at(-1);
-  const vxlan = top && packet.proto === 'udp' && packet.port === top.port ? (await o.vxlans(at.netns)).find((v) => v.vxlan?.vni === top.vni && v.vxlan.port === top.port) : undefined;
+  const vxlan =
+    top && packet.proto === 'udp' && packet.port === top.port
+      ? (await o.vxlans(at.netns)).find((v) => v.vxlan?.vni === top.vni && v.vxlan.port === top.port)
+      : undefined;
   if (!top || !vxlan) {
-    add({ kind: 'deliver', netns: at.netns, ...(at.iif ? { iface: at.iif } : {}), packet, summary: `delivered: ${packet.dst} is an address of ${where(at.netns)}` });
+    add({
+      kind: 'deliver',
+      netns: at.netns,
+      ...(at.iif ? { iface: at.iif } : {}),
+      packet,
+      summary: `delivered: ${packet.dst} is an address of ${where(at.netns)}`,
+    });
     return undefined;
   }
   tunnels.pop();
@@ -113,12 +129,26 @@ type AddHop = (hop: Omit<Hop, 'n' | 'where'>) => void;
 async function encapsulate(o: Observer, netns: string, dev: LinkInfo, nextHop: string, packet: Packet, add: AddHop): Promise<Packet | undefined> {
   const neigh = await o.neighbour(netns, nextHop, dev.name);
   if (!neigh?.mac) {
-    add({ kind: 'drop', netns, iface: dev.name, packet, summary: `no neighbour entry for ${nextHop} on ${dev.name}: flannel writes a PERMANENT one per remote node, without it the kernel cannot learn the remote VTEP's MAC (nolearning)`, entry: `ip neigh show ${nextHop} dev ${dev.name}` });
+    add({
+      kind: 'drop',
+      netns,
+      iface: dev.name,
+      packet,
+      summary: `no neighbour entry for ${nextHop} on ${dev.name}: flannel writes a PERMANENT one per remote node, without it the kernel cannot learn the remote VTEP's MAC (nolearning)`,
+      entry: `ip neigh show ${nextHop} dev ${dev.name}`,
+    });
     return undefined;
   }
   const fdb = await o.fdb(netns, dev.name, neigh.mac);
   if (!fdb?.dst) {
-    add({ kind: 'drop', netns, iface: dev.name, packet, summary: `no FDB entry for the remote VTEP ${neigh.mac} on ${dev.name}: the kernel does not know which node to send it to`, entry: `bridge fdb show dev ${dev.name}` });
+    add({
+      kind: 'drop',
+      netns,
+      iface: dev.name,
+      packet,
+      summary: `no FDB entry for the remote VTEP ${neigh.mac} on ${dev.name}: the kernel does not know which node to send it to`,
+      entry: `bridge fdb show dev ${dev.name}`,
+    });
     return undefined;
   }
   const vx = dev.vxlan!;
@@ -190,7 +220,15 @@ async function forward(o: Observer, netns: string, dev: string, mac: string, pac
         add({ kind: 'drop', netns: cur.netns, iface: link.name, packet, summary: `${link.name} has no port for ${mac}` });
         return undefined;
       }
-      add({ kind: 'bridge', netns: cur.netns, iface: port.name, packet, summary: `${link.name} sends the frame for ${mac} out of port ${port.name}`, entry: port.entry, tap: { netns: cur.netns, iface: port.name } });
+      add({
+        kind: 'bridge',
+        netns: cur.netns,
+        iface: port.name,
+        packet,
+        summary: `${link.name} sends the frame for ${mac} out of port ${port.name}`,
+        entry: port.entry,
+        tap: { netns: cur.netns, iface: port.name },
+      });
       cur = { netns: cur.netns, dev: port.name };
       continue;
     }
@@ -203,11 +241,25 @@ async function forward(o: Observer, netns: string, dev: string, mac: string, pac
       add({ kind: 'drop', netns: cur.netns, iface: cur.dev, packet, summary: `the veth ${cur.dev} has no peer` });
       return undefined;
     }
-    add({ kind: 'veth', netns: peer.netns, iface: peer.link.name, packet, summary: `crosses the veth pair ${where(cur.netns)}:${cur.dev} → ${where(peer.netns)}:${peer.link.name}`, tap: { netns: peer.netns, iface: peer.link.name } });
+    add({
+      kind: 'veth',
+      netns: peer.netns,
+      iface: peer.link.name,
+      packet,
+      summary: `crosses the veth pair ${where(cur.netns)}:${cur.dev} → ${where(peer.netns)}:${peer.link.name}`,
+      tap: { netns: peer.netns, iface: peer.link.name },
+    });
     if (!peer.link.master) return { netns: peer.netns, iif: peer.link.name };
     const bridge = await o.link(peer.netns, peer.link.master);
     if (bridge && bridge.mac === mac) {
-      add({ kind: 'bridge', netns: peer.netns, iface: bridge.name, packet, summary: `${bridge.name} takes the frame for its own MAC ${mac}: up to ${where(peer.netns)}'s routing`, tap: { netns: peer.netns, iface: bridge.name } });
+      add({
+        kind: 'bridge',
+        netns: peer.netns,
+        iface: bridge.name,
+        packet,
+        summary: `${bridge.name} takes the frame for its own MAC ${mac}: up to ${where(peer.netns)}'s routing`,
+        tap: { netns: peer.netns, iface: bridge.name },
+      });
       return { netns: peer.netns, iif: bridge.name };
     }
     cur = { netns: peer.netns, dev: peer.link.master };

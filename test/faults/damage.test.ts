@@ -68,7 +68,10 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
 
   it('a killed container runtime is reported, and up starts it again', async () => {
     const file = await labFileAs('two-node', LAB);
-    const pids = String((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout).split('\n').filter(Boolean).map(Number);
+    const pids = String((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout)
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     expect(pids.length).toBe(1);
     process.kill(pids[0]!, 'SIGKILL');
     while ((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout.trim() !== '') await new Promise((r) => setTimeout(r, 10));

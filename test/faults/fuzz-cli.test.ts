@@ -14,7 +14,13 @@ const LAB = 'it-fuzz';
  */
 describe.skipIf(!isRoot)('netlab up on randomly broken labs', () => {
   it('exits 2 with FILE:LINE:COL errors and changes nothing', async () => {
-    const samples = fc.sample(fc.oneof(mutatedLab.map((l) => (l === undefined ? '' : String(stringify(l) ?? ''))), mangledText), { numRuns: 400, seed: 42 });
+    const samples = fc.sample(
+      fc.oneof(
+        mutatedLab.map((l) => (l === undefined ? '' : String(stringify(l) ?? ''))),
+        mangledText,
+      ),
+      { numRuns: 400, seed: 42 },
+    );
     const broken = samples
       .map((text) => text.replace(/name: fuzz/, `name: ${LAB}`))
       .filter((text) => !loadLabText('x.yaml', text).ok)

@@ -24,9 +24,13 @@ describe('files that are not lab files are refused before they are read', () => 
     await refused(fifo, /not a regular file/);
   }, 5_000);
 
-  it.each(['/dev/urandom', '/dev/zero', '/dev/null'])('%s is refused', async (device) => {
-    await refused(device, /not a regular file/);
-  }, 5_000);
+  it.each(['/dev/urandom', '/dev/zero', '/dev/null'])(
+    '%s is refused',
+    async (device) => {
+      await refused(device, /not a regular file/);
+    },
+    5_000,
+  );
 
   it('a directory is refused', async () => {
     await refused(dir, /is a directory/);

@@ -88,7 +88,9 @@ describe.skipIf(!isRoot)('locks and capabilities', () => {
     let code = 0;
     let stderr = '';
     try {
-      execFileSync('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', process.execPath, 'bin/netlab.js', 'up', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', process.execPath, 'bin/netlab.js', 'up', file], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (e) {
       code = (e as { status: number }).status;
       stderr = String((e as { stderr: Buffer }).stderr);

@@ -14,7 +14,10 @@ describe.skipIf(!isRoot)('lost or damaged state', () => {
     ['garbage', 'not json at all {'],
     ['another shape', '{"version": 7, "lab": null}'],
     ['the current version missing fields', '{"version": 2, "status": "up"}'],
-    ['a lab that no longer validates', JSON.stringify({ version: 2, status: 'up', file: '/x.yaml', text: 'name: it-corrupt\nnodes: []\n', pid: 1, createdAt: 'now' })],
+    [
+      'a lab that no longer validates',
+      JSON.stringify({ version: 2, status: 'up', file: '/x.yaml', text: 'name: it-corrupt\nnodes: []\n', pid: 1, createdAt: 'now' }),
+    ],
     ['another lab', JSON.stringify({ version: 2, status: 'up', file: '/x.yaml', text: 'name: other\nnodes: [{name: n}]\n', pid: 1, createdAt: 'now' })],
     ['empty', ''],
   ])('a state file of %s: status reports it, up rebuilds and down removes everything', async (_what, content) => {
@@ -28,7 +31,10 @@ describe.skipIf(!isRoot)('lost or damaged state', () => {
     expect(mine.problems[0]).toMatch(/state file is damaged/);
     expect((await netlab(['status', CORRUPT])).stdout).toContain('! state file is damaged');
     // Commands that read the lab from its state say what is wrong, never with a stack trace.
-    for (const args of [['graph', CORRUPT, '--format', 'dot'], ['trace', CORRUPT, 'pod1', 'pod4']]) {
+    for (const args of [
+      ['graph', CORRUPT, '--format', 'dot'],
+      ['trace', CORRUPT, 'pod1', 'pod4'],
+    ]) {
       const r = await netlab(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/state file is damaged|not up/);

@@ -109,7 +109,11 @@ export async function rootFingerprint(): Promise<string> {
       }
     }),
   };
-  return JSON.stringify(snapshot, (key, value) => (['valid_life_time', 'preferred_life_time', 'expires', 'used', 'updated', 'confirmed'].includes(key) ? undefined : value), 1);
+  return JSON.stringify(
+    snapshot,
+    (key, value) => (['valid_life_time', 'preferred_life_time', 'expires', 'used', 'updated', 'confirmed'].includes(key) ? undefined : value),
+    1,
+  );
 }
 
 export async function stateDirExists(lab: string): Promise<boolean> {

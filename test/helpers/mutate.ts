@@ -42,7 +42,23 @@ export const OPTION_LIKE = ['-w/tmp/netlab-fuzz-victim', '--help', '-rf', '-c999
 /** Values a careless or hostile author might write. */
 const oddValue = fc.oneof(
   fc.anything({ maxDepth: 2 }),
-  fc.constantFrom('../etc', 'a/b', 'nœud', 'x'.repeat(80), '10.244.0.0', '10.244.0.1', '999.1.1.1', '10.244.0.0/33', '-1', '', 'node1', 'pod1', '${pod1.ip}', '${nope.ip}', ...OPTION_LIKE),
+  fc.constantFrom(
+    '../etc',
+    'a/b',
+    'nœud',
+    'x'.repeat(80),
+    '10.244.0.0',
+    '10.244.0.1',
+    '999.1.1.1',
+    '10.244.0.0/33',
+    '-1',
+    '',
+    'node1',
+    'pod1',
+    '${pod1.ip}',
+    '${nope.ip}',
+    ...OPTION_LIKE,
+  ),
   fc.integer({ min: -5, max: 70000 }),
 );
 
@@ -67,13 +83,11 @@ export const mutatedLab = fc
   });
 
 /** Random damage to the text itself: characters inserted or cut anywhere. */
-export const mangledText = fc
-  .record({ at: fc.nat(), cut: fc.nat({ max: 20 }), insert: fc.string({ maxLength: 12 }) })
-  .map(({ at, cut, insert }) => {
-    const text = stringify(baseLab());
-    const i = at % text.length;
-    return text.slice(0, i) + insert + text.slice(i + cut);
-  });
+export const mangledText = fc.record({ at: fc.nat(), cut: fc.nat({ max: 20 }), insert: fc.string({ maxLength: 12 }) }).map(({ at, cut, insert }) => {
+  const text = stringify(baseLab());
+  const i = at % text.length;
+  return text.slice(0, i) + insert + text.slice(i + cut);
+});
 
 /** A valid lab with one string anywhere in it replaced by an option-looking one. */
 export const optionLab = fc.record({ pick: fc.nat(), value: fc.constantFrom(...OPTION_LIKE) }).map(({ pick, value }) => {

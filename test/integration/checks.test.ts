@@ -19,7 +19,8 @@ async function testJson(file: string, extra: string[] = []): Promise<{ code: num
 const byName = (report: Report, name: string) => report.tests.find((t) => t.name === name)!;
 
 describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
-  let file: string;
+  // Every test makes its own copy of the lab file: none depends on another having run first.
+  const labFile = () => labFileAs('two-node', LAB);
 
   afterAll(async () => {
     await netlab(['down', LAB]);
@@ -27,7 +28,7 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
   });
 
   it('brings a lab up for its tests, passes everything, writes JUnit, and takes it down again', async () => {
-    file = await labFileAs('two-node', LAB);
+    const file = await labFile();
     const junit = join(tmpdir(), `netlab-${process.pid}.xml`);
     const r = await netlab(['test', file, '--junit', junit]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -39,7 +40,9 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
   });
 
   describe('against a running lab, broken on purpose', () => {
+    let file: string;
     beforeEach(async () => {
+      file = await labFile();
       expect((await netlab(['up', file])).code).toBe(0);
     });
     afterEach(async () => {
@@ -60,7 +63,10 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
       const ping = byName(report, 'pods on different nodes reach each other over VXLAN');
       expect(ping.status).toBe('failed');
       expect(ping.evidence.diagnosis!.join('\n')).toContain(`ip -n ${node1} route get 10.244.1.3`);
-      expect(byName(report, 'cross-node traffic is VXLAN on the wire')).toMatchObject({ status: 'failed', message: expect.stringMatching(/^0 of \d+ packets matched/) });
+      expect(byName(report, 'cross-node traffic is VXLAN on the wire')).toMatchObject({
+        status: 'failed',
+        message: expect.stringMatching(/^0 of \d+ packets matched/),
+      });
       expect(byName(report, 'pods on one node reach each other over cni0').status).toBe('passed');
       const pairs = report.tests.filter((t) => t.group === 'pod-to-pod');
       expect(pairs.filter((t) => t.status === 'failed').map((t) => t.name)).toEqual(
@@ -87,12 +93,16 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
       expect(byName(report, 'tcp pod1 → pod4:80').message).toMatch(/saw the client as 10\.244\.0\.0, not 10\.244\.0\.2: the address was translated \(NAT\)/);
       const pair = byName(report, 'conformance: pod pod1 → pod pod4 (node1 → node2)');
       expect(pair.status).toBe('failed');
-      expect(pair.evidence.aspects!.find((a) => a.label.includes('no NAT'))).toMatchObject({ ok: false, detail: 'the receiver saw 10.244.0.0, not 10.244.0.2: NAT' });
+      expect(pair.evidence.aspects!.find((a) => a.label.includes('no NAT'))).toMatchObject({
+        ok: false,
+        detail: 'the receiver saw 10.244.0.0, not 10.244.0.2: NAT',
+      });
       expect(byName(report, 'conformance: pod pod1 → pod pod2 (same node node1)').status).toBe('passed');
     });
 
     it('catches a wrong destination: traffic for pod4 delivered to pod3', async () => {
-      const rules = 'table ip nat {\n  chain pre {\n    type nat hook prerouting priority -100;\n    ip daddr 10.244.1.3 tcp dport 80 dnat to 10.244.1.2\n  }\n}\n';
+      const rules =
+        'table ip nat {\n  chain pre {\n    type nat hook prerouting priority -100;\n    ip daddr 10.244.1.3 tcp dport 80 dnat to 10.244.1.2\n  }\n}\n';
       await execa('ip', ['netns', 'exec', `netlab.${LAB}.node.node2`, 'nft', '-f', '-'], { input: rules });
       const { report } = await testJson(file, ['--only', 'tcp pod1']);
       expect(byName(report, 'tcp pod1 → pod4:80').message).toMatch(/answered "pod3", not pod4: the packet reached the wrong pod/);
@@ -100,7 +110,8 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
   });
 
   it('fails a capture that must see nothing when packets do cross, and expectations that are wrong', async () => {
-    const text = (await readFile('labs/two-node.yaml', 'utf8')).replace(/^name: .*$/m, 'name: it-capture').replace(/^tests:[\s\S]*$/m, '') +
+    const text =
+      (await readFile('labs/two-node.yaml', 'utf8')).replace(/^name: .*$/m, 'name: it-capture').replace(/^tests:[\s\S]*$/m, '') +
       [
         'tests:',
         '  - name: must see nothing (but pod1 → pod4 crosses node1:eth0)',
@@ -124,7 +135,7 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
   });
 
   it('refuses --only that matches nothing, with exit 2', async () => {
-    const r = await netlab(['test', file, '--only', 'no such test']);
+    const r = await netlab(['test', await labFile(), '--only', 'no such test']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no test name contains "no such test"');
   });

@@ -40,11 +40,15 @@ describe.skipIf(!isRoot)('lifecycle', () => {
     // A `bridge` that answers every FDB batch the way the kernel refuses an entry: the
     // routes wave fails after namespaces, links and addresses were made.
     const fakeBin = await mkdtemp(join(tmpdir(), 'netlab-fake-'));
-    await writeFile(`${fakeBin}/bridge`, '#!/bin/sh\ncat >/dev/null\necho "RTNETLINK answers: Invalid argument" >&2\necho "Command failed -:1" >&2\nexit 1\n', { mode: 0o755 });
+    await writeFile(`${fakeBin}/bridge`, '#!/bin/sh\ncat >/dev/null\necho "RTNETLINK answers: Invalid argument" >&2\necho "Command failed -:1" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
     const r = await netlab(['up', await labFileAs('two-node', BAD)], { PATH: `${fakeBin}:${process.env.PATH}` });
     await rm(fakeBin, { recursive: true, force: true });
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/bridge -n netlab\.it-bad\.node\.node[12] fdb replace ([0-9a-f]{2}:){5}[0-9a-f]{2} dev flannel\.1 dst 192\.168\.19\.1[34] self permanent failed: RTNETLINK answers: Invalid argument/);
+    expect(r.stderr).toMatch(
+      /bridge -n netlab\.it-bad\.node\.node[12] fdb replace ([0-9a-f]{2}:){5}[0-9a-f]{2} dev flannel\.1 dst 192\.168\.19\.1[34] self permanent failed: RTNETLINK answers: Invalid argument/,
+    );
     expect(await netnsOf(BAD)).toEqual([]);
     expect(await processesOf(BAD)).toEqual([]);
     expect(await stateDirExists(BAD)).toBe(false);
@@ -79,7 +83,13 @@ describe.skipIf(!isRoot)('lifecycle', () => {
   });
 
   it('refuses names that try to escape, in down and exec too', async () => {
-    for (const args of [['down', '../etc'], ['down', 'a/b'], ['exec', '../x', 'pod', '--', 'true'], ['exec', 'lab', '../pod', '--', 'true'], ['status', 'Bad_Name']]) {
+    for (const args of [
+      ['down', '../etc'],
+      ['down', 'a/b'],
+      ['exec', '../x', 'pod', '--', 'true'],
+      ['exec', 'lab', '../pod', '--', 'true'],
+      ['status', 'Bad_Name'],
+    ]) {
       const r = await netlab(args);
       expect(r.code, args.join(' ')).toBe(2);
     }

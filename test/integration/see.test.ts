@@ -24,7 +24,19 @@ describe.skipIf(!isRoot)('graph, capture and status', () => {
     expect(XMLValidator.validate(r.stdout)).toBe(true);
     const svg = new XMLParser().parse(r.stdout);
     expect(svg.svg).toBeDefined();
-    for (const text of ['node node1', 'node node2', 'pod1', 'pod2', 'pod3', 'pod4', '10.244.0.2', '10.244.1.3', 'flannel.1 10.244.0.0/32', 'cni0 10.244.1.1/24', 'VXLAN VNI 1']) {
+    for (const text of [
+      'node node1',
+      'node node2',
+      'pod1',
+      'pod2',
+      'pod3',
+      'pod4',
+      '10.244.0.2',
+      '10.244.1.3',
+      'flannel.1 10.244.0.0/32',
+      'cni0 10.244.1.1/24',
+      'VXLAN VNI 1',
+    ]) {
       expect(r.stdout, text).toContain(text);
     }
     const fromLab = await netlab(['graph', LAB, '--format', 'mermaid']);
@@ -34,7 +46,9 @@ describe.skipIf(!isRoot)('graph, capture and status', () => {
 
   it('captures live on any hop and passes -w through to tcpdump', async () => {
     const pcap = join(tmpdir(), `netlab-${process.pid}.pcap`);
-    const capture = execa(process.execPath, ['bin/netlab.js', 'capture', LAB, 'node1:eth0', '--', '-c', '2', '-Z', 'root', '-w', pcap, 'udp port 8472'], { reject: false });
+    const capture = execa(process.execPath, ['bin/netlab.js', 'capture', LAB, 'node1:eth0', '--', '-c', '2', '-Z', 'root', '-w', pcap, 'udp port 8472'], {
+      reject: false,
+    });
     // tcpdump says it is listening before any packet is sent.
     await new Promise<void>((resolve) => capture.stderr!.on('data', (d: Buffer) => String(d).includes('listening on') && resolve()));
     await execa('ip', ['netns', 'exec', `netlab.${LAB}.pod.pod1`, 'ping', '-c', '1', '-W', '2', '10.244.1.3']);
@@ -47,7 +61,9 @@ describe.skipIf(!isRoot)('graph, capture and status', () => {
   });
 
   it('pairs each pod eth0 with its host veth by interface index, as ip link shows them', async () => {
-    const status = JSON.parse((await netlab(['status', LAB, '--json'])).stdout) as { pods: Array<{ name: string; hostVeth: string; hostVethIndex: number; eth0Index: number }> };
+    const status = JSON.parse((await netlab(['status', LAB, '--json'])).stdout) as {
+      pods: Array<{ name: string; hostVeth: string; hostVethIndex: number; eth0Index: number }>;
+    };
     const pod1 = status.pods.find((p) => p.name === 'pod1')!;
     const inPod = JSON.parse((await execa('ip', ['-n', `netlab.${LAB}.pod.pod1`, '-j', 'link', 'show', 'eth0'])).stdout)[0];
     const onNode = JSON.parse((await execa('ip', ['-n', `netlab.${LAB}.node.node1`, '-j', 'link', 'show', pod1.hostVeth])).stdout)[0];

@@ -5,7 +5,15 @@ import { ask, ipj, isRoot, labFileAs, netlab, netnsOf, ping, processesOf, stateD
 const LAB = 'it-vxlan';
 const ns = (kind: 'node' | 'pod', name: string) => `netlab.${LAB}.${kind}.${name}`;
 
-type Link = { ifname: string; mtu: number; address: string; operstate: string; master?: string; link_netnsid?: number; linkinfo?: { info_kind: string; info_data?: Record<string, unknown> } };
+type Link = {
+  ifname: string;
+  mtu: number;
+  address: string;
+  operstate: string;
+  master?: string;
+  link_netnsid?: number;
+  linkinfo?: { info_kind: string; info_data?: Record<string, unknown> };
+};
 
 describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
   let file: string;
@@ -46,7 +54,9 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
     const neigh = await ipj<Array<{ dst: string; lladdr: string; state: string[] }>>(node1, ['neigh', 'show', 'dev', 'flannel.1']);
     expect(neigh).toEqual([expect.objectContaining({ dst: '10.244.1.0', lladdr: remoteVtep!.address, state: ['PERMANENT'] })]);
     const fdb = await ipj<Array<{ mac: string; dst?: string; flags: string[]; state: string }>>(node1, ['fdb', 'show', 'dev', 'flannel.1'], 'bridge');
-    expect(fdb.filter((f) => f.dst)).toEqual([expect.objectContaining({ mac: remoteVtep!.address, dst: '192.168.19.14', flags: ['self'], state: 'permanent' })]);
+    expect(fdb.filter((f) => f.dst)).toEqual([
+      expect.objectContaining({ mac: remoteVtep!.address, dst: '192.168.19.14', flags: ['self'], state: 'permanent' }),
+    ]);
     const routes = await ipj<Array<{ dst: string; gateway?: string; dev: string; flags: string[] }>>(node1, ['route', 'show']);
     expect(routes).toContainEqual(expect.objectContaining({ dst: '10.244.1.0/24', gateway: '10.244.1.0', dev: 'flannel.1', flags: ['onlink'] }));
     expect(routes.map((r) => r.dst)).not.toContain('10.244.0.0/16');
@@ -55,11 +65,24 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
 
   it('wires the node like the CNI bridge plugin: cni0 gateway, hairpin veths, forwarding', async () => {
     const node1 = ns('node', 'node1');
-    const addrs = await ipj<Array<{ ifname: string; mtu: number; addr_info: Array<{ local: string; prefixlen: number }> }>>(node1, ['-4', 'addr', 'show', 'dev', 'cni0']);
+    const addrs = await ipj<Array<{ ifname: string; mtu: number; addr_info: Array<{ local: string; prefixlen: number }> }>>(node1, [
+      '-4',
+      'addr',
+      'show',
+      'dev',
+      'cni0',
+    ]);
     expect(addrs[0]!.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['10.244.0.1/24']);
     expect(addrs[0]!.mtu).toBe(1450);
-    const ports = await ipj<Array<{ ifname: string; master: string; hairpin?: boolean; state: string }>>(node1, ['-d', 'link', 'show', 'master', 'cni0'], 'bridge');
-    const veths = status.pods.filter((p) => p.node === 'node1').map((p) => p.hostVeth).sort();
+    const ports = await ipj<Array<{ ifname: string; master: string; hairpin?: boolean; state: string }>>(
+      node1,
+      ['-d', 'link', 'show', 'master', 'cni0'],
+      'bridge',
+    );
+    const veths = status.pods
+      .filter((p) => p.node === 'node1')
+      .map((p) => p.hostVeth)
+      .sort();
     expect(ports.map((p) => p.ifname).sort()).toEqual(veths);
     for (const port of ports) expect(port).toMatchObject({ master: 'cni0', hairpin: true, state: 'forwarding' });
     expect(await sysctl(node1, 'net.ipv4.ip_forward')).toBe('1');
@@ -69,7 +92,13 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
 
   it('gives each pod eth0 with its address, MTU and default route, and lo up', async () => {
     const pod = ns('pod', 'pod4');
-    const [eth0] = await ipj<Array<{ mtu: number; address: string; operstate: string; addr_info: Array<{ local: string; prefixlen: number }> }>>(pod, ['-4', 'addr', 'show', 'dev', 'eth0']);
+    const [eth0] = await ipj<Array<{ mtu: number; address: string; operstate: string; addr_info: Array<{ local: string; prefixlen: number }> }>>(pod, [
+      '-4',
+      'addr',
+      'show',
+      'dev',
+      'eth0',
+    ]);
     const expected = status.pods.find((p) => p.name === 'pod4')!;
     expect(eth0).toMatchObject({ mtu: 1450, operstate: 'UP' });
     const [link] = await ipj<Link[]>(pod, ['link', 'show', 'eth0']);
@@ -87,7 +116,7 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
     expect((await ping(ns('node', 'node2'), '10.244.0.2')).code).toBe(0);
   });
 
-  it('fits 1422 bytes of ICMP in VXLAN\'s 1450 MTU and not 1423, with DF set', async () => {
+  it("fits 1422 bytes of ICMP in VXLAN's 1450 MTU and not 1423, with DF set", async () => {
     expect((await ping(ns('pod', 'pod1'), '10.244.1.3', ['-M', 'do', '-s', '1422'])).code).toBe(0);
     expect((await ping(ns('pod', 'pod1'), '10.244.1.3', ['-M', 'do', '-s', '1423'])).code).not.toBe(0);
   });
@@ -128,7 +157,14 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
     // flannel publishes the VTEP on the Node: it must be the MAC node2's neighbour and FDB entries use.
     const data = JSON.parse((status.nodes[0] as unknown as { annotations: Record<string, string> }).annotations['flannel.alpha.coreos.com/backend-data']!);
     expect(data).toEqual({ VNI: 1, VtepMAC: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/) });
-    expect(status.pods[0]).toMatchObject({ name: 'pod1', node: 'node1', netns: ns('pod', 'pod1'), ip: '10.244.0.2', mac: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/), hostVeth: expect.stringMatching(/^veth[0-9a-f]{8}$/) });
+    expect(status.pods[0]).toMatchObject({
+      name: 'pod1',
+      node: 'node1',
+      netns: ns('pod', 'pod1'),
+      ip: '10.244.0.2',
+      mac: expect.stringMatching(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+      hostVeth: expect.stringMatching(/^veth[0-9a-f]{8}$/),
+    });
   });
 
   it('goes down completely: no namespace, process or state left', async () => {
@@ -142,4 +178,3 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
     expect((await netlab(['down', LAB])).code).toBe(0);
   });
 });
-

@@ -27,7 +27,17 @@ describe('values from a lab file never become options', () => {
   it('a file in the plan script cannot end its here-document early', () => {
     expect(heredocEnd('a\nNETLAB_EOF\nb')).toBe('NETLAB_EOF_');
     const script = planToShell(
-      { lab: 'x', stages: [{ name: 'containers', title: 'Start containers', barrier: true, ops: [{ kind: 'file.write', path: '/run/netlab/x/c.json', content: 'NETLAB_EOF\nrm -rf /\n' }] }] },
+      {
+        lab: 'x',
+        stages: [
+          {
+            name: 'containers',
+            title: 'Start containers',
+            barrier: true,
+            ops: [{ kind: 'file.write', path: '/run/netlab/x/c.json', content: 'NETLAB_EOF\nrm -rf /\n' }],
+          },
+        ],
+      },
       { agentPath: '/a.py' },
     );
     expect(script).toContain("<<'NETLAB_EOF_'\nNETLAB_EOF\nrm -rf /\nNETLAB_EOF_");

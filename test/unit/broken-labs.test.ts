@@ -4,7 +4,9 @@ import { formatProblem } from '../../src/errors.js';
 import { loadLabText } from '../../src/lab/index.js';
 
 const dir = 'test/fixtures/broken';
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 // Each broken lab carries, in NAME.err beside it, the exact errors it must produce.
 describe('broken labs', () => {

@@ -36,7 +36,13 @@ describe('resolving tests', () => {
 
   it('fills ${…} references into capture filters and matches', () => {
     const capture = checks[5]!;
-    expect(capture).toMatchObject({ kind: 'capture', netns: 'netlab.two-node.node.node1', iface: 'eth0', filter: 'udp port 8472', expect: { min: 1, match: '10.244.0.2 > 10.244.1.3' } });
+    expect(capture).toMatchObject({
+      kind: 'capture',
+      netns: 'netlab.two-node.node.node1',
+      iface: 'eth0',
+      filter: 'udp port 8472',
+      expect: { min: 1, match: '10.244.0.2 > 10.244.1.3' },
+    });
     expect(expandTemplates('${pod4.mac} ${node2.address} ${node1.podSubnet}', lab)).toBe(`${lab.pods[3]!.mac} 192.168.19.14 10.244.0.0/24`);
   });
 
@@ -46,7 +52,10 @@ describe('resolving tests', () => {
   });
 
   it('selects tests by a part of their name, and says which exist when none match', () => {
-    expect(selectChecks(checks, 'VXLAN').map((c) => c.name)).toEqual(['pods on different nodes reach each other over VXLAN', 'cross-node traffic is VXLAN on the wire']);
+    expect(selectChecks(checks, 'VXLAN').map((c) => c.name)).toEqual([
+      'pods on different nodes reach each other over VXLAN',
+      'cross-node traffic is VXLAN on the wire',
+    ]);
     expect(() => selectChecks(checks, 'nothing like it')).toThrow(UsageError);
   });
 });

@@ -24,6 +24,57 @@ describe('parseCLI', () => {
     expect(parseCLI(['exec', 'lab', 'node1', '--', 'ip', '-j', 'route'])).toMatchObject({ argv: ['ip', '-j', 'route'] });
   });
 
+  it('parses test with its reports, filter and concurrency', () => {
+    expect(parseCLI(['test', 'a.yaml'])).toEqual({ command: 'test', file: 'a.yaml', junit: undefined, json: false, only: undefined, concurrency: 8 });
+    expect(parseCLI(['test', 'a.yaml', '--junit', 'out.xml', '--json', '--only', 'VXLAN', '--concurrency', '32'])).toEqual({
+      command: 'test',
+      file: 'a.yaml',
+      junit: 'out.xml',
+      json: true,
+      only: 'VXLAN',
+      concurrency: 32,
+    });
+    for (const bad of ['0', '257', 'many', '1.5'])
+      expect(() => parseCLI(['test', 'a.yaml', '--concurrency', bad]), bad).toThrow(/--concurrency takes a whole number/);
+  });
+
+  it('parses trace: icmp by default, tcp when a port is given, udp when asked', () => {
+    const base = { command: 'trace', lab: 'two-node', from: 'pod1', to: 'pod4', json: false, verify: false };
+    expect(parseCLI(['trace', 'two-node', 'pod1', 'pod4'])).toEqual({ ...base, proto: 'icmp', port: undefined });
+    expect(parseCLI(['trace', 'two-node', 'pod1', 'pod4', '--port', '80'])).toEqual({ ...base, proto: 'tcp', port: 80 });
+    expect(parseCLI(['trace', 'two-node', 'pod1', 'pod4', '--port', '53', '--proto', 'udp', '--verify', '--json'])).toEqual({
+      ...base,
+      proto: 'udp',
+      port: 53,
+      verify: true,
+      json: true,
+    });
+    expect(() => parseCLI(['trace', 'l', 'a', 'b', '--proto', 'udp'])).toThrow(/--proto udp needs --port/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'b', '--proto', 'sctp'])).toThrow(/--proto is icmp, tcp or udp/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'b', '--port', '70000'])).toThrow(/--port takes a port number/);
+  });
+
+  it('parses graph with its formats and output', () => {
+    expect(parseCLI(['graph', 'two-node'])).toEqual({ command: 'graph', target: 'two-node', format: 'svg', output: undefined });
+    expect(parseCLI(['graph', 'a.yaml', '--format', 'mermaid', '-o', 'g.md'])).toEqual({
+      command: 'graph',
+      target: 'a.yaml',
+      format: 'mermaid',
+      output: 'g.md',
+    });
+    expect(() => parseCLI(['graph', 'a.yaml', '--format', 'png'])).toThrow(/--format is svg, mermaid or dot/);
+  });
+
+  it('parses capture, passing tcpdump its own options after --', () => {
+    expect(parseCLI(['capture', 'two-node', 'node1:eth0'])).toEqual({ command: 'capture', lab: 'two-node', where: 'node1:eth0', args: [] });
+    expect(parseCLI(['capture', 'two-node', 'node2:flannel.1', '--', '-c', '10', '-w', 'f.pcap'])).toEqual({
+      command: 'capture',
+      lab: 'two-node',
+      where: 'node2:flannel.1',
+      args: ['-c', '10', '-w', 'f.pcap'],
+    });
+  });
+
   it('refuses wrong usage with exit 2', () => {
     for (const argv of [['frobnicate'], ['up'], ['validate', 'a', 'b'], ['up', '--force', 'x.yaml'], ['exec', 'lab', 'pod1', '--']]) {
       expect(() => parseCLI(argv), argv.join(' ')).toThrow(UsageError);

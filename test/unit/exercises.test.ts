@@ -2,11 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { examplesOf, matches, normalise } from '../helpers/exercises.js';
 
 describe('exercise examples', () => {
-  const md = ['text', '```console', '$ netlab exec two-node pod1 -- ping -c 1 10.244.1.3', '64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.129 ms', '…', '1 packets transmitted, 1 received, 0% packet loss, time 0ms', '```', '```', '$ not an example', '```'].join('\n');
+  const md = [
+    'text',
+    '```console',
+    '$ netlab exec two-node pod1 -- ping -c 1 10.244.1.3',
+    '64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.129 ms',
+    '…',
+    '1 packets transmitted, 1 received, 0% packet loss, time 0ms',
+    '```',
+    '```',
+    '$ not an example',
+    '```',
+  ].join('\n');
 
   it('reads commands and their shown lines from console blocks only', () => {
     expect(examplesOf(md)).toEqual([
-      { command: 'netlab exec two-node pod1 -- ping -c 1 10.244.1.3', line: 3, expected: ['64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.129 ms', '…', '1 packets transmitted, 1 received, 0% packet loss, time 0ms'] },
+      {
+        command: 'netlab exec two-node pod1 -- ping -c 1 10.244.1.3',
+        line: 3,
+        expected: ['64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.129 ms', '…', '1 packets transmitted, 1 received, 0% packet loss, time 0ms'],
+      },
     ]);
   });
 
@@ -19,10 +34,18 @@ describe('exercise examples', () => {
   });
 
   it('fails on a wrong line, a wrong order, or a missing line', () => {
-    const actual = ['PING 10.244.1.3', '64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.2 ms', '', '1 packets transmitted, 1 received, 0% packet loss, time 0ms'];
+    const actual = [
+      'PING 10.244.1.3',
+      '64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.2 ms',
+      '',
+      '1 packets transmitted, 1 received, 0% packet loss, time 0ms',
+    ];
     const [ex] = examplesOf(md);
     expect(matches(ex!.expected, actual).ok).toBe(true);
-    expect(matches(['64 bytes from 10.244.1.3: icmp_seq=1 ttl=63 time=0.2 ms'], actual)).toEqual({ ok: false, missing: '64 bytes from 10.244.1.3: icmp_seq=1 ttl=63 time=<t>ms' });
+    expect(matches(['64 bytes from 10.244.1.3: icmp_seq=1 ttl=63 time=0.2 ms'], actual)).toEqual({
+      ok: false,
+      missing: '64 bytes from 10.244.1.3: icmp_seq=1 ttl=63 time=<t>ms',
+    });
     expect(matches([actual[3]!, actual[1]!], actual).ok).toBe(false);
     expect(matches(['nothing like this'], actual).ok).toBe(false);
   });

@@ -61,7 +61,7 @@ const seed = process.env.FUZZ_SEED === 'random' ? Date.now() : Number(process.en
 describe('random damage to valid labs', () => {
   it('mutated values, removed keys and added keys give a lab or positioned errors', () => {
     fc.assert(
-      fc.property(mutatedLab, (lab) => checkOutcome(lab === undefined ? "" : String(stringify(lab) ?? ""))),
+      fc.property(mutatedLab, (lab) => checkOutcome(lab === undefined ? '' : String(stringify(lab) ?? ''))),
       { numRuns: 1500, seed },
     );
   }, 60_000);

@@ -12,7 +12,10 @@ describe('graph', () => {
     const lab = shippedLab('two-node');
     const dot = labToDot(lab);
     for (const n of lab.nodes) expect(dot).toContain(`eth0 ${n.address}`);
-    for (const p of lab.pods) expect(dot).toContain(`${p.name}\\n${p.ip}`), expect(dot).toContain(p.hostVeth);
+    for (const p of lab.pods) {
+      expect(dot).toContain(`${p.name}\\n${p.ip}`);
+      expect(dot).toContain(p.hostVeth);
+    }
     expect(labToMermaid(lab)).toContain('node2_pod4["pod4<br/>10.244.1.3"]');
   });
 

@@ -20,7 +20,7 @@ describe('shipped labs', () => {
 });
 
 describe('the README', () => {
-  it("shows a lab file that validates", async () => {
+  it('shows a lab file that validates', async () => {
     const { loadLabText } = await import('../../src/lab/index.js');
     const readme = readFileSync('README.md', 'utf8');
     const section = readme.slice(readme.indexOf('## The lab file'));

@@ -9,7 +9,9 @@ const ops = (lab: ReturnType<typeof shippedLab>) => planLab(lab, { stateDir: `/r
 
 describe('plan', () => {
   it.each(['two-node', 'host-gw', 'same-node', 'pod-containers'])('of %s is pinned as a shell script', async (name) => {
-    await expect(planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), { agentPath: AGENT })).toMatchFileSnapshot(`__snapshots__/${name}.sh`);
+    await expect(planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), { agentPath: AGENT })).toMatchFileSnapshot(
+      `__snapshots__/${name}.sh`,
+    );
   });
 
   it('installs flannel VXLAN state per remote node: neighbour, FDB, onlink route, and no cluster route', () => {
@@ -22,7 +24,9 @@ describe('plan', () => {
     ]);
     const [neigh, fdb] = routing as [Extract<Op, { kind: 'neigh.replace' }>, Extract<Op, { kind: 'fdb.replace' }>];
     expect(neigh.lladdr).toBe(fdb.mac);
-    expect(node1).toContainEqual(expect.objectContaining({ kind: 'link.add.vxlan', name: 'flannel.1', vni: 1, port: 8472, local: '192.168.19.13', dev: 'eth0', mtu: 1450 }));
+    expect(node1).toContainEqual(
+      expect.objectContaining({ kind: 'link.add.vxlan', name: 'flannel.1', vni: 1, port: 8472, local: '192.168.19.13', dev: 'eth0', mtu: 1450 }),
+    );
     expect(node1).toContainEqual({ kind: 'addr.add', netns: 'netlab.two-node.node.node1', dev: 'flannel.1', address: '10.244.0.0/32' });
     expect(node1.some((op) => op.kind === 'route.add' && op.dst === '10.244.0.0/16')).toBe(false);
   });
@@ -59,6 +63,8 @@ describe('plan', () => {
   });
 
   it('is the same plan for the same lab', () => {
-    expect(planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' })).toEqual(planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' }));
+    expect(planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' })).toEqual(
+      planLab(shippedLab('two-node'), { stateDir: '/run/netlab/two-node' }),
+    );
   });
 });

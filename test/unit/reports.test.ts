@@ -5,7 +5,14 @@ import { toJunit } from '../../src/checks/report/junit.js';
 import { formatResult } from '../../src/checks/report/text.js';
 import type { TestResult } from '../../src/checks/types.js';
 
-const passed: TestResult = { name: 'ping pod1 → pod4', kind: 'ping', status: 'passed', durationMs: 12, message: '1/1 replies', evidence: { command: 'ip netns exec x ping', exitCode: 0 } };
+const passed: TestResult = {
+  name: 'ping pod1 → pod4',
+  kind: 'ping',
+  status: 'passed',
+  durationMs: 12,
+  message: '1/1 replies',
+  evidence: { command: 'ip netns exec x ping', exitCode: 0 },
+};
 const failed: TestResult = {
   name: 'tcp pod1 → pod4:80 <&> "quoted"',
   kind: 'tcp',
@@ -14,7 +21,15 @@ const failed: TestResult = {
   message: 'pod4:80/tcp: timed out after 3 s',
   evidence: { command: 'probe', output: ['error: timed out'], diagnosis: ['$ ip -n x route get 10.244.1.3', 'RTNETLINK answers: Network is unreachable'] },
 };
-const conformance: TestResult = { name: 'conformance: pod a → pod b', kind: 'conformance', group: 'pod-to-pod', status: 'passed', durationMs: 2, message: 'ping', evidence: {} };
+const conformance: TestResult = {
+  name: 'conformance: pod a → pod b',
+  kind: 'conformance',
+  group: 'pod-to-pod',
+  status: 'passed',
+  durationMs: 2,
+  message: 'ping',
+  evidence: {},
+};
 
 describe('reports', () => {
   it('writes JUnit XML that parses, one testcase per test, failures with evidence', () => {

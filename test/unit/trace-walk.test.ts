@@ -35,14 +35,23 @@ function fakeKernel(routes: Record<string, (dst: string) => RouteAnswer>): Obser
   };
 }
 
-const local = (own: string) => (dst: string): RouteAnswer => (dst === own ? { ok: true, type: 'local', dev: 'lo' } : { ok: true, type: 'unicast', dev: 'eth0', matched: '10.244.0.0/24 dev eth0' });
+const local =
+  (own: string) =>
+  (dst: string): RouteAnswer =>
+    dst === own ? { ok: true, type: 'local', dev: 'lo' } : { ok: true, type: 'unicast', dev: 'eth0', matched: '10.244.0.0/24 dev eth0' };
 
 describe('the trace walk', () => {
   it('follows a same-node packet across veth, bridge and veth, resolving MACs as ARP would', async () => {
     const o = fakeKernel({ [A]: local('10.244.0.2'), [B]: local('10.244.0.3'), [NODE]: () => ({ ok: false, error: 'unused' }) });
     const { hops, arrived } = await walk(o, A, { src: '10.244.0.2', dst: '10.244.0.3', proto: 'icmp' });
     expect(arrived).toBe(true);
-    expect(hops.map((h) => `${h.where} ${h.kind} ${h.iface ?? ''}`.trim())).toEqual(['a route eth0', 'node1 veth vetha', 'node1 bridge vethb', 'b veth eth0', 'b deliver eth0']);
+    expect(hops.map((h) => `${h.where} ${h.kind} ${h.iface ?? ''}`.trim())).toEqual([
+      'a route eth0',
+      'node1 veth vetha',
+      'node1 bridge vethb',
+      'b veth eth0',
+      'b deliver eth0',
+    ]);
     expect(hops[0]!.summary).toContain('10.244.0.3 is bb:00:00:00:00:0b (not cached: ARP asks who-has 10.244.0.3 on eth0)');
     expect(hops[2]!.entry).toContain('not learned yet: flooded, and port vethb leads to it');
   });
@@ -51,7 +60,9 @@ describe('the trace walk', () => {
     const o = fakeKernel({ [A]: () => ({ ok: false, error: 'Network is unreachable' }), [B]: local('10.244.0.3'), [NODE]: local('10.244.0.1') });
     const { hops, arrived } = await walk(o, A, { src: '10.244.0.2', dst: '10.244.9.9', proto: 'icmp' });
     expect(arrived).toBe(false);
-    expect(hops).toEqual([expect.objectContaining({ n: 1, kind: 'drop', where: 'a', summary: 'no route to 10.244.9.9: Network is unreachable', entry: 'ip route get 10.244.9.9' })]);
+    expect(hops).toEqual([
+      expect.objectContaining({ n: 1, kind: 'drop', where: 'a', summary: 'no route to 10.244.9.9: Network is unreachable', entry: 'ip route get 10.244.9.9' }),
+    ]);
   });
 
   it('stops when nobody on the segment holds the next hop', async () => {

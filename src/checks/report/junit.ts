@@ -17,7 +17,11 @@ export function toJunit(lab: string, results: TestResult[]): string {
     const suiteName = r.group ? `conformance ${r.group}` : r.kind;
     let suite = suites.get(suiteName);
     if (!suite) suites.set(suiteName, (suite = builder.testSuite().name(`${lab}: ${suiteName}`)));
-    const tc = suite.testCase().className(`netlab.${lab}.${r.group ?? r.kind}`).name(r.name).time(r.durationMs / 1000);
+    const tc = suite
+      .testCase()
+      .className(`netlab.${lab}.${r.group ?? r.kind}`)
+      .name(r.name)
+      .time(r.durationMs / 1000);
     if (r.status === 'failed') tc.failure(r.message, 'netlab').standardOutput(formatResult(r));
     else tc.standardOutput(r.message);
   }

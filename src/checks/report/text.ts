@@ -28,7 +28,9 @@ const GROUPS: Record<string, string> = {
 };
 
 export function formatConformance(summary: Summary): string[] {
-  return Object.entries(summary.conformance).map(([group, g]) => `${g.passed === g.total ? '✔' : '✘'} conformance: ${GROUPS[group] ?? group}: ${g.passed}/${g.total} cases passed`);
+  return Object.entries(summary.conformance).map(
+    ([group, g]) => `${g.passed === g.total ? '✔' : '✘'} conformance: ${GROUPS[group] ?? group}: ${g.passed}/${g.total} cases passed`,
+  );
 }
 
 export function formatSummary(summary: Summary, seconds: number): string {

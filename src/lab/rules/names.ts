@@ -12,7 +12,13 @@ export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
   const owner = new Map<string, string>();
   raw.nodes.forEach((node, i) => {
     if (RESERVED_IFNAMES.includes(node.name)) {
-      problems.push(problem(['nodes', i, 'name'], `"${node.name}" cannot name a node`, `the node's port on the underlay bridge takes its name, and Linux keeps "all" and "default" for /proc/sys/net/*/conf/`));
+      problems.push(
+        problem(
+          ['nodes', i, 'name'],
+          `"${node.name}" cannot name a node`,
+          `the node's port on the underlay bridge takes its name, and Linux keeps "all" and "default" for /proc/sys/net/*/conf/`,
+        ),
+      );
     }
     const first = owner.get(node.name);
     if (first) problems.push(problem(['nodes', i, 'name'], `"${node.name}" is already the name of ${first}`, 'nodes and pods share one set of names'));
@@ -28,7 +34,13 @@ export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
     }
     if (first && !reported.has(pod.index)) {
       reported.add(pod.index);
-      problems.push(problem(['pods', pod.index, 'name'], `"${pod.name}" is already the name of ${first}`, 'nodes and pods share one set of names; replicas are named NAME-0, NAME-1, …'));
+      problems.push(
+        problem(
+          ['pods', pod.index, 'name'],
+          `"${pod.name}" is already the name of ${first}`,
+          'nodes and pods share one set of names; replicas are named NAME-0, NAME-1, …',
+        ),
+      );
     } else if (!first) {
       owner.set(pod.name, label);
     }
@@ -54,7 +66,11 @@ function checkContainers(containers: NonNullable<RawLab['pods']>[number]['contai
       const holder = ports.get(spec);
       if (holder) {
         problems.push(
-          problem([...base, 'listen', li], `${spec} is already served by container "${holder}"`, 'containers of one pod share one network namespace, so two cannot bind the same port'),
+          problem(
+            [...base, 'listen', li],
+            `${spec} is already served by container "${holder}"`,
+            'containers of one pod share one network namespace, so two cannot bind the same port',
+          ),
         );
       } else ports.set(spec, c.name);
     });

@@ -19,7 +19,13 @@ export function checkNetwork(raw: RawLab, s: NetworkSettings): RuleProblem[] {
   for (const b of blocks) problems.push(...checkHostBits(b.path, b.text), ...checkPrivate(b.path, b.label, b.text));
   const service = parseCidr(s.serviceCIDR);
   if (service.prefix < MIN_SERVICE_PREFIX) {
-    problems.push(problem(SERVICE_CIDR, `${service.text} is too large for Services`, `kube-apiserver takes at most a /${MIN_SERVICE_PREFIX} (2^20 addresses), e.g. 10.96.0.0/12`));
+    problems.push(
+      problem(
+        SERVICE_CIDR,
+        `${service.text} is too large for Services`,
+        `kube-apiserver takes at most a /${MIN_SERVICE_PREFIX} (2^20 addresses), e.g. 10.96.0.0/12`,
+      ),
+    );
   }
   raw.nodes.forEach((node, i) => {
     if (node.podSubnet) problems.push(...checkHostBits(['nodes', i, 'podSubnet'], node.podSubnet));
@@ -30,9 +36,7 @@ export function checkNetwork(raw: RawLab, s: NetworkSettings): RuleProblem[] {
       const a = blocks[i]!;
       const b = blocks[j]!;
       if (overlaps(parseCidr(a.text), parseCidr(b.text))) {
-        problems.push(
-          problem(b.path, `${b.text} overlaps ${a.label} ${a.text}`, `pod, service and underlay networks must not share addresses`),
-        );
+        problems.push(problem(b.path, `${b.text} overlaps ${a.label} ${a.text}`, `pod, service and underlay networks must not share addresses`));
       }
     }
   }
@@ -74,7 +78,13 @@ const MIN_SERVICE_PREFIX = 12;
 
 function checkPrivate(path: DocPath, label: string, text: string): RuleProblem[] {
   if (isPrivate(parseCidr(text))) return [];
-  return [problem(path, `${label} ${text} is not a private network`, `a lab's addresses must lie in ${PRIVATE_BLOCKS.join(', ')}, so no test can ever aim at someone else's`)];
+  return [
+    problem(
+      path,
+      `${label} ${text} is not a private network`,
+      `a lab's addresses must lie in ${PRIVATE_BLOCKS.join(', ')}, so no test can ever aim at someone else's`,
+    ),
+  ];
 }
 
 function checkHostBits(path: DocPath, text: string): RuleProblem[] {

@@ -77,7 +77,11 @@ function checkAction(action: RawAction, path: DocPath, names: Names): RuleProble
     if (!isIPv4Address(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
     else if (!names.blocks.some((b) => containsAddress(b.cidr, spec.to))) {
       problems.push(
-        problem([...path, kind, 'to'], `${spec.to} is outside the lab`, `tests send traffic only inside the lab: ${names.blocks.map((b) => `${b.label} ${b.cidr.text}`).join(', ')}`),
+        problem(
+          [...path, kind, 'to'],
+          `${spec.to} is outside the lab`,
+          `tests send traffic only inside the lab: ${names.blocks.map((b) => `${b.label} ${b.cidr.text}`).join(', ')}`,
+        ),
       );
     }
   }

@@ -99,6 +99,7 @@ ip netns exec netlab.host-gw.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify
 mkdir -p /run/netlab/host-gw
 cat > /run/netlab/host-gw/containers.json <<'NETLAB_EOF'
 {
+ "protocol": 1,
  "lab": "host-gw",
  "pods": [
   {

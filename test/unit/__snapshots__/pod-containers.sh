@@ -55,6 +55,7 @@ ip netns exec netlab.pod-containers.pod.client sysctl -qw net.ipv4.conf.eth0.arp
 mkdir -p /run/netlab/pod-containers
 cat > /run/netlab/pod-containers/containers.json <<'NETLAB_EOF'
 {
+ "protocol": 1,
  "lab": "pod-containers",
  "pods": [
   {

@@ -55,6 +55,7 @@ ip netns exec netlab.same-node.pod.pod-b sysctl -qw net.ipv4.conf.eth0.arp_notif
 mkdir -p /run/netlab/same-node
 cat > /run/netlab/same-node/containers.json <<'NETLAB_EOF'
 {
+ "protocol": 1,
  "lab": "same-node",
  "pods": [
   {

@@ -96,6 +96,7 @@ ip netns exec netlab.two-node.pod.pod4 sysctl -qw net.ipv4.conf.eth0.arp_notify=
 mkdir -p /run/netlab/two-node
 cat > /run/netlab/two-node/containers.json <<'NETLAB_EOF'
 {
+ "protocol": 1,
  "lab": "two-node",
  "pods": [
   {

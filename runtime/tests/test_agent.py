@@ -1,0 +1,54 @@
+import json
+import socket
+import unittest
+
+from helpers import IS_ROOT, TestNamespace, load
+
+agent = load("netlab-agent")
+PEER = ("10.244.0.2", 40000)
+
+
+class Answers(unittest.TestCase):
+    """The agent answers like the e2e tests' netexec."""
+
+    def test_the_verbs(self):
+        self.assertEqual(agent.answer("hostname", "pod1", "web", PEER), "pod1")
+        self.assertEqual(agent.answer("clientip", "pod1", "web", PEER), "10.244.0.2:40000")
+        self.assertEqual(agent.answer("container", "pod1", "web", PEER), "web")
+        self.assertEqual(agent.answer("echo hi there", "pod1", "web", PEER), "hi there")
+        self.assertEqual(json.loads(agent.answer("identify", "pod1", "web", PEER)), {"hostname": "pod1", "clientip": "10.244.0.2:40000", "container": "web"})
+
+    def test_anything_else_is_the_hostname(self):
+        self.assertEqual(agent.answer("", "pod1", "web", PEER), "pod1")
+        self.assertEqual(agent.answer("what?", "pod1", "web", PEER), "pod1")
+
+    def test_http(self):
+        reply = agent.answer_http("GET /echo?msg=a%20b HTTP/1.1", "pod1", "web", PEER)
+        self.assertTrue(reply.startswith("HTTP/1.1 200 OK\r\n"))
+        self.assertTrue(reply.endswith("\r\n\r\na b"))
+        self.assertIn("Content-Length: 3\r\n", reply)
+        self.assertTrue(agent.answer_http("GET / HTTP/1.0", "pod1", "web", PEER).endswith("pod1"))
+
+
+@unittest.skipUnless(IS_ROOT, "needs root to make namespaces")
+class SocketsLiveInTheirPods(unittest.TestCase):
+    def setUp(self):
+        self.pods = [TestNamespace("pod.a"), TestNamespace("pod.b")]
+        for p in self.pods:
+            self.addCleanup(p.remove)
+            p.ip("link", "set", "lo", "up")
+
+    def test_each_pod_gets_its_own_socket_on_the_same_port(self):
+        config = {"pods": [{"name": f"p{i}", "netns": p.name, "containers": [{"name": "c", "listen": [{"port": 8080, "protocol": "tcp"}]}]} for i, p in enumerate(self.pods)]}
+        runtime = agent.Runtime(config)
+        sockets = [key.fileobj for key in runtime.sel.get_map().values()]
+        self.addCleanup(lambda: [s.close() for s in sockets])
+        self.assertEqual(len(sockets), 2)  # the same port twice: only possible in two namespaces
+        # And the agent is back home: a socket it makes now is not in a pod.
+        home = socket.socket()
+        home.bind(("127.0.0.1", 8080))
+        home.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,58 @@
+import unittest
+
+from helpers import load
+
+probe = load("netlab-probe")
+
+
+class Echoes(unittest.TestCase):
+    """Echo replies are matched by socket and sequence; sequence numbers are reused only when free."""
+
+    def test_replies_are_told_apart_by_socket(self):
+        e = probe.Echoes()
+        a = e.allocate(("pod-a", False), 1)
+        b = e.allocate(("pod-b", False), 2)
+        self.assertEqual(a, b)  # each socket counts on its own
+        self.assertEqual(e.probe_of(("pod-a", False), a), 1)
+        self.assertEqual(e.probe_of(("pod-b", False), b), 2)
+        self.assertIsNone(e.probe_of(("pod-a", True), a))
+
+    def test_a_finished_probe_frees_its_numbers(self):
+        e = probe.Echoes()
+        seq = e.allocate("s", 1)
+        e.release(1)
+        self.assertIsNone(e.probe_of("s", seq))
+        self.assertEqual(e.owner, {})
+        self.assertEqual(e.held, {})
+
+    def test_sequence_numbers_wrap_without_taking_a_live_one(self):
+        e = probe.Echoes()
+        live = e.allocate("s", 1)  # seq 1, still in flight
+        for i in range(2, 0x10000 + 5):
+            e.allocate("s", i)
+            e.release(i)
+        self.assertEqual(e.probe_of("s", live), 1)
+        self.assertNotEqual(e.allocate("s", 99), live)
+
+    def test_a_full_socket_says_so(self):
+        e = probe.Echoes()
+        for i in range(0xFFFF + 1):
+            e.allocate("s", i)
+        with self.assertRaises(OSError):
+            e.allocate("s", "one too many")
+
+
+class Checksum(unittest.TestCase):
+    def test_the_internet_checksum_of_an_echo_header(self):
+        # RFC 1071: the checksum makes the ones' complement sum of the packet zero.
+        header = b"\x08\x00\x00\x00\x12\x34\x00\x01" + b"netlab"
+        ck = probe.checksum(header)
+        with_ck = header[:2] + ck.to_bytes(2, "big") + header[4:]
+        self.assertEqual(probe.checksum(with_ck), 0)
+
+    def test_odd_lengths_are_padded(self):
+        self.assertEqual(probe.checksum(b"\x01"), probe.checksum(b"\x01\x00"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRoot, labFileAs, netlab, netnsOf, processesOf, writeLab } from '../helpers/kernel.js';
+
+/**
+ * Failures a user can meet, each through the real CLI with a tool that
+ * misbehaves on purpose (first on PATH): every one is its documented exit
+ * code and a clear message, never "internal error" with a stack trace.
+ */
+let fakeBin: string;
+/** Where the real tools are on this machine (Debian: /usr/sbin/ip, others elsewhere). */
+const real = (tool: string) => execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+const LAB = 'it-failures';
+
+/** A stand-in for `tool` that runs `script` (sh) and otherwise passes through to the real one. */
+async function fake(tool: string, script: string): Promise<void> {
+  await writeFile(join(fakeBin, tool), `#!/bin/sh\n${script}\n`);
+  await chmod(join(fakeBin, tool), 0o755);
+}
+
+function noStack(stderr: string): void {
+  expect(stderr).not.toMatch(/internal error|\n\s+at .*:\d+:\d+/);
+}
+
+describe.skipIf(!isRoot)('failures are typed end to end', () => {
+  beforeAll(async () => {
+    fakeBin = await mkdtemp(join(tmpdir(), 'netlab-fake-'));
+  });
+  afterAll(async () => {
+    await netlab(['down', LAB]);
+    await rm(fakeBin, { recursive: true, force: true });
+  });
+  const withFakes = () => ({ PATH: `${fakeBin}:${process.env.PATH}` });
+
+  it('Graphviz failing in graph: exit 4, one line naming dot', async () => {
+    await fake('dot', 'cat >/dev/null; echo "Error: syntax error in line 1" >&2; exit 1');
+    const r = await netlab(['graph', 'labs/two-node.yaml'], withFakes());
+    expect(r.code).toBe(4);
+    expect(r.stderr.trim()).toBe("netlab: Graphviz's dot failed (exit 1): Error: syntax error in line 1");
+    await rm(join(fakeBin, 'dot'));
+  });
+
+  it('a prober that crashes: exit 4 saying so, not a test verdict', async () => {
+    const file = await writeLab(
+      LAB,
+      `name: ${LAB}\nnodes: [{name: node1}]\npods:\n  - {name: a, containers: [{name: c, listen: [80/tcp]}]}\n  - {name: b}\ntests:\n  - tcp: {from: b, to: a, port: 80}\n`,
+    );
+    expect((await netlab(['up', file])).code).toBe(0);
+    // python3 runs the runtime helpers; this one dies like a segfault when it is the prober.
+    await fake('python3', `case "$*" in *netlab-probe.py*) kill -SEGV $$ ;; esac\nexec ${real('python3')} "$@"`);
+    const r = await netlab(['test', file], withFakes());
+    await rm(join(fakeBin, 'python3'));
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/the prober crashed \(killed by SIGSEGV\) after 0 of 1 probes/);
+    noStack(r.stderr);
+  });
+
+  it('a namespace that cannot be deleted in down: exit 4 naming it', async () => {
+    await fake(
+      'ip',
+      `case "$*" in "-force -batch -") cat >/dev/null; echo "Cannot remove namespace file: Device or resource busy" >&2; exit 1 ;; esac\nexec ${real('ip')} "$@"`,
+    );
+    const r = await netlab(['down', LAB], withFakes());
+    await rm(join(fakeBin, 'ip'));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^netlab: could not delete namespace netlab\.it-failures\.\S+.*Device or resource busy/);
+    noStack(r.stderr);
+    expect((await netlab(['down', LAB])).code).toBe(0);
+    expect(await netnsOf(LAB)).toEqual([]);
+  });
+
+  it('a rollback that fails reports the failure and what it could not undo', async () => {
+    await fake('bridge', 'cat >/dev/null; echo "RTNETLINK answers: Invalid argument" >&2; echo "Command failed -:1" >&2; exit 1');
+    await fake(
+      'ip',
+      `case "$*" in "-force -batch -") cat >/dev/null; echo "Cannot remove namespace file: Device or resource busy" >&2; exit 1 ;; esac\nexec ${real('ip')} "$@"`,
+    );
+    const r = await netlab(['up', await labFileAs('two-node', LAB)], withFakes());
+    await rm(join(fakeBin, 'ip'));
+    await rm(join(fakeBin, 'bridge'));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      /fdb replace .* failed: RTNETLINK answers: Invalid argument\nand the rollback failed too, so parts of lab "it-failures" remain: could not delete namespace/,
+    );
+    expect(r.stderr).toContain('run `netlab down it-failures` to remove them');
+    noStack(r.stderr);
+    expect((await netlab(['down', LAB])).code).toBe(0);
+    expect(await netnsOf(LAB)).toEqual([]);
+    expect(await processesOf(LAB)).toEqual([]);
+  });
+});

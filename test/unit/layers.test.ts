@@ -1,0 +1,39 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint();
+
+/** What `npm run lint` says of this code at that path (the file need not exist). */
+async function lint(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.map((m) => m.message);
+}
+
+/*
+ * The layers are enforced by the linter, not by care: these are the rule's
+ * own tests, each a violation it must catch and a use it must allow.
+ */
+describe('the import rules of docs/architecture.md', () => {
+  it('refuses an import from src/plan into src/state', async () => {
+    const messages = await lint('src/plan/example.ts', "import { RUN_DIR } from '../state/paths.js';\nexport const x = RUN_DIR;\n");
+    expect(messages.join('\n')).toMatch(/src\/plan may import only .*src\/state is not below it/);
+  });
+
+  it('refuses src/kernel importing src/trace, and src/lab importing anything above it', async () => {
+    expect(await lint('src/kernel/example.ts', "import type { Trace } from '../trace/types.js';\nexport type T = Trace;\n")).toHaveLength(1);
+    expect(await lint('src/lab/example.ts', "import type { Plan } from '../plan/ops.js';\nexport type P = Plan;\n")).toHaveLength(1);
+  });
+
+  it('lets only src/kernel/run.ts spawn programs', async () => {
+    const code = "import { spawn } from 'node:child_process';\nexport const s = spawn;\n";
+    expect((await lint('src/checks/example.ts', code)).join('\n')).toMatch(/only src\/kernel runs programs/);
+    expect((await lint('src/lifecycle/example.ts', code)).join('\n')).toMatch(/only src\/kernel runs programs/);
+    expect((await lint('src/kernel/example.ts', code)).join('\n')).toMatch(/through src\/kernel\/run.ts/);
+    expect(await lint('src/kernel/run.ts', code)).toEqual([]);
+  });
+
+  it('allows every import down the layers', async () => {
+    const code = "import type { Lab } from '../lab/types.js';\nimport type { Plan } from '../plan/ops.js';\nexport type X = [Lab, Plan];\n";
+    for (const folder of ['kernel', 'checks', 'trace', 'state', 'lifecycle', 'cli']) expect(await lint(`src/${folder}/example.ts`, code), folder).toEqual([]);
+  });
+});
