@@ -2,7 +2,7 @@ import { clip, printable } from './printable.js';
 
 /**
  * Expected failures carry the exit code the command line contract gives them
- * (DESIGN.md, "Exit codes"). Anything else that escapes is a bug.
+ * (README.md, "Exit codes"). Anything else that escapes is a bug.
  */
 export const ExitCode = {
   ok: 0,

@@ -1,3 +1,4 @@
+import { NODE_ATTRIBUTES, POD_ATTRIBUTES } from '../lab/attributes.js';
 import type { Lab } from '../lab/types.js';
 
 const REFERENCE = /\$\{([a-z0-9-]+)\.([A-Za-z]+)\}/g;
@@ -11,15 +12,9 @@ export function expandTemplates(text: string, lab: Lab): string {
   const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
   return text.replace(REFERENCE, (whole, name: string, attribute: string) => {
     const pod = pods.get(name);
-    if (pod) {
-      const values: Record<string, string> = { ip: pod.ip, mac: pod.mac, name: pod.name, node: pod.node, hostVeth: pod.hostVeth, gateway: pod.gateway };
-      return values[attribute] ?? whole;
-    }
+    if (pod) return Object.hasOwn(POD_ATTRIBUTES, attribute) ? POD_ATTRIBUTES[attribute as keyof typeof POD_ATTRIBUTES](pod) : whole;
     const node = nodes.get(name);
-    if (node) {
-      const values: Record<string, string> = { address: node.address, mac: node.mac, name: node.name, podSubnet: node.podSubnet, gateway: node.gateway };
-      return values[attribute] ?? whole;
-    }
+    if (node) return Object.hasOwn(NODE_ATTRIBUTES, attribute) ? NODE_ATTRIBUTES[attribute as keyof typeof NODE_ATTRIBUTES](node) : whole;
     return whole;
   });
 }

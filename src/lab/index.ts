@@ -11,7 +11,7 @@ import type { Lab } from './types.js';
 export type LoadResult = { ok: true; lab: Lab } | { ok: false; problems: LabProblem[] };
 
 /**
- * Text → Lab, through the three phases of DESIGN.md: YAML syntax, schema, then
+ * Text → Lab, through the three phases of docs/architecture.md: YAML syntax, schema, then
  * semantic rules with resolution. Each phase reports all its problems, and a
  * phase runs only when the one before it found none.
  */

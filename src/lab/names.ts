@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MAX_IFNAME, NETNS_PREFIX } from './defaults.js';
+import { labSchema } from './schema-file.js';
 
 /*
  * Namespace names are `netlab.<lab>.<kind>.<object>`. Lab and object names are
@@ -68,11 +69,12 @@ export function uniqueIfname(taken: Set<string>, seed: string, prefix: string, b
   }
 }
 
-/** A lab name as the schema allows it: a short DNS label. */
-export const LAB_NAME_PATTERN = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
-export const MAX_LAB_NAME = 32;
+/** A lab name as the schema allows it: a short DNS label (the limits are the schema's own). */
+export const LAB_NAME_PATTERN = new RegExp(labSchema().properties.name.pattern);
+export const MAX_LAB_NAME = labSchema().properties.name.maxLength;
 /** Node, pod and container names: DNS labels. */
-export const MAX_OBJECT_NAME = 63;
+export const OBJECT_NAME_PATTERN = new RegExp(labSchema().definitions.name.pattern);
+export const MAX_OBJECT_NAME = labSchema().definitions.name.maxLength;
 
 /** Why `name` cannot be a lab name, or undefined when it can. Guards every place a name is taken. */
 export function labNameProblem(name: string): string | undefined {
@@ -82,7 +84,7 @@ export function labNameProblem(name: string): string | undefined {
 }
 
 export function objectNameProblem(name: string): string | undefined {
-  if (name.length > MAX_OBJECT_NAME || !LAB_NAME_PATTERN.test(name)) {
+  if (name.length > MAX_OBJECT_NAME || !OBJECT_NAME_PATTERN.test(name)) {
     return `${JSON.stringify(name.slice(0, 70))} is not a node or pod name (a DNS label: lowercase letters, digits and '-')`;
   }
   return undefined;

@@ -1,86 +1,30 @@
 /**
  * The lab file as written (format v1), after the schema has accepted it.
+ * The types are derived from schemas/lab.schema.json (scripts/generate-types.mjs
+ * writes raw.generated.ts at build time), so the schema is the one place the
+ * lab's shape is declared; this file only gives them netlab's names.
  * Everything optional here gets its default in resolve.ts.
  */
-export interface RawLab {
-  name: string;
-  description?: string;
-  network?: RawNetwork;
-  nodes: RawNode[];
-  pods?: RawPod[];
-  tests?: RawTest[];
-}
+import type { Action, Capture, Connect, Container, Expect, NetlabLabFileFormatV1, Network, Node, Ping, Pod, Test } from './raw.generated.js';
 
-export interface RawNetwork {
-  backend?: 'vxlan' | 'host-gw';
-  podCIDR?: string;
-  nodeSubnetSize?: number;
-  serviceCIDR?: string;
-  mtu?: number;
-  underlay?: { cidr?: string; mtu?: number };
-  vxlan?: { vni?: number; port?: number };
-}
-
-export interface RawNode {
-  name: string;
-  address?: string;
-  podSubnet?: string;
-}
-
-export interface RawPod {
-  name: string;
-  replicas?: number;
-  node?: string;
-  ip?: string;
-  labels?: Record<string, string>;
-  containers?: RawContainer[];
-}
-
-export interface RawContainer {
-  name: string;
-  /** `PORT/tcp` or `PORT/udp`. */
-  listen?: string[];
-}
-
-export type Expectation = 'reachable' | 'unreachable';
-
-export interface RawPing {
-  from: string;
-  to: string;
-  count?: number;
-  size?: number;
-  dontFragment?: boolean;
-  expect?: Expectation;
-}
-
-export interface RawConnect {
-  from: string;
-  to: string;
-  port: number;
-  expect?: Expectation;
-}
-
-export interface RawAction {
-  ping?: RawPing;
-  tcp?: RawConnect;
-  udp?: RawConnect;
-}
-
-export interface RawCapture {
-  on: string;
-  filter?: string;
-  while: RawAction;
-  /** Empty the source's neighbour cache first, so ARP shows in the capture. */
-  flushNeighbours?: boolean;
-  expect?: { min?: number; max?: number; count?: number; match?: string };
-}
-
-export interface RawTest extends RawAction {
-  name?: string;
-  capture?: RawCapture;
-  conformance?: Record<string, never>;
-}
+export type RawLab = NetlabLabFileFormatV1;
+export type RawNetwork = Network;
+export type RawNode = Node;
+export type RawPod = Pod;
+export type RawContainer = Container;
+export type Expectation = Expect;
+export type RawPing = Ping;
+export type RawConnect = Connect;
+export type RawAction = Action;
+export type RawCapture = Capture;
+export type RawTest = Test;
 
 /** The keys of a test entry that name its kind; exactly one must be present. */
 export const TEST_KINDS = ['ping', 'tcp', 'udp', 'capture', 'conformance'] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
+
+// The list above and the schema's test kinds must agree both ways: a kind added
+// to the schema and not here (or the reverse) fails the type check.
+type SchemaKinds = Exclude<keyof RawTest, 'name'>;
+const everyKindListed: Record<SchemaKinds, true> = { ping: true, tcp: true, udp: true, capture: true, conformance: true } satisfies Record<TestKind, true>;
+void everyKindListed;

@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { LabProblem } from '../errors.js';
 import { problemAt, type LabDocument } from './document.js';
 import { pointerToPath } from './path.js';
-
-/** Where the schema lives: shipped beside dist/ and src/ alike. */
-export const LAB_SCHEMA_URL = new URL('../../schemas/lab.schema.json', import.meta.url);
+import { labSchema } from './schema-file.js';
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(LAB_SCHEMA_URL, 'utf8')) as object;
+    const schema = labSchema() as unknown as object;
     // verbose: gives each error its parentSchema, whose description is our hint.
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
     compiled = ajv.compile(schema);

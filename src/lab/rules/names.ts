@@ -1,8 +1,8 @@
+import { MAX_OBJECT_NAME } from '../names.js';
 import type { RawLab } from '../raw.js';
 import type { PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
-const MAX_NAME = 63;
 /** Interface names the kernel refuses (they name the sysctl directories for every device). */
 const RESERVED_IFNAMES = ['all', 'default'];
 
@@ -28,9 +28,9 @@ export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
   for (const pod of pods) {
     const first = owner.get(pod.name);
     const label = pod.raw.replicas === undefined ? `pods[${pod.index}]` : `pods[${pod.index}] (replica ${pod.name})`;
-    if (pod.name.length > MAX_NAME && !reported.has(pod.index)) {
+    if (pod.name.length > MAX_OBJECT_NAME && !reported.has(pod.index)) {
       reported.add(pod.index);
-      problems.push(problem(['pods', pod.index, 'name'], `replica name "${pod.name}" is longer than ${MAX_NAME} characters`, 'shorten the name'));
+      problems.push(problem(['pods', pod.index, 'name'], `replica name "${pod.name}" is longer than ${MAX_OBJECT_NAME} characters`, 'shorten the name'));
     }
     if (first && !reported.has(pod.index)) {
       reported.add(pod.index);

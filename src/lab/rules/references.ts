@@ -2,13 +2,8 @@ import type { DocPath } from '../path.js';
 import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
 import { containsAddress, isIPv4Address, parseCidr, type Cidr } from '../cidr.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
+import { REFERENCE_ATTRIBUTES } from '../attributes.js';
 import { problem, type RuleProblem } from './problem.js';
-
-/** Attributes a `${name.attr}` reference may use, by kind of object. */
-export const REFERENCE_ATTRIBUTES = {
-  pod: ['ip', 'mac', 'name', 'node', 'hostVeth', 'gateway'],
-  node: ['address', 'mac', 'name', 'podSubnet', 'gateway'],
-} as const;
 
 const REFERENCE = /\$\{([^}]*)\}/g;
 
