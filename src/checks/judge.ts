@@ -31,14 +31,23 @@ export function judgeConnect(check: ConnectCheck, r: ProbeResult | undefined): V
   }
   if (!r.ok) return { ok: false, message: `${where}: ${r.error}` };
   const client = clientIp(r);
-  if (check.to.pod && r.answer?.hostname !== check.to.pod) {
-    return { ok: false, message: `${where} answered "${r.answer?.hostname}", not ${check.to.pod}: the packet reached the wrong pod` };
+  const who = r.answer?.hostname;
+  if (check.to.pod && who !== check.to.pod) {
+    return { ok: false, message: `${where} answered "${who}", not ${check.to.pod}: the packet reached the wrong pod` };
   }
-  const natFree = check.from.kind === 'pod' && !check.to.ip.startsWith('127.');
-  if (natFree && client !== check.from.ip) {
+  if (check.answerFrom && !check.answerFrom.includes(who ?? '')) {
+    const allowed = check.answerFrom.length > 0 ? check.answerFrom.join(', ') : 'no pod: the service has no endpoints';
+    return { ok: false, message: `${where} answered "${who}", which is not an endpoint that may answer (${allowed})` };
+  }
+  const sourceIP =
+    check.sourceIP ?? (check.from.kind === 'pod' && !check.to.ip.startsWith('127.') && !check.to.service && !check.answerFrom ? 'preserved' : undefined);
+  if (sourceIP === 'preserved' && client !== check.from.ip) {
     return { ok: false, message: `${where} saw the client as ${client}, not ${check.from.ip}: the address was translated (NAT)` };
   }
-  return { ok: true, message: `${r.answer?.hostname ?? 'answered'} answered in ${r.ms} ms, and saw the client as ${client}` };
+  if (sourceIP === 'masqueraded' && client === check.from.ip) {
+    return { ok: false, message: `${where} saw the client as ${client}, its own address: it was not masqueraded` };
+  }
+  return { ok: true, message: `${who ?? 'answered'} answered in ${r.ms} ms, and saw the client as ${client}` };
 }
 
 /** Packets that count: all of them, or those whose text contains `match`. */

@@ -2,7 +2,8 @@ import type { RawAction, RawCapture, RawConnect, RawPing, RawTest } from '../lab
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
 import { expandTemplates } from './templates.js';
-import { source, target } from '../lab/endpoints.js';
+import { answeringPods, source, target } from '../lab/endpoints.js';
+import { findByRef } from '../lab/namespaces.js';
 import type { ActionCheck, CaptureCheck, Check } from './types.js';
 
 export { source, target };
@@ -48,13 +49,25 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
   const from = source(lab, spec.from);
   const to = target(lab, spec.to, from);
   const expect = spec.expect ?? 'reachable';
+  const behind = answeringPods(lab, to, spec.port, kind);
+  const allowed = Array.isArray(spec.endpoints) ? spec.endpoints.map((p) => findByRef(lab.pods, p).found!.name) : behind?.pods;
+  const everyOf = spec.endpoints === undefined ? undefined : allowed;
+  // A pod talking to a Service is not translated, unless it is its own endpoint (hairpin); NodePort traffic from outside is.
+  const sourceIP =
+    spec.sourceIP ??
+    (from.kind === 'pod' && !to.ip.startsWith('127.') && !(behind?.pods.includes(from.name) ?? false) && behind?.service.clusterIP === to.ip
+      ? 'preserved'
+      : undefined);
   return {
     kind,
-    name: name ?? `${kind} ${from.name} → ${to.label}:${spec.port}${expect === 'unreachable' ? ' is closed' : ''}`,
+    name: name ?? `${kind} ${from.name} → ${to.label}:${spec.port}${everyOf ? ' reaches every endpoint' : ''}${expect === 'unreachable' ? ' is closed' : ''}`,
     from,
     to,
     port: spec.port,
     expect,
+    ...(allowed ? { answerFrom: allowed } : {}),
+    ...(everyOf ? { everyOf } : {}),
+    ...(sourceIP ? { sourceIP } : {}),
   };
 }
 

@@ -38,9 +38,15 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const cases = indexed.filter((c): c is { check: ConformanceCase; index: number } => c.check.kind === 'conformance');
   const captures = indexed.filter((c): c is { check: CaptureCheck; index: number } => c.check.kind === 'capture');
 
+  const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
   await Promise.all([
     mapLimit(pings, options.concurrency, async ({ check, index }) => record(index, await runPing(check))),
-    runConnects(lab, connects, record),
+    runConnects(
+      lab,
+      connects.filter((c) => !spreads.includes(c)),
+      record,
+    ),
+    mapLimit(spreads, options.concurrency, async ({ check, index }) => record(index, await runSpread(lab, check))),
     runConformance(lab, cases, options.concurrency, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));
@@ -112,4 +118,44 @@ async function runCapture(lab: Lab, check: CaptureCheck): Promise<TestResult> {
   const { packets } = await capture.stop();
   const v = judgeCapture(check.expect, packets);
   return result(check, v.ok, v.message, started, { command: capture.command, packets, output: action });
+}
+
+/** Connections per endpoint in one round of a spread: a random pick misses a given endpoint of N in 8N tries with odds e^-8. */
+const SPREAD_TRIES_PER_ENDPOINT = 8;
+const SPREAD_ROUNDS = 3;
+
+/**
+ * A Service's load balancing, proved: new connections (each a new conntrack
+ * entry, so a new random pick) until every expected endpoint has answered,
+ * in bounded rounds. Every answer must also come from an allowed pod and see
+ * the client as expected.
+ */
+async function runSpread(lab: Lab, check: ConnectCheck): Promise<TestResult> {
+  const started = performance.now();
+  const wanted = new Set(check.everyOf);
+  const seen = new Map<string, number>();
+  const output: string[] = [];
+  if (wanted.size === 0) {
+    return result(check, false, `${check.to.label}:${check.port}/${check.kind} has no endpoints to reach`, started, {
+      command: describeConnect(check),
+      output,
+    });
+  }
+  for (let round = 0; round < SPREAD_ROUNDS && [...wanted].some((p) => !seen.has(p)); round++) {
+    const probes = Array.from({ length: wanted.size * SPREAD_TRIES_PER_ENDPOINT }, (_, id) => connectProbe(id, check));
+    const answers = await runProbes(lab.fabric.netns, probes, { parallel: 16 });
+    for (const r of answers.values()) {
+      const v = judgeConnect(check, r);
+      if (!v.ok) return result(check, false, v.message, started, { command: describeConnect(check), output: [...output, `error: ${r.error ?? v.message}`] });
+      const who = r.answer?.hostname ?? '?';
+      seen.set(who, (seen.get(who) ?? 0) + 1);
+    }
+    output.push(`round ${round + 1}: ${probes.length} connections, answered by ${[...seen].map(([p, n]) => `${p} ×${n}`).join(', ')}`);
+  }
+  const missing = [...wanted].filter((p) => !seen.has(p));
+  const message =
+    missing.length === 0
+      ? `every endpoint answered (${[...wanted].join(', ')})`
+      : `${missing.join(', ')} never answered in ${SPREAD_ROUNDS * wanted.size * SPREAD_TRIES_PER_ENDPOINT} connections (answered: ${[...seen.keys()].join(', ') || 'none'})`;
+  return result(check, missing.length === 0, message, started, { command: describeConnect(check), output });
 }

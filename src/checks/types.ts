@@ -21,6 +21,12 @@ export interface ConnectCheck {
   to: Target;
   port: number;
   expect: Expectation;
+  /** A Service (by ClusterIP or NodePort): the pods allowed to answer. */
+  answerFrom?: string[];
+  /** Keep connecting (bounded) until each of these pods has answered: load balancing proved, not assumed. */
+  everyOf?: string[];
+  /** What the answering pod must see as the client: the sender's own address, or anything else (a node's, after SNAT). */
+  sourceIP?: 'preserved' | 'masqueraded';
 }
 
 export type ActionCheck = PingCheck | ConnectCheck;

@@ -89,6 +89,7 @@ function jobKey(op: Op): string {
     const c = toolCommand(op);
     return `${c.tool} ${c.netns ?? '(host)'}`;
   }
+  if (op.kind === 'nft.load') return `nft ${op.netns}`;
   // The runtime's config file must be written before the runtime starts: one job.
   return 'runtime';
 }
@@ -104,7 +105,9 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
   }
   let pid: number | undefined;
   for (const op of job.ops) {
-    if (op.kind === 'file.write') {
+    if (op.kind === 'nft.load') {
+      await loadNft(stage, op);
+    } else if (op.kind === 'file.write') {
       await ensurePrivateDir(dirname(op.path));
       await writePrivateFile(op.path, op.content);
     } else if (op.kind === 'process.start') {
@@ -152,4 +155,20 @@ async function runHelper(stage: string, ops: Op[]): Promise<void> {
 
 function describeOp(op: Op): string {
   return commandLine(op) ?? op.kind;
+}
+
+/**
+ * One whole nftables table in one `nft -f` transaction inside the namespace:
+ * it loads completely or not at all. nft names the failing line of its input.
+ */
+async function loadNft(stage: string, op: Extract<Op, { kind: 'nft.load' }>): Promise<void> {
+  const r = await run('ip', ['netns', 'exec', op.netns, 'nft', '-f', '-'], { input: op.ruleset });
+  if (r.exitCode === 0) return;
+  const m = /^\/dev\/stdin:(\d+):[^\n]*Error: ([^\n]*)/m.exec(r.stderr);
+  const line = m ? op.ruleset.split('\n')[Number(m[1]) - 1] : undefined;
+  const what = m ? `${m[2]}${line ? `\n  at: ${line.trim()}` : ''}` : describeOutcome(r);
+  const message = `${stage}: loading table ${op.table} in ${op.netns} failed: ${what}`;
+  throw /Operation not supported|No such file or directory/.test(r.stderr) && !m
+    ? new EnvironmentError(`${message}\n  the kernel lacks an nftables feature kube-proxy uses (nf_tables, nft_nat, nft_numgen, nft_fib, nft_reject)`)
+    : new KernelError(message);
 }

@@ -16,3 +16,22 @@ export async function observeNamespaces(wanted: Map<string, string[]>): Promise<
   if (r.exitCode !== 0) throw new KernelError(`reading the lab's kernel state failed: ${describeOutcome(r)}`);
   return JSON.parse(r.stdout) as Record<string, LiveNetns | null>;
 }
+
+/** An nftables table as the kernel holds it: its chains and how many rules and elements it has. */
+export interface LiveTable {
+  chains: string[];
+  rules: number;
+  elements: number;
+}
+
+/** `nft -j list table` inside a namespace; null when the table is not there. */
+export async function observeTable(netns: string, table: string): Promise<LiveTable | null> {
+  const [family, name] = table.split(' ');
+  const r = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', family!, name!]);
+  if (r.exitCode !== 0) return null;
+  const items = (JSON.parse(r.stdout) as { nftables: Array<Record<string, { name?: string; elem?: unknown[] }>> }).nftables;
+  const chains = items.flatMap((i) => (i.chain?.name ? [i.chain.name] : []));
+  const rules = items.filter((i) => i.rule).length;
+  const elements = items.reduce((n, i) => n + (i.set?.elem?.length ?? 0) + (i.map?.elem?.length ?? 0), 0);
+  return { chains, rules, elements };
+}

@@ -74,3 +74,32 @@ export async function requireTools(requirements: Requirement[]): Promise<void> {
     throw new EnvironmentError(`missing tools:\n${lines}\ninstall them with: apt-get install -y ${pkgs}`);
   }
 }
+
+/** For kube-proxy's rules, when the lab has Services. */
+export const NFT: Requirement = { program: 'nft', pkg: 'nftables', why: "kube-proxy's rules for Services" };
+
+/**
+ * What kube-proxy needs of the kernel, probed before anything is made:
+ * bridge netfilter (a pod reaching a ClusterIP whose endpoint is on its own
+ * bridge is only DNATed when bridged frames pass netfilter), and for ipvs
+ * mode, IP_VS. Read from /proc; nothing on the host is changed.
+ */
+export async function requireServiceKernel(mode: 'nftables' | 'iptables' | 'ipvs'): Promise<void> {
+  const exists = (path: string) =>
+    access(path).then(
+      () => true,
+      () => false,
+    );
+  if (mode === 'ipvs') {
+    if (!(await exists('/proc/net/ip_vs'))) {
+      throw new EnvironmentError('kube-proxy mode ipvs needs the kernel feature IP_VS (CONFIG_IP_VS), which this kernel lacks; use mode nftables or iptables');
+    }
+    throw new EnvironmentError('kube-proxy mode ipvs is not built in this netlab; use mode nftables or iptables');
+  }
+  if (!(await exists('/proc/sys/net/bridge/bridge-nf-call-iptables'))) {
+    throw new EnvironmentError(
+      'Services need bridge netfilter (br_netfilter), which this kernel has not loaded: a pod reaching a Service whose endpoint shares its bridge would never be translated (as root: modprobe br_netfilter)',
+    );
+  }
+  await requireTools([NFT]);
+}

@@ -1,8 +1,8 @@
 import type { Lab } from './types.js';
 
 /** The part of a lab that is kernel state: what `up` compares with a running lab. */
-export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText'> {
-  const { tests: _tests, description: _description, source: _source, sourceText: _text, ...network } = lab;
+export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings'> {
+  const { tests: _tests, description: _description, source: _source, sourceText: _text, warnings: _warnings, ...network } = lab;
   return network;
 }
 

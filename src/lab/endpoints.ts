@@ -1,8 +1,9 @@
-import type { Lab } from './types.js';
+import { findByRef } from './namespaces.js';
+import type { Lab, Protocol, Service } from './types.js';
 
-/** Where traffic starts: a pod or a node, by its namespace. */
+/** Where traffic starts: a pod, a node or the outside client, by its namespace. */
 export interface Source {
-  kind: 'pod' | 'node';
+  kind: 'pod' | 'node' | 'external';
   name: string;
   netns: string;
   /** The address it sends from on its main interface. */
@@ -12,26 +13,67 @@ export interface Source {
 /** Where traffic goes: an address, and who holds it when the lab knows. */
 export interface Target {
   ip: string;
-  /** How the file named it (`pod4`, `10.244.99.9`). */
+  /** How the file named it (`pod4`, `10.244.99.9`, `service/web`). */
   label: string;
   /** The pod that must answer on this address (listeners answer with their pod's name). */
   pod?: string;
+  /** A service behind this address (its ClusterIP, or a node's NodePort): one of its endpoints answers. */
+  service?: string;
 }
 
-/** A pod or node by name (the rules guarantee it exists). */
+/** A pod, node or the outside client by name (the rules guarantee it exists). */
 export function source(lab: Lab, name: string): Source {
-  const pod = lab.pods.find((p) => p.name === name);
-  if (pod) return { kind: 'pod', name, netns: pod.netns, ip: pod.ip };
+  if (name === 'external' && lab.external) return { kind: 'external', name, netns: lab.external.netns, ip: lab.external.address };
+  const pod = findByRef(lab.pods, name).found;
+  if (pod) return { kind: 'pod', name: pod.name, netns: pod.netns, ip: pod.ip };
   const node = lab.nodes.find((n) => n.name === name)!;
   return { kind: 'node', name, netns: node.netns, ip: node.address };
 }
 
-/** A name or a literal address; loopback belongs to the source itself. */
+/** A name, a service or a literal address; loopback belongs to the source itself. */
 export function target(lab: Lab, text: string, from: Source): Target {
-  const pod = lab.pods.find((p) => p.name === text || p.ip === text);
+  const svc = serviceNamed(lab, text) ?? lab.services.find((s) => s.clusterIP !== undefined && s.clusterIP === text);
+  if (svc?.clusterIP) return { ip: svc.clusterIP, label: text, service: svc.ref };
+  const pod = findByRef(lab.pods, text).found ?? lab.pods.find((p) => p.ip === text);
   if (pod) return { ip: pod.ip, label: text, pod: pod.name };
   const node = lab.nodes.find((n) => n.name === text || n.address === text);
   if (node) return { ip: node.address, label: text };
+  if (lab.external && (text === 'external' || text === lab.external.address)) return { ip: lab.external.address, label: text };
   if (text.startsWith('127.') && from.kind === 'pod') return { ip: text, label: text, pod: from.name };
   return { ip: text, label: text };
+}
+
+/** `service/NAME` (in default) or `service/NAMESPACE/NAME`. */
+export function serviceNamed(lab: Lab, text: string): Service | undefined {
+  if (!text.startsWith('service/')) return undefined;
+  const rest = text.slice('service/'.length);
+  const [a, b] = rest.split('/');
+  return b === undefined ? lab.services.find((s) => s.namespace === 'default' && s.name === a) : lab.services.find((s) => s.namespace === a && s.name === b);
+}
+
+/**
+ * The pods that may answer a connection to `target` on `port`: a service's
+ * endpoints for that port, or, at a node's address, the endpoints of the
+ * NodePort service listening there (only that node's own under Local policy).
+ */
+export function answeringPods(lab: Lab, to: Target, port: number, protocol: Protocol): { service: Service; pods: string[] } | undefined {
+  if (to.service) {
+    const svc = lab.services.find((s) => s.ref === to.service)!;
+    const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
+    return { service: svc, pods: sp ? sp.endpoints.map((e) => e.pod) : [] };
+  }
+  const node = lab.nodes.find((n) => n.address === to.ip);
+  if (!node) return undefined;
+  for (const svc of lab.services) {
+    const sp = svc.ports.find((p) => p.nodePort === port && p.protocol === protocol);
+    if (!sp) continue;
+    const local = svc.externalTrafficPolicy === 'Local';
+    return { service: svc, pods: sp.endpoints.filter((e) => !local || e.node === node.name).map((e) => e.pod) };
+  }
+  return undefined;
+}
+
+/** Every network namespace the lab is made of. */
+export function labNamespaces(lab: Lab): string[] {
+  return [lab.fabric.netns, ...(lab.external ? [lab.external.netns] : []), ...lab.nodes.map((n) => n.netns), ...lab.pods.map((p) => p.netns)];
 }

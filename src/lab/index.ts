@@ -25,7 +25,8 @@ export function loadLabText(file: string, text: string): LoadResult {
     const problems = resolved.problems.map((p) => problemAt(doc, p.path, p.message, p.hint));
     return { ok: false, problems: byPosition(problems) };
   }
-  return { ok: true, lab: { ...resolved.lab, sourceText: text } };
+  const warnings = byPosition(resolved.warnings.map((p) => problemAt(doc, p.path, p.message, p.hint)));
+  return { ok: true, lab: { ...resolved.lab, sourceText: text, warnings } };
 }
 
 /** Reads and resolves a lab file; throws LabFileError (exit 2) with every problem. */

@@ -20,8 +20,13 @@ export function nodeNetns(lab: string, node: string): string {
   return `${labPrefix(lab)}node.${node}`;
 }
 
+/** A pod's namespace: `pod.NAME`, or `pod.NAMESPACE.NAME` outside Kubernetes' default namespace. */
 export function podNetns(lab: string, pod: string): string {
-  return `${labPrefix(lab)}pod.${pod}`;
+  return `${labPrefix(lab)}pod.${pod.replace('/', '.')}`;
+}
+
+export function externalNetns(lab: string): string {
+  return `${labPrefix(lab)}external`;
 }
 
 /** The lab a netlab namespace belongs to, or undefined for someone else's. */
@@ -91,9 +96,11 @@ export function objectNameProblem(name: string): string | undefined {
 }
 
 /** What a netlab namespace holds, for people: `pod1`, `node1`, `fabric`; others keep their name. */
-export function describeNetns(netns: string): { kind: 'pod' | 'node' | 'fabric' | 'other'; name: string } {
+export function describeNetns(netns: string): { kind: 'pod' | 'node' | 'fabric' | 'external' | 'other'; name: string } {
   const parts = netns.startsWith(NETNS_PREFIX) ? netns.slice(NETNS_PREFIX.length).split('.') : [];
   if (parts.length === 2 && parts[1] === 'fabric') return { kind: 'fabric', name: 'fabric' };
+  if (parts.length === 2 && parts[1] === 'external') return { kind: 'external', name: 'external' };
+  if (parts.length === 4 && parts[1] === 'pod') return { kind: 'pod', name: `${parts[2]}/${parts[3]}` };
   if (parts.length === 3 && (parts[1] === 'pod' || parts[1] === 'node')) return { kind: parts[1], name: parts[2]! };
   return { kind: 'other', name: netns };
 }

@@ -1,21 +1,24 @@
 import { allocateNodeAddresses, allocateNodeSubnets } from './allocate.js';
-import { nthAddress, parseCidr } from './cidr.js';
+import { intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
 import { CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
-import { fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
+import { externalNetns, fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
+import { namespacesOf } from './namespaces.js';
 import { placePods } from './place.js';
 import type { RawContainer, RawLab } from './raw.js';
 import { checkNames } from './rules/names.js';
 import { checkNetwork } from './rules/network.js';
 import type { RuleProblem } from './rules/problem.js';
 import { checkReferences } from './rules/references.js';
+import { checkServices } from './rules/services.js';
 import { checkTotals } from './rules/totals.js';
+import { resolveServices } from './services.js';
 import { expandPods, networkSettings, type NetworkSettings } from './settings.js';
-import type { Backend, Container, Lab, Node, Pod } from './types.js';
+import type { Backend, Container, External, Lab, Listener, Node, Pod } from './types.js';
 
 /** Ifnames that exist in every node namespace before any pod's veth. */
 const NODE_RESERVED_IFNAMES = ['lo', 'eth0', CNI_BRIDGE];
 
-export type ResolveResult = { ok: true; lab: Omit<Lab, 'sourceText'> } | { ok: false; problems: RuleProblem[] };
+export type ResolveResult = { ok: true; lab: Omit<Lab, 'sourceText' | 'warnings'>; warnings: RuleProblem[] } | { ok: false; problems: RuleProblem[] };
 
 /**
  * Raw lab → Lab: the semantic rules, then defaults, allocation and names.
@@ -26,7 +29,13 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
   if (totals.length > 0) return { ok: false, problems: totals };
   const settings = networkSettings(raw);
   const instances = expandPods(raw);
-  const problems: RuleProblem[] = [...checkNetwork(raw, settings), ...checkNames(raw, instances), ...checkReferences(raw, instances, settings)];
+  const services = checkServices(raw, instances, settings);
+  const problems: RuleProblem[] = [
+    ...checkNetwork(raw, settings),
+    ...checkNames(raw, instances),
+    ...checkReferences(raw, instances, settings),
+    ...services.problems,
+  ];
   // Allocation assumes the rules hold (e.g. a node a pod names exists).
   if (problems.length > 0) return { ok: false, problems };
 
@@ -68,6 +77,9 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
     const node = nodes[place.node]!;
     return {
       name: inst.name,
+      podName: inst.podName,
+      namespace: inst.namespace,
+      ready: inst.raw.ready ?? true,
       template: inst.raw.name,
       node: node.name,
       netns: podNetns(lab, inst.name),
@@ -82,8 +94,22 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
     };
   });
 
+  const underlay = parseCidr(settings.underlayCIDR);
+  const wantsExternal = (raw.services ?? []).length > 0 || JSON.stringify(raw.tests ?? []).includes('"external"');
+  const external: External | undefined = !wantsExternal
+    ? undefined
+    : {
+        name: 'external',
+        netns: externalNetns(lab),
+        address: externalAddress(underlay, addresses),
+        mac: stableMac('external/eth0'),
+        fabricPort: uniqueIfname(fabricTaken, 'fabric/external', 'nd', 'external'),
+        fabricPortMac: stableMac('fabric/external'),
+      };
+
   return {
     ok: true,
+    warnings: services.warnings,
     lab: {
       name: lab,
       description: raw.description ?? '',
@@ -95,10 +121,14 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
         underlay: { cidr: parseCidr(settings.underlayCIDR).text, prefix: parseCidr(settings.underlayCIDR).prefix, mtu: settings.underlayMTU },
         podMTU,
         backend: backendOf(settings, lab, nodes),
+        kubeProxy: { mode: raw.network?.kubeProxy?.mode ?? 'nftables' },
       },
       fabric: { netns: fabricNetns(lab), bridge: FABRIC_BRIDGE },
+      external,
+      namespaces: namespacesOf(raw),
       nodes,
       pods,
+      services: resolveServices(raw, pods, settings.serviceCIDR),
       tests: raw.tests ?? [],
     },
   };
@@ -117,12 +147,23 @@ function backendOf(s: NetworkSettings, lab: string, nodes: Node[]): Backend {
   };
 }
 
+/** netlab's `listen` shorthand and Kubernetes' `ports`, served alike; a named port keeps its name. */
 function containersOf(raw: RawContainer[] | undefined): Container[] {
   return (raw ?? []).map((c) => ({
     name: c.name,
-    listen: (c.listen ?? []).map((spec) => {
-      const [port, protocol] = spec.split('/');
-      return { port: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp' };
-    }),
+    listen: [
+      ...(c.listen ?? []).map((spec): Listener => {
+        const [port, protocol] = spec.split('/');
+        return { port: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp' };
+      }),
+      ...(c.ports ?? []).map((p): Listener => ({ port: p.containerPort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp', ...(p.name ? { name: p.name } : {}) })),
+    ],
   }));
+}
+
+/** The outside client takes the highest free address of the node network (a laptop on the nodes' LAN). */
+function externalAddress(underlay: Cidr, nodeAddresses: string[]): string {
+  const taken = new Set(nodeAddresses);
+  for (let n = underlay.last - 1n; n > underlay.first; n--) if (!taken.has(intToAddress(n))) return intToAddress(n);
+  return '0.0.0.0'; // the rules leave room: a /30 underlay holds two nodes and no external
 }

@@ -10,7 +10,7 @@ function validator(): ValidateFunction {
   if (!compiled) {
     const schema = labSchema() as unknown as object;
     // verbose: gives each error its parentSchema, whose description is our hint.
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     compiled = ajv.compile(schema);
   }
   return compiled;

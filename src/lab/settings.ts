@@ -8,6 +8,7 @@ import {
   FLANNEL_VXLAN_VNI,
   VXLAN_OVERHEAD,
 } from './defaults.js';
+import { DEFAULT_NAMESPACE, podRef } from './namespaces.js';
 import type { RawLab, RawPod } from './raw.js';
 
 /** The `network:` section with its defaults, shared by the rules and resolution. */
@@ -45,7 +46,11 @@ export function networkSettings(raw: RawLab): NetworkSettings {
 
 /** One pod instance as `replicas` expands it. */
 export interface PodInstance {
+  /** How the lab refers to it: NAME in the default namespace, NAMESPACE/NAME elsewhere (unique in the lab). */
   name: string;
+  /** Its Kubernetes name (NAME-0, NAME-1, … with replicas) and namespace. */
+  podName: string;
+  namespace: string;
   /** Index of its entry in `pods:`. */
   index: number;
   raw: RawPod;
@@ -54,11 +59,13 @@ export interface PodInstance {
 export function expandPods(raw: RawLab): PodInstance[] {
   const out: PodInstance[] = [];
   (raw.pods ?? []).forEach((pod, index) => {
+    const namespace = pod.namespace ?? DEFAULT_NAMESPACE;
+    const instance = (podName: string) => ({ name: podRef(namespace, podName), podName, namespace, index, raw: pod });
     if (pod.replicas === undefined) {
-      out.push({ name: pod.name, index, raw: pod });
+      out.push(instance(pod.name));
       return;
     }
-    for (let r = 0; r < pod.replicas; r++) out.push({ name: `${pod.name}-${r}`, index, raw: pod });
+    for (let r = 0; r < pod.replicas; r++) out.push(instance(`${pod.name}-${r}`));
   });
   return out;
 }

@@ -1,4 +1,8 @@
+import type { LabProblem } from '../errors.js';
+import type { Namespace } from './namespaces.js';
 import type { RawTest } from './raw.js';
+
+export type { Namespace };
 
 /** A lab with every default filled in, every address allocated, every name made. */
 export interface Lab {
@@ -8,10 +12,19 @@ export interface Lab {
   source: string;
   /** The file's text, kept so a running lab's state can be validated again like any lab file. */
   sourceText: string;
+  /** What the file may not mean (a selector that matches nothing): said, not refused. */
+  warnings: LabProblem[];
   network: Network;
   fabric: Fabric;
+  /**
+   * A client outside the cluster, on the node network (a laptop on the nodes'
+   * LAN): there when the lab has Services or a test starts from `external`.
+   */
+  external: External | undefined;
+  namespaces: Namespace[];
   nodes: Node[];
   pods: Pod[];
+  services: Service[];
   tests: RawTest[];
 }
 
@@ -23,6 +36,8 @@ export interface Network {
   /** MTU of every pod's eth0, its host-side veth and cni0. */
   podMTU: number;
   backend: Backend;
+  /** How kube-proxy programs Services in every node. */
+  kubeProxy: { mode: 'nftables' | 'iptables' | 'ipvs' };
 }
 
 /** The cross-node backend; only vxlan has tunnel endpoints. */
@@ -56,6 +71,16 @@ export interface Fabric {
   bridge: string;
 }
 
+/** The outside client: its own namespace on the underlay, with an address of the node network. */
+export interface External {
+  name: 'external';
+  netns: string;
+  address: string;
+  mac: string;
+  fabricPort: string;
+  fabricPortMac: string;
+}
+
 export interface Node {
   name: string;
   netns: string;
@@ -74,7 +99,13 @@ export interface Node {
 }
 
 export interface Pod {
+  /** How the lab refers to it: NAME in the default namespace, NAMESPACE/NAME elsewhere. */
   name: string;
+  /** Its Kubernetes name and namespace. */
+  podName: string;
+  namespace: string;
+  /** False: it runs, but is no Service's endpoint. */
+  ready: boolean;
   /** The `pods:` entry this pod came from (differs from name with replicas). */
   template: string;
   node: string;
@@ -100,4 +131,39 @@ export type Protocol = 'tcp' | 'udp';
 export interface Listener {
   port: number;
   protocol: Protocol;
+  /** The container port's name, when it has one (a Service's targetPort may name it). */
+  name?: string;
+}
+
+/** A Service as kube-proxy sees it: its virtual address, ports and the endpoints behind each. */
+export interface Service {
+  name: string;
+  namespace: string;
+  /** NAME in the default namespace, NAMESPACE/NAME elsewhere. */
+  ref: string;
+  type: 'ClusterIP' | 'NodePort';
+  /** Undefined for a headless service (clusterIP: None), which kube-proxy ignores. */
+  clusterIP: string | undefined;
+  ports: ServicePort[];
+  sessionAffinity: 'None' | 'ClientIP';
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  internalTrafficPolicy: 'Cluster' | 'Local';
+}
+
+export interface ServicePort {
+  /** The port's name ('' when the service has one unnamed port). */
+  name: string;
+  protocol: Protocol;
+  port: number;
+  nodePort: number | undefined;
+  /** Ready pods the selector matches that serve the target port, sorted by IP. */
+  endpoints: Endpoint[];
+}
+
+export interface Endpoint {
+  /** The pod's lab name. */
+  pod: string;
+  node: string;
+  ip: string;
+  port: number;
 }

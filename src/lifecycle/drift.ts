@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { KernelError } from '../errors.js';
 import { applyWave } from '../kernel/apply.js';
-import { observeNamespaces } from '../kernel/observe.js';
+import { observeNamespaces, observeTable } from '../kernel/observe.js';
 import { endProcesses } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
@@ -24,7 +24,12 @@ export function agentRunning(state: LabState): boolean | undefined {
 
 /** The running lab as the kernel holds it. */
 export async function observeLab(state: LabState, plan = planOf(state)): Promise<LiveLab> {
-  return { namespaces: await observeNamespaces(sysctlsToRead(plan)), agentRunning: agentRunning(state) };
+  const namespaces = await observeNamespaces(sysctlsToRead(plan));
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    const ns = op.kind === 'nft.load' ? namespaces[op.netns] : undefined;
+    if (op.kind === 'nft.load' && ns) ns.tables = { ...ns.tables, [op.table]: await observeTable(op.netns, op.table) };
+  }
+  return { namespaces, agentRunning: agentRunning(state) };
 }
 
 /** The running lab compared with its plan, object by object. */

@@ -1,3 +1,4 @@
+import { labNamespaces } from '../lab/endpoints.js';
 import { labOfNetns } from '../lab/names.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { isAlive } from '../pid.js';
@@ -38,6 +39,12 @@ export interface LabStatus {
     eth0Index?: number;
     present: boolean;
   }>;
+  services: Array<{
+    name: string;
+    type: string;
+    clusterIP: string;
+    ports: Array<{ name: string; protocol: string; port: number; nodePort?: number; endpoints: string[] }>;
+  }>;
   /** Namespaces of the lab that the state does not know. */
   strayNamespaces: string[];
   /** What is wrong, in words; empty when all is well. */
@@ -69,13 +76,14 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       status: 'damaged',
       nodes: [],
       pods: [],
+      services: [],
       strayNamespaces: [...present].sort(),
       problems: [`${why}; ${present.size} namespaces remain (\`netlab down ${name}\` removes them)`],
     };
   }
   const { state } = read;
   const lab = state.lab;
-  const known = new Set([lab.fabric.netns, ...lab.nodes.map((n) => n.netns), ...lab.pods.map((p) => p.netns)]);
+  const known = new Set(labNamespaces(lab));
   const problems: string[] = [];
   let live: LiveLab | undefined;
   if (state.status === 'building') {
@@ -121,6 +129,18 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
         present: present.has(p.netns),
       };
     }),
+    services: lab.services.map((s) => ({
+      name: s.ref,
+      type: s.type,
+      clusterIP: s.clusterIP ?? 'None',
+      ports: s.ports.map((p) => ({
+        name: p.name,
+        protocol: p.protocol,
+        port: p.port,
+        ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+        endpoints: p.endpoints.map((e) => `${e.ip}:${e.port} (${e.pod})`),
+      })),
+    })),
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,
   };

@@ -1,4 +1,5 @@
 import { ExitCode, NetlabError, UsageError } from '../errors.js';
+import { labNamespaces } from '../lab/endpoints.js';
 import { resolveChecks } from '../checks/resolve.js';
 import { runChecks } from '../checks/run.js';
 import type { Check, TestResult } from '../checks/types.js';
@@ -107,7 +108,7 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
 /** Every namespace of the lab exists; else the lab went away under us (a `down` between up and the tests, or by hand). */
 async function expectLabPresent(lab: Lab): Promise<void> {
   const present = new Set(await listNetlabNetns(lab.name));
-  const wanted = [lab.fabric.netns, ...lab.nodes.map((n) => n.netns), ...lab.pods.map((p) => p.netns)];
+  const wanted = labNamespaces(lab);
   const missing = wanted.filter((n) => !present.has(n)).length;
   if (missing > 0) throw new LabGoneError(lab.name, missing);
 }

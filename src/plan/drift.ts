@@ -140,6 +140,18 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
       return ns.fdb.some((f) => f.dev === op.dev && f.mac === op.mac && f.dst === op.dst)
         ? undefined
         : `FDB entry ${op.mac} dst ${op.dst} on ${op.dev} is missing`;
+    case 'nft.load': {
+      const live = ns.tables?.[op.table];
+      if (live === undefined) return undefined; // not read: nothing to say
+      if (live === null) return `nftables table ${op.table} is missing`;
+      const planned = plannedTable(op.ruleset);
+      const missingChains = planned.chains.filter((c) => !live.chains.includes(c));
+      if (missingChains.length > 0)
+        return `table ${op.table} lacks chain ${missingChains[0]}${missingChains.length > 1 ? ` and ${missingChains.length - 1} more` : ''}`;
+      if (live.rules !== planned.rules) return `table ${op.table} has ${live.rules} rules, not the ${planned.rules} planned`;
+      if (live.elements !== planned.elements) return `table ${op.table} has ${live.elements} set and map elements, not the ${planned.elements} planned`;
+      return undefined;
+    }
     case 'sysctl.set': {
       const value = ns.sysctls[op.key];
       return value === op.value ? undefined : `sysctl ${op.key} is ${value ?? 'absent'}, not ${op.value}`;
@@ -187,4 +199,18 @@ export function repairPlan(plan: Plan, drift: LabDrift): Plan {
       }))
       .filter((stage) => stage.ops.length > 0),
   };
+}
+
+/** What an `nft -f` ruleset of `add` commands makes: its chains, rules and elements (a vmap's inline map is part of its rule). */
+export function plannedTable(ruleset: string): { chains: string[]; rules: number; elements: number } {
+  const chains: string[] = [];
+  let rules = 0;
+  let elements = 0;
+  for (const line of ruleset.split('\n')) {
+    const chain = /^add chain \S+ \S+ (\S+)/.exec(line);
+    if (chain) chains.push(chain[1]!);
+    else if (line.startsWith('add rule ')) rules++;
+    else if (line.startsWith('add element ')) elements++;
+  }
+  return { chains, rules, elements };
 }

@@ -1,7 +1,9 @@
 import type { Lab } from '../lab/types.js';
 import { planContainers } from './containers.js';
 import { mergeContributions } from './contribution.js';
+import { planExternal } from './external.js';
 import { planFabric } from './fabric.js';
+import { planKubeProxy } from './kube-proxy/index.js';
 import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
 import type { Plan, PlanContext } from './ops.js';
@@ -16,6 +18,14 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
   const crossNode = backend.kind === 'vxlan' ? planVxlan(lab, backend) : planHostGw(lab);
   return {
     lab: lab.name,
-    stages: mergeContributions([planFabric(lab), ...planNodes(lab), ...crossNode, ...planPods(lab), planContainers(lab, context)]),
+    stages: mergeContributions([
+      planFabric(lab),
+      planExternal(lab),
+      ...planNodes(lab),
+      ...crossNode,
+      ...planPods(lab),
+      ...planKubeProxy(lab),
+      planContainers(lab, context),
+    ]),
   };
 }

@@ -23,6 +23,14 @@ export interface LiveNetns {
   neighbours: Array<{ dev: string; address: string; lladdr: string; permanent: boolean }>;
   fdb: Array<{ dev: string; mac: string; dst?: string }>;
   sysctls: Record<string, string | null>;
+  /** nftables tables the plan loads here, as read back (null: absent). */
+  tables?: Record<string, LiveTable | null>;
+}
+
+export interface LiveTable {
+  chains: string[];
+  rules: number;
+  elements: number;
 }
 
 /** Every namespace the plan names: its state, or null when the namespace is gone. */

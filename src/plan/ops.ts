@@ -18,7 +18,8 @@ export type Op =
   | FdbReplace
   | SysctlSet
   | FileWrite
-  | ProcessStart;
+  | ProcessStart
+  | NftLoad;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -142,7 +143,16 @@ export interface ProcessStart {
   log: string;
 }
 
-export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'containers';
+/** A whole nftables table, loaded in one atomic `nft -f` inside a namespace (kube-proxy's way). */
+export interface NftLoad {
+  kind: 'nft.load';
+  netns: string;
+  /** `ip kube-proxy`: what the ruleset replaces, for messages. */
+  table: string;
+  ruleset: string;
+}
+
+export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'services' | 'containers';
 
 /** A wave of operations: those of different namespaces may run at once, those of one run in order. */
 export interface Stage {

@@ -37,6 +37,10 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     const end = heredocEnd(op.content);
     return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'${end}'`, op.content.replace(/\n$/, ''), end];
   }
+  if (op.kind === 'nft.load') {
+    const end = heredocEnd(op.ruleset);
+    return [`${quote(['ip', 'netns', 'exec', op.netns, 'nft', '-f', '-'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];
+  }
   if (op.kind === 'process.start') {
     // In the background, with every stream redirected: the script must not wait for it.
     return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];

@@ -7,7 +7,7 @@ export async function status(inv: { lab: string | undefined; json: boolean }): P
   const only = inv.lab === undefined ? undefined : checkedLabName(inv.lab);
   const labs = await labStatuses(only);
   if (inv.json) {
-    const body = only ? (labs[0] ?? { name: only, status: 'down', nodes: [], pods: [], strayNamespaces: [], problems: [] }) : { labs };
+    const body = only ? (labs[0] ?? { name: only, status: 'down', nodes: [], pods: [], services: [], strayNamespaces: [], problems: [] }) : { labs };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return 0;
   }
@@ -37,6 +37,24 @@ function render(s: LabStatus): string {
       table(
         ['POD', 'NODE', 'IP', 'MAC', 'VETH PAIR (pod ⇄ node, as ip link shows it)', 'NAMESPACE'],
         s.pods.map((p) => [p.name, p.node, p.ip, p.mac, vethPair(p), mark(p.netns, p.present)]),
+      ),
+    );
+  }
+  if (s.services.length > 0) {
+    out.push(
+      '',
+      table(
+        ['SERVICE', 'TYPE', 'CLUSTER-IP', 'PORT', 'NODEPORT', 'ENDPOINTS'],
+        s.services.flatMap((svc) =>
+          svc.ports.map((p, i) => [
+            i === 0 ? svc.name : '',
+            i === 0 ? svc.type : '',
+            i === 0 ? svc.clusterIP : '',
+            `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ''}`,
+            p.nodePort === undefined ? '' : String(p.nodePort),
+            p.endpoints.length > 0 ? p.endpoints.join(', ') : '(none: connections are rejected)',
+          ]),
+        ),
       ),
     );
   }

@@ -28,9 +28,9 @@ export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
   for (const pod of pods) {
     const first = owner.get(pod.name);
     const label = pod.raw.replicas === undefined ? `pods[${pod.index}]` : `pods[${pod.index}] (replica ${pod.name})`;
-    if (pod.name.length > MAX_OBJECT_NAME && !reported.has(pod.index)) {
+    if (pod.podName.length > MAX_OBJECT_NAME && !reported.has(pod.index)) {
       reported.add(pod.index);
-      problems.push(problem(['pods', pod.index, 'name'], `replica name "${pod.name}" is longer than ${MAX_OBJECT_NAME} characters`, 'shorten the name'));
+      problems.push(problem(['pods', pod.index, 'name'], `replica name "${pod.podName}" is longer than ${MAX_OBJECT_NAME} characters`, 'shorten the name'));
     }
     if (first && !reported.has(pod.index)) {
       reported.add(pod.index);

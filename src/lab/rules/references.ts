@@ -1,6 +1,7 @@
 import type { DocPath } from '../path.js';
 import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
 import { containsAddress, isIPv4Address, parseCidr, type Cidr } from '../cidr.js';
+import { DEFAULT_NAMESPACE, findByRef } from '../namespaces.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
 import { REFERENCE_ATTRIBUTES } from '../attributes.js';
 import { problem, type RuleProblem } from './problem.js';
@@ -9,7 +10,9 @@ const REFERENCE = /\$\{([^}]*)\}/g;
 
 interface Names {
   nodes: string[];
-  pods: string[];
+  pods: PodInstance[];
+  /** Services as tests name them: service/NAME, service/NAMESPACE/NAME. */
+  services: string[];
   /** The lab's own address blocks: a literal target must fall in one of them. */
   blocks: Array<{ label: string; cidr: Cidr }>;
 }
@@ -22,7 +25,11 @@ export function checkReferences(raw: RawLab, pods: PodInstance[], s: NetworkSett
     { label: 'underlay', cidr: parseCidr(s.underlayCIDR) },
     { label: 'loopback', cidr: parseCidr('127.0.0.0/8') },
   ];
-  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods: pods.map((p) => p.name), blocks };
+  const services = (raw.services ?? []).flatMap((s) => {
+    const namespace = s.namespace ?? DEFAULT_NAMESPACE;
+    return namespace === DEFAULT_NAMESPACE ? [`service/${s.name}`, `service/${namespace}/${s.name}`] : [`service/${namespace}/${s.name}`];
+  });
+  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods, services, blocks };
   const problems: RuleProblem[] = [];
   (raw.pods ?? []).forEach((pod, i) => {
     if (pod.node !== undefined && !names.nodes.includes(pod.node)) {
@@ -68,7 +75,8 @@ function checkAction(action: RawAction, path: DocPath, names: Names): RuleProble
     const spec = action[kind];
     if (!spec) continue;
     if (!isNamed(spec.from, names)) problems.push(unknownSource([...path, kind, 'from'], spec.from, names));
-    if (isNamed(spec.to, names)) continue;
+    if (kind !== 'ping') problems.push(...checkEndpoints(action[kind]!, [...path, kind], names));
+    if (isNamed(spec.to, names) || (kind !== 'ping' && names.services.includes(spec.to))) continue;
     if (!isIPv4Address(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
     else if (!names.blocks.some((b) => containsAddress(b.cidr, spec.to))) {
       problems.push(
@@ -90,9 +98,9 @@ function checkTemplates(text: string, path: DocPath, names: Names): RuleProblem[
     const dot = ref.lastIndexOf('.');
     const object = ref.slice(0, dot);
     const attribute = ref.slice(dot + 1);
-    const kind = names.pods.includes(object) ? 'pod' : names.nodes.includes(object) ? 'node' : undefined;
+    const kind = names.pods.some((p) => p.name === object) ? 'pod' : names.nodes.includes(object) ? 'node' : undefined;
     if (dot <= 0 || !kind) {
-      problems.push(problem(path, `\${${ref}} names no pod or node`, `write \${NAME.ATTRIBUTE}, e.g. \${${names.pods[0] ?? names.nodes[0]}.ip}`));
+      problems.push(problem(path, `\${${ref}} names no pod or node`, `write \${NAME.ATTRIBUTE}, e.g. \${${names.pods[0]?.name ?? names.nodes[0]}.ip}`));
       continue;
     }
     const allowed: readonly string[] = REFERENCE_ATTRIBUTES[kind];
@@ -103,21 +111,52 @@ function checkTemplates(text: string, path: DocPath, names: Names): RuleProblem[
   return problems;
 }
 
+/** A node, the outside client, or a pod by NAMESPACE/NAME or by a bare name only one pod has. */
 function isNamed(name: string, names: Names): boolean {
-  return names.pods.includes(name) || names.nodes.includes(name);
+  return names.nodes.includes(name) || name === 'external' || findByRef(names.pods, name).found !== undefined;
+}
+
+/** `endpoints:` names pods, and asks about a service or a NodePort, never about one pod. */
+function checkEndpoints(spec: NonNullable<RawAction['tcp']>, path: DocPath, names: Names): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (spec.endpoints !== undefined && findByRef(names.pods, spec.to).found) {
+    problems.push(
+      problem(
+        [...path, 'endpoints'],
+        `${spec.to} is one pod: only a service or a node's NodePort has endpoints to spread over`,
+        'aim at service/NAME or at a node',
+      ),
+    );
+  }
+  if (Array.isArray(spec.endpoints)) {
+    spec.endpoints.forEach((pod, i) => {
+      if (!findByRef(names.pods, pod).found) problems.push(problem([...path, 'endpoints', i], `no pod named "${pod}"`, 'list the pods that may answer'));
+    });
+  }
+  return problems;
 }
 
 function known(names: Names): string {
-  const all = [...names.nodes, ...names.pods];
+  const all = [...names.nodes, ...names.pods.map((p) => p.name)];
   const shown = all.slice(0, 12).join(', ');
   return all.length > 12 ? `${shown}, … (${all.length} in all)` : shown;
 }
 
 function unknownSource(path: DocPath, name: string, names: Names): RuleProblem {
+  const twins = findByRef(names.pods, name).ambiguous;
+  if (twins) return problem(path, `"${name}" names pods in ${twins.length} namespaces`, `write one of ${twins.map((p) => p.name).join(', ')}`);
   return problem(path, `no pod or node named "${name}"`, `traffic starts in a pod or node: ${known(names)}`);
 }
 
 function unknownTarget(path: DocPath, name: string, names: Names): RuleProblem {
+  const twins = findByRef(names.pods, name).ambiguous;
+  if (twins) return problem(path, `"${name}" names pods in ${twins.length} namespaces`, `write one of ${twins.map((p) => p.name).join(', ')}`);
+  if (name.startsWith('service/'))
+    return problem(
+      path,
+      `no service named "${name.slice('service/'.length)}"`,
+      names.services.length > 0 ? `services: ${names.services.join(', ')}` : 'the lab has no services',
+    );
   if (/^[\d./]+$/.test(name)) return problem(path, `"${name}" is not an IPv4 address`, 'a target is one address such as 10.244.1.3, without a prefix length');
   return problem(path, `no pod or node named "${name}"`, `use a name (${known(names)}) or an IPv4 address`);
 }

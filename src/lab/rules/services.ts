@@ -1,0 +1,134 @@
+import { addressToInt, containsAddress, parseCidr } from '../cidr.js';
+import { DEFAULT_NAMESPACE } from '../namespaces.js';
+import type { DocPath } from '../path.js';
+import type { RawLab } from '../raw.js';
+import { reservedServiceAddress, staticBand } from '../services.js';
+import type { NetworkSettings, PodInstance } from '../settings.js';
+import { problem, type RuleProblem } from './problem.js';
+
+type RawService = NonNullable<RawLab['services']>[number];
+
+/**
+ * Services, checked the way kube-apiserver checks them: names unique in a
+ * namespace, ports named when there are several, no port twice, nodePorts
+ * only for NodePort services and never taken twice, a clusterIP inside
+ * serviceCIDR and free, a named targetPort that some selected pod has.
+ * A selector that matches no pod is only a warning: Kubernetes accepts it.
+ */
+export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettings): { problems: RuleProblem[]; warnings: RuleProblem[] } {
+  const problems: RuleProblem[] = [];
+  const warnings: RuleProblem[] = [];
+  const cidr = parseCidr(s.serviceCIDR);
+  const names = new Map<string, number>();
+  const clusterIPs = new Map<string, string>();
+  const nodePorts = new Map<string, string>();
+  let dynamic = 0;
+  (raw.services ?? []).forEach((svc, i) => {
+    const at: DocPath = ['services', i];
+    const namespace = svc.namespace ?? DEFAULT_NAMESPACE;
+    const key = `${namespace}/${svc.name}`;
+    const first = names.get(key);
+    if (first !== undefined)
+      problems.push(problem([...at, 'name'], `service "${key}" is already defined at services[${first}]`, 'a name is unique in its namespace'));
+    else names.set(key, i);
+    const headless = svc.clusterIP === 'None';
+    if (headless && svc.type === 'NodePort')
+      problems.push(problem([...at, 'type'], 'a headless service (clusterIP: None) cannot be a NodePort', 'give it a clusterIP, or make it type ClusterIP'));
+    if (svc.clusterIP && !headless) problems.push(...checkClusterIP(svc.clusterIP, [...at, 'clusterIP'], cidr, clusterIPs, key));
+    if (!svc.clusterIP) dynamic++;
+    problems.push(...checkPorts(svc, at, nodePorts, key));
+    const members = selected(svc, namespace, pods);
+    if (svc.selector === undefined || Object.keys(svc.selector).length === 0) {
+      warnings.push(problem(at, `service "${key}" has no selector, so no endpoints`, 'netlab makes endpoints from a selector only'));
+    } else if (members.length === 0) {
+      warnings.push(problem([...at, 'selector'], `selects no pod in namespace "${namespace}"`, 'connections to it will be rejected (no endpoints)'));
+    }
+    svc.ports.forEach((p, j) => {
+      if (typeof p.targetPort !== 'string' || members.length === 0) return;
+      const protocol = p.protocol === 'UDP' ? 'udp' : 'tcp';
+      const has = members.some((m) =>
+        (m.raw.containers ?? []).some((c) => (c.ports ?? []).some((cp) => cp.name === p.targetPort && (cp.protocol === 'UDP' ? 'udp' : 'tcp') === protocol)),
+      );
+      if (!has) {
+        problems.push(
+          problem(
+            [...at, 'ports', j, 'targetPort'],
+            `no pod the service selects has a ${protocol.toUpperCase()} container port named "${p.targetPort}"`,
+            "name it in a container's ports: [{name, containerPort}]",
+          ),
+        );
+      }
+    });
+  });
+  if (raw.network?.kubeProxy?.mode === 'iptables') {
+    problems.push(
+      problem(
+        ['network', 'kubeProxy', 'mode'],
+        'iptables mode is not built yet in this netlab',
+        'use nftables (the default): the same Services, as kube-proxy 1.31+ programs them',
+      ),
+    );
+  }
+  const room = Number(cidr.last - cidr.first + 1n) - staticBand(cidr) - 2;
+  if (dynamic > room)
+    problems.push(
+      problem(
+        ['network', 'serviceCIDR'],
+        `${cidr.text} has room for ${room} allocated ClusterIPs, and ${dynamic} services need one`,
+        'use a larger serviceCIDR',
+      ),
+    );
+  return { problems, warnings };
+}
+
+function checkClusterIP(ip: string, path: DocPath, cidr: ReturnType<typeof parseCidr>, taken: Map<string, string>, key: string): RuleProblem[] {
+  if (!containsAddress(cidr, ip)) return [problem(path, `${ip} is outside serviceCIDR ${cidr.text}`, 'a ClusterIP comes from the service network')];
+  const reserved = reservedServiceAddress(cidr, addressToInt(ip));
+  if (reserved) return [problem(path, `${ip} is ${reserved}`, 'choose another address of serviceCIDR, or leave clusterIP out')];
+  const holder = taken.get(ip);
+  if (holder) return [problem(path, `${ip} is already the ClusterIP of service "${holder}"`)];
+  taken.set(ip, key);
+  return [];
+}
+
+function checkPorts(svc: RawService, at: DocPath, nodePorts: Map<string, string>, key: string): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, number>();
+  const portNames = new Map<string, number>();
+  svc.ports.forEach((p, j) => {
+    const path: DocPath = [...at, 'ports', j];
+    const protocol = p.protocol ?? 'TCP';
+    if (svc.ports.length > 1 && p.name === undefined)
+      problems.push(problem(path, 'needs a name: the service has more than one port', 'Kubernetes requires every port of a multi-port service to be named'));
+    if (p.name !== undefined) {
+      const other = portNames.get(p.name);
+      if (other !== undefined) problems.push(problem([...path, 'name'], `port name "${p.name}" is already used by ports[${other}]`));
+      else portNames.set(p.name, j);
+    }
+    const id = `${p.port}/${protocol}`;
+    const twin = seen.get(id);
+    if (twin !== undefined) problems.push(problem([...path, 'port'], `${id} is already ports[${twin}] of this service`));
+    else seen.set(id, j);
+    if (p.nodePort !== undefined) {
+      if ((svc.type ?? 'ClusterIP') !== 'NodePort')
+        problems.push(problem([...path, 'nodePort'], `a ${svc.type ?? 'ClusterIP'} service has no nodePort`, 'set type: NodePort, or remove nodePort'));
+      const holder = nodePorts.get(`${p.nodePort}/${protocol}`);
+      if (holder)
+        problems.push(
+          problem(
+            [...path, 'nodePort'],
+            `nodePort ${p.nodePort}/${protocol} is already taken by service "${holder}"`,
+            'a nodePort opens on every node: one service each',
+          ),
+        );
+      else nodePorts.set(`${p.nodePort}/${protocol}`, key);
+    }
+  });
+  return problems;
+}
+
+function selected(svc: RawService, namespace: string, pods: PodInstance[]): PodInstance[] {
+  const selector = svc.selector;
+  if (!selector || Object.keys(selector).length === 0) return [];
+  return pods.filter((p) => p.namespace === namespace && Object.entries(selector).every(([k, v]) => p.raw.labels?.[k] === v));
+}

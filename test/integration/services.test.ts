@@ -1,0 +1,101 @@
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TestResult } from '../../src/checks/types.js';
+import { isRoot, labFileAs, netlab, netnsOf, writeLab } from '../helpers/kernel.js';
+import { readFileSync } from 'node:fs';
+
+const LAB = 'it-svc';
+const node1 = `netlab.${LAB}.node.node1`;
+const node2 = `netlab.${LAB}.node.node2`;
+type Report = { passed: number; failed: number; tests: TestResult[] };
+
+/** The table as an outsider reads it: `nft -j` inside the node. */
+async function chains(netns: string): Promise<string[]> {
+  const r = await execa('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', 'ip', 'kube-proxy']);
+  return (JSON.parse(r.stdout) as { nftables: Array<{ chain?: { name: string } }> }).nftables.flatMap((i) => (i.chain ? [i.chain.name] : []));
+}
+
+async function testJson(file: string): Promise<{ code: number; report: Report }> {
+  const r = await netlab(['test', file, '--json']);
+  return { code: r.code, report: JSON.parse(r.stdout || '{"tests":[]}') as Report };
+}
+
+describe.skipIf(!isRoot)('Services, as kube-proxy programs them', () => {
+  afterAll(async () => {
+    await netlab(['down', LAB]);
+  });
+
+  it("loads kube-proxy's table in every node, with upstream's chain names", async () => {
+    const file = await labFileAs('services', LAB);
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+    for (const netns of [node1, node2]) {
+      const names = await chains(netns);
+      // SUSTUHLJ: base32(sha256("default/web/tcp/http"))[:8], as REFERENCE-2 §1 computed it with upstream's scheme.
+      expect(names).toContain('service-SUSTUHLJ-default/web/tcp/http');
+      expect(names).toEqual(
+        expect.arrayContaining(['nat-prerouting', 'nat-output', 'nat-postrouting', 'services', 'masquerading', 'mark-for-masquerade', 'cluster-ips-check']),
+      );
+      expect(names.filter((n) => n.startsWith('endpoint-') && n.includes('default/web/tcp/http__')).length).toBe(3);
+      expect(names.some((n) => n.startsWith('external-') && n.includes('default/web-np/tcp/'))).toBe(true);
+    }
+    // No device owns a ClusterIP: it is a rule, not an interface.
+    const addrs = await execa('ip', ['-n', node1, '-j', 'addr', 'show']);
+    expect(addrs.stdout).not.toContain('10.96.');
+  });
+
+  it('passes its tests: every endpoint answers the ClusterIP, hairpin works, the NodePort answers outsiders masqueraded', async () => {
+    const { code, report } = await testJson(await labFileAs('services', LAB));
+    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+    expect(report.passed).toBe(3);
+  });
+
+  it('fails, naming the endpoint, when an endpoint chain is emptied', async () => {
+    const file = await labFileAs('services', LAB);
+    const name = (await chains(node1)).find((n) => n.startsWith('endpoint-') && n.includes('default/web/tcp/http__10.244.1.2/'))!;
+    await execa('ip', ['netns', 'exec', node1, 'nft', 'flush', 'chain', 'ip', 'kube-proxy', name]);
+    const status = await netlab(['status', LAB]);
+    expect(status.stdout).toMatch(/node node1: table ip kube-proxy has \d+ rules, not the \d+ planned/);
+    const { code, report } = await testJson(file);
+    expect(code).toBe(1);
+    const spread = report.tests.find((t) => t.name === 'the ClusterIP spreads over every ready endpoint')!;
+    expect(spread.status).toBe('failed');
+    expect(spread.message).toMatch(/refused|timed out|web-1 never answered/);
+    // up puts the table back whole.
+    expect((await netlab(['up', file])).stdout).toMatch(/was damaged and is repaired/);
+    expect((await testJson(file)).code).toBe(0);
+  });
+
+  it('fails when a pod that must answer is not ready, and passes with the ready ones', async () => {
+    const text = readFileSync('labs/services.yaml', 'utf8').replace(/^name: .*$/m, `name: ${LAB}`);
+    const strict = `${text}  - name: idle is an endpoint
+    tcp: { from: client, to: service/web, port: 80, endpoints: [web-0, web-1, web-2, idle] }
+`;
+    const { code, report } = await testJson(await writeLab(LAB, strict));
+    expect(code).toBe(1);
+    const t = report.tests.find((x) => x.name === 'idle is an endpoint')!;
+    expect(t.message).toMatch(/^idle never answered in \d+ connections/);
+  });
+
+  it('rejects a connection to a service with no endpoints, and drops an unallocated ClusterIP', async () => {
+    const file = await writeLab(
+      'it-svc-empty',
+      `name: it-svc-empty
+nodes: [{ name: node1 }]
+pods: [{ name: client }]
+services:
+  - { name: nobody, clusterIP: 10.96.0.40, selector: { app: none }, ports: [{ port: 80 }] }
+tests:
+  - name: no endpoints is a refusal
+    tcp: { from: client, to: service/nobody, port: 80, expect: unreachable }
+  - name: an unallocated ClusterIP is dropped
+    tcp: { from: client, to: 10.96.0.41, port: 80, expect: unreachable }
+`,
+    );
+    const { code, report } = await testJson(file);
+    expect(code).toBe(0);
+    expect(report.tests[0]!.message).toMatch(/Connection refused/);
+    expect(report.tests[1]!.message).toMatch(/timed out/);
+    expect(await netnsOf('it-svc-empty')).toEqual([]);
+  });
+});
