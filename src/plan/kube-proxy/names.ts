@@ -20,8 +20,14 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
+/** Every node's table names the same chains: each is hashed once per process (a pure function's cache). */
+const hashes = new Map<string, string>();
+
 function hash(text: string, length: number): string {
-  return base32(createHash('sha256').update(text).digest()).slice(0, length);
+  const key = `${length}:${text}`;
+  let h = hashes.get(key);
+  if (h === undefined) hashes.set(key, (h = base32(createHash('sha256').update(text).digest()).slice(0, length)));
+  return h;
 }
 
 /** `ns/name/tcp/portname`: how the nftables proxier names a service port (servicePortChainNameBase). */
