@@ -1,4 +1,7 @@
+import { readKubeProxyTable, serviceVerdict, type ServiceVerdict } from './kube-proxy-table.js';
 import { run } from './run.js';
+
+export type { ServiceVerdict };
 
 /** What the trace asks of the kernel: read-only lookups, injected so the walk is testable without root. */
 export interface Observer {
@@ -17,6 +20,8 @@ export interface Observer {
   addresses(netns: string, dev: string): Promise<string[]>;
   /** VXLAN devices of a namespace. */
   vxlans(netns: string): Promise<LinkInfo[]>;
+  /** What kube-proxy's table in this namespace does with a new connection; undefined when it has no say. */
+  serviceVerdict?(netns: string, dst: string, proto: string, port: number | undefined): Promise<ServiceVerdict | undefined>;
 }
 
 export type RouteAnswer =
@@ -75,6 +80,7 @@ function toLink(l: RawLink): LinkInfo {
  */
 export function kernelObserver(): Observer {
   const links = new Map<string, Promise<LinkInfo[]>>();
+  const tables = new Map<string, ReturnType<typeof readKubeProxyTable>>();
   const linksOf = (netns: string) => {
     let p = links.get(netns);
     if (!p) links.set(netns, (p = json<RawLink[]>('ip', netns, ['-d', 'link', 'show']).then((ls) => (ls ?? []).map(toLink))));
@@ -125,5 +131,11 @@ export function kernelObserver(): Observer {
       return (a ?? []).flatMap((l) => (l.addr_info ?? []).map((x) => x.local));
     },
     vxlans: async (netns) => (await linksOf(netns)).filter((l) => l.kind === 'vxlan'),
+    async serviceVerdict(netns, dst, proto, port) {
+      let p = tables.get(netns);
+      if (!p) tables.set(netns, (p = readKubeProxyTable(netns)));
+      const table = await p;
+      return table ? serviceVerdict(table, dst, proto, port) : undefined;
+    },
   };
 }

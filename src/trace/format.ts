@@ -2,6 +2,7 @@ import type { Hop, Packet, Trace } from './types.js';
 
 const KIND: Record<Hop['kind'], string> = {
   route: 'route',
+  dnat: 'DNAT',
   veth: 'veth',
   bridge: 'bridge',
   encap: 'encap',

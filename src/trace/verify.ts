@@ -25,21 +25,46 @@ export function filterFor(p: Packet): string {
  * last hop that saw it and the entry that should have carried it further.
  */
 export async function verifyTrace(trace: Trace, fromNetns: string, homeNetns: string): Promise<Verification> {
-  const tapped = trace.hops.filter((h): h is Hop & { tap: NonNullable<Hop['tap']> } => h.tap !== undefined);
-  const captures = new Map<number, RunningCapture>();
+  const { verification } = await verifyAmong([trace], fromNetns, homeNetns, () => 0);
+  return verification;
+}
+
+/**
+ * The same for a packet whose path depends on a choice the kernel makes
+ * (a Service's endpoint): every candidate path is captured at once, one
+ * packet is sent, and the path of the endpoint that answered is the one
+ * verified. `choose` maps the answer (the pod's name) to a candidate.
+ */
+export async function verifyAmong(
+  candidates: Trace[],
+  fromNetns: string,
+  homeNetns: string,
+  choose: (answeredBy: string | undefined) => number,
+): Promise<{ trace: Trace; verification: Verification }> {
+  type Tapped = Hop & { tap: NonNullable<Hop['tap']> };
+  const key = (h: Tapped) => `${h.tap.netns}|${h.tap.iface}|${filterFor(h.packet)}`;
+  const captures = new Map<string, RunningCapture>();
   try {
-    await Promise.all(tapped.map(async (h) => captures.set(h.n, await startCapture(h.tap.netns, h.tap.iface, filterFor(h.packet)))));
-    const traffic = await send(trace.packet, fromNetns, homeNetns);
-    const seen = new Map<number, boolean>();
-    for (const h of tapped) seen.set(h.n, (await captures.get(h.n)!.stop()).packets.length > 0);
+    const all = candidates.flatMap((t) => t.hops.filter((h): h is Tapped => h.tap !== undefined));
+    await Promise.all(
+      [...new Map(all.map((h) => [key(h), h])).values()].map(async (h) =>
+        captures.set(key(h), await startCapture(h.tap.netns, h.tap.iface, filterFor(h.packet))),
+      ),
+    );
+    const traffic = await send(candidates[0]!.packet, fromNetns, homeNetns);
+    const seenBy = new Map<string, boolean>();
+    for (const [k, c] of captures) seenBy.set(k, (await c.stop()).packets.length > 0);
     captures.clear();
-    return { seen, arrived: traffic.ok, traffic: traffic.text, ...(traffic.ok ? {} : { verdict: verdictOf(trace, seen) }) };
+    const trace = candidates[Math.max(0, choose(traffic.answeredBy))] ?? candidates[0]!;
+    const seen = new Map<number, boolean>();
+    for (const h of trace.hops) if (h.tap) seen.set(h.n, seenBy.get(key(h as Tapped)) ?? false);
+    return { trace, verification: { seen, arrived: traffic.ok, traffic: traffic.text, ...(traffic.ok ? {} : { verdict: verdictOf(trace, seen) }) } };
   } finally {
     await Promise.all([...captures.values()].map((c) => c.stop()));
   }
 }
 
-async function send(p: Packet, netns: string, homeNetns: string): Promise<{ ok: boolean; text: string }> {
+async function send(p: Packet, netns: string, homeNetns: string): Promise<{ ok: boolean; text: string; answeredBy?: string }> {
   if (p.proto === 'icmp') {
     const o = await ping(netns, p.dst, { count: 1, deadline: 3 });
     return { ok: o.received > 0, text: `${o.command}: ${o.received}/${o.transmitted} replies` };
@@ -48,6 +73,7 @@ async function send(p: Packet, netns: string, homeNetns: string): Promise<{ ok: 
   const r = results.get(0);
   return {
     ok: Boolean(r?.ok),
+    ...(r?.answer?.hostname ? { answeredBy: r.answer.hostname } : {}),
     text: r?.ok ? `${p.proto} ${p.dst}:${p.port} answered: ${r.answer?.hostname}` : `${p.proto} ${p.dst}:${p.port}: ${r?.error ?? 'no result'}`,
   };
 }

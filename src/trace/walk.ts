@@ -1,7 +1,13 @@
 import { describeNetns } from '../lab/names.js';
+import type { ServiceVerdict } from '../kernel/observer.js';
 import type { Hop, LinkInfo, Observer, Packet } from './types.js';
 
 const MAX_HOPS = 64;
+
+export interface WalkOptions {
+  /** Which of a Service's endpoints to follow (by IP): the one the kernel chose, when it is known. */
+  pick?: string;
+}
 
 /** Where the walk is: a namespace's routing, with the interface the packet came in on. */
 interface Position {
@@ -23,14 +29,29 @@ interface Tunnel {
  * decapsulation on the far node, until the packet is delivered or a missing
  * entry drops it.
  */
-export async function walk(o: Observer, start: string, first: Packet): Promise<{ hops: Hop[]; arrived: boolean }> {
+export async function walk(o: Observer, start: string, first: Packet, options: WalkOptions = {}): Promise<{ hops: Hop[]; arrived: boolean }> {
   const hops: Hop[] = [];
   const add = (hop: Omit<Hop, 'n' | 'where'>) => hops.push({ n: hops.length + 1, where: where(hop.netns), ...hop });
   let at: Position = { netns: start };
   let packet = first;
   const tunnels: Tunnel[] = [];
+  let translated = false;
 
   while (hops.length < MAX_HOPS) {
+    // kube-proxy's nat hooks run before routing (prerouting for a packet that came in, output for one made here).
+    if (!translated && tunnels.length === 0 && o.serviceVerdict) {
+      const v = await o.serviceVerdict(at.netns, packet.dst, packet.proto, packet.port);
+      if (v) {
+        translated = true;
+        const next = serviceHop(v, at.netns, packet, options.pick, add);
+        if (!next) return { hops, arrived: false };
+        // A frame a bridge takes up (cni0) passed bridge netfilter's prerouting first:
+        // tcpdump on the bridge already sees the translated address.
+        const before = hops.at(-2);
+        if (before?.kind === 'bridge' && before.netns === at.netns) before.packet = next;
+        packet = next;
+      }
+    }
     const r = await o.routeGet(at.netns, packet.dst, at.iif ? { from: packet.src, iif: at.iif } : undefined);
     if (!r.ok) {
       add({ kind: 'drop', netns: at.netns, packet, summary: `no route to ${packet.dst}: ${r.error}`, entry: `ip route get ${packet.dst}` });
@@ -276,4 +297,39 @@ async function bridgePort(o: Observer, netns: string, bridge: LinkInfo, mac: str
     if (peer?.link.mac === mac) return { name: port.name, entry: `${mac} not learned yet: flooded, and port ${port.name} leads to it` };
   }
   return undefined;
+}
+
+/**
+ * A Service's address, translated by kube-proxy's rules: the map element
+ * that matched, the chains it went through, the endpoints `numgen` picks
+ * from, and the one the walk follows (the kernel's real choice when known,
+ * else the first). A service without endpoints is the end of the road.
+ */
+function serviceHop(v: ServiceVerdict, netns: string, packet: Packet, pick: string | undefined, add: AddHop): Packet | undefined {
+  const what = `${packet.dst}:${packet.port}/${packet.proto}`;
+  if (v.kind !== 'dnat') {
+    add({
+      kind: 'drop',
+      netns,
+      packet,
+      summary: `kube-proxy ${v.kind === 'reject' ? 'rejects' : 'drops'} ${what}: ${v.why}`,
+      entry: `nft list table ip kube-proxy: ${v.element}`,
+    });
+    return undefined;
+  }
+  const chosen = v.endpoints.find((e) => e.ip === pick) ?? v.endpoints[0];
+  if (!chosen) {
+    add({ kind: 'drop', netns, packet, summary: `kube-proxy matches ${what} but its chain ${v.chains.at(-1)} picks no endpoint`, entry: v.element });
+    return undefined;
+  }
+  const candidates = v.endpoints.map((e) => `${e.ip}:${e.port}`).join(', ');
+  const why = pick === chosen.ip ? 'the one conntrack chose' : 'following the first';
+  add({
+    kind: 'dnat',
+    netns,
+    packet,
+    summary: `kube-proxy: ${what} → ${v.chains.join(' → ')}; numgen random picks 1 of ${v.endpoints.length} (${candidates}): DNAT to ${chosen.ip}:${chosen.port}, ${why}`,
+    entry: `${v.element} ; ${chosen.chain}`,
+  });
+  return { ...packet, dst: chosen.ip, port: chosen.port };
 }

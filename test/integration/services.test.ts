@@ -98,4 +98,26 @@ tests:
     expect(report.tests[1]!.message).toMatch(/timed out/);
     expect(await netnsOf('it-svc-empty')).toEqual([]);
   });
+
+  it('trace shows the DNAT hop: the map element, the service chain, the candidates; --verify follows the endpoint that answered', async () => {
+    const file = await labFileAs('services', LAB);
+    expect((await netlab(['up', file])).code).toBe(0);
+    const plain = await netlab(['trace', LAB, 'client', 'service/web', '--port', '80']);
+    expect(plain.code, plain.stdout).toBe(0);
+    expect(plain.stdout).toMatch(/DNAT\s+kube-proxy: 10\.96\.1\.1:80\/tcp → service-SUSTUHLJ-default\/web\/tcp\/http; numgen random picks 1 of 3/);
+    expect(plain.stdout).toContain('entry:   service-ips { 10.96.1.1 . tcp . 80 }');
+    const verified = await netlab(['trace', LAB, 'client', 'service/web', '--port', '80', '--verify', '--json']);
+    expect(verified.code, verified.stdout).toBe(0);
+    const t = JSON.parse(verified.stdout) as { traffic: string; hops: Array<{ kind: string; summary: string; seen?: boolean; where: string }> };
+    const answered = /answered: (\S+)/.exec(t.traffic)![1]!;
+    expect(t.hops.find((h) => h.kind === 'dnat')!.summary).toMatch(/the one conntrack chose/);
+    expect(t.hops.at(-1)!.where).toBe(answered);
+    expect(t.hops.filter((h) => h.seen === false)).toEqual([]);
+  });
+
+  it('trace names kube-proxy when it rejects a port the ClusterIP does not serve', async () => {
+    const r = await netlab(['trace', LAB, 'client', '10.96.1.1', '--port', '81']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/DROP\s+kube-proxy rejects 10\.96\.1\.1:81\/tcp: no service listens on tcp\/81 of this ClusterIP/);
+  });
 });

@@ -1,8 +1,8 @@
 import { kernelObserver } from '../../kernel/observer.js';
 import { LAB_TOOLS, PING, TCPDUMP, preflight } from '../../kernel/preflight.js';
 import { formatTrace } from '../../trace/format.js';
-import { traceEndpoints, traceLab } from '../../trace/index.js';
-import { verifyTrace } from '../../trace/verify.js';
+import { serviceCandidates, traceEndpoints, traceLab } from '../../trace/index.js';
+import { verifyAmong, verifyTrace, type Verification } from '../../trace/verify.js';
 import { checkedLabName, runningLab } from '../target.js';
 
 export interface TraceInvocation {
@@ -21,8 +21,19 @@ export async function trace(inv: TraceInvocation): Promise<number> {
   await preflight(inv.verify ? [...LAB_TOOLS, TCPDUMP, PING] : LAB_TOOLS);
   const lab = await runningLab(inv.lab);
   const request = { from: inv.from, to: inv.to, proto: inv.proto, ...(inv.port !== undefined ? { port: inv.port } : {}) };
-  const t = await traceLab(lab, request, kernelObserver());
-  const v = inv.verify ? await verifyTrace(t, traceEndpoints(lab, request).netns, lab.fabric.netns) : undefined;
+  const observer = kernelObserver();
+  const candidates = serviceCandidates(lab, request);
+  let t = await traceLab(lab, request, observer);
+  let v: Verification | undefined;
+  if (inv.verify && candidates.length > 1) {
+    // The kernel picks the endpoint: capture every candidate path, send once, keep the path of the pod that answered.
+    const traces = await Promise.all(candidates.map((c) => traceLab(lab, request, observer, c.ip)));
+    ({ trace: t, verification: v } = await verifyAmong(traces, traceEndpoints(lab, request).netns, lab.fabric.netns, (pod) =>
+      candidates.findIndex((c) => c.pod === pod),
+    ));
+  } else if (inv.verify) {
+    v = await verifyTrace(t, traceEndpoints(lab, request).netns, lab.fabric.netns);
+  }
   const arrived = v ? v.arrived : t.arrived;
   if (inv.json) {
     const hops = t.hops.map((h) => (v && v.seen.has(h.n) ? { ...h, seen: v.seen.get(h.n) } : h));

@@ -1,0 +1,108 @@
+import { run } from './run.js';
+
+/** What kube-proxy's live table does with a new connection, as `nft -j list table ip kube-proxy` shows it. */
+export type ServiceVerdict =
+  | {
+      kind: 'dnat';
+      /** The map element that matched, as nft prints it. */
+      element: string;
+      /** The chains the packet passes before the pick: external-… for a NodePort, then service-… or local-…. */
+      chains: string[];
+      /** The candidates `numgen random` picks from: each endpoint chain and where it DNATs to. */
+      endpoints: Array<{ chain: string; ip: string; port: number }>;
+    }
+  | { kind: 'reject' | 'drop'; element: string; why: string };
+
+type Verdict = { goto?: { target: string }; jump?: { target: string }; drop?: null; accept?: null };
+type Elem = [unknown, Verdict];
+interface TableJson {
+  maps: Map<string, Elem[]>;
+  sets: Map<string, unknown[]>;
+  rules: Map<string, Array<Array<Record<string, unknown>>>>;
+}
+
+/** The table, or undefined when the namespace has none (a pod, the fabric). */
+export async function readKubeProxyTable(netns: string): Promise<TableJson | undefined> {
+  const r = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', 'ip', 'kube-proxy']);
+  if (r.exitCode !== 0) return undefined;
+  const t: TableJson = { maps: new Map(), sets: new Map(), rules: new Map() };
+  for (const item of (JSON.parse(r.stdout) as { nftables: Array<Record<string, Record<string, unknown>>> }).nftables) {
+    if (item.map) t.maps.set(item.map.name as string, (item.map.elem as Elem[] | undefined) ?? []);
+    if (item.set) t.sets.set(item.set.name as string, (item.set.elem as unknown[] | undefined) ?? []);
+    if (item.rule) {
+      const chain = item.rule.chain as string;
+      t.rules.set(chain, [...(t.rules.get(chain) ?? []), item.rule.expr as Array<Record<string, unknown>>]);
+    }
+  }
+  return t;
+}
+
+/** A map key as nft would print it: `10.96.1.1 . tcp . 80`. */
+function keyText(key: unknown): string {
+  const k = key as { concat?: unknown[]; elem?: { val: unknown } };
+  if (k?.elem) return keyText(k.elem.val);
+  return k?.concat ? k.concat.map(String).join(' . ') : String(key);
+}
+
+function lookup(t: TableJson, map: string, key: string): Verdict | undefined {
+  return t.maps.get(map)?.find(([k]) => keyText(k) === key)?.[1];
+}
+
+/**
+ * Follows a new connection through kube-proxy's dispatch, as the kernel
+ * would in nat-prerouting / nat-output: `service-ips` by address, protocol
+ * and port, then `service-nodeports` at a node address, through the
+ * external- and service- (or local-) chains to the numgen pick; or the
+ * no-endpoint maps that reject or drop it.
+ */
+export function serviceVerdict(t: TableJson, dst: string, proto: string, port: number | undefined): ServiceVerdict | undefined {
+  if (port === undefined || (proto !== 'tcp' && proto !== 'udp')) return undefined;
+  const clusterKey = `${dst} . ${proto} . ${port}`;
+  const nodePortKey = `${proto} . ${port}`;
+  const isNodeIP = (t.sets.get('nodeport-ips') ?? []).map(String).includes(dst);
+  const hit = lookup(t, 'service-ips', clusterKey);
+  const start = hit
+    ? { element: `service-ips { ${clusterKey} }`, v: hit }
+    : isNodeIP
+      ? { element: `service-nodeports { ${nodePortKey} }`, v: lookup(t, 'service-nodeports', nodePortKey) }
+      : undefined;
+  if (start?.v?.goto) return follow(t, start.element, start.v.goto.target);
+  const none = lookup(t, 'no-endpoint-services', clusterKey) ?? (isNodeIP ? lookup(t, 'no-endpoint-nodeports', nodePortKey) : undefined);
+  if (none) {
+    const rejected = none.goto?.target === 'reject-chain';
+    return {
+      kind: rejected ? 'reject' : 'drop',
+      element: `no-endpoint-services { ${clusterKey} }`,
+      why: rejected ? 'the service has no endpoints' : 'no endpoint on this node (traffic policy Local)',
+    };
+  }
+  if ((t.sets.get('cluster-ips') ?? []).map(String).includes(dst))
+    return { kind: 'reject', element: `cluster-ips { ${dst} }`, why: `no service listens on ${proto}/${port} of this ClusterIP` };
+  return undefined;
+}
+
+function follow(t: TableJson, element: string, first: string): ServiceVerdict | undefined {
+  const chains: string[] = [];
+  let chain: string | undefined = first;
+  for (let step = 0; chain && step < 4; step++) {
+    chains.push(chain);
+    const rules: Array<Array<Record<string, unknown>>> = t.rules.get(chain) ?? [];
+    const pick = rules.flatMap((r) => r).find((e) => e.vmap) as { vmap: { data: { set: Array<[number, Verdict]> } } } | undefined;
+    if (pick) {
+      const endpoints = pick.vmap.data.set.flatMap(([, v]) => {
+        const target = v.goto?.target;
+        const dnat = target ? (t.rules.get(target) ?? []).flatMap((r) => r).find((e) => e.dnat) : undefined;
+        const d = dnat?.dnat as { addr: string; port: number } | undefined;
+        return target && d ? [{ chain: target, ip: d.addr, port: d.port }] : [];
+      });
+      return { kind: 'dnat', element, chains, endpoints };
+    }
+    // An external- chain ends in a goto to the service- or local- chain.
+    chain = rules
+      .flatMap((r) => r)
+      .map((e) => (e.goto as { target?: string } | undefined)?.target)
+      .filter((x): x is string => !!x)
+      .at(-1);
+  }
+  return undefined;
+}
