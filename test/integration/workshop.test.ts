@@ -18,8 +18,8 @@ describe.skipIf(!isRoot)('workshop exercises', () => {
     await shell.cleanUp();
   });
 
-  it('are six, in the order a class meets them', () => {
-    expect(files).toHaveLength(6);
+  it('are seven, in the order a class meets them', () => {
+    expect(files).toHaveLength(7);
   });
 
   it.each(files)('%s: every example prints what the exercise shows', async (file) => {
