@@ -1,6 +1,7 @@
 import type { RawAction, RawCapture, RawConnect, RawPing, RawTest } from '../lab/raw.js';
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
+import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
 import { answeringPods, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
@@ -17,7 +18,7 @@ export function resolveChecks(lab: Lab): Check[] {
 }
 
 function resolveTest(lab: Lab, test: RawTest): Check[] {
-  if (test.conformance) return conformanceCases(lab);
+  if (test.conformance) return [...conformanceCases(lab), ...serviceConformance(lab)];
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
   return [resolveAction(lab, test, test.name)];
 }

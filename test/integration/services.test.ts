@@ -47,7 +47,9 @@ describe.skipIf(!isRoot)('Services, as kube-proxy programs them', () => {
   it('passes its tests: every endpoint answers the ClusterIP, hairpin works, the NodePort answers outsiders masqueraded', async () => {
     const { code, report } = await testJson(await labFileAs('services', LAB));
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.passed).toBe(3);
+    const names = report.tests.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['conformance: pod client → service/web 80/tcp', 'conformance: external → node1:30080/tcp (service/web-np)']));
+    expect(names.filter((n) => n.startsWith('conformance:') && n.includes('(hairpin)'))).toHaveLength(2);
   });
 
   it('fails, naming the endpoint, when an endpoint chain is emptied', async () => {
@@ -119,5 +121,29 @@ tests:
     const r = await netlab(['trace', LAB, 'client', '10.96.1.1', '--port', '81']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/DROP\s+kube-proxy rejects 10\.96\.1\.1:81\/tcp: no service listens on tcp\/81 of this ClusterIP/);
+  });
+
+  it('conformance checks traffic policies node by node, and fails where a node lost its Local endpoints chain', async () => {
+    const file = await labFileAs('service-policies', 'it-svc-pol');
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      expect((await testJson(file)).code).toBe(0);
+      const node1 = 'netlab.it-svc-pol.node.node1';
+      const local = (await chains(node1)).find((n) => n.startsWith('local-') && n.includes('default/web-local/'))!;
+      await execa('ip', ['netns', 'exec', node1, 'nft', 'flush', 'chain', 'ip', 'kube-proxy', local]);
+      const { code, report } = await testJson(file);
+      expect(code).toBe(1);
+      const failed = report.tests.filter((t) => t.status === 'failed').map((t) => t.name);
+      expect(failed).toContain('conformance: external → node1:30100/tcp (service/web-local, Local)');
+      // Only what enters node1 on the Local NodePort is broken: the file's own test of it, and conformance's case.
+      expect(failed.sort()).toEqual(
+        [
+          "Local keeps the client's address and answers from this node's endpoint only",
+          'conformance: external → node1:30100/tcp (service/web-local, Local)',
+        ].sort(),
+      );
+    } finally {
+      await netlab(['down', 'it-svc-pol']);
+    }
   });
 });

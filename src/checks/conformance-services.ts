@@ -1,0 +1,76 @@
+import { source } from '../lab/endpoints.js';
+import type { Lab, Service, ServicePort } from '../lab/types.js';
+import type { ConnectCheck } from './types.js';
+
+/**
+ * The Service cases of the Kubernetes e2e tests ("should serve a basic
+ * endpoint from pods", "should be able to create a functioning NodePort
+ * service", "should be able to preserve UDP traffic", "hairpin", "should
+ * reject connections to services without endpoints"), generated from the lab:
+ * - every pod reaches every service port, answered by one of its endpoints,
+ *   and the endpoint sees the pod's own address;
+ * - from one pod, every endpoint of every service port answers in turn;
+ * - a pod that is an endpoint reaches itself through its service (hairpin);
+ * - a service port without endpoints refuses the connection;
+ * - every NodePort answers `external` on every node, masqueraded, from every
+ *   endpoint (or, under externalTrafficPolicy Local, only from that node's,
+ *   and not at all where it has none).
+ * Pure.
+ */
+export function serviceConformance(lab: Lab): ConnectCheck[] {
+  const out: ConnectCheck[] = [];
+  for (const svc of lab.services) {
+    if (svc.clusterIP === undefined) continue;
+    for (const port of svc.ports) out.push(...clusterIPCases(lab, svc, port, svc.clusterIP), ...nodePortCases(lab, svc, port));
+  }
+  return out;
+}
+
+function clusterIPCases(lab: Lab, svc: Service, port: ServicePort, clusterIP: string): ConnectCheck[] {
+  const label = `service/${svc.ref}`;
+  const what = `${port.port}/${port.protocol}`;
+  const endpoints = port.endpoints.map((e) => e.pod);
+  const to = { ip: clusterIP, label, service: svc.ref };
+  const check = (from: string, name: string, extra: Partial<ConnectCheck>): ConnectCheck => ({
+    kind: port.protocol,
+    name: `conformance: ${name}`,
+    from: source(lab, from),
+    to,
+    port: port.port,
+    expect: 'reachable',
+    answerFrom: endpoints,
+    ...extra,
+  });
+  if (endpoints.length === 0) {
+    const client = lab.pods[0];
+    return client ? [check(client.name, `${label} ${what} has no endpoints: ${client.name} is refused`, { expect: 'unreachable' })] : [];
+  }
+  const cases: ConnectCheck[] = [];
+  for (const pod of lab.pods) {
+    if (endpoints.includes(pod.name)) continue;
+    cases.push(check(pod.name, `pod ${pod.name} → ${label} ${what}`, { sourceIP: 'preserved' }));
+  }
+  const spreader = lab.pods.find((p) => !endpoints.includes(p.name)) ?? lab.pods.find((p) => p.name === endpoints[0]);
+  if (spreader) cases.push(check(spreader.name, `${label} ${what} spreads over all ${endpoints.length} endpoints`, { everyOf: endpoints }));
+  cases.push(check(endpoints[0]!, `${endpoints[0]} reaches itself through ${label} ${what} (hairpin)`, {}));
+  return cases;
+}
+
+function nodePortCases(lab: Lab, svc: Service, port: ServicePort): ConnectCheck[] {
+  if (port.nodePort === undefined || !lab.external) return [];
+  const local = svc.externalTrafficPolicy === 'Local';
+  return lab.nodes.map((node) => {
+    const answering = port.endpoints.filter((e) => !local || e.node === node.name).map((e) => e.pod);
+    const name = `conformance: external → ${node.name}:${port.nodePort}/${port.protocol} (service/${svc.ref}${local ? ', Local' : ''})`;
+    const base = { kind: port.protocol, from: source(lab, 'external'), to: { ip: node.address, label: node.name }, port: port.nodePort! } as const;
+    if (answering.length === 0) return { ...base, name: `${name} has no endpoint here`, expect: 'unreachable' as const };
+    return {
+      ...base,
+      name,
+      expect: 'reachable' as const,
+      answerFrom: answering,
+      everyOf: answering,
+      sourceIP: local ? ('preserved' as const) : ('masqueraded' as const),
+    };
+  });
+}
