@@ -90,6 +90,7 @@ function jobKey(op: Op): string {
     return `${c.tool} ${c.netns ?? '(host)'}`;
   }
   if (op.kind === 'nft.load') return `nft ${op.netns}`;
+  if (op.kind === 'iptables.restore') return `iptables ${op.netns}`;
   // The runtime's config file must be written before the runtime starts: one job.
   return 'runtime';
 }
@@ -107,6 +108,8 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
   for (const op of job.ops) {
     if (op.kind === 'nft.load') {
       await loadNft(stage, op);
+    } else if (op.kind === 'iptables.restore') {
+      await restoreIptables(stage, op);
     } else if (op.kind === 'file.write') {
       await ensurePrivateDir(dirname(op.path));
       await writePrivateFile(op.path, op.content);
@@ -171,4 +174,13 @@ async function loadNft(stage: string, op: Extract<Op, { kind: 'nft.load' }>): Pr
   throw /Operation not supported|No such file or directory/.test(r.stderr) && !m
     ? new EnvironmentError(`${message}\n  the kernel lacks an nftables feature kube-proxy uses (nf_tables, nft_nat, nft_numgen, nft_fib, nft_reject)`)
     : new KernelError(message);
+}
+
+/** filter and nat in one `iptables-restore`: atomic per table; it names the line that failed. */
+async function restoreIptables(stage: string, op: Extract<Op, { kind: 'iptables.restore' }>): Promise<void> {
+  const r = await run('ip', ['netns', 'exec', op.netns, 'iptables-restore'], { input: op.ruleset });
+  if (r.exitCode === 0) return;
+  const m = /line:? (\d+) failed/i.exec(r.stderr);
+  const line = m ? op.ruleset.split('\n')[Number(m[1]) - 1] : undefined;
+  throw new KernelError(`${stage}: iptables-restore in ${op.netns} failed: ${kernelReason(r.stderr)}${line ? `\n  at: ${line}` : ''}`);
 }

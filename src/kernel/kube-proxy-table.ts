@@ -8,8 +8,12 @@ export type ServiceVerdict =
       element: string;
       /** The chains the packet passes before the pick: external-… for a NodePort, then service-… or local-…. */
       chains: string[];
-      /** The candidates `numgen random` picks from: each endpoint chain and where it DNATs to. */
+      /** The candidates the random pick chooses from: each endpoint chain and where it DNATs to. */
       endpoints: Array<{ chain: string; ip: string; port: number }>;
+      /** How the pick is made: `numgen random mod N` (nftables) or `-m statistic --mode random` (iptables). */
+      pick: string;
+      /** Whether the path marks the packet for masquerade (a NodePort with Cluster policy). */
+      masquerade: boolean;
     }
   | { kind: 'reject' | 'drop'; element: string; why: string };
 
@@ -95,13 +99,90 @@ function follow(t: TableJson, element: string, first: string): ServiceVerdict | 
         const d = dnat?.dnat as { addr: string; port: number } | undefined;
         return target && d ? [{ chain: target, ip: d.addr, port: d.port }] : [];
       });
-      return { kind: 'dnat', element, chains, endpoints };
+      const masquerade = chains.some((c) => c.startsWith('external-')) && !chains.some((c) => c.startsWith('local-'));
+      return { kind: 'dnat', element, chains, endpoints, pick: `numgen random mod ${endpoints.length}`, masquerade };
     }
     // An external- chain ends in a goto to the service- or local- chain.
     chain = rules
       .flatMap((r) => r)
       .map((e) => (e.goto as { target?: string } | undefined)?.target)
       .filter((x): x is string => !!x)
+      .at(-1);
+  }
+  return undefined;
+}
+
+/** kube-proxy's iptables-mode rules of a namespace (`iptables-save`), by table and chain, with the node's own addresses. */
+export interface IptablesRules {
+  chains: Map<string, string[][]>;
+  local: string[];
+}
+
+/** The nat and filter rules, or undefined when kube-proxy put none there (no KUBE-SERVICES chain). */
+export async function readIptablesRules(netns: string): Promise<IptablesRules | undefined> {
+  const r = await run('ip', ['netns', 'exec', netns, 'iptables-save']);
+  if (r.exitCode !== 0 || !r.stdout.includes(':KUBE-SERVICES')) return undefined;
+  const chains = new Map<string, string[][]>();
+  let table = '';
+  for (const line of r.stdout.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    const m = /^-A (\S+) (.*)$/.exec(line);
+    if (!m) continue;
+    const key = `${table}/${m[1]}`;
+    chains.set(key, [...(chains.get(key) ?? []), m[2]!.split(' ')]);
+  }
+  const addrs = await run('ip', ['-n', netns, '-j', '-4', 'addr', 'show']);
+  const local =
+    addrs.exitCode === 0 ? (JSON.parse(addrs.stdout) as Array<{ addr_info: Array<{ local: string }> }>).flatMap((l) => l.addr_info.map((a) => a.local)) : [];
+  return { chains, local };
+}
+
+/** A rule's value after an option (`--dport 80`), or undefined. */
+function opt(rule: string[], name: string): string | undefined {
+  const i = rule.indexOf(name);
+  return i >= 0 ? rule[i + 1] : undefined;
+}
+
+/** The same question as serviceVerdict, asked of iptables mode's chains: KUBE-SERVICES, KUBE-NODEPORTS, KUBE-EXT-, KUBE-SVC-, KUBE-SEP-. */
+export function iptablesVerdict(t: IptablesRules, dst: string, proto: string, port: number | undefined): ServiceVerdict | undefined {
+  if (port === undefined || (proto !== 'tcp' && proto !== 'udp')) return undefined;
+  const matches = (r: string[], daddr: boolean) => opt(r, '-p') === proto && opt(r, '--dport') === String(port) && (!daddr || opt(r, '-d') === `${dst}/32`);
+  const rules = (chain: string) => t.chains.get(chain) ?? [];
+  const target = (r: string[]) => opt(r, '-j');
+  const refused = rules('filter/KUBE-SERVICES').find((r) => matches(r, true) && target(r) === 'REJECT');
+  if (refused) return { kind: 'reject', element: `filter KUBE-SERVICES -d ${dst}/32 --dport ${port} -j REJECT`, why: 'the service has no endpoints' };
+  const isLocal = t.local.includes(dst);
+  const external = isLocal ? rules('filter/KUBE-EXTERNAL-SERVICES').find((r) => matches(r, false)) : undefined;
+  if (external)
+    return {
+      kind: target(external) === 'DROP' ? 'drop' : 'reject',
+      element: `filter KUBE-EXTERNAL-SERVICES --dport ${port} -j ${target(external)}`,
+      why: target(external) === 'DROP' ? 'no endpoint on this node (traffic policy Local)' : 'the service has no endpoints',
+    };
+  const entry = rules('nat/KUBE-SERVICES').find((r) => matches(r, true)) ?? (isLocal ? rules('nat/KUBE-NODEPORTS').find((r) => matches(r, false)) : undefined);
+  if (!entry) return undefined;
+  const element = `nat ${entry.includes('KUBE-NODEPORTS') ? 'KUBE-NODEPORTS' : 'KUBE-SERVICES'} -p ${proto} --dport ${port} -j ${target(entry)}`;
+  const chains: string[] = [];
+  let chain = target(entry);
+  for (let step = 0; chain && step < 4; step++) {
+    chains.push(chain);
+    const body = rules(`nat/${chain}`);
+    const seps = body.filter((r) => target(r)?.startsWith('KUBE-SEP-') && !r.includes('--rcheck'));
+    if (seps.length > 0) {
+      const endpoints = seps.flatMap((r) => {
+        const sep = target(r)!;
+        const dnat = rules(`nat/${sep}`).find((x) => target(x) === 'DNAT');
+        const to = dnat ? opt(dnat, '--to-destination') : undefined;
+        if (!to) return [];
+        const [ip, p] = to.split(':');
+        return [{ chain: sep, ip: ip!, port: Number(p) }];
+      });
+      const masquerade = chains.some((c) => c.startsWith('KUBE-EXT-')) && !chains.some((c) => c.startsWith('KUBE-SVL-'));
+      return { kind: 'dnat', element, chains, endpoints, pick: '-m statistic --mode random', masquerade };
+    }
+    chain = body
+      .map(target)
+      .filter((x): x is string => !!x && x.startsWith('KUBE-S'))
       .at(-1);
   }
   return undefined;

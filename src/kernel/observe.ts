@@ -35,3 +35,16 @@ export async function observeTable(netns: string, table: string): Promise<LiveTa
   const elements = items.reduce((n, i) => n + (i.set?.elem?.length ?? 0) + (i.map?.elem?.length ?? 0), 0);
   return { chains, rules, elements };
 }
+
+/** iptables' filter and nat tables inside a namespace (`iptables-save`): their chains and how many rules. */
+export async function observeIptables(netns: string): Promise<LiveTable | null> {
+  const r = await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'filter']);
+  const n = await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'nat']);
+  if (r.exitCode !== 0 || n.exitCode !== 0) return null;
+  const lines = `${r.stdout}\n${n.stdout}`.split('\n');
+  return {
+    chains: lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!),
+    rules: lines.filter((l) => l.startsWith('-A ')).length,
+    elements: 0,
+  };
+}

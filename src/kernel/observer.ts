@@ -1,4 +1,4 @@
-import { readKubeProxyTable, serviceVerdict, type ServiceVerdict } from './kube-proxy-table.js';
+import { iptablesVerdict, readIptablesRules, readKubeProxyTable, serviceVerdict, type ServiceVerdict } from './kube-proxy-table.js';
 import { run } from './run.js';
 
 export type { ServiceVerdict };
@@ -80,7 +80,7 @@ function toLink(l: RawLink): LinkInfo {
  */
 export function kernelObserver(): Observer {
   const links = new Map<string, Promise<LinkInfo[]>>();
-  const tables = new Map<string, ReturnType<typeof readKubeProxyTable>>();
+  const tables = new Map<string, Promise<[Awaited<ReturnType<typeof readKubeProxyTable>>, Awaited<ReturnType<typeof readIptablesRules>>]>>();
   const linksOf = (netns: string) => {
     let p = links.get(netns);
     if (!p) links.set(netns, (p = json<RawLink[]>('ip', netns, ['-d', 'link', 'show']).then((ls) => (ls ?? []).map(toLink))));
@@ -133,9 +133,10 @@ export function kernelObserver(): Observer {
     vxlans: async (netns) => (await linksOf(netns)).filter((l) => l.kind === 'vxlan'),
     async serviceVerdict(netns, dst, proto, port) {
       let p = tables.get(netns);
-      if (!p) tables.set(netns, (p = readKubeProxyTable(netns)));
-      const table = await p;
-      return table ? serviceVerdict(table, dst, proto, port) : undefined;
+      if (!p) tables.set(netns, (p = Promise.all([readKubeProxyTable(netns), readIptablesRules(netns)])));
+      const [table, iptables] = await p;
+      if (table) return serviceVerdict(table, dst, proto, port);
+      return iptables ? iptablesVerdict(iptables, dst, proto, port) : undefined;
     },
   };
 }

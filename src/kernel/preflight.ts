@@ -101,5 +101,8 @@ export async function requireServiceKernel(mode: 'nftables' | 'iptables' | 'ipvs
       'Services need bridge netfilter (br_netfilter), which this kernel has not loaded: a pod reaching a Service whose endpoint shares its bridge would never be translated (as root: modprobe br_netfilter)',
     );
   }
-  await requireTools([NFT]);
+  await requireTools(mode === 'iptables' ? [IPTABLES] : [NFT]);
 }
+
+/** For kube-proxy's iptables mode (iptables-nft on Debian 12). */
+export const IPTABLES: Requirement = { program: 'iptables-restore', pkg: 'iptables', why: "kube-proxy's iptables mode" };

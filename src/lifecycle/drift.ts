@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { KernelError } from '../errors.js';
 import { applyWave } from '../kernel/apply.js';
-import { observeNamespaces, observeTable } from '../kernel/observe.js';
+import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import { endProcesses } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
@@ -28,6 +28,8 @@ export async function observeLab(state: LabState, plan = planOf(state)): Promise
   for (const op of plan.stages.flatMap((s) => s.ops)) {
     const ns = op.kind === 'nft.load' ? namespaces[op.netns] : undefined;
     if (op.kind === 'nft.load' && ns) ns.tables = { ...ns.tables, [op.table]: await observeTable(op.netns, op.table) };
+    if (op.kind === 'iptables.restore' && namespaces[op.netns])
+      namespaces[op.netns]!.tables = { ...namespaces[op.netns]!.tables, iptables: await observeIptables(op.netns) };
   }
   return { namespaces, agentRunning: agentRunning(state) };
 }

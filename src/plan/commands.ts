@@ -8,10 +8,10 @@ export interface ToolCommand {
   args: string[];
 }
 
-type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' }>;
+type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' }>;
 
 export function isToolOp(op: Op): op is ToolOp {
-  return op.kind !== 'sysctl.set' && op.kind !== 'file.write' && op.kind !== 'process.start' && op.kind !== 'nft.load';
+  return op.kind !== 'sysctl.set' && op.kind !== 'file.write' && op.kind !== 'process.start' && op.kind !== 'nft.load' && op.kind !== 'iptables.restore';
 }
 
 /** The iproute2 words for an operation: one source for the shell script and the batches. */

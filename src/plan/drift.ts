@@ -152,6 +152,15 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
       if (live.elements !== planned.elements) return `table ${op.table} has ${live.elements} set and map elements, not the ${planned.elements} planned`;
       return undefined;
     }
+    case 'iptables.restore': {
+      const live = ns.tables?.['iptables'];
+      if (live === undefined) return undefined;
+      if (live === null) return "kube-proxy's iptables rules cannot be read";
+      const planned = plannedIptables(op.ruleset);
+      const missing = planned.chains.filter((c) => !live.chains.includes(c));
+      if (missing.length > 0) return `iptables lacks chain ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`;
+      return live.rules === planned.rules ? undefined : `iptables has ${live.rules} rules in filter and nat, not the ${planned.rules} planned`;
+    }
     case 'sysctl.set': {
       const value = ns.sysctls[op.key];
       return value === op.value ? undefined : `sysctl ${op.key} is ${value ?? 'absent'}, not ${op.value}`;
@@ -213,4 +222,10 @@ export function plannedTable(ruleset: string): { chains: string[]; rules: number
     else if (line.startsWith('add element ')) elements++;
   }
   return { chains, rules, elements };
+}
+
+/** What an iptables-restore input makes: its chains (declared with `:`) and rules (`-A`). */
+export function plannedIptables(ruleset: string): { chains: string[]; rules: number } {
+  const lines = ruleset.split('\n');
+  return { chains: lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!), rules: lines.filter((l) => l.startsWith('-A ')).length };
 }

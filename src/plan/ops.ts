@@ -19,7 +19,8 @@ export type Op =
   | SysctlSet
   | FileWrite
   | ProcessStart
-  | NftLoad;
+  | NftLoad
+  | IptablesRestore;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -149,6 +150,13 @@ export interface NftLoad {
   netns: string;
   /** `ip kube-proxy`: what the ruleset replaces, for messages. */
   table: string;
+  ruleset: string;
+}
+
+/** Whole iptables tables (filter, nat) in one atomic `iptables-restore` inside a namespace. */
+export interface IptablesRestore {
+  kind: 'iptables.restore';
+  netns: string;
   ruleset: string;
 }
 

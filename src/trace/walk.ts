@@ -36,6 +36,8 @@ export async function walk(o: Observer, start: string, first: Packet, options: W
   let packet = first;
   const tunnels: Tunnel[] = [];
   let translated = false;
+  /** Set by a DNAT that also marked the packet: the node's postrouting rewrites its source to the outgoing address. */
+  let masqueradeIn: string | undefined;
 
   while (hops.length < MAX_HOPS) {
     // kube-proxy's nat hooks run before routing (prerouting for a packet that came in, output for one made here).
@@ -45,6 +47,7 @@ export async function walk(o: Observer, start: string, first: Packet, options: W
         translated = true;
         const next = serviceHop(v, at.netns, packet, options.pick, add);
         if (!next) return { hops, arrived: false };
+        if (v.kind === 'dnat' && (v.masquerade || next.dst === packet.src)) masqueradeIn = at.netns;
         // A frame a bridge takes up (cni0) passed bridge netfilter's prerouting first:
         // tcpdump on the bridge already sees the translated address.
         const before = hops.at(-2);
@@ -65,12 +68,22 @@ export async function walk(o: Observer, start: string, first: Packet, options: W
     }
 
     const nextHop = r.gateway ?? packet.dst;
+    let snat = '';
+    if (masqueradeIn === at.netns) {
+      // MASQUERADE takes the primary address of the interface the packet leaves by.
+      const src = (await o.addresses(at.netns, r.dev))[0] ?? r.prefsrc;
+      if (src) {
+        snat = `; kube-proxy's masquerading rewrites the source ${packet.src} to ${src}, the address of ${r.dev}`;
+        packet = { ...packet, src };
+      }
+      masqueradeIn = undefined;
+    }
     add({
       kind: 'route',
       netns: at.netns,
       iface: r.dev,
       packet,
-      summary: `${at.iif ? `came in on ${at.iif}; ` : ''}${packet.dst} goes ${r.gateway ? `via ${r.gateway} ` : ''}out of ${r.dev}`,
+      summary: `${at.iif ? `came in on ${at.iif}; ` : ''}${packet.dst} goes ${r.gateway ? `via ${r.gateway} ` : ''}out of ${r.dev}${snat}`,
       ...(r.matched ? { entry: r.matched } : {}),
       tap: { netns: at.netns, iface: r.dev },
     });
@@ -328,7 +341,7 @@ function serviceHop(v: ServiceVerdict, netns: string, packet: Packet, pick: stri
     kind: 'dnat',
     netns,
     packet,
-    summary: `kube-proxy: ${what} → ${v.chains.join(' → ')}; numgen random picks 1 of ${v.endpoints.length} (${candidates}): DNAT to ${chosen.ip}:${chosen.port}, ${why}`,
+    summary: `kube-proxy: ${what} → ${v.chains.join(' → ')}; ${v.pick} picks 1 of ${v.endpoints.length} (${candidates}): DNAT to ${chosen.ip}:${chosen.port}, ${why}`,
     entry: `${v.element} ; ${chosen.chain}`,
   });
   return { ...packet, dst: chosen.ip, port: chosen.port };

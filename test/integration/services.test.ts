@@ -106,7 +106,7 @@ tests:
     expect((await netlab(['up', file])).code).toBe(0);
     const plain = await netlab(['trace', LAB, 'client', 'service/web', '--port', '80']);
     expect(plain.code, plain.stdout).toBe(0);
-    expect(plain.stdout).toMatch(/DNAT\s+kube-proxy: 10\.96\.1\.1:80\/tcp → service-SUSTUHLJ-default\/web\/tcp\/http; numgen random picks 1 of 3/);
+    expect(plain.stdout).toMatch(/DNAT\s+kube-proxy: 10\.96\.1\.1:80\/tcp → service-SUSTUHLJ-default\/web\/tcp\/http; numgen random mod 3 picks 1 of 3/);
     expect(plain.stdout).toContain('entry:   service-ips { 10.96.1.1 . tcp . 80 }');
     const verified = await netlab(['trace', LAB, 'client', 'service/web', '--port', '80', '--verify', '--json']);
     expect(verified.code, verified.stdout).toBe(0);
@@ -144,6 +144,35 @@ tests:
       );
     } finally {
       await netlab(['down', 'it-svc-pol']);
+    }
+  });
+
+  it('iptables mode passes the same tests with KUBE-SVC-/KUBE-SEP- chains named as upstream hashes them, and fails when one is emptied', async () => {
+    const lab = 'it-svc-ipt';
+    const file = await labFileAs('services-iptables', lab);
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      const node = `netlab.${lab}.node.node1`;
+      const nat = String((await execa('ip', ['netns', 'exec', node, 'iptables-save', '-t', 'nat'])).stdout);
+      // CDGGSHYLG3RE2FKL: base32(sha256("default/web:http" + "tcp"))[:16], REFERENCE-2 §2.
+      expect(nat).toContain(
+        '-A KUBE-SERVICES -d 10.96.1.1/32 -p tcp -m comment --comment "default/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL',
+      );
+      expect(nat).toMatch(
+        /-A KUBE-SVC-CDGGSHYLG3RE2FKL -m comment --comment "default\/web:http -> 10\.244\.0\.2:8080" -m statistic --mode random --probability 0\.33333333349 -j KUBE-SEP-\w{16}/,
+      );
+      expect(nat).toContain('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
+      const ok = await testJson(file);
+      expect(ok.code, JSON.stringify(ok.report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+      expect(ok.report.passed).toBeGreaterThan(40);
+      const sep =
+        /-j (KUBE-SEP-\w{16})\n-A KUBE-SVC-CDGGSHYLG3RE2FKL -m comment --comment "default\/web:http -> 10\.244\.1\.2/.exec(nat) ??
+        /(KUBE-SEP-\w{16})/.exec(nat)!;
+      await execa('ip', ['netns', 'exec', node, 'iptables', '-t', 'nat', '-F', sep[1]!]);
+      expect((await netlab(['status', lab])).stdout).toMatch(/node node1: iptables has \d+ rules in filter and nat, not the \d+ planned/);
+      expect((await testJson(file)).code).toBe(1);
+    } finally {
+      await netlab(['down', lab]);
     }
   });
 });

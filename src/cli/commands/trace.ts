@@ -40,7 +40,15 @@ export async function trace(inv: TraceInvocation): Promise<number> {
     process.stdout.write(`${JSON.stringify({ ...t, hops, arrived, ...(v ? { traffic: v.traffic, verdict: v.verdict ?? null } : {}) }, null, 2)}\n`);
   } else {
     process.stdout.write(formatTrace(t, v?.seen));
-    if (v) process.stdout.write(`\nverified: ${v.traffic}\n${v.verdict ? `✘ ${v.verdict}\n` : '✔ every hop saw the packet\n'}`);
+    if (v) process.stdout.write(`\nverified: ${v.traffic}\n${v.verdict ? `✘ ${v.verdict}\n` : verifiedLine(v)}`);
   }
   return arrived ? 0 : 1;
+}
+
+/** Arrived: every hop saw it, or the ones that did not are named (the trace's model of them is off, not the network). */
+function verifiedLine(v: Verification): string {
+  const unseen = [...v.seen].filter(([, seen]) => !seen).map(([n]) => n);
+  return unseen.length === 0
+    ? '✔ every hop saw the packet\n'
+    : `✔ it arrived, but hop${unseen.length > 1 ? 's' : ''} ${unseen.join(', ')} did not see it as traced\n`;
 }

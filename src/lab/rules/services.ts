@@ -60,15 +60,6 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
       }
     });
   });
-  if (raw.network?.kubeProxy?.mode === 'iptables') {
-    problems.push(
-      problem(
-        ['network', 'kubeProxy', 'mode'],
-        'iptables mode is not built yet in this netlab',
-        'use nftables (the default): the same Services, as kube-proxy 1.31+ programs them',
-      ),
-    );
-  }
   const room = Number(cidr.last - cidr.first + 1n) - staticBand(cidr) - 2;
   if (dynamic > room)
     problems.push(

@@ -1,12 +1,13 @@
 import type { Lab } from '../../lab/types.js';
 import type { Contribution } from '../contribution.js';
+import { iptablesRuleset } from './iptables.js';
 import { nftablesRuleset } from './nftables.js';
 
 /**
  * kube-proxy on every node: its rules for the lab's Services, one table
- * loaded atomically per node. A lab without Services gets no table, as a
- * node whose kube-proxy has nothing to proxy has only the base. iptables mode
- * is not built yet (the lab rules refuse it); ipvs needs a kernel with IP_VS.
+ * loaded atomically per node, in nftables mode (`nft -f`) or iptables mode
+ * (`iptables-restore`). A lab without Services gets no rules. ipvs needs a
+ * kernel with IP_VS and is not built.
  */
 export function planKubeProxy(lab: Lab): Contribution[] {
   if (!lab.services.some((s) => s.clusterIP !== undefined)) return [];
@@ -16,6 +17,10 @@ export function planKubeProxy(lab: Lab): Contribution[] {
     // none allocated) dies in routing with "network unreachable" before
     // kube-proxy's filter chains can reject or drop it as Kubernetes says.
     routes: [{ kind: 'route.add' as const, netns: node.netns, verb: 'add' as const, dst: lab.network.serviceCIDR, dev: 'eth0' }],
-    services: [{ kind: 'nft.load' as const, netns: node.netns, table: 'ip kube-proxy', ruleset: nftablesRuleset(lab, node) }],
+    services: [
+      lab.network.kubeProxy.mode === 'iptables'
+        ? { kind: 'iptables.restore' as const, netns: node.netns, ruleset: iptablesRuleset(lab, node) }
+        : { kind: 'nft.load' as const, netns: node.netns, table: 'ip kube-proxy', ruleset: nftablesRuleset(lab, node) },
+    ],
   }));
 }
