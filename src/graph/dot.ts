@@ -39,7 +39,7 @@ export function labToDot(lab: Lab): string {
     `  fabric [label=${q(`fabric · bridge ${lab.fabric.bridge}\nunderlay ${lab.network.underlay.cidr} · MTU ${lab.network.underlay.mtu}`)}, fillcolor="${COLORS.fabric}", width=${Math.max(4, lab.nodes.length * 2.6)}, height=0.6, fontsize=12];`,
   ];
   for (const node of lab.nodes) out.push(...nodeCluster(lab, node));
-  out.push(...crossNodeEdges(lab));
+  out.push(...crossNodeEdges(lab), ...serviceNodes(lab));
   out.push('}');
   return `${out.join('\n')}\n`;
 }
@@ -98,9 +98,44 @@ function podId(pod: Pod): string {
   return `pod_${ident(pod.name)}`;
 }
 
-/** DOT identifiers: names are DNS labels, so '-' is the only character to replace. */
+/** DOT identifiers: names are DNS labels, or NAMESPACE/NAME for pods outside default. */
 function ident(name: string): string {
-  return name.replace(/-/g, '_');
+  return name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/**
+ * Services are rules, not devices: each is a note above the nodes, with its
+ * ClusterIP, ports and NodePort, and a dashed edge to each endpoint drawn.
+ * The outside client hangs off the fabric.
+ */
+function serviceNodes(lab: Lab): string[] {
+  const lines: string[] = [];
+  if (lab.external) {
+    lines.push(
+      `  external [label=${q(`external client\n${lab.external.address} · eth0`)}, fillcolor="${COLORS.fabric}"];`,
+      `  external -> fabric [label=${q(`veth ⇄ ${lab.external.fabricPort}`)}];`,
+    );
+  }
+  const drawn = new Set(
+    lab.nodes.flatMap((n) =>
+      lab.pods
+        .filter((p) => p.node === n.name)
+        .slice(0, MAX_PODS_SHOWN)
+        .map((p) => p.name),
+    ),
+  );
+  for (const svc of lab.services) {
+    const id = `svc_${ident(svc.ref)}`;
+    const ports = svc.ports.map((p) => `${p.port}/${p.protocol}${p.nodePort !== undefined ? ` · NodePort ${p.nodePort}` : ''}`).join('\n');
+    const address = svc.clusterIP ?? 'headless (no ClusterIP)';
+    lines.push(
+      `  ${id} [label=${q(`service ${svc.ref} (${svc.type})\n${address}\n${ports}\nkube-proxy rules in every node`)}, shape=note, fillcolor="${COLORS.routes}", fontcolor="${COLORS.route}"];`,
+    );
+    const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.pod)));
+    for (const pod of endpoints)
+      if (drawn.has(pod)) lines.push(`  ${id} -> pod_${ident(pod)} [style=dashed, color="${COLORS.route}", arrowhead=normal, constraint=false];`);
+  }
+  return lines;
 }
 
 function q(text: string): string {

@@ -28,5 +28,14 @@ export function labToMermaid(lab: Lab): string {
         lines.push(`  ${id(lab.nodes[i]!.name)}_vtep <-.->|VXLAN VNI ${backend.vni}| ${id(lab.nodes[j]!.name)}_vtep`);
     }
   }
+  if (lab.external) lines.push(`  external["external client<br/>${lab.external.address}"] --- fabric`);
+  for (const svc of lab.services) {
+    const s = `svc_${id(svc.ref)}`;
+    lines.push(`  ${s}{{"service ${svc.ref}<br/>${svc.clusterIP ?? 'headless'}"}}`);
+    for (const e of new Set(svc.ports.flatMap((p) => p.endpoints.map((x) => x.pod)))) {
+      const pod = lab.pods.find((p) => p.name === e)!;
+      lines.push(`  ${s} -.-> ${id(pod.node)}_${id(pod.name)}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -25,3 +25,21 @@ describe('graph', () => {
     expect(dot).not.toContain('VXLAN VNI'); // no tunnel mesh between ten nodes
   });
 });
+
+describe('graph of a lab with Services', () => {
+  it('draws each service as rules with its ClusterIP and NodePort, linked to its endpoints, and the outside client', () => {
+    const lab = shippedLab('services');
+    const dot = labToDot(lab);
+    expect(dot).toContain('service web (ClusterIP)\\n10.96.1.1\\n80/tcp');
+    expect(dot).toContain('80/tcp · NodePort 30080');
+    expect(dot).toContain('svc_web -> pod_web_0 [style=dashed');
+    expect(dot).not.toContain('svc_web -> pod_idle');
+    expect(dot).toContain('external client\\n192.168.19.254');
+    expect(labToMermaid(lab)).toContain('svc_web -.-> node2_web_1');
+  });
+
+  it('names pods of other namespaces with identifiers DOT accepts', () => {
+    const dot = labToDot(shippedLab('service-policies'));
+    expect(dot).not.toMatch(/pod_[^ \[]*\//);
+  });
+});
