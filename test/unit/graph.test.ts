@@ -40,6 +40,6 @@ describe('graph of a lab with Services', () => {
 
   it('names pods of other namespaces with identifiers DOT accepts', () => {
     const dot = labToDot(shippedLab('service-policies'));
-    expect(dot).not.toMatch(/pod_[^ \[]*\//);
+    expect(dot).not.toMatch(/pod_[^ []*\//);
   });
 });
