@@ -12,8 +12,8 @@ export const STAGES: ReadonlyArray<Omit<Stage, 'ops'>> = [
   // Routes, neighbours, FDB entries and sysctls need only their own namespace's links.
   { name: 'routes', title: 'Install routes, neighbours and FDB entries', barrier: false },
   { name: 'sysctls', title: 'Set sysctls', barrier: false },
-  // kube-proxy's rules need only their own node's namespace.
-  { name: 'services', title: 'Program Services (kube-proxy)', barrier: false },
+  // kube-proxy's and flannel's rules need only their own node's namespace.
+  { name: 'services', title: "Load kube-proxy's and flannel's rules", barrier: false },
   // Pods must be reachable before their ports are served.
   { name: 'containers', title: 'Start containers', barrier: true },
 ];

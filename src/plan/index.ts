@@ -3,6 +3,7 @@ import { planContainers } from './containers.js';
 import { mergeContributions } from './contribution.js';
 import { planExternal } from './external.js';
 import { planFabric } from './fabric.js';
+import { planFlannelMasq } from './flannel-masq.js';
 import { planKubeProxy } from './kube-proxy/index.js';
 import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
@@ -25,6 +26,7 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
       ...crossNode,
       ...planPods(lab),
       ...planKubeProxy(lab),
+      ...planFlannelMasq(lab),
       planContainers(lab, context),
     ]),
   };

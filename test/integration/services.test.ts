@@ -39,6 +39,10 @@ describe.skipIf(!isRoot)('Services, as kube-proxy programs them', () => {
       expect(names.filter((n) => n.startsWith('endpoint-') && n.includes('default/web/tcp/http__')).length).toBe(3);
       expect(names.some((n) => n.startsWith('external-') && n.includes('default/web-np/tcp/'))).toBe(true);
     }
+    // flanneld's --ip-masq, as its nftables mode writes it: pods leave the pod network as their node.
+    const flannel = await execa('ip', ['netns', 'exec', node1, 'nft', 'list', 'chain', 'ip', 'flannel-ipv4', 'postrtg']);
+    expect(flannel.stdout).toContain('ip saddr 10.244.0.0/24 ip daddr 10.244.0.0/16 return');
+    expect(flannel.stdout).toContain('ip saddr 10.244.0.0/16 ip daddr != 224.0.0.0/4 masquerade fully-random');
     // No device owns a ClusterIP: it is a rule, not an interface.
     const addrs = await execa('ip', ['-n', node1, '-j', 'addr', 'show']);
     expect(addrs.stdout).not.toContain('10.96.');
