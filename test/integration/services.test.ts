@@ -179,4 +179,28 @@ tests:
       await netlab(['down', lab]);
     }
   });
+
+  it('ClientIP affinity sends every connection of one client to the same endpoint', async () => {
+    const file = await writeLab(
+      'it-svc-aff',
+      `name: it-svc-aff
+nodes: [{ name: node1 }, { name: node2 }]
+pods:
+  - { name: web, replicas: 3, labels: { app: web }, containers: [{ name: c, listen: [80/tcp] }] }
+  - { name: client }
+services:
+  - { name: sticky, sessionAffinity: ClientIP, selector: { app: web }, ports: [{ port: 80 }] }
+`,
+    );
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      const script =
+        'import socket\nseen=set()\nfor i in range(20):\n    s=socket.create_connection((__import__("sys").argv[1],80),2); s.sendall(b"hostname\\n"); seen.add(s.recv(100).strip()); s.close()\nprint(len(seen))';
+      const clusterIP = JSON.parse((await netlab(['status', 'it-svc-aff', '--json'])).stdout).services[0].clusterIP as string;
+      const r = await execa('ip', ['netns', 'exec', 'netlab.it-svc-aff.pod.client', 'python3', '-c', script, clusterIP]);
+      expect(r.stdout.trim()).toBe('1');
+    } finally {
+      await netlab(['down', 'it-svc-aff']);
+    }
+  });
 });
