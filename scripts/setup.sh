@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # iproute2: ip and bridge; procps: sysctl; python3: the container runtime;
 # iputils-ping, tcpdump: the checks; nftables: the root-namespace fingerprint;
 # graphviz: `netlab graph` renders SVG with dot; curl: the workshop exercises.
-# nftables and iptables: kube-proxy's two modes for Services.
-PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables graphviz curl)
+# nftables and iptables: kube-proxy's two modes for Services; dnsmasq-base:
+# cluster DNS; dnsutils: dig and nslookup, for DNS tests and students.
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2

@@ -70,6 +70,8 @@ export function conformanceCases(lab: Lab): ConformanceCase[] {
 }
 
 function listenerAspects(pod: Pod, client: string | undefined, byContainer = false): Aspect[] {
+  // Cluster DNS's pods serve DNS on their port, not netexec's verbs.
+  if (pod.system !== undefined) return [];
   return pod.containers.flatMap((c) =>
     c.listen.map((l) => ({
       kind: l.protocol,

@@ -1,6 +1,7 @@
 import type { PingOutcome } from '../kernel/ping.js';
 import type { ProbeResult } from '../kernel/probe.js';
-import type { Aspect, CaptureExpect, ConnectCheck, PingCheck } from './types.js';
+import type { DigOutcome } from '../kernel/dig.js';
+import type { Aspect, CaptureExpect, ConnectCheck, DnsCheck, PingCheck } from './types.js';
 
 /** A verdict and the words that explain it. */
 export interface Verdict {
@@ -90,4 +91,30 @@ export function judgeAspect(aspect: Aspect, r: ProbeResult | undefined): Verdict
 
 function clientIp(r: ProbeResult): string | undefined {
   return r.answer?.clientip?.split(':')[0];
+}
+
+/** A DNS answer as people write it: no trailing dot, no quotes around a TXT string, lower case. */
+export function normaliseAnswer(data: string): string {
+  return data
+    .replace(/^"(.*)"$/, '$1')
+    .replace(/\.$/, '')
+    .replace(/\. /g, ' ')
+    .toLowerCase();
+}
+
+/** The answers of the asked type must be exactly the expected ones (any order); or the name must not exist. */
+export function judgeDns(check: DnsCheck, o: DigOutcome): Verdict {
+  const got = o.answers.filter((a) => a.type === check.type).map((a) => normaliseAnswer(a.data));
+  const shown = got.length > 0 ? got.join(', ') : 'no answer';
+  if (check.expect === 'nxdomain') {
+    return o.status === 'NXDOMAIN'
+      ? { ok: true, message: 'NXDOMAIN, as expected' }
+      : { ok: false, message: `${check.query} answered ${o.status ?? 'nothing'} (${shown}), not NXDOMAIN` };
+  }
+  if (o.status !== 'NOERROR') return { ok: false, message: `${check.query}: ${o.status ?? 'no reply from the cluster DNS'}` };
+  if (got.length === 0) return { ok: false, message: `${check.query}: no ${check.type} record` };
+  const want = check.expect.map(normaliseAnswer).sort();
+  if (want.length > 0 && JSON.stringify([...got].sort()) !== JSON.stringify(want))
+    return { ok: false, message: `${check.query} ${check.type} is ${shown}, not ${want.join(', ')}` };
+  return { ok: true, message: `${check.query} ${check.type} ${shown}` };
 }

@@ -1,11 +1,12 @@
-import type { RawAction, RawCapture, RawConnect, RawPing, RawTest } from '../lab/raw.js';
+import type { RawAction, RawCapture, RawConnect, RawDnsTest, RawPing, RawTest } from '../lab/raw.js';
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
+import { dnsConformance } from './conformance-dns.js';
 import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
 import { answeringPods, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
-import type { ActionCheck, CaptureCheck, Check } from './types.js';
+import type { ActionCheck, CaptureCheck, Check, DnsCheck } from './types.js';
 
 export { source, target };
 
@@ -18,8 +19,9 @@ export function resolveChecks(lab: Lab): Check[] {
 }
 
 function resolveTest(lab: Lab, test: RawTest): Check[] {
-  if (test.conformance) return [...conformanceCases(lab), ...serviceConformance(lab)];
+  if (test.conformance) return [...conformanceCases(lab), ...serviceConformance(lab), ...dnsConformance(lab)];
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
+  if (test.dns) return [resolveDns(lab, test.dns, test.name)];
   return [resolveAction(lab, test, test.name)];
 }
 
@@ -86,5 +88,20 @@ function resolveCapture(lab: Lab, spec: RawCapture, name: string | undefined): C
     action,
     flushNeighbours: spec.flushNeighbours ?? false,
     expect: { ...spec.expect, ...(spec.expect?.match ? { match: expandTemplates(spec.expect.match, lab) } : {}) },
+  };
+}
+
+function resolveDns(lab: Lab, spec: RawDnsTest, name: string | undefined): DnsCheck {
+  const from = source(lab, spec.from);
+  const type = spec.type ?? 'A';
+  const expect = spec.expect ?? [];
+  const what = expect === 'nxdomain' ? 'does not exist' : expect.length > 0 ? `is ${expect.join(', ')}` : 'resolves';
+  return {
+    kind: 'dns',
+    name: name ?? `dns ${from.name}: ${spec.name} ${type} ${what}`,
+    from,
+    query: spec.name,
+    type,
+    expect: expect.length === 0 ? [] : expect,
   };
 }

@@ -8,8 +8,9 @@ import type { Lab } from '../lab/types.js';
 import { diagnosisLookups } from './diagnosis.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import { runConformance } from './run-conformance.js';
-import { judgeCapture, judgeConnect, judgePing } from './judge.js';
-import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, PingCheck, TestResult } from './types.js';
+import { dig } from '../kernel/dig.js';
+import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
+import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, TestResult } from './types.js';
 
 export interface RunOptions {
   /** Independent checks in flight at once. */
@@ -37,6 +38,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const connects = indexed.filter((c): c is { check: ConnectCheck; index: number } => c.check.kind === 'tcp' || c.check.kind === 'udp');
   const cases = indexed.filter((c): c is { check: ConformanceCase; index: number } => c.check.kind === 'conformance');
   const captures = indexed.filter((c): c is { check: CaptureCheck; index: number } => c.check.kind === 'capture');
+  const lookups = indexed.filter((c): c is { check: DnsCheck; index: number } => c.check.kind === 'dns');
 
   const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
   await Promise.all([
@@ -47,6 +49,12 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
       record,
     ),
     mapLimit(spreads, options.concurrency, async ({ check, index }) => record(index, await runSpread(lab, check))),
+    mapLimit(lookups, options.concurrency, async ({ check, index }) => {
+      const started = performance.now();
+      const o = await dig(check.from.netns, check.query, check.type);
+      const v = judgeDns(check, o);
+      record(index, result(check, v.ok, v.message, started, { command: o.command, output: o.output }));
+    }),
     runConformance(lab, cases, options.concurrency, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));
@@ -55,6 +63,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   for (const [i, r] of results.entries()) {
     if (r.status !== 'failed' || diagnosed >= MAX_DIAGNOSES) continue;
     const check = checks[i]!;
+    if (check.kind === 'dns') continue;
     const about = check.kind === 'capture' ? check.action : check;
     if (about.kind === 'conformance' && about.group === 'own-ip') continue;
     r.evidence.diagnosis = await lookUp(diagnosisLookups(lab, about.from, about.to.ip));

@@ -31,6 +31,17 @@ export interface ConnectCheck {
 
 export type ActionCheck = PingCheck | ConnectCheck;
 
+/** A name looked up from inside a pod, through its own resolv.conf. */
+export interface DnsCheck {
+  kind: 'dns';
+  name: string;
+  from: Source;
+  query: string;
+  type: 'A' | 'SRV' | 'PTR' | 'TXT';
+  /** The answers, in any order, or the name must not exist. */
+  expect: string[] | 'nxdomain';
+}
+
 export interface CaptureExpect {
   min?: number;
   max?: number;
@@ -69,7 +80,7 @@ export interface ConformanceCase {
   aspects: Aspect[];
 }
 
-export type Check = PingCheck | ConnectCheck | CaptureCheck | ConformanceCase;
+export type Check = PingCheck | ConnectCheck | DnsCheck | CaptureCheck | ConformanceCase;
 
 /** What a check left to show for itself. */
 export interface Evidence {

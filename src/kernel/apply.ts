@@ -8,7 +8,7 @@ import type { Wave } from '../plan/waves.js';
 import { APPLY_HELPER_PATH, HELPER_PROTOCOL } from '../runtime-path.js';
 import { startTime, type ProcessId } from '../pid.js';
 import { startAgent } from './agent.js';
-import { ensurePrivateDir, writePrivateFile } from './files.js';
+import { ensurePrivateDir, writePrivateFile, writePublicFile } from './files.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { mapLimit, run } from './run.js';
 
@@ -110,6 +110,11 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
       await loadNft(stage, op);
     } else if (op.kind === 'iptables.restore') {
       await restoreIptables(stage, op);
+    } else if (op.kind === 'daemon.start') {
+      const r = await run('ip', ['netns', 'exec', op.netns, ...op.argv]);
+      if (r.exitCode !== 0) throw new KernelError(`${stage}: starting ${op.name} in ${op.netns} failed: ${kernelReason(r.stderr)}`);
+    } else if (op.kind === 'file.write' && op.public) {
+      await writePublicFile(op.path, op.content);
     } else if (op.kind === 'file.write') {
       await ensurePrivateDir(dirname(op.path));
       await writePrivateFile(op.path, op.content);

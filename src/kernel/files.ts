@@ -82,3 +82,24 @@ export function openPrivateLog(path: string): number {
     throw e;
   }
 }
+
+/**
+ * A file other programs read (a pod's resolv.conf under /etc/netns/NAMESPACE):
+ * mode 0644 in a 0755 directory, written atomically, never through a link.
+ */
+export async function writePublicFile(path: string, content: string): Promise<void> {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const info = await lstat(dir);
+  if (info.isSymbolicLink() || !info.isDirectory()) throw new EnvironmentError(`refusing to write into ${dir}: it is not a plain directory`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  await unlink(tmp).catch(() => undefined);
+  const handle = await open(tmp, NEW_FILE, 0o644);
+  try {
+    await handle.chmod(0o644);
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { KernelError } from '../errors.js';
 import { NETNS_PREFIX } from '../lab/defaults.js';
 import { run } from './run.js';
@@ -44,5 +44,20 @@ export async function deleteNetns(names: string[]): Promise<string[]> {
   if (failed.length > 0 && r.exitCode !== 0) {
     throw new KernelError(`could not delete namespace ${failed.join(', ')}: ${r.stderr.trim() || `ip exited ${r.exitCode}`}`);
   }
+  return names;
+}
+
+/** Where `ip netns exec` finds a namespace's own /etc files (resolv.conf), bind-mounted over /etc. */
+export const NETNS_ETC_DIR = '/etc/netns';
+
+/** The /etc/netns directories of these namespaces are removed (a pod's resolv.conf); found by name, so a crash leaves none. */
+export async function removeNetnsEtc(prefix: string, exact = false): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(NETNS_ETC_DIR)).filter((n) => (exact ? n === prefix : n.startsWith(prefix)));
+  } catch {
+    return [];
+  }
+  await Promise.all(names.map((n) => rm(`${NETNS_ETC_DIR}/${n}`, { recursive: true, force: true })));
   return names;
 }

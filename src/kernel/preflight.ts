@@ -106,3 +106,8 @@ export async function requireServiceKernel(mode: 'nftables' | 'iptables' | 'ipvs
 
 /** For kube-proxy's iptables mode (iptables-nft on Debian 12). */
 export const IPTABLES: Requirement = { program: 'iptables-restore', pkg: 'iptables', why: "kube-proxy's iptables mode" };
+
+/** Cluster DNS's server, in labs with DNS. */
+export const DNSMASQ: Requirement = { program: 'dnsmasq', pkg: 'dnsmasq-base', why: 'cluster DNS (the kube-dns pods)' };
+/** DNS lookups from inside pods, for dns tests. */
+export const DIG: Requirement = { program: 'dig', pkg: 'dnsutils', why: 'dns tests' };

@@ -3,6 +3,7 @@ import { intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
 import { CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
 import { externalNetns, fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
 import { namespacesOf } from './namespaces.js';
+import { clusterDnsOf, withClusterDns } from './dns.js';
 import { placePods } from './place.js';
 import type { RawContainer, RawLab } from './raw.js';
 import { checkNames } from './rules/names.js';
@@ -24,12 +25,15 @@ export type ResolveResult = { ok: true; lab: Omit<Lab, 'sourceText' | 'warnings'
  * Raw lab → Lab: the semantic rules, then defaults, allocation and names.
  * Pure and deterministic: the same file always gives the same lab.
  */
-export function resolveLab(raw: RawLab, source: string): ResolveResult {
-  const totals = checkTotals(raw);
+export function resolveLab(file: RawLab, source: string): ResolveResult {
+  const totals = checkTotals(file);
   if (totals.length > 0) return { ok: false, problems: totals };
-  const settings = networkSettings(raw);
+  const settings = networkSettings(file);
+  // Cluster DNS's pods and Service join the lab like any others, after the file's own.
+  const dns = clusterDnsOf(file, settings.serviceCIDR);
+  const { raw, dnsPods } = dns ? withClusterDns(file, dns) : { raw: file, dnsPods: undefined };
   const instances = expandPods(raw);
-  const services = checkServices(raw, instances, settings);
+  const services = checkServices(raw, instances, settings, dns?.serviceIP);
   const problems: RuleProblem[] = [
     ...checkNetwork(raw, settings),
     ...checkNames(raw, instances),
@@ -80,6 +84,8 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
       podName: inst.podName,
       namespace: inst.namespace,
       ready: inst.raw.ready ?? true,
+      dnsPolicy: inst.raw.dnsPolicy ?? 'ClusterFirst',
+      ...(inst.raw === dnsPods ? { system: 'dns' as const } : {}),
       template: inst.raw.name,
       node: node.name,
       netns: podNetns(lab, inst.name),
@@ -126,10 +132,11 @@ export function resolveLab(raw: RawLab, source: string): ResolveResult {
       fabric: { netns: fabricNetns(lab), bridge: FABRIC_BRIDGE },
       external,
       namespaces: namespacesOf(raw),
+      dns,
       nodes,
       pods,
       services: resolveServices(raw, pods, settings.serviceCIDR),
-      tests: raw.tests ?? [],
+      tests: file.tests ?? [],
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { LabProblem } from '../errors.js';
+import type { ClusterDns } from './dns.js';
 import type { Namespace } from './namespaces.js';
 import type { RawTest } from './raw.js';
 
@@ -22,6 +23,8 @@ export interface Lab {
    */
   external: External | undefined;
   namespaces: Namespace[];
+  /** Cluster DNS: its pods and the kube-dns Service are among `pods` and `services`. */
+  dns: ClusterDns | undefined;
   nodes: Node[];
   pods: Pod[];
   services: Service[];
@@ -106,6 +109,10 @@ export interface Pod {
   namespace: string;
   /** False: it runs, but is no Service's endpoint. */
   ready: boolean;
+  /** ClusterFirst: the cluster's DNS in its resolv.conf, as kubelet writes it; Default: the node's. */
+  dnsPolicy: 'ClusterFirst' | 'Default';
+  /** Set for pods netlab adds itself: cluster DNS's, whose port 53 is served by dnsmasq. */
+  system?: 'dns';
   /** The `pods:` entry this pod came from (differs from name with replicas). */
   template: string;
   node: string;

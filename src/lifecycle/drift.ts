@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { KernelError } from '../errors.js';
 import { applyWave } from '../kernel/apply.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
-import { endProcesses } from '../kernel/processes.js';
+import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan } from '../plan/index.js';
@@ -31,7 +31,11 @@ export async function observeLab(state: LabState, plan = planOf(state)): Promise
     if (op.kind === 'iptables.restore' && namespaces[op.netns])
       namespaces[op.netns]!.tables = { ...namespaces[op.netns]!.tables, iptables: await observeIptables(op.netns) };
   }
-  return { namespaces, agentRunning: agentRunning(state) };
+  const daemons: Record<string, boolean> = {};
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind === 'daemon.start' && namespaces[op.netns]) daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
+  }
+  return { namespaces, agentRunning: agentRunning(state), daemons };
 }
 
 /** The running lab compared with its plan, object by object. */

@@ -1,4 +1,5 @@
-import { listNetlabNetns, deleteNetns } from '../kernel/netns.js';
+import { listNetlabNetns, deleteNetns, removeNetnsEtc } from '../kernel/netns.js';
+import { labPrefix } from '../lab/names.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { removeState } from '../state/store.js';
 
@@ -22,6 +23,9 @@ export async function tearDownLab(lab: string, only?: ReadonlySet<string>): Prom
   const processes = await processesInNetns(namespaces);
   await endProcesses(processes);
   await deleteNetns(namespaces);
+  // Pods' resolv.conf under /etc/netns: by the lab's prefix, or only this run's namespaces in a rollback.
+  if (only) for (const n of namespaces) await removeNetnsEtc(n, true);
+  else await removeNetnsEtc(labPrefix(lab));
   await removeState(lab);
   return { lab, namespaces, processes };
 }

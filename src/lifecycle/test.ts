@@ -6,7 +6,7 @@ import type { Check, TestResult } from '../checks/types.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { listNetlabNetns } from '../kernel/netns.js';
-import { LAB_TOOLS, PING, TCPDUMP, preflight } from '../kernel/preflight.js';
+import { DIG, LAB_TOOLS, PING, TCPDUMP, preflight } from '../kernel/preflight.js';
 import { acquireLock } from '../state/lock.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
@@ -65,7 +65,7 @@ export class LabGoneError extends NetlabError {
 export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> {
   const checks = selectChecks(resolveChecks(lab), options.only);
   if (checks.length === 0) throw new UsageError(`${lab.source}: the lab has no tests`);
-  await preflight(CHECK_TOOLS);
+  await preflight(checks.some((c) => c.kind === 'dns') ? [...CHECK_TOOLS, DIG] : CHECK_TOOLS);
   const started = performance.now();
   const current = await readState(lab.name);
   const wasUp = current.kind === 'ok' && current.state.status === 'up';

@@ -5,7 +5,7 @@ import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { applyWave } from '../kernel/apply.js';
 import { listNetns } from '../kernel/netns.js';
-import { preflight, requireServiceKernel } from '../kernel/preflight.js';
+import { DNSMASQ, preflight, requireServiceKernel, requireTools } from '../kernel/preflight.js';
 import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
 import { wavesOf } from '../plan/waves.js';
@@ -42,6 +42,7 @@ export type UpResult =
 export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   await preflight();
   if (lab.services.length > 0 || lab.network.kubeProxy.mode !== 'nftables') await requireServiceKernel(lab.network.kubeProxy.mode);
+  if (lab.dns) await requireTools([DNSMASQ]);
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
     const current = await readState(lab.name);

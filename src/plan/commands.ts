@@ -8,10 +8,10 @@ export interface ToolCommand {
   args: string[];
 }
 
-type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' }>;
+type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' }>;
 
 export function isToolOp(op: Op): op is ToolOp {
-  return op.kind !== 'sysctl.set' && op.kind !== 'file.write' && op.kind !== 'process.start' && op.kind !== 'nft.load' && op.kind !== 'iptables.restore';
+  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start'].includes(op.kind);
 }
 
 /** The iproute2 words for an operation: one source for the shell script and the batches. */

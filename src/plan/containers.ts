@@ -21,7 +21,10 @@ export interface AgentConfig {
  * per lab serves all pods, so a 1000-pod lab costs one process, not 1000.
  */
 export function planContainers(lab: Lab, context: PlanContext): Contribution {
-  const pods = lab.pods.filter((p) => p.containers.some((c) => c.listen.length > 0)).map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
+  // Cluster DNS's pods serve their port 53 with dnsmasq (plan/dns.ts), not the runtime.
+  const pods = lab.pods
+    .filter((p) => p.system === undefined && p.containers.some((c) => c.listen.length > 0))
+    .map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
   if (pods.length === 0) return {};
   const config: AgentConfig = { protocol: HELPER_PROTOCOL, lab: lab.name, pods };
   const path = `${context.stateDir}/containers.json`;

@@ -35,6 +35,11 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
   const depends = (netns: string, ...links: Array<string | undefined>) => gone.has(netns) || links.some((l) => l !== undefined && gone.has(`${netns}/${l}`));
   for (const op of plan.stages.flatMap((s) => s.ops)) {
     if (op.kind === 'file.write') continue;
+    if (op.kind === 'daemon.start') {
+      const gone = !live.namespaces[op.netns];
+      if (gone || live.daemons?.[op.netns] === false) missing.push({ op, what: `${place(op.netns)}: ${op.name} is not running`, dependent: gone });
+      continue;
+    }
     if (op.kind === 'process.start') {
       if (live.agentRunning === false) missing.push({ op, what: 'the container runtime is not running: pod ports are not served', dependent: false });
       continue;
@@ -197,13 +202,15 @@ export function repairPlan(plan: Plan, drift: LabDrift): Plan {
   // By content, not identity: the drift may have been found on another copy of the same plan.
   const missing = new Set(drift.missing.map((d) => JSON.stringify(d.op)));
   const restartAgent = drift.missing.some((d) => d.op.kind === 'process.start' || d.op.kind === 'netns.add');
+  // A daemon that starts again reads its configuration again: rewrite the files too.
+  const rewrite = restartAgent || drift.missing.some((d) => d.op.kind === 'daemon.start');
   return {
     lab: plan.lab,
     stages: plan.stages
       .map((stage) => ({
         ...stage,
         ops: stage.ops
-          .filter((op) => missing.has(JSON.stringify(op)) || (restartAgent && (op.kind === 'file.write' || op.kind === 'process.start')))
+          .filter((op) => missing.has(JSON.stringify(op)) || (rewrite && op.kind === 'file.write') || (restartAgent && op.kind === 'process.start'))
           .map((op) => (op.kind === 'route.add' ? { ...op, verb: 'replace' as const } : op)),
       }))
       .filter((stage) => stage.ops.length > 0),
@@ -214,14 +221,15 @@ export function repairPlan(plan: Plan, drift: LabDrift): Plan {
 export function plannedTable(ruleset: string): { chains: string[]; rules: number; elements: number } {
   const chains: string[] = [];
   let rules = 0;
-  let elements = 0;
+  // A set holds an element once, however often it is added (every port of a service adds its ClusterIP).
+  const elements = new Set<string>();
   for (const line of ruleset.split('\n')) {
     const chain = /^add chain \S+ \S+ (\S+)/.exec(line);
     if (chain) chains.push(chain[1]!);
     else if (line.startsWith('add rule ')) rules++;
-    else if (line.startsWith('add element ')) elements++;
+    else if (line.startsWith('add element ')) elements.add(line);
   }
-  return { chains, rules, elements };
+  return { chains, rules, elements: elements.size };
 }
 
 /** What an iptables-restore input makes: its chains (declared with `:`) and rules (`-A`). */

@@ -2,6 +2,7 @@ import type { Lab } from '../lab/types.js';
 import { planContainers } from './containers.js';
 import { mergeContributions } from './contribution.js';
 import { planExternal } from './external.js';
+import { planDns } from './dns.js';
 import { planFabric } from './fabric.js';
 import { planFlannelMasq } from './flannel-masq.js';
 import { planKubeProxy } from './kube-proxy/index.js';
@@ -28,6 +29,7 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
       ...planKubeProxy(lab),
       ...planFlannelMasq(lab),
       planContainers(lab, context),
+      ...planDns(lab, context),
     ]),
   };
 }

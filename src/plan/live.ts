@@ -38,4 +38,6 @@ export interface LiveLab {
   namespaces: Record<string, LiveNetns | null>;
   /** Whether the lab's container runtime still runs (undefined: the lab has none). */
   agentRunning: boolean | undefined;
+  /** For each namespace the plan starts a daemon in (dnsmasq): whether a process still runs there. */
+  daemons?: Record<string, boolean>;
 }

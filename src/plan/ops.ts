@@ -20,7 +20,8 @@ export type Op =
   | FileWrite
   | ProcessStart
   | NftLoad
-  | IptablesRestore;
+  | IptablesRestore
+  | DaemonStart;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -131,6 +132,16 @@ export interface FileWrite {
   kind: 'file.write';
   path: string;
   content: string;
+  /** World-readable (a pod's resolv.conf under /etc/netns); otherwise root's alone, in the state directory. */
+  public?: true;
+}
+
+/** A daemon of the lab that detaches by itself once it serves (dnsmasq), started inside a namespace of the lab. */
+export interface DaemonStart {
+  kind: 'daemon.start';
+  netns: string;
+  name: 'dnsmasq';
+  argv: string[];
 }
 
 /** The lab's container runtime: serves every pod's ports from inside each pod's namespace. */

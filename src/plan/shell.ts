@@ -37,6 +37,7 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     const end = heredocEnd(op.content);
     return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'${end}'`, op.content.replace(/\n$/, ''), end];
   }
+  if (op.kind === 'daemon.start') return [quote(['ip', 'netns', 'exec', op.netns, ...op.argv])];
   if (op.kind === 'iptables.restore') {
     const end = heredocEnd(op.ruleset);
     return [`${quote(['ip', 'netns', 'exec', op.netns, 'iptables-restore'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];

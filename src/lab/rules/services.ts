@@ -15,7 +15,7 @@ type RawService = NonNullable<RawLab['services']>[number];
  * serviceCIDR and free, a named targetPort that some selected pod has.
  * A selector that matches no pod is only a warning: Kubernetes accepts it.
  */
-export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettings): { problems: RuleProblem[]; warnings: RuleProblem[] } {
+export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettings, dnsIP?: string): { problems: RuleProblem[]; warnings: RuleProblem[] } {
   const problems: RuleProblem[] = [];
   const warnings: RuleProblem[] = [];
   const cidr = parseCidr(s.serviceCIDR);
@@ -34,7 +34,8 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
     const headless = svc.clusterIP === 'None';
     if (headless && svc.type === 'NodePort')
       problems.push(problem([...at, 'type'], 'a headless service (clusterIP: None) cannot be a NodePort', 'give it a clusterIP, or make it type ClusterIP'));
-    if (svc.clusterIP && !headless) problems.push(...checkClusterIP(svc.clusterIP, [...at, 'clusterIP'], cidr, clusterIPs, key));
+    if (svc.clusterIP && !headless)
+      problems.push(...checkClusterIP(svc.clusterIP, [...at, 'clusterIP'], cidr, clusterIPs, key, key === 'kube-system/kube-dns' ? dnsIP : undefined));
     if (!svc.clusterIP) dynamic++;
     problems.push(...checkPorts(svc, at, nodePorts, key));
     const members = selected(svc, namespace, pods);
@@ -72,9 +73,10 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
   return { problems, warnings };
 }
 
-function checkClusterIP(ip: string, path: DocPath, cidr: ReturnType<typeof parseCidr>, taken: Map<string, string>, key: string): RuleProblem[] {
+function checkClusterIP(ip: string, path: DocPath, cidr: ReturnType<typeof parseCidr>, taken: Map<string, string>, key: string, dnsIP?: string): RuleProblem[] {
   if (!containsAddress(cidr, ip)) return [problem(path, `${ip} is outside serviceCIDR ${cidr.text}`, 'a ClusterIP comes from the service network')];
-  const reserved = reservedServiceAddress(cidr, addressToInt(ip));
+  // Cluster DNS's own Service is the one that may hold the address kept for it.
+  const reserved = ip === dnsIP ? undefined : reservedServiceAddress(cidr, addressToInt(ip));
   if (reserved) return [problem(path, `${ip} is ${reserved}`, 'choose another address of serviceCIDR, or leave clusterIP out')];
   const holder = taken.get(ip);
   if (holder) return [problem(path, `${ip} is already the ClusterIP of service "${holder}"`)];
