@@ -53,9 +53,7 @@ function checkTest(test: RawTest, path: DocPath, names: Names): RuleProblem[] {
   if (test.dns) {
     if (!isNamed(test.dns.from, names)) problems.push(unknownSource([...path, 'dns', 'from'], test.dns.from, names));
     if (!names.services.includes('service/kube-system/kube-dns')) {
-      problems.push(
-        problem([...path, 'dns'], 'the lab has no cluster DNS to ask', 'set network.dns.enabled: true; it is on by default in labs with services'),
-      );
+      problems.push(problem([...path, 'dns'], 'the lab has no cluster DNS to ask', 'set network.dns.enabled: true; it is on by default in labs with services'));
     }
   }
   const capture = test.capture;
