@@ -8,7 +8,7 @@ import type { Lab } from '../lab/types.js';
 import { diagnosisLookups } from './diagnosis.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import { runConformance } from './run-conformance.js';
-import { dig } from '../kernel/dig.js';
+import { dig, resolveName } from '../kernel/dig.js';
 import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
 import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, TestResult } from './types.js';
 
@@ -33,7 +33,10 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
     results[i] = r;
     options.onResult?.(i, r);
   };
-  const indexed = checks.map((check, index) => ({ check, index }));
+  // A target given by DNS name is resolved from its source first, as a program would; a wrong or missing answer fails the check.
+  const unresolved = await resolveNames(checks, options.concurrency);
+  for (const [i, r] of unresolved) record(i, r);
+  const indexed = checks.map((check, index) => ({ check, index })).filter(({ index }) => !unresolved.has(index));
   const pings = indexed.filter((c): c is { check: PingCheck; index: number } => c.check.kind === 'ping');
   const connects = indexed.filter((c): c is { check: ConnectCheck; index: number } => c.check.kind === 'tcp' || c.check.kind === 'udp');
   const cases = indexed.filter((c): c is { check: ConformanceCase; index: number } => c.check.kind === 'conformance');
@@ -167,4 +170,19 @@ async function runSpread(lab: Lab, check: ConnectCheck): Promise<TestResult> {
       ? `every endpoint answered (${[...wanted].join(', ')})`
       : `${missing.join(', ')} never answered in ${SPREAD_ROUNDS * wanted.size * SPREAD_TRIES_PER_ENDPOINT} connections (answered: ${[...seen.keys()].join(', ') || 'none'})`;
   return result(check, missing.length === 0, message, started, { command: describeConnect(check), output });
+}
+
+/** The checks whose DNS-name target did not resolve in the source to the address cluster DNS must give: their failed results. */
+async function resolveNames(checks: Check[], limit: number): Promise<Map<number, TestResult>> {
+  const failed = new Map<number, TestResult>();
+  await mapLimit(checks, limit, async (check, i) => {
+    const action = check.kind === 'capture' ? check.action : check;
+    if (action.kind === 'dns' || action.kind === 'conformance' || !action.to.dnsName) return;
+    const started = performance.now();
+    const r = await resolveName(action.from.netns, action.to.dnsName);
+    if (r.addresses.includes(action.to.ip)) return;
+    const why = r.error ?? `it resolved to ${r.addresses.join(', ')}, not ${action.to.ip} as cluster DNS must answer`;
+    failed.set(i, result(check, false, `${action.to.dnsName}: ${why}`, started, { command: r.command }));
+  });
+  return failed;
 }

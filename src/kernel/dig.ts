@@ -42,3 +42,25 @@ export async function dig(netns: string, name: string, type: string): Promise<Di
   }
   return { command: quote(['ip', ...args]), status, answers, output };
 }
+
+/**
+ * A name resolved inside a namespace the way most programs do it: glibc's
+ * resolver (`getent ahostsv4`), through the namespace's resolv.conf. The IPv4
+ * addresses, or the reason there are none. The name comes after `--`.
+ */
+export async function resolveName(netns: string, name: string): Promise<{ addresses: string[]; command: string; error?: string }> {
+  const args = ['netns', 'exec', netns, 'getent', 'ahostsv4', '--', name];
+  const r = await run('ip', args);
+  const addresses = [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0]!)
+        .filter((a) => /^\d{1,3}(\.\d{1,3}){3}$/.test(a)),
+    ),
+  ];
+  const command = quote(['ip', ...args]);
+  return addresses.length > 0
+    ? { addresses, command }
+    : { addresses, command, error: r.exitCode === 2 ? `${name} does not resolve` : `getent exited ${r.exitCode}` };
+}

@@ -1,4 +1,5 @@
 import { iptablesVerdict, readIptablesRules, readKubeProxyTable, serviceVerdict, type ServiceVerdict } from './kube-proxy-table.js';
+import { resolveName } from './dig.js';
 import { run } from './run.js';
 
 export type { ServiceVerdict };
@@ -20,6 +21,8 @@ export interface Observer {
   addresses(netns: string, dev: string): Promise<string[]>;
   /** VXLAN devices of a namespace. */
   vxlans(netns: string): Promise<LinkInfo[]>;
+  /** A name resolved in this namespace as its programs resolve it (glibc, its resolv.conf). */
+  resolveName?(netns: string, name: string): Promise<string[]>;
   /** What kube-proxy's table in this namespace does with a new connection; undefined when it has no say. */
   serviceVerdict?(netns: string, dst: string, proto: string, port: number | undefined): Promise<ServiceVerdict | undefined>;
 }
@@ -131,6 +134,7 @@ export function kernelObserver(): Observer {
       return (a ?? []).flatMap((l) => (l.addr_info ?? []).map((x) => x.local));
     },
     vxlans: async (netns) => (await linksOf(netns)).filter((l) => l.kind === 'vxlan'),
+    resolveName: async (netns, name) => (await resolveName(netns, name)).addresses,
     async serviceVerdict(netns, dst, proto, port) {
       let p = tables.get(netns);
       if (!p) tables.set(netns, (p = Promise.all([readKubeProxyTable(netns), readIptablesRules(netns)])));

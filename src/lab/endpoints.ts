@@ -1,3 +1,5 @@
+import { containsAddress, parseCidr } from './cidr.js';
+import { lookupName, type NameAnswer } from './dns-names.js';
 import { findByRef } from './namespaces.js';
 import type { Lab, Protocol, Service } from './types.js';
 
@@ -19,6 +21,8 @@ export interface Target {
   pod?: string;
   /** A service behind this address (its ClusterIP, or a node's NodePort): one of its endpoints answers. */
   service?: string;
+  /** The DNS name the file gave: the source resolves it through its resolv.conf first, and must get `ip`. */
+  dnsName?: string;
 }
 
 /** A pod, node or the outside client by name (the rules guarantee it exists). */
@@ -40,7 +44,37 @@ export function target(lab: Lab, text: string, from: Source): Target {
   if (node) return { ip: node.address, label: text };
   if (lab.external && (text === 'external' || text === lab.external.address)) return { ip: lab.external.address, label: text };
   if (text.startsWith('127.') && from.kind === 'pod') return { ip: text, label: text, pod: from.name };
+  const answer = from.kind === 'pod' ? lookupFrom(lab, from.name, text) : undefined;
+  if (answer) {
+    const svc = answer.service && lab.services.find((s) => s.name === answer.service!.name && s.namespace === answer.service!.namespace);
+    const ip = answer.addresses[0]!;
+    if (svc?.clusterIP) return { ip, label: text, service: svc.ref, dnsName: text };
+    const holder = lab.pods.find((p) => p.ip === ip);
+    return { ip, label: text, ...(holder ? { pod: holder.name } : {}), dnsName: text };
+  }
   return { ip: text, label: text };
+}
+
+/** What cluster DNS answers `name` to a pod, through its search path; undefined without DNS or a record. */
+export function lookupFrom(lab: Lab, pod: string, name: string): NameAnswer | undefined {
+  const p = lab.pods.find((x) => x.name === pod);
+  if (!lab.dns || !p || p.dnsPolicy !== 'ClusterFirst' || /^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return undefined;
+  const pods = parseCidr(lab.network.podCIDR);
+  return lookupName(
+    {
+      domain: lab.dns.domain,
+      namespaces: lab.namespaces.map((n) => n.name),
+      podCIDR: { contains: (ip) => containsAddress(pods, ip) },
+      services: lab.services.map((s) => ({
+        name: s.name,
+        namespace: s.namespace,
+        clusterIP: s.clusterIP,
+        endpoints: [...new Set(s.ports.flatMap((x) => x.endpoints.map((e) => e.ip)))],
+      })),
+    },
+    p.namespace,
+    name,
+  );
 }
 
 /** `service/NAME` (in default) or `service/NAMESPACE/NAME`. */

@@ -1,6 +1,7 @@
 import type { Hop, Packet, Trace } from './types.js';
 
 const KIND: Record<Hop['kind'], string> = {
+  dns: 'DNS',
   route: 'route',
   dnat: 'DNAT',
   veth: 'veth',

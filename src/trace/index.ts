@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
-import { answeringPods, serviceNamed, source, target } from '../lab/endpoints.js';
+import { answeringPods, lookupFrom, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
 import type { Lab } from '../lab/types.js';
-import type { Observer, Packet, Trace } from './types.js';
+import type { Hop, Observer, Packet, Trace } from './types.js';
 import { walk } from './walk.js';
 
 export interface TraceRequest {
@@ -19,8 +19,10 @@ export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; pa
   if (!known(req.from)) throw new UsageError(`lab "${lab.name}" has no node or pod named "${req.from}" (it has: ${names.join(', ')})`);
   const from = source(lab, req.from);
   const isAddress = /^\d{1,3}(\.\d{1,3}){3}$/.test(req.to);
-  if (!known(req.to) && !isAddress && !serviceNamed(lab, req.to)) {
-    throw new UsageError(`"${req.to}" is neither a node, pod or service/NAME of lab "${lab.name}" nor an IPv4 address`);
+  if (!known(req.to) && !isAddress && !serviceNamed(lab, req.to) && !lookupFrom(lab, from.name, req.to)) {
+    throw new UsageError(
+      `"${req.to}" is neither a node, pod or service/NAME of lab "${lab.name}", nor a name its cluster DNS answers from ${req.from}, nor an IPv4 address`,
+    );
   }
   const to = target(lab, req.to, from);
   return { netns: from.netns, packet: { src: from.ip, dst: to.ip, proto: req.proto, ...(req.port !== undefined ? { port: req.port } : {}) } };
@@ -29,8 +31,44 @@ export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; pa
 /** Walks the path from live kernel state (the lab gives only names and addresses); `pick` follows that endpoint of a Service. */
 export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer, pick?: string): Promise<Trace> {
   const { netns, packet } = traceEndpoints(lab, req);
+  const from = source(lab, req.from);
+  const to = target(lab, req.to, from);
+  const named = to.dnsName !== undefined && observer.resolveName ? await resolutionHop(lab, observer, from, to.dnsName, to.ip) : undefined;
+  if (named && !named.ok) return { lab: lab.name, from: req.from, to: req.to, packet, hops: [named.hop], arrived: false };
   const { hops, arrived } = await walk(observer, netns, packet, pick ? { pick } : {});
-  return { lab: lab.name, from: req.from, to: req.to, packet, hops, arrived };
+  const all = named ? [named.hop, ...hops.map((h) => ({ ...h, n: h.n + 1 }))] : hops;
+  return { lab: lab.name, from: req.from, to: req.to, packet, hops: all, arrived };
+}
+
+/** The name resolved as the pod resolves it, said as the trace's first hop: which record answered, from whom. */
+async function resolutionHop(lab: Lab, o: Observer, from: ReturnType<typeof source>, name: string, expected: string): Promise<{ ok: boolean; hop: Hop }> {
+  const got = await o.resolveName!(from.netns, name);
+  const answer = lookupFrom(lab, from.name, name);
+  const packet = { src: from.ip, dst: lab.dns!.serviceIP, proto: 'udp' as const, port: 53 };
+  const base = {
+    n: 1,
+    kind: 'dns' as const,
+    netns: from.netns,
+    where: from.name,
+    packet,
+    entry: `/etc/netns/${from.netns}/resolv.conf: nameserver ${lab.dns!.serviceIP} (kube-system/kube-dns), ndots:5`,
+  };
+  if (!got.includes(expected)) {
+    return {
+      ok: false,
+      hop: {
+        ...base,
+        summary: `${name} does not resolve to ${expected} here (got ${got.join(', ') || 'no answer'}): ask cluster DNS with \`netlab exec ${lab.name} ${from.name} -- dig +search ${name}\``,
+      },
+    };
+  }
+  return {
+    ok: true,
+    hop: {
+      ...base,
+      summary: `${from.name} resolves ${name} through its search path: ${answer?.fqdn ?? name} is ${got.join(', ')}, answered by kube-dns at ${lab.dns!.serviceIP}`,
+    },
+  };
 }
 
 /** The endpoints a Service behind the target may pick, as pod name and IP; empty for a plain address. */

@@ -53,6 +53,17 @@ describe.skipIf(!isRoot)('cluster DNS', () => {
     expect(names).toContain('conformance: DNS for the cluster: web-0 looks up dns-version.cluster.local TXT');
   });
 
+  it('trace resolves a name the way the pod does and says so first, then follows the query through kube-dns', async () => {
+    const byName = await netlab(['trace', LAB, 'client', 'web', '--port', '80']);
+    expect(byName.code, byName.stdout).toBe(0);
+    expect(byName.stdout).toMatch(
+      / 1\. client\s+DNS\s+client resolves web through its search path: web\.default\.svc\.cluster\.local is 10\.96\.1\.1, answered by kube-dns at 10\.96\.0\.10/,
+    );
+    const query = await netlab(['trace', LAB, 'client', 'kube-dns.kube-system', '--port', '53', '--proto', 'udp']);
+    expect(query.code, query.stdout).toBe(0);
+    expect(query.stdout).toMatch(/DNAT\s+kube-proxy: 10\.96\.0\.10:53\/udp → service-FY5PMXPG-kube-system\/kube-dns\/udp\/dns/);
+  });
+
   it('fails the DNS tests when the DNS pods stop; status names them and up restarts them', async () => {
     const file = await labFileAs('dns', LAB);
     for (const pod of ['kube-dns-0', 'kube-dns-1']) {

@@ -18,8 +18,8 @@ describe.skipIf(!isRoot)('workshop exercises', () => {
     await shell.cleanUp();
   });
 
-  it('are seven, in the order a class meets them', () => {
-    expect(files).toHaveLength(7);
+  it('are eight, in the order a class meets them', () => {
+    expect(files).toHaveLength(8);
   });
 
   it.each(files)('%s: every example prints what the exercise shows', async (file) => {

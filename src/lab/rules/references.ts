@@ -1,6 +1,7 @@
 import type { DocPath } from '../path.js';
 import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
 import { containsAddress, isIPv4Address, parseCidr, type Cidr } from '../cidr.js';
+import { lookupName, type NameRecords } from '../dns-names.js';
 import { DEFAULT_NAMESPACE, findByRef } from '../namespaces.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
 import { REFERENCE_ATTRIBUTES } from '../attributes.js';
@@ -13,6 +14,8 @@ interface Names {
   pods: PodInstance[];
   /** Services as tests name them: service/NAME, service/NAMESPACE/NAME. */
   services: string[];
+  /** What cluster DNS holds, for DNS names as targets; undefined when the lab has none. */
+  dns: NameRecords | undefined;
   /** The lab's own address blocks: a literal target must fall in one of them. */
   blocks: Array<{ label: string; cidr: Cidr }>;
 }
@@ -29,7 +32,7 @@ export function checkReferences(raw: RawLab, pods: PodInstance[], s: NetworkSett
     const namespace = s.namespace ?? DEFAULT_NAMESPACE;
     return namespace === DEFAULT_NAMESPACE ? [`service/${s.name}`, `service/${namespace}/${s.name}`] : [`service/${namespace}/${s.name}`];
   });
-  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods, services, blocks };
+  const names: Names = { nodes: raw.nodes.map((n) => n.name), pods, services, blocks, dns: dnsRecords(raw, s) };
   const problems: RuleProblem[] = [];
   (raw.pods ?? []).forEach((pod, i) => {
     if (pod.node !== undefined && !names.nodes.includes(pod.node)) {
@@ -83,6 +86,20 @@ function checkAction(action: RawAction, path: DocPath, names: Names): RuleProble
     if (!isNamed(spec.from, names)) problems.push(unknownSource([...path, kind, 'from'], spec.from, names));
     if (kind !== 'ping') problems.push(...checkEndpoints(action[kind]!, [...path, kind], names));
     if (isNamed(spec.to, names) || (kind !== 'ping' && names.services.includes(spec.to))) continue;
+    if (names.dns && /[a-z]/i.test(spec.to) && !spec.to.startsWith('service/')) {
+      const from = findByRef(names.pods, spec.from).found;
+      if (from && lookupName(names.dns, from.namespace, spec.to)) continue;
+      if (from) {
+        problems.push(
+          problem(
+            [...path, kind, 'to'],
+            `"${spec.to}" is no pod, node or service, and cluster DNS has no record for it from namespace "${from.namespace}"`,
+            `a service's name (web, web.NAMESPACE, web.NAMESPACE.svc.${names.dns.domain}) or a pod record resolves`,
+          ),
+        );
+        continue;
+      }
+    }
     if (!isIPv4Address(spec.to)) problems.push(unknownTarget([...path, kind, 'to'], spec.to, names));
     else if (!names.blocks.some((b) => containsAddress(b.cidr, spec.to))) {
       problems.push(
@@ -165,4 +182,24 @@ function unknownTarget(path: DocPath, name: string, names: Names): RuleProblem {
     );
   if (/^[\d./]+$/.test(name)) return problem(path, `"${name}" is not an IPv4 address`, 'a target is one address such as 10.244.1.3, without a prefix length');
   return problem(path, `no pod or node named "${name}"`, `use a name (${known(names)}) or an IPv4 address`);
+}
+
+/** The records cluster DNS will hold, as far as the file says (existence is what a rule needs, not addresses). */
+function dnsRecords(raw: RawLab, s: NetworkSettings): NameRecords | undefined {
+  const dns = (raw.services ?? []).find((x) => x.name === 'kube-dns' && x.namespace === 'kube-system');
+  if (!dns) return undefined;
+  const pods = parseCidr(s.podCIDR);
+  return {
+    domain: raw.network?.dns?.domain ?? 'cluster.local',
+    namespaces: [
+      ...new Set([DEFAULT_NAMESPACE, ...(raw.namespaces ?? []).map((n) => n.name), ...(raw.pods ?? []).flatMap((p) => (p.namespace ? [p.namespace] : []))]),
+    ],
+    podCIDR: { contains: (ip) => containsAddress(pods, ip) },
+    services: (raw.services ?? []).map((x) => ({
+      name: x.name,
+      namespace: x.namespace ?? DEFAULT_NAMESPACE,
+      clusterIP: x.clusterIP === 'None' ? undefined : (x.clusterIP ?? 'allocated'),
+      endpoints: ['any'],
+    })),
+  };
 }
