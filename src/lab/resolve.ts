@@ -8,7 +8,7 @@ import { placePods } from './place.js';
 import type { RawContainer, RawLab } from './raw.js';
 import { checkNames } from './rules/names.js';
 import { checkNetwork } from './rules/network.js';
-import type { RuleProblem } from './rules/problem.js';
+import { problem, type RuleProblem } from './rules/problem.js';
 import { checkReferences } from './rules/references.js';
 import { checkServices } from './rules/services.js';
 import { checkTotals } from './rules/totals.js';
@@ -102,12 +102,19 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
 
   const underlay = parseCidr(settings.underlayCIDR);
   const wantsExternal = (raw.services ?? []).length > 0 || JSON.stringify(raw.tests ?? []).includes('"external"');
+  if (wantsExternal && externalAddress(parseCidr(settings.underlayCIDR), addresses) === undefined) {
+    const hint = 'the outside client (for NodePorts and `external` tests) needs a free address of the node network: widen network.underlay.cidr';
+    return {
+      ok: false,
+      problems: [problem(['network', 'underlay', 'cidr'], `${parseCidr(settings.underlayCIDR).text} has no address left after the nodes`, hint)],
+    };
+  }
   const external: External | undefined = !wantsExternal
     ? undefined
     : {
         name: 'external',
         netns: externalNetns(lab),
-        address: externalAddress(underlay, addresses),
+        address: externalAddress(underlay, addresses)!,
         mac: stableMac('external/eth0'),
         fabricPort: uniqueIfname(fabricTaken, 'fabric/external', 'nd', 'external'),
         fabricPortMac: stableMac('fabric/external'),
@@ -169,8 +176,8 @@ function containersOf(raw: RawContainer[] | undefined): Container[] {
 }
 
 /** The outside client takes the highest free address of the node network (a laptop on the nodes' LAN). */
-function externalAddress(underlay: Cidr, nodeAddresses: string[]): string {
+function externalAddress(underlay: Cidr, nodeAddresses: string[]): string | undefined {
   const taken = new Set(nodeAddresses);
   for (let n = underlay.last - 1n; n > underlay.first; n--) if (!taken.has(intToAddress(n))) return intToAddress(n);
-  return '0.0.0.0'; // the rules leave room: a /30 underlay holds two nodes and no external
+  return undefined;
 }

@@ -28,9 +28,19 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
     const namespace = svc.namespace ?? DEFAULT_NAMESPACE;
     const key = `${namespace}/${svc.name}`;
     const first = names.get(key);
-    if (first !== undefined)
+    // Cluster DNS's Service comes last, after the file's: a file that defines it too is told so at its own entry.
+    const injected = dnsIP !== undefined && key === 'kube-system/kube-dns' && i === (raw.services ?? []).length - 1;
+    if (first !== undefined && injected) {
+      problems.push(
+        problem(
+          ['services', first, 'name'],
+          "kube-system/kube-dns is cluster DNS's own Service, which netlab makes",
+          'set network.dns.enabled: false to define it yourself',
+        ),
+      );
+    } else if (first !== undefined) {
       problems.push(problem([...at, 'name'], `service "${key}" is already defined at services[${first}]`, 'a name is unique in its namespace'));
-    else names.set(key, i);
+    } else names.set(key, i);
     const headless = svc.clusterIP === 'None';
     if (headless && svc.type === 'NodePort')
       problems.push(problem([...at, 'type'], 'a headless service (clusterIP: None) cannot be a NodePort', 'give it a clusterIP, or make it type ClusterIP'));
