@@ -16,12 +16,11 @@ Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
 On the first failure it prints `error: INDEX: reason` and exits 1, so netlab
 can name the operation; nothing is retried or skipped.
 """
-import json
 import socket
 import struct
 import sys
 
-from netlab_ns import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, ProtocolError, attr, check_protocol, enter, sysctl_path
+from netlab_ns import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, read_request, sysctl_path
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -80,12 +79,7 @@ APPLY = {"link.up": link_up, "addr.add": addr_add, "route.add": route_add, "sysc
 
 
 def main():
-    try:
-        request = json.load(sys.stdin)
-        check_protocol(request)
-    except (ValueError, ProtocolError) as e:
-        print(f"error: request: {e}", file=sys.stderr)
-        return 2
+    request = read_request(sys.stdin)
     current, nl = None, None
     for index, op in enumerate(request["ops"]):
         try:

@@ -22,7 +22,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import Namespaces, Netlink, ProtocolError, check_protocol, parse_attrs, sysctl_path
+from netlab_ns import Namespaces, Netlink, parse_attrs, read_request, sysctl_path
 
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
 AF_BRIDGE = 7
@@ -124,12 +124,7 @@ def observe(nl, sysctls):
 
 
 def main():
-    try:
-        request = json.load(sys.stdin)
-        check_protocol(request)
-    except (ValueError, ProtocolError) as e:
-        print(f"error: request: {e}", file=sys.stderr)
-        return 2
+    request = read_request(sys.stdin)
     ns = Namespaces()
     out = {}
     for item in request["namespaces"]:

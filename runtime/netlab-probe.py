@@ -26,7 +26,7 @@ import struct
 import sys
 import time
 
-from netlab_ns import Namespaces, ProtocolError, check_protocol
+from netlab_ns import Namespaces, read_request
 
 IP_MTU_DISCOVER = 10
 IP_PMTUDISC_DO = 2
@@ -304,12 +304,7 @@ def main():
     # One socket per port per pod: a big lab needs more than the usual 1024 files.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    try:
-        request = json.load(sys.stdin)
-        check_protocol(request)
-    except (ValueError, ProtocolError) as e:
-        print(f"error: request: {e}", file=sys.stderr)
-        return 2
+    request = read_request(sys.stdin)
     Prober(request["probes"], int(request.get("parallel", 256))).run()
     return 0
 

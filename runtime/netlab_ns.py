@@ -10,6 +10,7 @@ Only the Python standard library: the helpers must run on a bare Debian.
 """
 import contextlib
 import ctypes
+import json
 import os
 import socket
 import struct
@@ -33,6 +34,16 @@ def check_protocol(request):
     got = request.get("protocol") if isinstance(request, dict) else None
     if got != PROTOCOL:
         raise ProtocolError(f"netlab sent protocol {got!r}, this helper speaks {PROTOCOL}: the helper and netlab are from different versions")
+
+
+def read_request(stream):
+    """The JSON request netlab sent, checked for its protocol; a bad one stops the helper with exit 2."""
+    try:
+        request = json.load(stream)
+        check_protocol(request)
+    except (ValueError, ProtocolError) as e:
+        raise SystemExit(f"error: request: {e}")
+    return request
 
 
 def setns(fd, what="namespace"):

@@ -40,6 +40,22 @@ class Protocol(unittest.TestCase):
                 netlab_ns.check_protocol(request)
 
 
+class Requests(unittest.TestCase):
+    def test_a_request_of_another_version_stops_the_helper_with_a_message(self):
+        import io
+
+        with self.assertRaises(SystemExit) as stop:
+            netlab_ns.read_request(io.StringIO('{"protocol": 99}'))
+        self.assertIn("protocol 99", str(stop.exception))
+        self.assertEqual(netlab_ns.read_request(io.StringIO(f'{{"protocol": {netlab_ns.PROTOCOL}, "ops": []}}'))["ops"], [])
+
+    def test_garbage_stops_it_too(self):
+        import io
+
+        with self.assertRaises(SystemExit):
+            netlab_ns.read_request(io.StringIO("not json"))
+
+
 class Sysctls(unittest.TestCase):
     def test_a_slash_in_a_device_name_stands_for_its_dot(self):
         self.assertEqual(netlab_ns.sysctl_path("net.ipv6.conf.flannel/1.accept_ra"), "/proc/sys/net/ipv6/conf/flannel.1/accept_ra")

@@ -6,6 +6,29 @@ import { isRoot, labFileAs, netlab, netnsOf, ping, writeLab } from '../helpers/k
 
 const LABS = ['it-par-a', 'it-par-b', 'it-par-c', 'it-par-d'];
 
+/** it-busy up, and a `netlab test` of it (10 pings, 2 s) running and holding the lab's shared lock. */
+async function busyLabUnderTest(): Promise<{ test: ReturnType<typeof netlab> }> {
+  const file = await writeLab(
+    'it-busy',
+    'name: it-busy\nnodes: [{name: node1}]\npods: [{name: a}, {name: b}]\ntests:\n  - ping: {from: a, to: b, count: 10}\n',
+  );
+  expect((await netlab(['up', file])).code).toBe(0);
+  const test = netlab(['test', file]);
+  // The test registers as a reader before its first probe.
+  await readerRegistered('it-busy');
+  // Wrapped: an async function returning the promise itself would wait for the test to end.
+  return { test };
+}
+
+/** Until a running `netlab test` of the lab holds its shared lock (a reader file). */
+async function readerRegistered(lab: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await readdir('/run/netlab')).some((f) => f.startsWith(`${lab}.lock.read.`))) {
+    if (Date.now() > deadline) throw new Error('netlab test never took its shared lock');
+    await sleep(20);
+  }
+}
+
 describe.skipIf(!isRoot)('labs side by side', () => {
   afterAll(async () => {
     for (const lab of [...LABS, 'it-twice', 'it-twice-diff', 'it-busy']) await netlab(['down', lab]);
@@ -51,18 +74,7 @@ describe.skipIf(!isRoot)('labs side by side', () => {
   });
 
   it('a down while the tests run waits for them, says so, and then removes the lab', async () => {
-    const file = await writeLab(
-      'it-busy',
-      'name: it-busy\nnodes: [{name: node1}]\npods: [{name: a}, {name: b}]\ntests:\n  - ping: {from: a, to: b, count: 10}\n',
-    );
-    expect((await netlab(['up', file])).code).toBe(0);
-    const test = netlab(['test', file]);
-    // The test registers as a reader before its first probe.
-    const deadline = Date.now() + 10_000;
-    while (!(await readdir('/run/netlab')).some((f) => f.startsWith('it-busy.lock.read.'))) {
-      if (Date.now() > deadline) throw new Error('netlab test never took its shared lock');
-      await sleep(20);
-    }
+    const { test } = await busyLabUnderTest();
     const down = await netlab(['down', 'it-busy']);
     const tested = await test;
     expect(tested.code, tested.stdout + tested.stderr).toBe(0);
@@ -72,17 +84,7 @@ describe.skipIf(!isRoot)('labs side by side', () => {
   });
 
   it('a lab removed by hand under running tests is reported as gone, not as failed tests', async () => {
-    const file = await writeLab(
-      'it-busy',
-      'name: it-busy\nnodes: [{name: node1}]\npods: [{name: a}, {name: b}]\ntests:\n  - ping: {from: a, to: b, count: 10}\n',
-    );
-    expect((await netlab(['up', file])).code).toBe(0);
-    const test = netlab(['test', file]);
-    const deadline = Date.now() + 10_000;
-    while (!(await readdir('/run/netlab')).some((f) => f.startsWith('it-busy.lock.read.'))) {
-      if (Date.now() > deadline) throw new Error('netlab test never took its shared lock');
-      await sleep(20);
-    }
+    const { test } = await busyLabUnderTest();
     await execa('ip', ['netns', 'delete', 'netlab.it-busy.pod.b']);
     const tested = await test;
     expect(tested.code).toBe(4);

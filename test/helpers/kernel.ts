@@ -1,3 +1,4 @@
+import type { TestResult } from '../../src/checks/types.js';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -10,6 +11,15 @@ export const isRoot = typeof process.getuid === 'function' && process.getuid() =
 export async function netlab(args: string[], env: Record<string, string> = {}) {
   const r = await execa(process.execPath, ['bin/netlab.js', ...args], { reject: false, env: { CI: 'true', ...env } });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** What `netlab test --json` reports. */
+export type Report = { passed: number; failed: number; tests: TestResult[] };
+
+/** `netlab test FILE --json`, parsed: the exit code and the report. */
+export async function testJson(file: string, extra: string[] = []): Promise<{ code: number; report: Report; stderr: string }> {
+  const r = await netlab(['test', file, '--json', ...extra]);
+  return { code: r.code, report: JSON.parse(r.stdout || '{"tests":[]}') as Report, stderr: r.stderr };
 }
 
 /** An iproute2 JSON query inside a namespace, the way an outsider inspects the lab. */

@@ -4,17 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TestResult } from '../../src/checks/types.js';
-import { isRoot, labFileAs, netlab, netnsOf, writeLab } from '../helpers/kernel.js';
+import { isRoot, labFileAs, netlab, netnsOf, testJson, writeLab, type Report } from '../helpers/kernel.js';
 
 const LAB = 'it-checks';
 const node1 = `netlab.${LAB}.node.node1`;
-type Report = { passed: number; failed: number; tests: TestResult[] };
-
-async function testJson(file: string, extra: string[] = []): Promise<{ code: number; report: Report; stderr: string }> {
-  const r = await netlab(['test', file, '--json', ...extra]);
-  return { code: r.code, report: JSON.parse(r.stdout || '{"tests":[]}') as Report, stderr: r.stderr };
-}
 
 const byName = (report: Report, name: string) => report.tests.find((t) => t.name === name)!;
 

@@ -2,11 +2,9 @@ import { execa } from 'execa';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TestResult } from '../../src/checks/types.js';
-import { isRoot, labFileAs, netlab, netnsOf } from '../helpers/kernel.js';
+import { isRoot, labFileAs, netlab, netnsOf, testJson } from '../helpers/kernel.js';
 
 const LAB = 'it-dns';
-type Report = { passed: number; failed: number; tests: TestResult[] };
 
 function etcNetns(lab: string): string[] {
   try {
@@ -14,11 +12,6 @@ function etcNetns(lab: string): string[] {
   } catch {
     return [];
   }
-}
-
-async function testJson(file: string): Promise<{ code: number; report: Report }> {
-  const r = await netlab(['test', file, '--json']);
-  return { code: r.code, report: JSON.parse(r.stdout || '{"tests":[]}') as Report };
 }
 
 describe.skipIf(!isRoot)('cluster DNS', () => {

@@ -1,23 +1,16 @@
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TestResult } from '../../src/checks/types.js';
-import { isRoot, labFileAs, netlab, netnsOf, writeLab } from '../helpers/kernel.js';
+import { isRoot, labFileAs, netlab, netnsOf, testJson, writeLab } from '../helpers/kernel.js';
 import { readFileSync } from 'node:fs';
 
 const LAB = 'it-svc';
 const node1 = `netlab.${LAB}.node.node1`;
 const node2 = `netlab.${LAB}.node.node2`;
-type Report = { passed: number; failed: number; tests: TestResult[] };
 
 /** The table as an outsider reads it: `nft -j` inside the node. */
 async function chains(netns: string): Promise<string[]> {
   const r = await execa('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', 'ip', 'kube-proxy']);
   return (JSON.parse(r.stdout) as { nftables: Array<{ chain?: { name: string } }> }).nftables.flatMap((i) => (i.chain ? [i.chain.name] : []));
-}
-
-async function testJson(file: string): Promise<{ code: number; report: Report }> {
-  const r = await netlab(['test', file, '--json']);
-  return { code: r.code, report: JSON.parse(r.stdout || '{"tests":[]}') as Report };
 }
 
 describe.skipIf(!isRoot)('Services, as kube-proxy programs them', () => {
