@@ -22,7 +22,12 @@ export interface Namespace {
  */
 export function namespacesOf(raw: RawLab): Namespace[] {
   const listed = new Map((raw.namespaces ?? []).map((n) => [n.name, n.labels ?? {}]));
-  const named = [DEFAULT_NAMESPACE, ...(raw.pods ?? []).map((p) => p.namespace), ...(raw.services ?? []).map((s) => s.namespace)];
+  const named = [
+    DEFAULT_NAMESPACE,
+    ...(raw.pods ?? []).map((p) => p.namespace),
+    ...(raw.services ?? []).map((s) => s.namespace),
+    ...(raw.policies ?? []).map((p) => p.namespace),
+  ];
   for (const name of named) if (name !== undefined && !listed.has(name)) listed.set(name, {});
   return [...listed].map(([name, labels]) => ({ name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } }));
 }

@@ -3,6 +3,7 @@ import { intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
 import { CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
 import { externalNetns, fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
 import { namespacesOf } from './namespaces.js';
+import { checkPolicies, resolvePolicies } from './policies.js';
 import { clusterDnsOf, withClusterDns } from './dns.js';
 import { placePods } from './place.js';
 import type { RawContainer, RawLab } from './raw.js';
@@ -39,6 +40,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     ...checkNames(raw, instances),
     ...checkReferences(raw, instances, settings),
     ...services.problems,
+    ...checkPolicies(raw),
   ];
   // Allocation assumes the rules hold (e.g. a node a pod names exists).
   if (problems.length > 0) return { ok: false, problems };
@@ -122,7 +124,18 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
 
   return {
     ok: true,
-    warnings: services.warnings,
+    warnings: [
+      ...services.warnings,
+      ...((file.policies ?? []).length > 0
+        ? [
+            problem(
+              ['policies'],
+              'NetworkPolicies are validated and modelled, not yet enforced in the kernel',
+              'traffic they would block still flows in this version of netlab',
+            ),
+          ]
+        : []),
+    ],
     lab: {
       name: lab,
       description: raw.description ?? '',
@@ -143,6 +156,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       nodes,
       pods,
       services: resolveServices(raw, pods, settings.serviceCIDR),
+      policies: resolvePolicies(raw),
       tests: file.tests ?? [],
     },
   };

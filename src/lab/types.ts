@@ -1,6 +1,7 @@
 import type { LabProblem } from '../errors.js';
 import type { ClusterDns } from './dns.js';
 import type { Namespace } from './namespaces.js';
+import type { Policy } from './policies.js';
 import type { RawTest } from './raw.js';
 
 export type { Namespace };
@@ -28,6 +29,8 @@ export interface Lab {
   nodes: Node[];
   pods: Pod[];
   services: Service[];
+  /** NetworkPolicies, defaulted as the API server does (enforcement is not built yet: the oracle is). */
+  policies: Policy[];
   tests: RawTest[];
 }
 
