@@ -32,6 +32,9 @@ describe.skipIf(!isRoot)('cluster DNS', () => {
       /^10\.96\.1\.1\s+web\.default\.svc\.cluster\.local$/,
     );
     expect((await netlab(['exec', LAB, 'client', '--', 'getent', 'hosts', 'web.default.svc.cluster.local'])).stdout).toMatch(/^10\.96\.1\.1/);
+    // Another namespace's (headless) service by NAME.NAMESPACE: its ready endpoint.
+    expect((await netlab(['exec', LAB, 'client', '--', 'getent', 'hosts', 'db.other'])).stdout).toMatch(/^10\.244\.0\.3\s+db\.other\.svc\.cluster\.local$/);
+    expect((await netlab(['exec', LAB, 'client', '--', 'nslookup', 'web'])).stdout).toContain('Name:\tweb.default.svc.cluster.local\nAddress: 10.96.1.1');
     const nslookup = await netlab(['exec', LAB, 'other/visitor', '--', 'nslookup', 'db']);
     expect(nslookup.stdout).toContain('Name:\tdb.other.svc.cluster.local\nAddress: 10.244.0.3');
     // The DNS pods' own resolver is the node's (dnsPolicy Default, as CoreDNS's): no file of theirs.
