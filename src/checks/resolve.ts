@@ -1,4 +1,4 @@
-import type { RawAction, RawCapture, RawConnect, RawDnsTest, RawPing, RawTest } from '../lab/raw.js';
+import type { RawAction, RawCapture, RawConnect, RawDnsTest, RawPing, RawPolicyMatrix, RawTest } from '../lab/raw.js';
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
 import { dnsConformance } from './conformance-dns.js';
@@ -6,7 +6,8 @@ import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
 import { answeringPods, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
-import type { ActionCheck, CaptureCheck, Check, DnsCheck } from './types.js';
+import { explainVerdict, policyVerdict } from '../lab/policies.js';
+import type { ActionCheck, CaptureCheck, Check, DnsCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
 
 export { source, target };
 
@@ -22,6 +23,7 @@ function resolveTest(lab: Lab, test: RawTest): Check[] {
   if (test.conformance) return [...conformanceCases(lab), ...serviceConformance(lab), ...dnsConformance(lab)];
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
   if (test.dns) return [resolveDns(lab, test.dns, test.name)];
+  if (test.policyMatrix) return [resolveMatrix(lab, test.policyMatrix, test.name)];
   return [resolveAction(lab, test, test.name)];
 }
 
@@ -104,4 +106,32 @@ function resolveDns(lab: Lab, spec: RawDnsTest, name: string | undefined): DnsCh
     type,
     expect: expect.length === 0 ? [] : expect,
   };
+}
+
+/**
+ * A policy matrix: by default every pod (cluster DNS's excepted) to every
+ * pod on ports 80 and 81 over TCP, upstream's model; each cell's expectation
+ * is the oracle's (src/lab/policies.ts), which never reads the kernel's rules.
+ */
+function resolveMatrix(lab: Lab, spec: RawPolicyMatrix, name: string | undefined): PolicyMatrixCheck {
+  const everyPod = lab.pods.filter((p) => p.system === undefined).map((p) => p.name);
+  const rows = (spec.from ?? everyPod).map((r) => findByRef(lab.pods, r).found!.name);
+  const columns = (spec.to ?? everyPod).map((r) => findByRef(lab.pods, r).found!.name);
+  const cells: MatrixCell[] = [];
+  for (const protocol of spec.protocols ?? ['tcp']) {
+    for (const port of spec.ports ?? [80, 81]) {
+      for (const f of rows) {
+        for (const t of columns) {
+          // A pod reaching itself never leaves it: upstream ignores loopback (ignoreLoopback), and so do we.
+          if (f === t) continue;
+          const fromPod = lab.pods.find((p) => p.name === f)!;
+          const toPod = lab.pods.find((p) => p.name === t)!;
+          const v = policyVerdict(lab.policies, lab.namespaces, { pod: fromPod }, { pod: toPod }, port, protocol);
+          cells.push({ from: source(lab, f), to: { ip: toPod.ip, label: t, pod: t }, port, protocol, allowed: v.allowed, why: explainVerdict(v) });
+        }
+      }
+    }
+  }
+  const what = `${rows.length}×${columns.length} pods, ports ${(spec.ports ?? [80, 81]).join(', ')}, ${(spec.protocols ?? ['tcp']).join(' and ')}`;
+  return { kind: 'policyMatrix', name: name ?? `policy matrix: ${what}`, rows, columns, cells };
 }

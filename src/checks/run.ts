@@ -10,7 +10,8 @@ import { REACHABLE_TIMEOUT, result } from './result.js';
 import { runConformance } from './run-conformance.js';
 import { dig, resolveName } from '../kernel/dig.js';
 import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
-import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, TestResult } from './types.js';
+import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, PolicyMatrixCheck, TestResult } from './types.js';
+import { runMatrix } from './run-matrix.js';
 
 export interface RunOptions {
   /** Independent checks in flight at once. */
@@ -42,6 +43,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const cases = indexed.filter((c): c is { check: ConformanceCase; index: number } => c.check.kind === 'conformance');
   const captures = indexed.filter((c): c is { check: CaptureCheck; index: number } => c.check.kind === 'capture');
   const lookups = indexed.filter((c): c is { check: DnsCheck; index: number } => c.check.kind === 'dns');
+  const matrices = indexed.filter((c): c is { check: PolicyMatrixCheck; index: number } => c.check.kind === 'policyMatrix');
 
   const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
   await Promise.all([
@@ -52,6 +54,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
       record,
     ),
     mapLimit(spreads, options.concurrency, async ({ check, index }) => record(index, await runSpread(lab, check))),
+    mapLimit(matrices, 1, async ({ check, index }) => record(index, await runMatrix(lab, check))),
     mapLimit(lookups, options.concurrency, async ({ check, index }) => {
       const started = performance.now();
       const o = await dig(check.from.netns, check.query, check.type);
@@ -66,7 +69,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   for (const [i, r] of results.entries()) {
     if (r.status !== 'failed' || diagnosed >= MAX_DIAGNOSES) continue;
     const check = checks[i]!;
-    if (check.kind === 'dns') continue;
+    if (check.kind === 'dns' || check.kind === 'policyMatrix') continue;
     const about = check.kind === 'capture' ? check.action : check;
     if (about.kind === 'conformance' && about.group === 'own-ip') continue;
     r.evidence.diagnosis = await lookUp(diagnosisLookups(lab, about.from, about.to.ip));
@@ -177,7 +180,7 @@ async function resolveNames(checks: Check[], limit: number): Promise<Map<number,
   const failed = new Map<number, TestResult>();
   await mapLimit(checks, limit, async (check, i) => {
     const action = check.kind === 'capture' ? check.action : check;
-    if (action.kind === 'dns' || action.kind === 'conformance' || !action.to.dnsName) return;
+    if (action.kind === 'dns' || action.kind === 'conformance' || action.kind === 'policyMatrix' || !action.to.dnsName) return;
     const started = performance.now();
     const r = await resolveName(action.from.netns, action.to.dnsName);
     if (r.addresses.includes(action.to.ip)) return;

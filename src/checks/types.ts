@@ -80,7 +80,27 @@ export interface ConformanceCase {
   aspects: Aspect[];
 }
 
-export type Check = PingCheck | ConnectCheck | DnsCheck | CaptureCheck | ConformanceCase;
+/** One cell of a policy matrix: a connection and what the lab's NetworkPolicies say of it. */
+export interface MatrixCell {
+  from: Source;
+  to: Target;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  allowed: boolean;
+  /** The oracle's reason: the policy and rule that allowed it, or the policies that isolate a pod. */
+  why: string;
+}
+
+/** Every (from, to, port, protocol) probed and compared with the oracle, as upstream's truth table. */
+export interface PolicyMatrixCheck {
+  kind: 'policyMatrix';
+  name: string;
+  rows: string[];
+  columns: string[];
+  cells: MatrixCell[];
+}
+
+export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase;
 
 /** What a check left to show for itself. */
 export interface Evidence {

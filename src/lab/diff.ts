@@ -1,8 +1,9 @@
 import type { Lab } from './types.js';
 
 /** The part of a lab that is kernel state: what `up` compares with a running lab. */
-export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings'> {
-  const { tests: _tests, description: _description, source: _source, sourceText: _text, warnings: _warnings, ...network } = lab;
+/** NetworkPolicies are not part of it either: they change on a running lab (`up` reloads them). */
+export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings' | 'policies'> {
+  const { tests: _tests, description: _description, source: _source, sourceText: _text, warnings: _warnings, policies: _policies, ...network } = lab;
   return network;
 }
 

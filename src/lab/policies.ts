@@ -192,3 +192,14 @@ function portMatches(p: PolicyPort, port: number | undefined, protocol: Protocol
   if (typeof p.port === 'number') return port >= p.port && port <= (p.endPort ?? p.port);
   return receiver !== undefined && namedPort(receiver, p.port, protocol) === port;
 }
+
+/** The oracle's verdict in words: which policy and rule allowed it, or which isolate the pod that refuses it. */
+export function explainVerdict(v: PolicyVerdict): string {
+  const say = (dir: 'egress' | 'ingress', d: Decision) =>
+    !d.isolated
+      ? `${dir}: not isolated`
+      : d.allowedBy
+        ? `${dir}: allowed by ${d.allowedBy.policy} ${dir}[${d.allowedBy.rule}]`
+        : `${dir}: isolated by ${d.policies.join(', ')} and no rule allows it`;
+  return `${say('egress', v.egress)}; ${say('ingress', v.ingress)}`;
+}

@@ -5,7 +5,21 @@
  * lab's shape is declared; this file only gives them netlab's names.
  * Everything optional here gets its default in resolve.ts.
  */
-import type { Action, Capture, Connect, Container, DnsTest, Expect, NetlabLabFileFormatV1, Network, Node, Ping, Pod, Test } from './raw.generated.js';
+import type {
+  Action,
+  Capture,
+  Connect,
+  Container,
+  DnsTest,
+  Expect,
+  NetlabLabFileFormatV1,
+  Network,
+  Node,
+  Ping,
+  Pod,
+  PolicyMatrix,
+  Test,
+} from './raw.generated.js';
 
 export type RawLab = NetlabLabFileFormatV1;
 export type RawNetwork = Network;
@@ -19,16 +33,22 @@ export type RawAction = Action;
 export type RawCapture = Capture;
 export type RawTest = Test;
 export type RawDnsTest = DnsTest;
+export type RawPolicyMatrix = PolicyMatrix;
 
 /** The keys of a test entry that name its kind; exactly one must be present. */
-export const TEST_KINDS = ['ping', 'tcp', 'udp', 'dns', 'capture', 'conformance'] as const;
+export const TEST_KINDS = ['ping', 'tcp', 'udp', 'dns', 'policyMatrix', 'capture', 'conformance'] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
 
 // The list above and the schema's test kinds must agree both ways: a kind added
 // to the schema and not here (or the reverse) fails the type check.
 type SchemaKinds = Exclude<keyof RawTest, 'name'>;
-const everyKindListed: Record<SchemaKinds, true> = { ping: true, tcp: true, udp: true, dns: true, capture: true, conformance: true } satisfies Record<
-  TestKind,
-  true
->;
+const everyKindListed: Record<SchemaKinds, true> = {
+  ping: true,
+  tcp: true,
+  udp: true,
+  dns: true,
+  policyMatrix: true,
+  capture: true,
+  conformance: true,
+} satisfies Record<TestKind, true>;
 void everyKindListed;

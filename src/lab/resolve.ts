@@ -124,18 +124,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
 
   return {
     ok: true,
-    warnings: [
-      ...services.warnings,
-      ...((file.policies ?? []).length > 0
-        ? [
-            problem(
-              ['policies'],
-              'NetworkPolicies are validated and modelled, not yet enforced in the kernel',
-              'traffic they would block still flows in this version of netlab',
-            ),
-          ]
-        : []),
-    ],
+    warnings: services.warnings,
     lab: {
       name: lab,
       description: raw.description ?? '',

@@ -29,7 +29,7 @@ export interface Lab {
   nodes: Node[];
   pods: Pod[];
   services: Service[];
-  /** NetworkPolicies, defaulted as the API server does (enforcement is not built yet: the oracle is). */
+  /** NetworkPolicies, defaulted as the API server does. */
   policies: Policy[];
   tests: RawTest[];
 }

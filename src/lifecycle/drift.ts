@@ -7,7 +7,10 @@ import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan } from '../plan/index.js';
 import type { LiveLab } from '../plan/live.js';
+import { POLICY_TABLE, policyRuleset } from '../plan/policies.js';
 import { wavesOf } from '../plan/waves.js';
+import { resolve as resolvePath } from 'node:path';
+import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
 import type { LabState } from '../state/store.js';
 
@@ -79,4 +82,26 @@ export async function repairLab(state: LabState, drift: LabDrift, concurrency = 
         .join('; ')}`,
     );
   return repaired;
+}
+
+/**
+ * The file's NetworkPolicies replace the running lab's: every node's policy
+ * table is loaded again whole (or removed when no policy is left), and the
+ * state takes the new file. Pods, links and routes are not touched.
+ */
+export async function reloadPolicies(state: LabState, lab: Lab): Promise<string> {
+  const before = state.lab.policies.length;
+  state.lab = lab;
+  state.file = resolvePath(lab.source);
+  const ops = lab.nodes.map((node) => ({
+    kind: 'nft.load' as const,
+    netns: node.netns,
+    table: POLICY_TABLE,
+    ruleset: lab.policies.length > 0 ? policyRuleset(lab, node) : `add table ${POLICY_TABLE}\ndelete table ${POLICY_TABLE}\n`,
+  }));
+  await applyWave(
+    { title: 'reload NetworkPolicies', stages: [{ name: 'services', title: 'reload', barrier: false, ops }] },
+    Math.max(2, availableParallelism() * 2),
+  );
+  return `${before} → ${lab.policies.length} NetworkPolicies: table ${POLICY_TABLE} reloaded on ${lab.nodes.length} node${lab.nodes.length === 1 ? '' : 's'}, no pod touched`;
 }

@@ -79,8 +79,9 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   let broughtUp = false;
   if (!wasUp) broughtUp = (await bringUp(lab, { recreate: false, progress: options.progress, ...(options.onWait ? { onWait: options.onWait } : {}) })).changed;
   else if (current.kind === 'ok') {
-    const drift = (await labDrift(current.state)).missing.filter((d) => !d.dependent);
-    if (drift.length > 0) options.onDamage?.(drift.map((d) => d.what));
+    const drift = (await labDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
+    if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) drift.push("the file's NetworkPolicies are not the running lab's");
+    if (drift.length > 0) options.onDamage?.(drift);
   }
   try {
     const shared = await acquireLock(lab.name, { mode: 'shared', ...(options.onWait ? { onWait: options.onWait } : {}) });

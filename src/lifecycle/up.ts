@@ -15,7 +15,7 @@ import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
-import { labDrift, repairLab } from './drift.js';
+import { labDrift, reloadPolicies, repairLab } from './drift.js';
 import { tearDownLab } from './teardown.js';
 
 export interface UpOptions {
@@ -30,7 +30,8 @@ export interface UpOptions {
 export type UpResult =
   | { changed: false; state: LabState }
   | { changed: true; state: LabState; plan: Plan; seconds: number }
-  | { changed: true; state: LabState; repaired: string[]; seconds: number };
+  | { changed: true; state: LabState; repaired: string[]; seconds: number }
+  | { changed: true; state: LabState; policies: string; seconds: number };
 
 /**
  * Builds a lab, or leaves it be when the same network is already up and the
@@ -51,6 +52,12 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
       if (differences.length > 0 && !options.recreate) throw differentNetwork(lab, differences);
       if (differences.length === 0 && !options.recreate) {
         const started = performance.now();
+        // NetworkPolicies edited in the file: the running lab takes them, no pod touched ("should enforce updated policy").
+        if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) {
+          const said = await reloadPolicies(current.state, lab);
+          await writeState(current.state);
+          return { changed: true, state: current.state, policies: said, seconds: (performance.now() - started) / 1000 };
+        }
         const drift = await labDrift(current.state);
         if (drift.missing.length === 0 && drift.wrong.length === 0) return { changed: false, state: current.state };
         const repaired = await repairLab(current.state, drift);

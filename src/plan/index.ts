@@ -5,6 +5,7 @@ import { planExternal } from './external.js';
 import { planDns } from './dns.js';
 import { planFabric } from './fabric.js';
 import { planFlannelMasq } from './flannel-masq.js';
+import { planPolicies } from './policies.js';
 import { planKubeProxy } from './kube-proxy/index.js';
 import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
@@ -28,6 +29,7 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
       ...planPods(lab),
       ...planKubeProxy(lab),
       ...planFlannelMasq(lab),
+      ...planPolicies(lab),
       planContainers(lab, context),
       ...planDns(lab, context),
     ]),

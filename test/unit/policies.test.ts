@@ -212,12 +212,47 @@ describe('NetworkPolicy validation, as the API server does it', () => {
     }
   });
 
-  it('accepts a named port no container has (it matches nothing), and warns that enforcement is not built', () => {
+  it('accepts a named port no container has: it matches nothing', () => {
     const r = loadLabText(
       't.yaml',
       'name: t\nnodes: [{ name: n }]\npolicies: [{ name: p, spec: { podSelector: {}, ingress: [{ ports: [{ port: nothere }] }] } }]\n',
     );
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.lab.warnings.map((w) => w.message)).toEqual(['NetworkPolicies are validated and modelled, not yet enforced in the kernel']);
+  });
+});
+
+describe("netlab's NetworkPolicy table", () => {
+  it('gives each isolated pod a chain of its own that returns on an allowed peer and port, and drops the rest', async () => {
+    const { policyRuleset } = await import('../../src/plan/policies.js');
+    const { shippedLab } = await import('../helpers/labs.js');
+    const lab = shippedLab('netpol-ports');
+    const xb = lab.pods.find((p) => p.name === 'x/b')!;
+    const rules = policyRuleset(
+      lab,
+      lab.nodes.find((n) => n.name === xb.node)!,
+    ).split('\n');
+    expect(rules).toContain(`add rule ip netlab-policy ingress ip daddr ${xb.ip} jump ingress-x/b`);
+    // A named port is the number on the receiving pod.
+    expect(rules).toContain('add rule ip netlab-policy ingress-x/b udp dport 80 return comment "x/b-named-udp-80 ingress[0]"');
+    expect(rules).toContain('add rule ip netlab-policy ingress-x/b drop comment "x/b is isolated for ingress by x/b-named-udp-80"');
+    const yc = lab.pods.find((p) => p.name === 'y/c')!;
+    const node = policyRuleset(
+      lab,
+      lab.nodes.find((n) => n.name === yc.node)!,
+    );
+    expect(node).toMatch(/add rule ip netlab-policy ingress-y\/c ip saddr \{ [\d., ]+ \} tcp dport 80-81 return/);
+    // Pods no policy selects have no chain.
+    expect(node).not.toContain('ingress-z/a');
+  });
+
+  it('leaves loopback out of the matrix, as upstream ignores it', async () => {
+    const { resolveChecks } = await import('../../src/checks/resolve.js');
+    const { shippedLab } = await import('../helpers/labs.js');
+    const [m] = resolveChecks(shippedLab('netpol-deny-ingress'));
+    expect(m!.kind).toBe('policyMatrix');
+    if (m!.kind === 'policyMatrix') {
+      expect(m.cells).toHaveLength(9 * 8 * 2 * 2);
+      expect(m.cells.some((c) => c.from.name === c.to.pod)).toBe(false);
+    }
   });
 });

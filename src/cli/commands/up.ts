@@ -16,6 +16,8 @@ export async function up(inv: { file: string; recreate: boolean }): Promise<numb
   const size = `${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${pods.length} pod${pods.length === 1 ? '' : 's'}, ${backend}`;
   if (!result.changed) {
     process.stdout.write(`lab "${lab.name}" is already up (${size}); nothing to do\n`);
+  } else if ('policies' in result) {
+    process.stdout.write(`lab "${lab.name}" takes the file's NetworkPolicies in ${result.seconds.toFixed(2)} s: ${result.policies}\n`);
   } else if ('repaired' in result) {
     process.stdout.write(`lab "${lab.name}" was damaged and is repaired in ${result.seconds.toFixed(2)} s; what differed from its plan:\n`);
     for (const line of result.repaired) process.stdout.write(`  ${printable(line)}\n`);

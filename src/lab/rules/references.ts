@@ -53,6 +53,14 @@ function checkTest(test: RawTest, path: DocPath, names: Names): RuleProblem[] {
     return [problem(path, message, `give exactly one of: ${TEST_KINDS.join(', ')}`)];
   }
   const problems = checkAction(test, path, names);
+  if (test.policyMatrix) {
+    for (const side of ['from', 'to'] as const) {
+      (test.policyMatrix[side] ?? []).forEach((ref, j) => {
+        if (!findByRef(names.pods, ref).found)
+          problems.push(problem([...path, 'policyMatrix', side, j], `no pod named "${ref}"`, 'a policy matrix is made of pods'));
+      });
+    }
+  }
   if (test.dns) {
     if (!isNamed(test.dns.from, names)) problems.push(unknownSource([...path, 'dns', 'from'], test.dns.from, names));
     if (!names.services.includes('service/kube-system/kube-dns')) {

@@ -1,0 +1,105 @@
+import { selects, type Policy } from '../lab/policies.js';
+import type { Lab, Node, Pod } from '../lab/types.js';
+import type { PolicyPeer, PolicyPort } from '../lab/raw.generated.js';
+import type { Contribution } from './contribution.js';
+import { namedPort } from '../lab/services.js';
+
+/** netlab's own table for NetworkPolicy in every node. */
+export const POLICY_TABLE = 'ip netlab-policy';
+const T = POLICY_TABLE;
+
+/**
+ * NetworkPolicy in the kernel, the way the policy implementations do it
+ * (kube-router's per-pod chains, in nftables): a table of netlab's own in
+ * every node, hooked to forward after kube-proxy's DNAT (so a policy sees the
+ * endpoint, as real ones do), stateful (replies of an allowed connection
+ * pass), egress checked on the sender's node and ingress on the receiver's,
+ * bridged same-node traffic included (bridge netfilter). A pod no policy
+ * selects has no chain: untouched. Traffic a node sends itself (kubelet
+ * probes, a node's own tests) is not filtered, as most implementations do.
+ */
+export function planPolicies(lab: Lab): Contribution[] {
+  if (lab.policies.length === 0) return [];
+  return lab.nodes.map((node) => ({ services: [{ kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: policyRuleset(lab, node) }] }));
+}
+
+export function policyRuleset(lab: Lab, node: Node): string {
+  const lines = [
+    "# Replaces netlab's NetworkPolicy table in one transaction (add first, so the delete never fails).",
+    `add table ${T}`,
+    `delete table ${T}`,
+    `add table ${T} { comment "NetworkPolicy, as netlab enforces it" ; }`,
+    `add chain ${T} forward { type filter hook forward priority 10 ; comment "after kube-proxy's DNAT and filter chains" ; }`,
+    `add chain ${T} egress`,
+    `add chain ${T} ingress`,
+    `add rule ${T} forward ct state established,related accept`,
+    `add rule ${T} forward jump egress`,
+    `add rule ${T} forward jump ingress`,
+  ];
+  for (const pod of lab.pods.filter((p) => p.node === node.name)) {
+    for (const dir of ['egress', 'ingress'] as const) {
+      const applying = lab.policies.filter((p) => p.namespace === pod.namespace && p.types[dir] && selects(p.podSelector, pod.labels));
+      if (applying.length === 0) continue;
+      const chain = `${dir}-${pod.name}`;
+      const self = dir === 'egress' ? 'saddr' : 'daddr';
+      lines.push(`add chain ${T} ${chain}`, `add rule ${T} ${dir} ip ${self} ${pod.ip} jump ${chain}`);
+      for (const policy of applying) {
+        policy[dir].forEach((rule, i) => {
+          for (const stmt of ruleStatements(lab, pod, dir, rule.peers, rule.ports))
+            lines.push(`add rule ${T} ${chain} ${stmt} return comment "${policy.ref} ${dir}[${i}]"`);
+        });
+      }
+      lines.push(`add rule ${T} ${chain} drop comment "${pod.name} is isolated for ${dir} by ${applying.map((p) => p.ref).join(', ')}"`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The match of one rule: its peers (as addresses) and its ports; a named port is looked up on the receiving pod. */
+function ruleStatements(lab: Lab, pod: Pod, dir: 'ingress' | 'egress', peers: PolicyPeer[] | undefined, ports: PolicyPort[] | undefined): string[] {
+  const peerField = dir === 'egress' ? 'daddr' : 'saddr';
+  const peerMatches =
+    peers === undefined || peers.length === 0 ? [''] : peers.flatMap((p) => peerMatch(lab, dir === 'egress' ? pod.namespace : pod.namespace, p, peerField));
+  if (ports === undefined || ports.length === 0) return peerMatches.map((m) => m.trim());
+  const out: string[] = [];
+  for (const m of peerMatches) {
+    for (const port of ports) {
+      const proto = port.protocol === 'UDP' ? 'udp' : 'tcp';
+      if (port.port === undefined) out.push(`${m} meta l4proto ${proto}`.trim());
+      else if (typeof port.port === 'number') out.push(`${m} ${proto} dport ${port.endPort !== undefined ? `${port.port}-${port.endPort}` : port.port}`.trim());
+      else {
+        // Named: the number on the receiver; for egress each peer pod may number it differently.
+        const receivers = dir === 'ingress' ? [pod] : receiversOf(lab, m);
+        for (const r of receivers) {
+          const n = namedPort(r, port.port, proto);
+          if (n !== undefined) out.push(`${dir === 'egress' ? `ip daddr ${r.ip}` : m} ${proto} dport ${n}`.trim());
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function peerMatch(lab: Lab, policyNamespace: string, peer: PolicyPeer, field: 'saddr' | 'daddr'): string[] {
+  if (peer.ipBlock) {
+    const except = peer.ipBlock.except ?? [];
+    return [`ip ${field} ${peer.ipBlock.cidr}${except.length > 0 ? ` ip ${field} != { ${except.join(', ')} }` : ''}`];
+  }
+  const nsLabels = new Map(lab.namespaces.map((n) => [n.name, n.labels]));
+  const ips = lab.pods
+    .filter((p) => (peer.namespaceSelector ? selects(peer.namespaceSelector, nsLabels.get(p.namespace) ?? {}) : p.namespace === policyNamespace))
+    .filter((p) => (peer.podSelector ? selects(peer.podSelector, p.labels) : true))
+    .map((p) => p.ip);
+  // A selector that matches no pod allows nothing: no statement at all.
+  return ips.length === 0 ? [] : [`ip ${field} { ${ips.join(', ')} }`];
+}
+
+/** The pods a peer statement's address set names (for named ports on egress); everything when it names no set. */
+function receiversOf(lab: Lab, match: string): Pod[] {
+  const set = /\{ ([^}]*) \}/.exec(match)?.[1];
+  if (!set) return lab.pods;
+  const ips = new Set(set.split(', '));
+  return lab.pods.filter((p) => ips.has(p.ip));
+}
+
+export type { Policy };

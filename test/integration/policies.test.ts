@@ -1,0 +1,64 @@
+import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRoot, labFileAs, netlab, testJson } from '../helpers/kernel.js';
+
+const LAB = 'it-netpol';
+const node1 = `netlab.${LAB}.node.node1`;
+
+/** The network namespace's identity: a pod recreated gets a new one. */
+async function inode(netns: string): Promise<string> {
+  return String((await execa('stat', ['-c', '%i', `/run/netns/${netns}`])).stdout);
+}
+
+describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
+  afterAll(async () => {
+    await netlab(['down', LAB]);
+  });
+
+  it("enforces the policies in netlab's own table, after kube-proxy, and the matrix agrees with the oracle", async () => {
+    const file = await labFileAs('netpol-namespaces', LAB);
+    expect((await netlab(['up', file])).code).toBe(0);
+    const table = await execa('ip', ['netns', 'exec', node1, 'nft', 'list', 'chain', 'ip', 'netlab-policy', 'forward']);
+    expect(table.stdout).toContain('type filter hook forward priority filter + 10; policy accept;');
+    expect(table.stdout).toContain('ct state established,related accept');
+    const { code, report } = await testJson(file);
+    expect(code, JSON.stringify(report.tests[0]?.evidence)).toBe(0);
+    expect(report.tests[0]!.message).toBe('all 288 cells as the policies say (reachability: correct: 288, incorrect: 0)');
+  });
+
+  it('breaks visibly, cell by cell, when the table is flushed by hand', async () => {
+    const file = await labFileAs('netpol-namespaces', LAB);
+    for (const node of ['node1', 'node2']) await execa('ip', ['netns', 'exec', `netlab.${LAB}.node.${node}`, 'nft', 'flush', 'table', 'ip', 'netlab-policy']);
+    const { code, report } = await testJson(file);
+    expect(code).toBe(1);
+    const m = report.tests[0]!;
+    expect(m.message).toMatch(/^\d+ of 288 cells differ from the policies \(reachability: correct: \d+, incorrect: \d+\)$/);
+    expect(m.evidence.output).toContain('  differs:');
+    expect(
+      m.evidence.output!.some((l) =>
+        /^y\/a → x\/a 80\/tcp: connected, but the policies say blocked \(egress: not isolated; ingress: isolated by x\/a-from-y-pods-b and no rule allows it\)$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect((await netlab(['status', LAB])).stdout).toMatch(/table ip netlab-policy has 0 rules/);
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect((await testJson(file)).code).toBe(0);
+  });
+
+  it('breaks visibly when a policy is removed from the file but not from the kernel, and up applies it with no pod recreated', async () => {
+    const file = await labFileAs('netpol-namespaces', LAB);
+    const text = await readFile(file, 'utf8');
+    const start = text.indexOf('  - name: c-from-own-namespace');
+    await writeFile(file, text.slice(0, start) + text.slice(text.indexOf('tests:')));
+    const before = await inode(`netlab.${LAB}.pod.x.c`);
+    const stale = await testJson(file);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("the file's NetworkPolicies are not the running lab's");
+    const up = await netlab(['up', file]);
+    expect(up.stdout).toMatch(/takes the file's NetworkPolicies in .*3 → 2 NetworkPolicies: table ip netlab-policy reloaded on 2 nodes, no pod touched/);
+    expect((await testJson(file)).code).toBe(0);
+    expect(await inode(`netlab.${LAB}.pod.x.c`)).toBe(before);
+  });
+});
