@@ -29,6 +29,7 @@ describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
 
   it('breaks visibly, cell by cell, when the table is flushed by hand', async () => {
     const file = await labFileAs('netpol-namespaces', LAB);
+    expect((await netlab(['up', file])).code).toBe(0); // each test stands alone: up is a no-op when it is up
     for (const node of ['node1', 'node2']) await execa('ip', ['netns', 'exec', `netlab.${LAB}.node.${node}`, 'nft', 'flush', 'table', 'ip', 'netlab-policy']);
     const { code, report } = await testJson(file);
     expect(code).toBe(1);
@@ -49,6 +50,7 @@ describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
 
   it('breaks visibly when a policy is removed from the file but not from the kernel, and up applies it with no pod recreated', async () => {
     const file = await labFileAs('netpol-namespaces', LAB);
+    expect((await netlab(['up', file])).code).toBe(0);
     const text = await readFile(file, 'utf8');
     const start = text.indexOf('  - name: c-from-own-namespace');
     await writeFile(file, text.slice(0, start) + text.slice(text.indexOf('tests:')));
@@ -60,5 +62,19 @@ describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
     expect(up.stdout).toMatch(/takes the file's NetworkPolicies in .*3 → 2 NetworkPolicies: table ip netlab-policy reloaded on 2 nodes, no pod touched/);
     expect((await testJson(file)).code).toBe(0);
     expect(await inode(`netlab.${LAB}.pod.x.c`)).toBe(before);
+  });
+
+  it.each(['netpol-deny-ingress', 'netpol-ports', 'netpol-egress'])('%s breaks visibly when its table is flushed', async (name) => {
+    const lab = `it-np-${name.slice('netpol-'.length)}`;
+    const file = await labFileAs(name, lab);
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      for (const node of ['node1', 'node2']) await execa('ip', ['netns', 'exec', `netlab.${lab}.node.${node}`, 'nft', 'flush', 'table', 'ip', 'netlab-policy']);
+      const { code, report } = await testJson(file);
+      expect(code).toBe(1);
+      expect(report.tests[0]!.message).toMatch(/^\d+ of 288 cells differ from the policies/);
+    } finally {
+      await netlab(['down', lab]);
+    }
   });
 });
