@@ -1,4 +1,5 @@
 import { labNamespaces } from '../lab/endpoints.js';
+import { selects } from '../lab/policies.js';
 import { labOfNetns } from '../lab/names.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { isAlive } from '../pid.js';
@@ -45,6 +46,7 @@ export interface LabStatus {
     clusterIP: string;
     ports: Array<{ name: string; protocol: string; port: number; nodePort?: number; endpoints: string[] }>;
   }>;
+  policies: Array<{ name: string; types: string[]; isolates: string[] }>;
   /** Namespaces of the lab that the state does not know. */
   strayNamespaces: string[];
   /** What is wrong, in words; empty when all is well. */
@@ -77,6 +79,7 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       nodes: [],
       pods: [],
       services: [],
+      policies: [],
       strayNamespaces: [...present].sort(),
       problems: [`${why}; ${present.size} namespaces remain (\`netlab down ${name}\` removes them)`],
     };
@@ -140,6 +143,11 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
         ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
         endpoints: p.endpoints.map((e) => `${e.ip}:${e.port} (${e.pod})`),
       })),
+    })),
+    policies: lab.policies.map((p) => ({
+      name: p.ref,
+      types: [...(p.types.ingress ? ['Ingress'] : []), ...(p.types.egress ? ['Egress'] : [])],
+      isolates: lab.pods.filter((pod) => pod.namespace === p.namespace && selects(p.podSelector, pod.labels)).map((pod) => pod.name),
     })),
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,

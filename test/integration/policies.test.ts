@@ -27,6 +27,22 @@ describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
     expect(report.tests[0]!.message).toBe('all 288 cells as the policies say (reachability: correct: 288, incorrect: 0)');
   });
 
+  it('trace names the verdict, and --verify confirms where the packet stopped; status lists what each policy isolates', async () => {
+    const file = await labFileAs('netpol-namespaces', LAB);
+    expect((await netlab(['up', file])).code).toBe(0);
+    const allowed = await netlab(['trace', LAB, 'y/b', 'x/a', '--port', '80']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('NetworkPolicy: egress: not isolated; ingress: allowed by x/a-from-y-pods-b ingress[0]');
+    const refused = await netlab(['trace', LAB, 'y/a', 'x/a', '--port', '80', '--verify']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /DROP\s+dropped on node\d by NetworkPolicy x\/a-from-y-pods-b: pod x\/a is isolated for ingress and no rule allows y\/a on tcp\/80/,
+    );
+    expect(refused.stdout).toMatch(/✘ the packet was last seen at hop \d+, node\d /);
+    const status = await netlab(['status', LAB]);
+    expect(status.stdout).toMatch(/x\/a-from-y-pods-b\s+Ingress\s+x\/a/);
+  });
+
   it('breaks visibly, cell by cell, when the table is flushed by hand', async () => {
     const file = await labFileAs('netpol-namespaces', LAB);
     expect((await netlab(['up', file])).code).toBe(0); // each test stands alone: up is a no-op when it is up

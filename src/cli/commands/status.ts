@@ -7,7 +7,9 @@ export async function status(inv: { lab: string | undefined; json: boolean }): P
   const only = inv.lab === undefined ? undefined : checkedLabName(inv.lab);
   const labs = await labStatuses(only);
   if (inv.json) {
-    const body = only ? (labs[0] ?? { name: only, status: 'down', nodes: [], pods: [], services: [], strayNamespaces: [], problems: [] }) : { labs };
+    const body = only
+      ? (labs[0] ?? { name: only, status: 'down', nodes: [], pods: [], services: [], policies: [], strayNamespaces: [], problems: [] })
+      : { labs };
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     return 0;
   }
@@ -55,6 +57,15 @@ function render(s: LabStatus): string {
             p.endpoints.length > 0 ? p.endpoints.join(', ') : '(none: connections are rejected)',
           ]),
         ),
+      ),
+    );
+  }
+  if (s.policies.length > 0) {
+    out.push(
+      '',
+      table(
+        ['POLICY', 'TYPES', 'ISOLATES'],
+        s.policies.map((p) => [p.name, p.types.join(', '), p.isolates.length > 0 ? p.isolates.join(', ') : '(no pod)']),
       ),
     );
   }
