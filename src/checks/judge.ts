@@ -25,7 +25,7 @@ export function judgePing(check: PingCheck, o: PingOutcome): Verdict {
 export function judgeConnect(check: ConnectCheck, r: ProbeResult | undefined): Verdict {
   const where = `${check.to.label}:${check.port}/${check.kind}`;
   if (!r) return { ok: false, message: `the prober gave no result for ${where}` };
-  if (check.expect === 'unreachable') {
+  if (check.expect !== 'reachable') {
     return r.ok
       ? { ok: false, message: `${where} answered "${r.answer?.hostname ?? ''}" but must be closed or unreachable` }
       : { ok: true, message: `no answer, as expected: ${r.error}` };

@@ -40,7 +40,7 @@ function resolvePing(lab: Lab, spec: RawPing, name: string | undefined): ActionC
   const size = spec.size !== undefined ? ` ${spec.size} bytes${spec.dontFragment ? ', DF' : ''}` : spec.dontFragment ? ' DF' : '';
   return {
     kind: 'ping',
-    name: name ?? `ping ${from.name} → ${to.label}${size}${expect === 'unreachable' ? ' is unreachable' : ''}`,
+    name: name ?? `ping ${from.name} → ${to.label}${size}${expect === 'unreachable' ? ' is unreachable' : expect === 'blocked' ? ' is blocked' : ''}`,
     from,
     to,
     count: spec.count ?? DEFAULT_PING_COUNT,
@@ -65,7 +65,9 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
       : undefined);
   return {
     kind,
-    name: name ?? `${kind} ${from.name} → ${to.label}:${spec.port}${everyOf ? ' reaches every endpoint' : ''}${expect === 'unreachable' ? ' is closed' : ''}`,
+    name:
+      name ??
+      `${kind} ${from.name} → ${to.label}:${spec.port}${everyOf ? ' reaches every endpoint' : ''}${expect === 'unreachable' ? ' is closed' : expect === 'blocked' ? ' is blocked' : ''}`,
     from,
     to,
     port: spec.port,

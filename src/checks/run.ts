@@ -20,6 +20,8 @@ export interface RunOptions {
 }
 
 const UNREACHABLE_TIMEOUT = 2;
+/** `expect: blocked`: a policy's drop is a silence, and a table of cells must stay fast. */
+const BLOCKED_TIMEOUT = 1;
 /** Failures that get a diagnosis (route, neighbours, FDB); past that, the rest only say what failed. */
 const MAX_DIAGNOSES = 8;
 
@@ -80,14 +82,15 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
 
 async function runPing(check: PingCheck): Promise<TestResult> {
   const started = performance.now();
-  const deadline = check.expect === 'reachable' ? Math.ceil(check.count * 0.2) + REACHABLE_TIMEOUT : UNREACHABLE_TIMEOUT;
+  const deadline =
+    check.expect === 'reachable' ? Math.ceil(check.count * 0.2) + REACHABLE_TIMEOUT : check.expect === 'blocked' ? BLOCKED_TIMEOUT : UNREACHABLE_TIMEOUT;
   const o = await ping(check.from.netns, check.to.ip, { count: check.count, size: check.size, dontFragment: check.dontFragment, deadline });
   const v = judgePing(check, o);
   return result(check, v.ok, v.message, started, { command: o.command, exitCode: o.exitCode, output: o.output });
 }
 
 function connectProbe(id: number, check: ConnectCheck): Probe {
-  const timeout = check.expect === 'reachable' ? REACHABLE_TIMEOUT : UNREACHABLE_TIMEOUT;
+  const timeout = check.expect === 'reachable' ? REACHABLE_TIMEOUT : check.expect === 'blocked' ? BLOCKED_TIMEOUT : UNREACHABLE_TIMEOUT;
   return { id, kind: check.kind, netns: check.from.netns, dst: check.to.ip, port: check.port, timeout };
 }
 
