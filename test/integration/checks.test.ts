@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -28,6 +28,7 @@ describe.skipIf(!isRoot)('netlab test on the real kernel', () => {
     expect(r.stdout).toMatch(/30 passed, 0 failed .*brought up for the tests and taken down again/);
     expect(await netnsOf(LAB)).toEqual([]);
     const xml = await readFile(junit, 'utf8');
+    await rm(junit, { force: true });
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(new XMLParser({ ignoreAttributes: false }).parse(xml).testsuites['@_tests']).toBe('30');
   });

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isRoot, rootFingerprint } from '../helpers/kernel.js';
 
 /**
@@ -8,7 +10,9 @@ import { isRoot, rootFingerprint } from '../helpers/kernel.js';
 export default async function setup() {
   if (!isRoot) return undefined;
   const before = await rootFingerprint();
+  const started = Date.now();
   return async () => {
+    removeTemporaryLabFiles(started);
     const after = await rootFingerprint();
     const left = readdirSafe('/run/netns').filter((n) => n.startsWith('netlab.it-'));
     const state = readdirSafe('/run/netlab').filter((n) => n.startsWith('it-'));
@@ -43,5 +47,17 @@ function readdirSafe(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+/** The lab files and exercise copies the suite's tests wrote (test/helpers), once the suite is over. */
+function removeTemporaryLabFiles(since: number): void {
+  for (const name of readdirSafe(tmpdir()).filter((n) => n.startsWith('netlab-test-') || n.startsWith('netlab-doc-'))) {
+    const path = join(tmpdir(), name);
+    try {
+      if (statSync(path).mtimeMs >= since) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // gone meanwhile
+    }
   }
 }

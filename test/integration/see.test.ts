@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -55,6 +55,7 @@ describe.skipIf(!isRoot)('graph, capture and status', () => {
     const r = await capture;
     expect(r.exitCode).toBe(0);
     const read = await execa('tcpdump', ['-nn', '-r', pcap]);
+    await rm(pcap, { force: true });
     expect(String(read.stdout)).toContain('10.244.0.2 > 10.244.1.3: ICMP echo request');
     expect((await netlab(['capture', LAB, 'node9:eth0'])).code).toBe(2);
     expect((await netlab(['capture', LAB, 'node1'])).code).toBe(2);
@@ -77,6 +78,8 @@ describe.skipIf(!isRoot)('graph, capture and status', () => {
   it('writes the graph to a file with -o', async () => {
     const out = join(tmpdir(), `netlab-${process.pid}.dot`);
     expect((await netlab(['graph', file, '--format', 'dot', '-o', out])).code).toBe(0);
-    expect(await readFile(out, 'utf8')).toMatch(/^digraph netlab \{/);
+    const dot = await readFile(out, 'utf8');
+    await rm(out, { force: true });
+    expect(dot).toMatch(/^digraph netlab \{/);
   });
 });
