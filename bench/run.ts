@@ -8,7 +8,7 @@
  * the VXLAN pod counts; BENCH_MININET=0 skips Mininet.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -178,4 +178,9 @@ function main(): void {
   process.stdout.write(`\nresults: ${file}\n`);
 }
 
-main();
+// The scratch lab files and floor scripts are the bench's own: gone when it ends, also when a case fails.
+try {
+  main();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -6,7 +6,7 @@
  * Not a test: timings vary with the machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -47,6 +47,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+// The scratch lab files are the bench's own: removed when it exits, also on a failure.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const withFile = join(work, 'bench-svc.yaml');
 const withoutFile = join(work, 'bench-nosvc.yaml');
 writeFileSync(withFile, labText('bench-svc', true));
