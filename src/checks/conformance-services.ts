@@ -1,4 +1,4 @@
-import { source } from '../lab/endpoints.js';
+import { nodePortEndpoints, source } from '../lab/endpoints.js';
 import type { Lab, Service, ServicePort } from '../lab/types.js';
 import type { ConnectCheck } from './types.js';
 
@@ -62,7 +62,7 @@ function nodePortCases(lab: Lab, svc: Service, port: ServicePort): ConnectCheck[
   if (port.nodePort === undefined || !lab.external) return [];
   const local = svc.externalTrafficPolicy === 'Local';
   return lab.nodes.map((node) => {
-    const answering = port.endpoints.filter((e) => !local || e.node === node.name).map((e) => e.pod);
+    const answering = nodePortEndpoints(svc, port, node).map((e) => e.pod);
     const name = `conformance: external → ${node.name}:${port.nodePort}/${port.protocol} (service/${svc.ref}${local ? ', Local' : ''})`;
     const base = { kind: port.protocol, from: source(lab, 'external'), to: { ip: node.address, label: node.name }, port: port.nodePort! } as const;
     if (answering.length === 0) return { ...base, name: `${name} has no endpoint here`, expect: 'unreachable' as const };

@@ -1,7 +1,7 @@
 import { containsAddress, parseCidr } from './cidr.js';
 import { lookupName, type NameAnswer } from './dns-names.js';
 import { findByRef } from './namespaces.js';
-import type { Lab, Protocol, Service } from './types.js';
+import type { Endpoint, Lab, Node, Protocol, Service, ServicePort } from './types.js';
 
 /** Where traffic starts: a pod, a node or the outside client, by its namespace. */
 export interface Source {
@@ -101,10 +101,14 @@ export function answeringPods(lab: Lab, to: Target, port: number, protocol: Prot
   for (const svc of lab.services) {
     const sp = svc.ports.find((p) => p.nodePort === port && p.protocol === protocol);
     if (!sp) continue;
-    const local = svc.externalTrafficPolicy === 'Local';
-    return { service: svc, pods: sp.endpoints.filter((e) => !local || e.node === node.name).map((e) => e.pod) };
+    return { service: svc, pods: nodePortEndpoints(svc, sp, node).map((e) => e.pod) };
   }
   return undefined;
+}
+
+/** The endpoints that answer a service port's NodePort at one node: all of them, or only that node's own under externalTrafficPolicy Local. */
+export function nodePortEndpoints(svc: Service, port: ServicePort, node: Node): Endpoint[] {
+  return svc.externalTrafficPolicy === 'Local' ? port.endpoints.filter((e) => e.node === node.name) : port.endpoints;
 }
 
 /** Every network namespace the lab is made of. */

@@ -1,9 +1,8 @@
 import type { Endpoint, Lab, Node, Service, ServicePort } from '../../lab/types.js';
+import { AFFINITY_TIMEOUT_SECONDS, nodeEndpoints } from './endpoints.js';
 import { iptEndpointChain, iptServiceChain, iptServicePortName } from './names.js';
 import { MASQUERADE_MARK } from './nftables.js';
 
-/** ClientIP affinity's default timeout (sessionAffinityConfig.clientIP.timeoutSeconds). */
-const AFFINITY_TIMEOUT_SECONDS = 10800;
 const MARK = `${MASQUERADE_MARK}/${MASQUERADE_MARK}`;
 
 /**
@@ -82,10 +81,8 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   const svcChain = iptServiceChain('KUBE-SVC-', svc, port);
   const localChain = iptServiceChain('KUBE-SVL-', svc, port);
   const extChain = iptServiceChain('KUBE-EXT-', svc, port);
-  const local = port.endpoints.filter((e) => e.node === node.name);
-  const clusterEndpoints = svc.internalTrafficPolicy === 'Local' ? local : port.endpoints;
+  const { local, cluster: clusterEndpoints, used } = nodeEndpoints(svc, port, node);
   const externalLocal = svc.externalTrafficPolicy === 'Local';
-  const used = new Map<string, Endpoint>([...clusterEndpoints, ...(externalLocal ? local : [])].map((e) => [iptEndpointChain(svc, port, e.ip, e.port), e]));
 
   if (clusterEndpoints.length === 0) {
     t.filter.push(`-A KUBE-SERVICES -m comment --comment "${name} has no endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j REJECT`);
@@ -123,7 +120,8 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
       }
     }
   }
-  for (const [chain, e] of used) {
+  for (const e of used) {
+    const chain = iptEndpointChain(svc, port, e.ip, e.port);
     t.natChains.push(chain);
     t.nat.push(`-A ${chain} -m comment --comment ${name} -s ${e.ip} -j KUBE-MARK-MASQ`);
     const affinity = svc.sessionAffinity === 'ClientIP' ? ` -m recent --name ${chain} --set` : '';

@@ -1,10 +1,9 @@
-import type { Lab, Node, Service, ServicePort } from '../../lab/types.js';
+import type { Endpoint, Lab, Node, Service, ServicePort } from '../../lab/types.js';
+import { AFFINITY_TIMEOUT_SECONDS, nodeEndpoints } from './endpoints.js';
 import { nftChain, nftEndpointBase, nftServicePortName } from './names.js';
 
 /** kube-proxy's --masquerade-bit default (14): the packet mark that asks for SNAT on the way out. */
 export const MASQUERADE_MARK = '0x4000';
-/** ClientIP affinity's default timeout (sessionAffinityConfig.clientIP.timeoutSeconds). */
-const AFFINITY_TIMEOUT_SECONDS = 10800;
 
 const T = 'ip kube-proxy';
 
@@ -97,24 +96,21 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   const base = nftServicePortName(svc, port);
   const comment = `"${svc.namespace}/${svc.name}:${port.name}"`;
   const element = `${clusterIP} . ${port.protocol} . ${port.port}`;
-  const local = port.endpoints.filter((e) => e.node === node.name);
-  // internalTrafficPolicy Local: in-cluster traffic goes only to this node's endpoints.
-  const clusterEndpoints = svc.internalTrafficPolicy === 'Local' ? local : port.endpoints;
+  const { local, cluster: clusterEndpoints, used } = nodeEndpoints(svc, port, node);
   const out: string[] = [];
   const serviceChain = nftChain('service', base);
   const externalChain = nftChain('external', base);
   const localChain = nftChain('local', base);
-  const endpointChain = (e: ServicePort['endpoints'][number]) => nftChain('endpoint', nftEndpointBase(svc, port, e.ip, e.port));
-  const affinitySet = (e: ServicePort['endpoints'][number]) => nftChain('affinity', nftEndpointBase(svc, port, e.ip, e.port));
+  const endpointChain = (e: Endpoint) => nftChain('endpoint', nftEndpointBase(svc, port, e.ip, e.port));
+  const affinitySet = (e: Endpoint) => nftChain('affinity', nftEndpointBase(svc, port, e.ip, e.port));
   const affinity = svc.sessionAffinity === 'ClientIP';
-  const used = new Set([...clusterEndpoints, ...(svc.externalTrafficPolicy === 'Local' ? local : [])]);
 
   out.push(`add element ${T} cluster-ips { ${clusterIP} }`);
   if (clusterEndpoints.length === 0) {
     const verdict = port.endpoints.length === 0 ? 'goto reject-chain' : 'drop';
     out.push(`add element ${T} no-endpoint-services { ${element} comment ${comment} : ${verdict} }`);
   }
-  if (used.size === 0 && port.nodePort === undefined) return out;
+  if (used.length === 0 && port.nodePort === undefined) return out;
 
   // Endpoint chains first: a vmap can only name chains that exist.
   for (const e of used) {
@@ -159,12 +155,7 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
 }
 
 /** Affinity first (a client seen before goes where it went), then a random pick: `numgen random mod N`. */
-function dispatch(
-  chain: string,
-  endpoints: ServicePort['endpoints'],
-  endpointChain: (e: ServicePort['endpoints'][number]) => string,
-  affinitySet: ((e: ServicePort['endpoints'][number]) => string) | undefined,
-): string[] {
+function dispatch(chain: string, endpoints: Endpoint[], endpointChain: (e: Endpoint) => string, affinitySet: ((e: Endpoint) => string) | undefined): string[] {
   if (endpoints.length === 0) return [];
   const out: string[] = [];
   if (affinitySet) for (const e of endpoints) out.push(`add rule ${T} ${chain} ip saddr @${affinitySet(e)} goto ${endpointChain(e)}`);
