@@ -31,6 +31,9 @@ export interface WaveOutcome {
  * (and `bridge -batch`) each, `concurrency` at a time. Ops of one namespace
  * keep their plan order.
  */
+/** Namespaces handled at once by default: twice the cores, since each job mostly waits on the kernel. */
+export const DEFAULT_CONCURRENCY = Math.max(2, availableParallelism() * 2);
+
 export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOutcome> {
   const outcome: WaveOutcome = {};
   const name = wave.stages.map((s) => s.name).join('+');

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { KernelError } from '../errors.js';
 import { applyWave } from '../kernel/apply.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
@@ -7,7 +6,7 @@ import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan } from '../plan/index.js';
 import type { LiveLab } from '../plan/live.js';
-import { POLICY_TABLE, policyRuleset } from '../plan/policies.js';
+import { POLICY_TABLE, policyReloads } from '../plan/policies.js';
 import { wavesOf } from '../plan/waves.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Lab } from '../lab/types.js';
@@ -52,7 +51,7 @@ export async function labDrift(state: LabState, plan = planOf(state)): Promise<L
  * made as `up` would, and the container runtime restarts when a pod's
  * namespace was made anew or it had died. Returns what was wrong, in words.
  */
-export async function repairLab(state: LabState, drift: LabDrift, concurrency = Math.max(2, availableParallelism() * 2)): Promise<string[]> {
+export async function repairLab(state: LabState, drift: LabDrift, concurrency: number): Promise<string[]> {
   const plan = planOf(state);
   const repaired = drift.missing.filter((d) => !d.dependent).map((d) => d.what);
   if (drift.wrong.length > 0) {
@@ -89,19 +88,10 @@ export async function repairLab(state: LabState, drift: LabDrift, concurrency = 
  * table is loaded again whole (or removed when no policy is left), and the
  * state takes the new file. Pods, links and routes are not touched.
  */
-export async function reloadPolicies(state: LabState, lab: Lab): Promise<string> {
+export async function reloadPolicies(state: LabState, lab: Lab, concurrency: number): Promise<string> {
   const before = state.lab.policies.length;
   state.lab = lab;
   state.file = resolvePath(lab.source);
-  const ops = lab.nodes.map((node) => ({
-    kind: 'nft.load' as const,
-    netns: node.netns,
-    table: POLICY_TABLE,
-    ruleset: lab.policies.length > 0 ? policyRuleset(lab, node) : `add table ${POLICY_TABLE}\ndelete table ${POLICY_TABLE}\n`,
-  }));
-  await applyWave(
-    { title: 'reload NetworkPolicies', stages: [{ name: 'services', title: 'reload', barrier: false, ops }] },
-    Math.max(2, availableParallelism() * 2),
-  );
+  await applyWave({ title: 'reload NetworkPolicies', stages: [{ name: 'services', title: 'reload', barrier: false, ops: policyReloads(lab) }] }, concurrency);
   return `${before} → ${lab.policies.length} NetworkPolicies: table ${POLICY_TABLE} reloaded on ${lab.nodes.length} node${lab.nodes.length === 1 ? '' : 's'}, no pod touched`;
 }

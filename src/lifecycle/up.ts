@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { KernelError, UsageError } from '../errors.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
-import { applyWave } from '../kernel/apply.js';
+import { applyWave, DEFAULT_CONCURRENCY } from '../kernel/apply.js';
 import { listNetns } from '../kernel/netns.js';
 import { DNSMASQ, preflight, requireServiceKernel, requireTools } from '../kernel/preflight.js';
 import { planLab } from '../plan/index.js';
@@ -21,7 +20,7 @@ import { tearDownLab } from './teardown.js';
 export interface UpOptions {
   recreate: boolean;
   progress: Progress;
-  /** Namespaces handled at once; by default twice the cores, since each job mostly waits on the kernel. */
+  /** Namespaces handled at once; DEFAULT_CONCURRENCY unless told. */
   concurrency?: number;
   /** Told when another netlab holds the lab and `up` waits for it. */
   onWait?: (holder: string) => void;
@@ -44,6 +43,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   await preflight();
   if (lab.services.length > 0 || lab.network.kubeProxy.mode !== 'nftables') await requireServiceKernel(lab.network.kubeProxy.mode);
   if (lab.dns) await requireTools([DNSMASQ]);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
     const current = await readState(lab.name);
@@ -54,13 +54,13 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
         const started = performance.now();
         // NetworkPolicies edited in the file: the running lab takes them, no pod touched ("should enforce updated policy").
         if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) {
-          const said = await reloadPolicies(current.state, lab);
+          const said = await reloadPolicies(current.state, lab, concurrency);
           await writeState(current.state);
           return { changed: true, state: current.state, policies: said, seconds: (performance.now() - started) / 1000 };
         }
         const drift = await labDrift(current.state);
         if (drift.missing.length === 0 && drift.wrong.length === 0) return { changed: false, state: current.state };
-        const repaired = await repairLab(current.state, drift);
+        const repaired = await repairLab(current.state, drift, concurrency);
         await writeState(current.state);
         return { changed: true, state: current.state, repaired, seconds: (performance.now() - started) / 1000 };
       }
@@ -69,7 +69,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
       // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
       await tearDownLab(lab.name);
     }
-    return await build(lab, options);
+    return await build(lab, options, concurrency);
   } finally {
     await lock.release();
   }
@@ -83,7 +83,7 @@ export function differentNetwork(lab: Lab, differences: string[]): UsageError {
   );
 }
 
-async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
+async function build(lab: Lab, options: UpOptions, concurrency: number): Promise<UpResult> {
   const started = performance.now();
   const plan = planLab(lab, { stateDir: labDir(lab.name) });
   const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));
@@ -103,7 +103,6 @@ async function build(lab: Lab, options: UpOptions): Promise<UpResult> {
   };
   await writeState(state);
   const interrupts = watchInterrupts();
-  const concurrency = options.concurrency ?? Math.max(2, availableParallelism() * 2);
   try {
     await options.progress.run(
       wavesOf(plan.stages).map((wave) => ({

@@ -2,6 +2,7 @@ import { selects, type Policy } from '../lab/policies.js';
 import type { Lab, Node, Pod } from '../lab/types.js';
 import type { PolicyPeer, PolicyPort } from '../lab/raw.generated.js';
 import type { Contribution } from './contribution.js';
+import type { NftLoad } from './ops.js';
 import { namedPort } from '../lab/services.js';
 
 /** netlab's own table for NetworkPolicy in every node. */
@@ -21,6 +22,20 @@ const T = POLICY_TABLE;
 export function planPolicies(lab: Lab): Contribution[] {
   if (lab.policies.length === 0) return [];
   return lab.nodes.map((node) => ({ services: [{ kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: policyRuleset(lab, node) }] }));
+}
+
+/**
+ * What replaces every node's policy table when the file's policies change
+ * under a running lab: the new table whole, or, when no policy is left, its
+ * removal (`add` first, so the delete never fails).
+ */
+export function policyReloads(lab: Lab): NftLoad[] {
+  return lab.nodes.map((node) => ({
+    kind: 'nft.load',
+    netns: node.netns,
+    table: T,
+    ruleset: lab.policies.length > 0 ? policyRuleset(lab, node) : `add table ${T}\ndelete table ${T}\n`,
+  }));
 }
 
 export function policyRuleset(lab: Lab, node: Node): string {
