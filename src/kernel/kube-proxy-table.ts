@@ -1,3 +1,4 @@
+import { listNftTable } from './observe.js';
 import { run } from './run.js';
 
 /** What kube-proxy's live table does with a new connection, as `nft -j list table ip kube-proxy` shows it. */
@@ -27,10 +28,10 @@ interface TableJson {
 
 /** The table, or undefined when the namespace has none (a pod, the fabric). */
 export async function readKubeProxyTable(netns: string): Promise<TableJson | undefined> {
-  const r = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', 'ip', 'kube-proxy']);
-  if (r.exitCode !== 0) return undefined;
+  const items = await listNftTable(netns, 'ip kube-proxy');
+  if (!items) return undefined;
   const t: TableJson = { maps: new Map(), sets: new Map(), rules: new Map() };
-  for (const item of (JSON.parse(r.stdout) as { nftables: Array<Record<string, Record<string, unknown>>> }).nftables) {
+  for (const item of items) {
     if (item.map) t.maps.set(item.map.name as string, (item.map.elem as Elem[] | undefined) ?? []);
     if (item.set) t.sets.set(item.set.name as string, (item.set.elem as unknown[] | undefined) ?? []);
     if (item.rule) {

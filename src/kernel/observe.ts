@@ -24,12 +24,21 @@ export interface LiveTable {
   elements: number;
 }
 
-/** `nft -j list table` inside a namespace; null when the table is not there. */
-export async function observeTable(netns: string, table: string): Promise<LiveTable | null> {
+/** One entry of `nft -j` output: `{ "chain": {...} }`, `{ "rule": {...} }`, `{ "map": {...} }`, … */
+export type NftItem = Record<string, Record<string, unknown>>;
+
+/** The items of `nft -j list table FAMILY NAME` inside a namespace; undefined when the table (or the namespace) is not there. */
+export async function listNftTable(netns: string, table: string): Promise<NftItem[] | undefined> {
   const [family, name] = table.split(' ');
   const r = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', family!, name!]);
-  if (r.exitCode !== 0) return null;
-  const items = (JSON.parse(r.stdout) as { nftables: Array<Record<string, { name?: string; elem?: unknown[] }>> }).nftables;
+  if (r.exitCode !== 0) return undefined;
+  return (JSON.parse(r.stdout) as { nftables: NftItem[] }).nftables;
+}
+
+/** `nft -j list table` inside a namespace; null when the table is not there. */
+export async function observeTable(netns: string, table: string): Promise<LiveTable | null> {
+  const items = (await listNftTable(netns, table)) as Array<Record<string, { name?: string; elem?: unknown[] }>> | undefined;
+  if (!items) return null;
   const chains = items.flatMap((i) => (i.chain?.name ? [i.chain.name] : []));
   const rules = items.filter((i) => i.rule).length;
   const elements = items.reduce((n, i) => n + (i.set?.elem?.length ?? 0) + (i.map?.elem?.length ?? 0), 0);
