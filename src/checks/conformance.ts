@@ -1,4 +1,5 @@
 import type { Lab, Pod } from '../lab/types.js';
+import { nodeAddressTowardPods } from '../lab/node-pods.js';
 import type { Aspect, ConformanceCase } from './types.js';
 
 /**
@@ -48,7 +49,7 @@ export function conformanceCases(lab: Lab): ConformanceCase[] {
         kind: 'conformance',
         group: 'node-to-pod',
         name: `conformance: node ${node.name} → pod ${pod.name}`,
-        from: { kind: 'node', name: node.name, netns: node.netns, ip: node.gateway },
+        from: { kind: 'node', name: node.name, netns: node.netns, ip: nodeAddressTowardPods(node) },
         to: { ip: pod.ip, label: pod.name, pod: pod.name },
         aspects: [{ kind: 'icmp', label: 'ping' }, ...listenerAspects(pod, undefined)],
       });

@@ -1,4 +1,5 @@
-import type { Lab, Node, Pod } from '../lab/types.js';
+import { podRangesOf } from '../lab/node-pods.js';
+import type { Lab, Node, Pod, Vtep } from '../lab/types.js';
 
 /** Past this many pods on a node, the picture shows the first ones and a count. */
 const MAX_PODS_SHOWN = 8;
@@ -30,7 +31,9 @@ export function labToDot(lab: Lab): string {
   const title =
     backend.kind === 'vxlan'
       ? `${lab.name}: flannel VXLAN (${backend.device}, VNI ${backend.vni}, UDP ${backend.port}), pod MTU ${lab.network.podMTU}`
-      : `${lab.name}: flannel host-gw (routes via node addresses), pod MTU ${lab.network.podMTU}`;
+      : backend.kind === 'calico'
+        ? `${lab.name}: Calico, BGP AS ${backend.asNumber} (${backend.routeReflector ? `route reflector ${backend.routeReflector}` : 'full mesh'}), encapsulation ${backend.encapsulation.kind}, pod MTU ${lab.network.podMTU}`
+        : `${lab.name}: flannel host-gw (routes via node addresses), pod MTU ${lab.network.podMTU}`;
   const out = [
     'digraph netlab {',
     `  graph [label=${q(`${title}\npods ${lab.network.podCIDR} · services ${lab.network.serviceCIDR}`)}, labelloc=t, fontsize=18, fontname="Helvetica", rankdir=TB, nodesep=0.35, ranksep=0.45, newrank=true, ordering=out, bgcolor="white"];`,
@@ -53,23 +56,26 @@ function nodeCluster(lab: Lab, node: Node): string[] {
     `  subgraph cluster_${id} {`,
     `    label=${q(`node ${node.name} · ${node.netns}`)}; fontsize=13; style="rounded,filled"; fillcolor="${COLORS.node}"; color="${COLORS.nodeBorder}";`,
     `    ${id}_eth0 [label=${q(`eth0 ${node.address}\nMTU ${lab.network.underlay.mtu}`)}, fillcolor="${COLORS.eth0}"];`,
-    `    ${id}_cni0 [label=${q(`${node.bridge} ${node.gateway}/${node.podPrefix}\npod subnet ${node.podSubnet}`)}, fillcolor="${COLORS.bridge}"];`,
+    `    ${id}_cni0 [label=${q(podHubLabel(node))}, fillcolor="${COLORS.bridge}"];`,
   ];
-  if (backend.kind === 'vxlan') {
-    const vtep = backend.vteps.find((v) => v.node === node.name)!;
-    lines.push(`    ${id}_vtep [label=${q(`${backend.device} ${vtep.address}/32\nVTEP ${vtep.mac}`)}, fillcolor="${COLORS.vtep}"];`);
+  const vteps = vtepsOf(lab);
+  if (vteps) {
+    const vtep = vteps.list.find((v) => v.node === node.name)!;
+    lines.push(`    ${id}_vtep [label=${q(`${vteps.device} ${vtep.address}/32\nVTEP ${vtep.mac}`)}, fillcolor="${COLORS.vtep}"];`);
   }
   for (const pod of shown) lines.push(`    ${podId(pod)} [label=${q(`${pod.name}\n${pod.ip} · eth0`)}];`);
   if (pods.length > shown.length) lines.push(`    ${id}_more [label=${q(`… ${pods.length - shown.length} more pods`)}, style="rounded,dashed"];`);
   for (const pod of shown) lines.push(`    ${podId(pod)} -> ${id}_cni0 [label=${q(pod.hostVeth)}];`);
   if (pods.length > shown.length) lines.push(`    ${id}_more -> ${id}_cni0 [style=dashed];`);
-  if (backend.kind === 'vxlan') {
+  if (vteps) {
     lines.push(`    ${id}_cni0 -> ${id}_vtep [style=invis];`, `    ${id}_vtep -> ${id}_eth0 [style=dotted, label="dev eth0"];`);
   } else {
-    // host-gw's whole mechanism is these routes: one per other node, via its address.
-    const routes = lab.nodes.filter((n) => n.name !== node.name).map((n) => `${n.podSubnet} via ${n.address}`);
+    // host-gw's and Calico's whole mechanism is these routes: one per other node's range, via its address.
+    const learned = backend.kind === 'calico' ? ' proto bird' : '';
+    const routes = lab.nodes.filter((n) => n.name !== node.name).flatMap((n) => podRangesOf(n).map((r) => `${r} via ${n.address}${learned}`));
+    const title = backend.kind === 'calico' ? `routes learned over BGP (AS ${backend.asNumber})` : 'routes (ip_forward=1)';
     lines.push(
-      `    ${id}_routes [label=${q(`routes (ip_forward=1)\n${routes.join('\n')}`)}, shape=note, fillcolor="${COLORS.routes}", fontcolor="${COLORS.route}"];`,
+      `    ${id}_routes [label=${q(`${title}\n${routes.join('\n')}`)}, shape=note, fillcolor="${COLORS.routes}", fontcolor="${COLORS.route}"];`,
       `    ${id}_cni0 -> ${id}_routes [style=invis];`,
       `    ${id}_routes -> ${id}_eth0 [style=dotted, label="dev eth0"];`,
     );
@@ -79,15 +85,15 @@ function nodeCluster(lab: Lab, node: Node): string[] {
 }
 
 function crossNodeEdges(lab: Lab): string[] {
-  const backend = lab.network.backend;
+  const vteps = vtepsOf(lab);
   const lines: string[] = [];
-  if (backend.kind !== 'vxlan' || lab.nodes.length > MAX_TUNNEL_NODES) return lines;
+  if (!vteps || lab.nodes.length > MAX_TUNNEL_NODES) return lines;
   for (let i = 0; i < lab.nodes.length; i++) {
     for (let j = i + 1; j < lab.nodes.length; j++) {
       const a = lab.nodes[i]!;
       const b = lab.nodes[j]!;
       lines.push(
-        `  ${ident(a.name)}_vtep -> ${ident(b.name)}_vtep [dir=both, arrowhead=normal, arrowtail=normal, style=dashed, color="${COLORS.tunnel}", fontcolor="${COLORS.tunnel}", constraint=false, label=${q(`VXLAN VNI ${backend.vni}\nUDP ${backend.port}`)}];`,
+        `  ${ident(a.name)}_vtep -> ${ident(b.name)}_vtep [dir=both, arrowhead=normal, arrowtail=normal, style=dashed, color="${COLORS.tunnel}", fontcolor="${COLORS.tunnel}", constraint=false, label=${q(`VXLAN VNI ${vteps.vni}\nUDP ${vteps.port}`)}];`,
       );
     }
   }
@@ -140,4 +146,18 @@ function serviceNodes(lab: Lab): string[] {
 
 function q(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/** What the pods plug into: cni0 with its gateway (flannel), or the node's routing table, answered by proxy ARP (Calico). */
+function podHubLabel(node: Node): string {
+  if (node.kind === 'bridge') return `${node.bridge} ${node.gateway}/${node.podPrefix}\npod subnet ${node.podSubnet}`;
+  return `no bridge: a /32 route per pod, proxy ARP\nblocks ${node.blocks.join(', ') || '(none yet)'}`;
+}
+
+/** The lab's VXLAN tunnel endpoints, flannel's or Calico's, if it has any. */
+function vtepsOf(lab: Lab): { device: string; vni: number; port: number; list: Vtep[] } | undefined {
+  const b = lab.network.backend;
+  if (b.kind === 'vxlan') return { device: b.device, vni: b.vni, port: b.port, list: b.vteps };
+  if (b.kind === 'calico' && b.encapsulation.kind === 'vxlan') return { device: b.encapsulation.device, vni: b.encapsulation.vni, port: b.encapsulation.port, list: b.encapsulation.vteps };
+  return undefined;
 }

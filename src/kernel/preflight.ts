@@ -107,6 +107,28 @@ export async function requireServiceKernel(mode: 'nftables' | 'iptables' | 'ipvs
 /** For kube-proxy's iptables mode (iptables-nft on Debian 12). */
 export const IPTABLES: Requirement = { program: 'iptables-restore', pkg: 'iptables', why: "kube-proxy's iptables mode" };
 
+/** Calico's BGP daemon, in calico labs. */
+export const BIRD: Requirement = { program: 'bird', pkg: 'bird2', why: "Calico's BGP daemon" };
+export const BIRDC: Requirement = { program: 'birdc', pkg: 'bird2', why: "talking to Calico's BGP daemon" };
+
+/**
+ * Calico's IP-in-IP needs the kernel's ipip module, which makes tunl0 in
+ * every namespace. netlab does not load it: loading it makes tunl0 in the
+ * host's own namespace too.
+ */
+export async function requireIpip(): Promise<void> {
+  const loaded = await access('/sys/module/ipip').then(
+    () => true,
+    () => false,
+  );
+  if (!loaded) {
+    throw new EnvironmentError(
+      "calico encapsulation ipip needs the kernel's IP-in-IP tunnel (CONFIG_NET_IPIP, module ipip), which this kernel has not loaded; " +
+        'netlab does not load it, since that makes tunl0 in the host namespace too. Use encapsulation none or vxlan, or (as root, if the module exists) modprobe ipip',
+    );
+  }
+}
+
 /** Cluster DNS's server, in labs with DNS. */
 export const DNSMASQ: Requirement = { program: 'dnsmasq', pkg: 'dnsmasq-base', why: 'cluster DNS (the kube-dns pods)' };
 /** DNS lookups from inside pods, for dns tests. */

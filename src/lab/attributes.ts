@@ -1,3 +1,4 @@
+import { nodeAddressTowardPods, podRangesOf } from './node-pods.js';
 import type { Node, Pod } from './types.js';
 
 /**
@@ -18,8 +19,10 @@ export const NODE_ATTRIBUTES = {
   address: (n: Node) => n.address,
   mac: (n: Node) => n.mac,
   name: (n: Node) => n.name,
-  podSubnet: (n: Node) => n.podSubnet,
-  gateway: (n: Node) => n.gateway,
+  /** With Calico, the node's first block. */
+  podSubnet: (n: Node) => podRangesOf(n)[0] ?? '',
+  /** With Calico, eth0's address (the node has none in the pod network). */
+  gateway: (n: Node) => nodeAddressTowardPods(n),
 } as const;
 
 /** The attribute names of each kind of object, for messages and validation. */

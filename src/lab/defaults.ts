@@ -27,3 +27,17 @@ export const FABRIC_BRIDGE = 'underlay';
 export const MAX_IFNAME = 15;
 /** Every namespace netlab makes starts with this; `clean` removes exactly these. */
 export const NETNS_PREFIX = 'netlab.';
+/** Calico's default AS number (calico/node, projectcalico.org/v3 BGPConfiguration asNumber). */
+export const CALICO_AS_NUMBER = 64512;
+/** Calico IPAM's default IPv4 block size (IPPool blockSize). */
+export const CALICO_BLOCK_SIZE = 26;
+/** The gateway every Calico pod routes through: a link-local address no device holds, answered by proxy ARP. */
+export const CALICO_POD_GATEWAY = '169.254.1.1';
+/** The MAC of every Calico host-side veth (libcalico-go, so ARP replies never change when a veth is remade). */
+export const CALICO_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+/** felix's VXLAN device, VNI and port (FelixConfiguration vxlanVNI, vxlanPort). */
+export const CALICO_VXLAN_DEVICE = 'vxlan.calico';
+export const CALICO_VXLAN_VNI = 4096;
+export const CALICO_VXLAN_PORT = 4789;
+/** Outer IPv4 header of IP-in-IP. */
+export const IPIP_OVERHEAD = 20;

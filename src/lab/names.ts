@@ -104,3 +104,11 @@ export function describeNetns(netns: string): { kind: 'pod' | 'node' | 'fabric' 
   if (parts.length === 3 && (parts[1] === 'pod' || parts[1] === 'node')) return { kind: parts[1], name: parts[2]! };
   return { kind: 'other', name: netns };
 }
+
+/**
+ * Calico's host-side veth name (libcalico-go VethNameForWorkload): `cali` and
+ * the first 11 hex digits of sha1("NAMESPACE.POD"), 15 characters.
+ */
+export function calicoVethName(namespace: string, pod: string): string {
+  return `cali${createHash('sha1').update(`${namespace}.${pod}`).digest('hex').slice(0, 11)}`;
+}

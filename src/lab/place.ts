@@ -27,6 +27,22 @@ function nthAddressOf(block: Cidr, offset: number): string {
   return intToAddress(offset >= 0 ? block.first + BigInt(offset) : block.last + BigInt(offset));
 }
 
+/**
+ * The node each pod runs on: the one it names, else the one whose subnet
+ * holds its fixed address, else the next in round-robin order.
+ */
+export function assignNodes(pods: PodInstance[], names: string[], nodeOfIp: (ip: string) => number = () => -1): number[] {
+  let roundRobin = 0;
+  return pods.map((pod) => {
+    if (pod.raw.node !== undefined) return Math.max(0, names.indexOf(pod.raw.node));
+    if (pod.raw.ip !== undefined) {
+      const found = nodeOfIp(pod.raw.ip);
+      if (found >= 0) return found;
+    }
+    return roundRobin++ % names.length;
+  });
+}
+
 export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subnet: Cidr }>, problems: RuleProblem[]): Placement[] {
   const slots: NodeSlot[] = nodes.map((n) => ({
     name: n.name,
@@ -38,19 +54,11 @@ export function placePods(pods: PodInstance[], nodes: Array<{ name: string; subn
     ]),
     cursor: n.subnet.first + 2n,
   }));
-  let roundRobin = 0;
-  const nodeOf = pods.map((pod) => {
-    if (pod.raw.node !== undefined)
-      return Math.max(
-        0,
-        nodes.findIndex((n) => n.name === pod.raw.node),
-      );
-    if (pod.raw.ip !== undefined) {
-      const found = slots.findIndex((s) => containsAddress(s.subnet, pod.raw.ip!));
-      if (found >= 0) return found;
-    }
-    return roundRobin++ % slots.length;
-  });
+  const nodeOf = assignNodes(
+    pods,
+    nodes.map((n) => n.name),
+    (ip) => slots.findIndex((s) => containsAddress(s.subnet, ip)),
+  );
 
   // Fixed addresses first, so allocation flows around them.
   pods.forEach((pod, i) => {

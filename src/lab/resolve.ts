@@ -1,12 +1,14 @@
 import { allocateNodeAddresses, allocateNodeSubnets } from './allocate.js';
+import { allocateCalico } from './calico-ipam.js';
 import { intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
-import { CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
-import { externalNetns, fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
+import { CALICO_POD_GATEWAY, CALICO_VETH_MAC, CALICO_VXLAN_DEVICE, CALICO_VXLAN_PORT, CALICO_VXLAN_VNI, CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
+import { calicoVethName, externalNetns, fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
 import { namespacesOf } from './namespaces.js';
 import { checkPolicies, resolvePolicies } from './policies.js';
 import { clusterDnsOf, withClusterDns } from './dns.js';
-import { placePods } from './place.js';
+import { assignNodes, placePods } from './place.js';
 import type { RawContainer, RawLab } from './raw.js';
+import { checkCalico } from './rules/calico.js';
 import { checkNames } from './rules/names.js';
 import { checkNetwork } from './rules/network.js';
 import { problem, type RuleProblem } from './rules/problem.js';
@@ -14,8 +16,8 @@ import { checkReferences } from './rules/references.js';
 import { checkServices } from './rules/services.js';
 import { checkTotals } from './rules/totals.js';
 import { resolveServices } from './services.js';
-import { expandPods, networkSettings, type NetworkSettings } from './settings.js';
-import type { Backend, Container, External, Lab, Listener, Node, Pod } from './types.js';
+import { expandPods, networkSettings, type NetworkSettings, type PodInstance } from './settings.js';
+import type { Backend, BridgeNode, CalicoBackend, CalicoNode, Container, External, Lab, Listener, Node, Pod } from './types.js';
 
 /** Ifnames that exist in every node namespace before any pod's veth. */
 const NODE_RESERVED_IFNAMES = ['lo', 'eth0', CNI_BRIDGE];
@@ -37,6 +39,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   const services = checkServices(raw, instances, settings, dns?.serviceIP);
   const problems: RuleProblem[] = [
     ...checkNetwork(raw, settings),
+    ...checkCalico(raw, settings),
     ...checkNames(raw, instances),
     ...checkReferences(raw, instances, settings),
     ...services.problems,
@@ -45,13 +48,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   // Allocation assumes the rules hold (e.g. a node a pod names exists).
   if (problems.length > 0) return { ok: false, problems };
 
-  const subnets = allocateNodeSubnets(raw.nodes, settings.podCIDR, settings.nodeSubnetSize, problems);
   const addresses = allocateNodeAddresses(raw.nodes, settings.underlayCIDR, problems);
-  const placements = placePods(
-    instances,
-    raw.nodes.map((n, i) => ({ name: n.name, subnet: subnets[i]! })),
-    problems,
-  );
+  const wiring = settings.backend === 'calico' ? calicoWiring(raw, instances, settings, problems) : bridgeWiring(raw, instances, settings, problems);
   if (problems.length > 0) return { ok: false, problems };
 
   const lab = raw.name;
@@ -59,28 +57,19 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   // each lab is an L2 world of its own, so the same lab looks the same under
   // any name (a student's two-node and a test's copy of it print alike).
   const fabricTaken = new Set<string>([FABRIC_BRIDGE, 'lo']);
-  const nodes: Node[] = raw.nodes.map((n, i) => {
-    const subnet = subnets[i]!;
-    return {
-      name: n.name,
-      netns: nodeNetns(lab, n.name),
-      address: addresses[i]!,
-      mac: stableMac(`node/${n.name}/eth0`),
-      fabricPort: uniqueIfname(fabricTaken, `fabric/${n.name}`, 'nd', n.name),
-      fabricPortMac: stableMac(`fabric/${n.name}`),
-      podSubnet: subnet.text,
-      podPrefix: subnet.prefix,
-      gateway: nthAddress(subnet, 1),
-      bridge: CNI_BRIDGE,
-      bridgeMac: stableMac(`node/${n.name}/${CNI_BRIDGE}`),
-    };
-  });
+  const nodes: Node[] = raw.nodes.map((n, i) => ({
+    name: n.name,
+    netns: nodeNetns(lab, n.name),
+    address: addresses[i]!,
+    mac: stableMac(`node/${n.name}/eth0`),
+    fabricPort: uniqueIfname(fabricTaken, `fabric/${n.name}`, 'nd', n.name),
+    fabricPortMac: stableMac(`fabric/${n.name}`),
+    ...wiring.nodes[i]!,
+  }));
 
   const podMTU = settings.mtu ?? settings.underlayMTU - settings.overhead;
-  const ifnamesByNode = nodes.map(() => new Set(NODE_RESERVED_IFNAMES));
   const pods: Pod[] = instances.map((inst, i) => {
-    const place = placements[i]!;
-    const node = nodes[place.node]!;
+    const node = nodes[wiring.pods[i]!.node]!;
     return {
       name: inst.name,
       podName: inst.podName,
@@ -91,16 +80,14 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       template: inst.raw.name,
       node: node.name,
       netns: podNetns(lab, inst.name),
-      ip: place.ip,
-      prefix: node.podPrefix,
-      gateway: node.gateway,
+      ...wiring.pods[i]!.wiring,
       mac: stableMac(`pod/${inst.name}/eth0`),
-      hostVeth: uniqueIfname(ifnamesByNode[place.node]!, `pod/${inst.name}`, 'veth'),
-      hostVethMac: stableMac(`pod/${inst.name}/host`),
       labels: { ...(inst.raw.labels ?? {}) },
       containers: containersOf(inst.raw.containers),
     };
   });
+  const collision = calicoVethCollision(pods);
+  if (collision) return { ok: false, problems: [collision] };
 
   const underlay = parseCidr(settings.underlayCIDR);
   const wantsExternal = (raw.services ?? []).length > 0 || JSON.stringify(raw.tests ?? []).includes('"external"');
@@ -135,7 +122,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
         serviceCIDR: parseCidr(settings.serviceCIDR).text,
         underlay: { cidr: parseCidr(settings.underlayCIDR).text, prefix: parseCidr(settings.underlayCIDR).prefix, mtu: settings.underlayMTU },
         podMTU,
-        backend: backendOf(settings, lab, nodes),
+        backend: backendOf(settings, nodes, wiring.tunnels),
         kubeProxy: { mode: raw.network?.kubeProxy?.mode ?? 'nftables' },
       },
       fabric: { netns: fabricNetns(lab), bridge: FABRIC_BRIDGE },
@@ -151,8 +138,9 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   };
 }
 
-function backendOf(s: NetworkSettings, lab: string, nodes: Node[]): Backend {
+function backendOf(s: NetworkSettings, nodes: Node[], tunnels: Array<string | undefined>): Backend {
   if (s.backend === 'host-gw') return { kind: 'host-gw' };
+  if (s.backend === 'calico') return calicoBackendOf(s, nodes, tunnels);
   const device = `flannel.${s.vni}`;
   return {
     kind: 'vxlan',
@@ -160,8 +148,101 @@ function backendOf(s: NetworkSettings, lab: string, nodes: Node[]): Backend {
     port: s.vxlanPort,
     device,
     mtu: s.underlayMTU - s.overhead,
-    vteps: nodes.map((n) => ({ node: n.name, mac: stableMac(`node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) })),
+    vteps: nodes.flatMap((n) => (n.kind === 'bridge' ? [{ node: n.name, mac: stableMac(`node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) }] : [])),
   };
+}
+
+function calicoBackendOf(s: NetworkSettings, nodes: Node[], tunnels: Array<string | undefined>): CalicoBackend {
+  const mtu = s.underlayMTU - s.overhead;
+  const common = { kind: 'calico' as const, asNumber: s.calico.asNumber, blockSize: s.calico.blockSize, routeReflector: s.calico.routeReflector };
+  switch (s.calico.encapsulation) {
+    case 'none':
+      return { ...common, encapsulation: { kind: 'none' } };
+    case 'vxlan': {
+      const vteps = nodes.map((n, i) => ({ node: n.name, mac: stableMac(`node/${n.name}/${CALICO_VXLAN_DEVICE}`), address: tunnels[i]! }));
+      return { ...common, encapsulation: { kind: 'vxlan', device: CALICO_VXLAN_DEVICE, vni: CALICO_VXLAN_VNI, port: CALICO_VXLAN_PORT, mtu, vteps } };
+    }
+    case 'ipip':
+      return { ...common, encapsulation: { kind: 'ipip', device: 'tunl0', mtu, tunnels: nodes.map((n, i) => ({ node: n.name, address: tunnels[i]! })) } };
+  }
+}
+
+type NodeWiring = Pick<BridgeNode, 'kind' | 'podSubnet' | 'podPrefix' | 'gateway' | 'bridge' | 'bridgeMac'> | Pick<CalicoNode, 'kind' | 'blocks'>;
+type PodWiring = Pick<Pod, 'ip' | 'prefix' | 'gateway' | 'hostVeth' | 'hostVethMac'>;
+
+/** How pods attach to nodes, and the addresses each side holds. */
+interface Wiring {
+  nodes: NodeWiring[];
+  pods: Array<{ node: number; wiring: PodWiring }>;
+  /** Calico's tunnel addresses, per node. */
+  tunnels: Array<string | undefined>;
+}
+
+/** flannel's delegation to the CNI bridge plugin: a subnet and cni0 per node, host-local IPAM, veth ports. */
+function bridgeWiring(raw: RawLab, instances: PodInstance[], settings: NetworkSettings, problems: RuleProblem[]): Wiring {
+  const subnets = allocateNodeSubnets(raw.nodes, settings.podCIDR, settings.nodeSubnetSize, problems);
+  const placements = placePods(
+    instances,
+    raw.nodes.map((n, i) => ({ name: n.name, subnet: subnets[i]! })),
+    problems,
+  );
+  const nodes = raw.nodes.map((n, i) => ({
+    kind: 'bridge' as const,
+    podSubnet: subnets[i]!.text,
+    podPrefix: subnets[i]!.prefix,
+    gateway: nthAddress(subnets[i]!, 1),
+    bridge: CNI_BRIDGE,
+    bridgeMac: stableMac(`node/${n.name}/${CNI_BRIDGE}`),
+  }));
+  const ifnamesByNode = nodes.map(() => new Set(NODE_RESERVED_IFNAMES));
+  const pods = instances.map((inst, i) => {
+    const place = placements[i]!;
+    const node = nodes[place.node]!;
+    return {
+      node: place.node,
+      wiring: {
+        ip: place.ip,
+        prefix: node.podPrefix,
+        gateway: node.gateway,
+        hostVeth: uniqueIfname(ifnamesByNode[place.node]!, `pod/${inst.name}`, 'veth'),
+        hostVethMac: stableMac(`pod/${inst.name}/host`),
+      },
+    };
+  });
+  return { nodes, pods, tunnels: nodes.map(() => undefined) };
+}
+
+/** Calico's CNI plugin and IPAM: blocks per node, a /32 per pod behind a `cali` veth, 169.254.1.1 as gateway. */
+function calicoWiring(raw: RawLab, instances: PodInstance[], settings: NetworkSettings, problems: RuleProblem[]): Wiring {
+  const nodeOf = assignNodes(
+    instances,
+    raw.nodes.map((n) => n.name),
+  );
+  const { blockSize, encapsulation } = settings.calico;
+  const ipam = allocateCalico(instances, nodeOf, raw.nodes.length, settings.podCIDR, blockSize, encapsulation !== 'none', problems);
+  const pods = instances.map((inst, i) => ({
+    node: nodeOf[i]!,
+    wiring: {
+      ip: ipam.ips[i]!,
+      prefix: 32,
+      gateway: CALICO_POD_GATEWAY,
+      hostVeth: calicoVethName(inst.namespace, inst.podName),
+      hostVethMac: CALICO_VETH_MAC,
+    },
+  }));
+  return { nodes: ipam.blocks.map((blocks) => ({ kind: 'calico' as const, blocks: blocks.map((b) => b.text) })), pods, tunnels: ipam.tunnels };
+}
+
+/** Two pods of one node whose names hash to the same `cali` veth: the second veth could not be made. */
+function calicoVethCollision(pods: Pod[]): RuleProblem | undefined {
+  const seen = new Map<string, Pod>();
+  for (const pod of pods.filter((p) => p.hostVeth.startsWith('cali'))) {
+    const key = `${pod.node}/${pod.hostVeth}`;
+    const other = seen.get(key);
+    if (other) return problem(['pods'], `pods "${other.name}" and "${pod.name}" both get the veth ${pod.hostVeth} on node "${pod.node}"`, 'rename one of them');
+    seen.set(key, pod);
+  }
+  return undefined;
 }
 
 /** netlab's `listen` shorthand and Kubernetes' `ports`, served alike; a named port keeps its name. */

@@ -1,4 +1,6 @@
 import {
+  CALICO_AS_NUMBER,
+  CALICO_BLOCK_SIZE,
   DEFAULT_NODE_SUBNET_SIZE,
   DEFAULT_POD_CIDR,
   DEFAULT_SERVICE_CIDR,
@@ -6,6 +8,7 @@ import {
   DEFAULT_UNDERLAY_MTU,
   FLANNEL_VXLAN_PORT,
   FLANNEL_VXLAN_VNI,
+  IPIP_OVERHEAD,
   VXLAN_OVERHEAD,
 } from './defaults.js';
 import { DEFAULT_NAMESPACE, podRef } from './namespaces.js';
@@ -13,7 +16,9 @@ import type { RawLab, RawPod } from './raw.js';
 
 /** The `network:` section with its defaults, shared by the rules and resolution. */
 export interface NetworkSettings {
-  backend: 'vxlan' | 'host-gw';
+  backend: 'vxlan' | 'host-gw' | 'calico';
+  /** Calico's settings, with their defaults (set whatever the backend, read only with calico). */
+  calico: CalicoSettings;
   podCIDR: string;
   nodeSubnetSize: number;
   serviceCIDR: string;
@@ -27,11 +32,25 @@ export interface NetworkSettings {
   mtu: number | undefined;
 }
 
+export interface CalicoSettings {
+  asNumber: number;
+  blockSize: number;
+  encapsulation: 'none' | 'vxlan' | 'ipip';
+  routeReflector: string | undefined;
+}
+
 export function networkSettings(raw: RawLab): NetworkSettings {
   const n = raw.network ?? {};
   const backend = n.backend ?? 'vxlan';
+  const calico: CalicoSettings = {
+    asNumber: n.calico?.asNumber ?? CALICO_AS_NUMBER,
+    blockSize: n.calico?.blockSize ?? CALICO_BLOCK_SIZE,
+    encapsulation: n.calico?.encapsulation ?? 'none',
+    routeReflector: n.calico?.routeReflector,
+  };
   return {
     backend,
+    calico,
     podCIDR: n.podCIDR ?? DEFAULT_POD_CIDR,
     nodeSubnetSize: n.nodeSubnetSize ?? DEFAULT_NODE_SUBNET_SIZE,
     serviceCIDR: n.serviceCIDR ?? DEFAULT_SERVICE_CIDR,
@@ -39,9 +58,17 @@ export function networkSettings(raw: RawLab): NetworkSettings {
     underlayMTU: n.underlay?.mtu ?? DEFAULT_UNDERLAY_MTU,
     vni: n.vxlan?.vni ?? FLANNEL_VXLAN_VNI,
     vxlanPort: n.vxlan?.port ?? FLANNEL_VXLAN_PORT,
-    overhead: backend === 'vxlan' ? VXLAN_OVERHEAD : 0,
+    overhead: overheadOf(backend, calico.encapsulation),
     mtu: n.mtu,
   };
+}
+
+/** Bytes each backend adds to a pod packet on the wire: the outer headers of its tunnel, if any. */
+function overheadOf(backend: NetworkSettings['backend'], encapsulation: CalicoSettings['encapsulation']): number {
+  if (backend === 'vxlan') return VXLAN_OVERHEAD;
+  if (backend === 'calico' && encapsulation === 'vxlan') return VXLAN_OVERHEAD;
+  if (backend === 'calico' && encapsulation === 'ipip') return IPIP_OVERHEAD;
+  return 0;
 }
 
 /** One pod instance as `replicas` expands it. */

@@ -46,8 +46,8 @@ export interface Network {
   kubeProxy: { mode: 'nftables' | 'iptables' | 'ipvs' };
 }
 
-/** The cross-node backend; only vxlan has tunnel endpoints. */
-export type Backend = VxlanBackend | HostGwBackend;
+/** The cross-node backend: flannel's vxlan or host-gw, or Calico's BGP-routed network. */
+export type Backend = VxlanBackend | HostGwBackend | CalicoBackend;
 
 export interface VxlanBackend {
   kind: 'vxlan';
@@ -62,6 +62,31 @@ export interface VxlanBackend {
 export interface HostGwBackend {
   kind: 'host-gw';
 }
+
+/**
+ * Calico: every node runs BIRD, which announces the node's address blocks to
+ * the other nodes over iBGP (a full mesh, or through one route reflector).
+ */
+export interface CalicoBackend {
+  kind: 'calico';
+  asNumber: number;
+  /** Prefix length of the IPAM blocks nodes take from podCIDR. */
+  blockSize: number;
+  /** The node that reflects routes to every other, when the lab has one instead of a full mesh. */
+  routeReflector: string | undefined;
+  encapsulation: CalicoEncapsulation;
+}
+
+/**
+ * How packets between nodes travel: unencapsulated along BGP routes, in
+ * felix's vxlan.calico, or in IP-in-IP through tunl0 (BIRD installs onlink
+ * routes). The tunnels' own addresses come from the node's first block, as
+ * calico-node takes them.
+ */
+export type CalicoEncapsulation =
+  | { kind: 'none' }
+  | { kind: 'vxlan'; device: string; vni: number; port: number; mtu: number; vteps: Vtep[] }
+  | { kind: 'ipip'; device: 'tunl0'; mtu: number; tunnels: Array<{ node: string; address: string }> };
 
 /** One node's VXLAN tunnel endpoint (flannel's "backend-data"). */
 export interface Vtep {
@@ -87,7 +112,10 @@ export interface External {
   fabricPortMac: string;
 }
 
-export interface Node {
+/** A node: its pods hang off a bridge (flannel), or are routed one by one (Calico). */
+export type Node = BridgeNode | CalicoNode;
+
+interface NodeBase {
   name: string;
   netns: string;
   /** Underlay address on eth0. */
@@ -96,12 +124,27 @@ export interface Node {
   /** The peer of eth0, a port of the fabric bridge. */
   fabricPort: string;
   fabricPortMac: string;
+}
+
+/** A flannel node: one pod subnet, whose pods are ports of the CNI bridge cni0. */
+export interface BridgeNode extends NodeBase {
+  kind: 'bridge';
   podSubnet: string;
   podPrefix: number;
   /** First usable address of podSubnet, on cni0. */
   gateway: string;
   bridge: string;
   bridgeMac: string;
+}
+
+/**
+ * A Calico node: no bridge and no address of its own in the pod network;
+ * each pod has a /32 route to its cali veth, and the node holds the IPAM
+ * blocks its pods' addresses came from (none until its first pod).
+ */
+export interface CalicoNode extends NodeBase {
+  kind: 'calico';
+  blocks: string[];
 }
 
 export interface Pod {
@@ -121,10 +164,12 @@ export interface Pod {
   node: string;
   netns: string;
   ip: string;
+  /** The node subnet's length with flannel, 32 with Calico. */
   prefix: number;
+  /** cni0's address with flannel, 169.254.1.1 (answered by proxy ARP) with Calico. */
   gateway: string;
   mac: string;
-  /** The host-side veth on the node, `veth` + 8 hex, a port of cni0. */
+  /** The host-side veth on the node: `veth` + 8 hex, a port of cni0 (flannel); `cali` + 11 hex of its name (Calico). */
   hostVeth: string;
   hostVethMac: string;
   labels: Record<string, string>;

@@ -5,12 +5,13 @@ import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan } from '../plan/index.js';
-import type { LiveLab } from '../plan/live.js';
+import type { LiveBgpSession, LiveLab } from '../plan/live.js';
 import { POLICY_TABLE, policyReloads } from '../plan/policies.js';
 import { wavesOf } from '../plan/waves.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
+import { birdProtocols, describeSession, isEstablished } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
 
 /** The plan a running lab was built from. */
@@ -37,7 +38,13 @@ export async function observeLab(state: LabState, plan = planOf(state)): Promise
   for (const op of plan.stages.flatMap((s) => s.ops)) {
     if (op.kind === 'daemon.start' && namespaces[op.netns]) daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
   }
-  return { namespaces, agentRunning: agentRunning(state), daemons };
+  const bgp: Record<string, LiveBgpSession[] | null> = {};
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind !== 'bgp.establish' || !namespaces[op.netns]) continue;
+    const protocols = await birdProtocols(op.socket);
+    bgp[op.netns] = protocols ? protocols.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) })) : null;
+  }
+  return { namespaces, agentRunning: agentRunning(state), daemons, bgp };
 }
 
 /** The running lab compared with its plan, object by object. */

@@ -1,4 +1,7 @@
+import { CALICO_POD_GATEWAY } from '../lab/defaults.js';
+import { describeBackend } from '../lab/describe-backend.js';
 import { labNamespaces } from '../lab/endpoints.js';
+import { podRangesOf } from '../lab/node-pods.js';
 import { selects } from '../lab/policies.js';
 import { labOfNetns } from '../lab/names.js';
 import { listNetlabNetns } from '../kernel/netns.js';
@@ -20,8 +23,12 @@ export interface LabStatus {
     name: string;
     netns: string;
     address: string;
+    /** flannel's subnet, or Calico's blocks separated by spaces. */
     podSubnet: string;
+    /** The pods' gateway: cni0's address (flannel) or 169.254.1.1, answered by proxy ARP (Calico). */
     gateway: string;
+    /** cni0, or none with Calico. */
+    bridge?: string;
     mac: string;
     /** What flannel would publish on the Node object (VXLAN: the VTEP). */
     annotations: Record<string, string>;
@@ -106,14 +113,15 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
     name,
     status: problems.length > 0 ? 'damaged' : state.status,
     file: state.file,
-    backend: backend.kind === 'vxlan' ? `vxlan (${backend.device}, VNI ${backend.vni}, UDP ${backend.port})` : 'host-gw',
+    backend: describeBackend(backend, true),
     createdAt: state.createdAt,
     nodes: lab.nodes.map((n) => ({
       name: n.name,
       netns: n.netns,
       address: n.address,
-      podSubnet: n.podSubnet,
-      gateway: n.gateway,
+      podSubnet: podRangesOf(n).join(' '),
+      gateway: n.kind === 'bridge' ? n.gateway : CALICO_POD_GATEWAY,
+      ...(n.kind === 'bridge' ? { bridge: n.bridge } : {}),
       mac: n.mac,
       annotations: flannelAnnotations(backend, n.name, n.address, live?.namespaces[n.netns]),
       present: present.has(n.netns),

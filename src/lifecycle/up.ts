@@ -4,7 +4,7 @@ import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { applyWave, DEFAULT_CONCURRENCY } from '../kernel/apply.js';
 import { listNetns } from '../kernel/netns.js';
-import { DNSMASQ, preflight, requireServiceKernel, requireTools } from '../kernel/preflight.js';
+import { BIRD, BIRDC, DNSMASQ, preflight, requireIpip, requireServiceKernel, requireTools } from '../kernel/preflight.js';
 import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
 import { wavesOf } from '../plan/waves.js';
@@ -43,6 +43,10 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   await preflight();
   if (lab.services.length > 0 || lab.network.kubeProxy.mode !== 'nftables') await requireServiceKernel(lab.network.kubeProxy.mode);
   if (lab.dns) await requireTools([DNSMASQ]);
+  if (lab.network.backend.kind === 'calico') {
+    await requireTools([BIRD, BIRDC]);
+    if (lab.network.backend.encapsulation.kind === 'ipip') await requireIpip();
+  }
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {

@@ -8,10 +8,10 @@ export interface ToolCommand {
   args: string[];
 }
 
-type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' }>;
+type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' }>;
 
 export function isToolOp(op: Op): op is ToolOp {
-  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start'].includes(op.kind);
+  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish'].includes(op.kind);
 }
 
 /** The iproute2 words for an operation: one source for the shell script and the batches. */

@@ -14,6 +14,10 @@ export const STAGES: ReadonlyArray<Omit<Stage, 'ops'>> = [
   { name: 'sysctls', title: 'Set sysctls', barrier: false },
   // kube-proxy's and flannel's rules need only their own node's namespace.
   { name: 'services', title: "Load kube-proxy's and flannel's rules", barrier: false },
+  // BGP sessions run over the underlay: every node's eth0 must have its address first.
+  { name: 'routing', title: 'Start BGP daemons (BIRD)', barrier: true },
+  // A session needs both ends' daemons: all of them must have started before anyone waits.
+  { name: 'converge', title: 'Wait for every BGP session to be Established and every route installed', barrier: true },
   // Pods must be reachable before their ports are served.
   { name: 'containers', title: 'Start containers', barrier: true },
 ];

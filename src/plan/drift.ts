@@ -40,6 +40,11 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
       if (gone || live.daemons?.[op.netns] === false) missing.push({ op, what: `${place(op.netns)}: ${op.name} is not running`, dependent: gone });
       continue;
     }
+    if (op.kind === 'bgp.establish') {
+      const drift = bgpDrift(op, live);
+      if (drift) missing.push(drift);
+      continue;
+    }
     if (op.kind === 'process.start') {
       if (live.agentRunning === false) missing.push({ op, what: 'the container runtime is not running: pod ports are not served', dependent: false });
       continue;
@@ -236,4 +241,19 @@ export function plannedTable(ruleset: string): { chains: string[]; rules: number
 export function plannedIptables(ruleset: string): { chains: string[]; rules: number } {
   const lines = ruleset.split('\n');
   return { chains: lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!), rules: lines.filter((l) => l.startsWith('-A ')).length };
+}
+
+/** A node whose BIRD does not answer, or whose planned sessions are not all Established. */
+function bgpDrift(op: Extract<Op, { kind: 'bgp.establish' }>, live: LiveLab): Drift | undefined {
+  const where = `node ${op.node}`;
+  if (!live.namespaces[op.netns]) return { op, what: `${where}: BGP is gone with its namespace`, dependent: true };
+  const sessions = live.bgp?.[op.netns];
+  if (sessions === undefined) return undefined;
+  // A dead daemon is said once, by its daemon.start.
+  if (sessions === null) return { op, what: `${where}: BIRD does not answer on ${op.socket}`, dependent: live.daemons?.[op.netns] === false };
+  const byName = new Map(sessions.map((s) => [s.name, s]));
+  const down = op.sessions.filter((s) => !byName.get(s.name)?.established);
+  if (down.length === 0) return undefined;
+  const words = down.map((s) => `${s.name} (node ${s.peerNode}) is ${byName.get(s.name)?.state ?? 'unknown to BIRD'}`);
+  return { op, what: `${where}: BGP session${down.length > 1 ? 's' : ''} ${words.join(', ')}`, dependent: false };
 }

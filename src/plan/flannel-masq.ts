@@ -1,4 +1,5 @@
-import type { Lab, Node } from '../lab/types.js';
+import { bridgeNodes } from '../lab/node-pods.js';
+import type { BridgeNode, Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
 const T = 'ip flannel-ipv4';
@@ -12,11 +13,12 @@ const T = 'ip flannel-ipv4';
  * the plain pod-network labs stay exactly as they were.
  */
 export function planFlannelMasq(lab: Lab): Contribution[] {
-  if (!lab.external) return [];
-  return lab.nodes.map((node) => ({ services: [{ kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: flannelMasqRuleset(lab, node) }] }));
+  // Calico masquerades by its IP pool's natOutgoing, not flannel's table.
+  if (!lab.external || lab.network.backend.kind === 'calico') return [];
+  return bridgeNodes(lab).map((node) => ({ services: [{ kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: flannelMasqRuleset(lab, node) }] }));
 }
 
-export function flannelMasqRuleset(lab: Lab, node: Node): string {
+export function flannelMasqRuleset(lab: Lab, node: BridgeNode): string {
   const cluster = lab.network.podCIDR;
   const own = node.podSubnet;
   const chain = `add rule ${T} postrtg`;

@@ -1,3 +1,4 @@
+import { bridgeNodes } from '../lab/node-pods.js';
 import type { Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
@@ -7,8 +8,9 @@ import type { Contribution } from './contribution.js';
  * nodes share one L2 segment, which the fabric bridge gives them.
  */
 export function planHostGw(lab: Lab): Contribution[] {
-  return lab.nodes.map((node) => ({
-    routes: lab.nodes
+  const nodes = bridgeNodes(lab);
+  return nodes.map((node) => ({
+    routes: nodes
       .filter((remote) => remote.name !== node.name)
       .map((remote) => ({
         kind: 'route.add' as const,

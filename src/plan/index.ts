@@ -1,6 +1,9 @@
 import type { Lab } from '../lab/types.js';
 import { planContainers } from './containers.js';
-import { mergeContributions } from './contribution.js';
+import { mergeContributions, type Contribution } from './contribution.js';
+import { planBird } from './bird.js';
+import { planCalico } from './calico.js';
+import { planCalicoIpip, planCalicoVxlan } from './calico-tunnels.js';
 import { planExternal } from './external.js';
 import { planDns } from './dns.js';
 import { planFabric } from './fabric.js';
@@ -13,20 +16,33 @@ import type { Plan, PlanContext } from './ops.js';
 import { planPods } from './pods.js';
 import { planVxlan } from './vxlan.js';
 
+/** The backend's part: how pods attach to their node and how nodes reach each other's pods. */
+function planPodNetwork(lab: Lab, context: PlanContext): Contribution[] {
+  const backend = lab.network.backend;
+  switch (backend.kind) {
+    case 'vxlan':
+      return [...planVxlan(lab, backend), ...planPods(lab)];
+    case 'host-gw':
+      return [...planHostGw(lab), ...planPods(lab)];
+    case 'calico': {
+      const e = backend.encapsulation;
+      const tunnels = e.kind === 'vxlan' ? planCalicoVxlan(lab, e) : e.kind === 'ipip' ? planCalicoIpip(lab, e) : [];
+      return [...tunnels, ...planCalico(lab), ...planBird(lab, backend, context)];
+    }
+  }
+}
+
 export type { Plan, Op, PlanContext, Stage, StageName } from './ops.js';
 
 /** Lab → Plan. Pure: no I/O, the same lab always gives the same plan. */
 export function planLab(lab: Lab, context: PlanContext): Plan {
-  const backend = lab.network.backend;
-  const crossNode = backend.kind === 'vxlan' ? planVxlan(lab, backend) : planHostGw(lab);
   return {
     lab: lab.name,
     stages: mergeContributions([
       planFabric(lab),
       planExternal(lab),
       ...planNodes(lab),
-      ...crossNode,
-      ...planPods(lab),
+      ...planPodNetwork(lab, context),
       ...planKubeProxy(lab),
       ...planFlannelMasq(lab),
       ...planPolicies(lab),

@@ -40,4 +40,13 @@ export interface LiveLab {
   agentRunning: boolean | undefined;
   /** For each namespace the plan starts a daemon in (dnsmasq): whether a process still runs there. */
   daemons?: Record<string, boolean>;
+  /** For each node with a BGP daemon: its sessions as BIRD reports them, or null when BIRD does not answer. */
+  bgp?: Record<string, LiveBgpSession[] | null>;
+}
+
+export interface LiveBgpSession {
+  name: string;
+  established: boolean;
+  /** In BIRD's words: `Established`, `Active (Socket: Connection refused)`, `down (disabled)`. */
+  state: string;
 }

@@ -2,9 +2,10 @@ import type { Lab, Node } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
 /**
- * Each node: a namespace whose eth0 is plugged into the fabric, the pods'
- * bridge cni0 holding the gateway (the CNI bridge plugin with isGateway), and
- * forwarding on, since a node routes for its pods.
+ * Each node: a namespace whose eth0 is plugged into the fabric, with
+ * forwarding on, since a node routes for its pods; with flannel, the pods'
+ * bridge cni0 holding the gateway (the CNI bridge plugin with isGateway).
+ * Calico nodes have no bridge.
  */
 export function planNodes(lab: Lab): Contribution[] {
   return lab.nodes.map((node) => planNode(lab, node));
@@ -25,7 +26,7 @@ function planNode(lab: Lab, node: Node): Contribution {
         mtu,
         peer: { netns: fabric.netns, name: node.fabricPort, mac: node.fabricPortMac },
       },
-      { kind: 'link.add.bridge', netns, name: node.bridge, mac: node.bridgeMac, mtu: lab.network.podMTU },
+      ...(node.kind === 'bridge' ? [{ kind: 'link.add.bridge' as const, netns, name: node.bridge, mac: node.bridgeMac, mtu: lab.network.podMTU }] : []),
     ],
     addresses: [
       { kind: 'link.master', netns: fabric.netns, name: node.fabricPort, master: fabric.bridge },
@@ -33,8 +34,12 @@ function planNode(lab: Lab, node: Node): Contribution {
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${node.address}/${lab.network.underlay.prefix}` },
       { kind: 'link.up', netns, name: 'eth0' },
-      { kind: 'addr.add', netns, dev: node.bridge, address: `${node.gateway}/${node.podPrefix}` },
-      { kind: 'link.up', netns, name: node.bridge },
+      ...(node.kind === 'bridge'
+        ? [
+            { kind: 'addr.add' as const, netns, dev: node.bridge, address: `${node.gateway}/${node.podPrefix}` },
+            { kind: 'link.up' as const, netns, name: node.bridge },
+          ]
+        : []),
     ],
     sysctls: [{ kind: 'sysctl.set', netns, key: 'net.ipv4.ip_forward', value: '1' }],
   };

@@ -21,7 +21,8 @@ export type Op =
   | ProcessStart
   | NftLoad
   | IptablesRestore
-  | DaemonStart;
+  | DaemonStart
+  | BgpEstablish;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -136,12 +137,31 @@ export interface FileWrite {
   public?: true;
 }
 
-/** A daemon of the lab that detaches by itself once it serves (dnsmasq), started inside a namespace of the lab. */
+/** A daemon of the lab that detaches by itself once it serves (dnsmasq, BIRD), started inside a namespace of the lab. */
 export interface DaemonStart {
   kind: 'daemon.start';
   netns: string;
-  name: 'dnsmasq';
+  name: 'dnsmasq' | 'bird';
   argv: string[];
+}
+
+/**
+ * Brings a node's BGP sessions up (enabling any someone disabled) and waits,
+ * within a deadline, until BIRD reports each Established and the kernel holds
+ * each route BIRD should have installed.
+ */
+export interface BgpEstablish {
+  kind: 'bgp.establish';
+  netns: string;
+  node: string;
+  /** BIRD's control socket, and its log (for messages). */
+  socket: string;
+  log: string;
+  /** The sessions, by BIRD protocol name (Mesh_192_168_19_2), with the peer each reaches. */
+  sessions: Array<{ name: string; peer: string; peerNode: string }>;
+  /** Destinations BIRD must have installed in the kernel (`proto bird`): blackholes of the node's blocks, remote blocks. */
+  routes: string[];
+  timeoutMs: number;
 }
 
 /** The lab's container runtime: serves every pod's ports from inside each pod's namespace. */
@@ -171,7 +191,7 @@ export interface IptablesRestore {
   ruleset: string;
 }
 
-export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'services' | 'containers';
+export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'services' | 'routing' | 'converge' | 'containers';
 
 /** A wave of operations: those of different namespaces may run at once, those of one run in order. */
 export interface Stage {

@@ -1,4 +1,5 @@
-import type { Lab, Node, Pod } from '../lab/types.js';
+import { bridgeNodes } from '../lab/node-pods.js';
+import type { BridgeNode, Lab, Pod } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
 /**
@@ -7,11 +8,11 @@ import type { Contribution } from './contribution.js';
  * the pod's address on it and a default route via the node's gateway.
  */
 export function planPods(lab: Lab): Contribution[] {
-  const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
+  const nodes = new Map(bridgeNodes(lab).map((n) => [n.name, n]));
   return lab.pods.map((pod) => planPod(lab, pod, nodes.get(pod.node)!));
 }
 
-function planPod(lab: Lab, pod: Pod, node: Node): Contribution {
+function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
   const nodeNetns = node.netns;
   const mtu = lab.network.podMTU;
   const { netns } = pod;

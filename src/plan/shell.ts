@@ -38,6 +38,15 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'${end}'`, op.content.replace(/\n$/, ''), end];
   }
   if (op.kind === 'daemon.start') return [quote(['ip', 'netns', 'exec', op.netns, ...op.argv])];
+  if (op.kind === 'bgp.establish') {
+    // A bounded wait, as `up` does it: every session Established (the routes follow within BIRD's scan time).
+    const tries = Math.ceil(op.timeoutMs / 200);
+    const count = `$(${quote(['birdc', '-s', op.socket, 'show', 'protocols'])} | grep -c Established)`;
+    return [
+      `# ${op.node}: wait for BGP sessions ${op.sessions.map((s) => s.name).join(', ') || '(none)'}`,
+      `for _ in $(seq ${tries}); do [ "${count}" -ge ${op.sessions.length} ] && break; sleep 0.2; done`,
+    ];
+  }
   if (op.kind === 'iptables.restore') {
     const end = heredocEnd(op.ruleset);
     return [`${quote(['ip', 'netns', 'exec', op.netns, 'iptables-restore'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];

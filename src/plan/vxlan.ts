@@ -1,3 +1,4 @@
+import { bridgeNodes } from '../lab/node-pods.js';
 import type { Lab, VxlanBackend } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 import type { Op } from './ops.js';
@@ -11,12 +12,13 @@ import type { Op } from './ops.js';
  */
 export function planVxlan(lab: Lab, backend: VxlanBackend): Contribution[] {
   const vteps = new Map(backend.vteps.map((v) => [v.node, v]));
-  return lab.nodes.map((node) => {
+  const nodes = bridgeNodes(lab);
+  return nodes.map((node) => {
     const { netns } = node;
     const dev = backend.device;
     const own = vteps.get(node.name)!;
     const routes: Op[] = [];
-    for (const remote of lab.nodes) {
+    for (const remote of nodes) {
       if (remote.name === node.name) continue;
       const vtep = vteps.get(remote.name)!;
       routes.push(

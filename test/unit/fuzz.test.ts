@@ -9,6 +9,7 @@ import { captureArgs } from '../../src/kernel/capture.js';
 import { pingArgs } from '../../src/kernel/ping.js';
 import { resolveChecks } from '../../src/checks/resolve.js';
 import { isToolOp, toolCommand } from '../../src/plan/commands.js';
+import { podRangesOf } from '../../src/lab/node-pods.js';
 import { mangledText, mutatedLab, OPTION_LIKE, optionLab } from '../helpers/mutate.js';
 
 /** Either a sound lab that plans, or problems that each say where: never a throw. */
@@ -28,7 +29,7 @@ function checkOutcome(text: string): void {
   expect(new Set(ips).size).toBe(ips.length);
   for (const pod of lab.pods) {
     const node = lab.nodes.find((n) => n.name === pod.node)!;
-    expect(containsAddress(parseCidr(node.podSubnet), pod.ip)).toBe(true);
+    expect(podRangesOf(node).some((r) => containsAddress(parseCidr(r), pod.ip))).toBe(true);
     expect(pod.hostVeth.length).toBeLessThanOrEqual(15);
   }
   expect(() => planLab(lab, { stateDir: `/run/netlab/${lab.name}` })).not.toThrow();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fabricNetns, nodeNetns, podNetns } from '../../src/lab/names.js';
+import { podRangesOf } from '../../src/lab/node-pods.js';
 import { bigLab, labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
 describe('resolution', () => {
@@ -26,7 +27,7 @@ describe('resolution', () => {
       name: 'alloc',
       nodes: [{ name: 'n1' }, { name: 'n2', podSubnet: '10.244.0.0/24', address: '192.168.19.1' }, { name: 'n3' }],
     });
-    expect(lab.nodes.map((n) => n.podSubnet)).toEqual(['10.244.1.0/24', '10.244.0.0/24', '10.244.2.0/24']);
+    expect(lab.nodes.map((n) => podRangesOf(n)[0])).toEqual(['10.244.1.0/24', '10.244.0.0/24', '10.244.2.0/24']);
     expect(lab.nodes.map((n) => n.address)).toEqual(['192.168.19.2', '192.168.19.1', '192.168.19.3']);
   });
 

@@ -28,8 +28,8 @@ function render(s: LabStatus): string {
     out.push(
       '',
       table(
-        ['NODE', 'ADDRESS', 'POD SUBNET', 'GATEWAY', 'NAMESPACE'],
-        s.nodes.map((n) => [n.name, n.address, n.podSubnet, `${n.gateway} (cni0)`, mark(n.netns, n.present)]),
+        ['NODE', 'ADDRESS', 'POD ADDRESSES', "PODS' GATEWAY", 'NAMESPACE'],
+        s.nodes.map((n) => [n.name, n.address, n.podSubnet || '(no block yet)', `${n.gateway} (${n.bridge ?? 'proxy ARP'})`, mark(n.netns, n.present)]),
       ),
     );
   }

@@ -1,3 +1,4 @@
+import { describeBackend } from '../../lab/describe-backend.js';
 import { loadLab } from '../../lab/index.js';
 import { bringUp } from '../../lifecycle/up.js';
 import { printable } from '../../printable.js';
@@ -12,7 +13,7 @@ export async function up(inv: { file: string; recreate: boolean }): Promise<numb
     onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
   });
   const { nodes, pods, network } = result.state.lab;
-  const backend = network.backend.kind === 'vxlan' ? `vxlan (VNI ${network.backend.vni}, UDP ${network.backend.port})` : 'host-gw';
+  const backend = describeBackend(network.backend, false);
   const size = `${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${pods.length} pod${pods.length === 1 ? '' : 's'}, ${backend}`;
   if (!result.changed) {
     process.stdout.write(`lab "${lab.name}" is already up (${size}); nothing to do\n`);

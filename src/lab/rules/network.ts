@@ -42,7 +42,7 @@ export function checkNetwork(raw: RawLab, s: NetworkSettings): RuleProblem[] {
   }
 
   const pod = parseCidr(s.podCIDR);
-  if (s.nodeSubnetSize < pod.prefix) {
+  if (s.backend !== 'calico' && s.nodeSubnetSize < pod.prefix) {
     problems.push(
       problem(
         ['network', 'nodeSubnetSize'],
@@ -97,8 +97,8 @@ function checkMtu(raw: RawLab, s: NetworkSettings): RuleProblem[] {
   const largest = s.underlayMTU - s.overhead;
   if (s.mtu === undefined || s.mtu <= largest) return [];
   const why =
-    s.backend === 'vxlan'
-      ? `a VXLAN pod MTU must leave ${s.overhead} bytes for encapsulation: at most ${largest} with an underlay MTU of ${s.underlayMTU}`
-      : `host-gw adds no header, but a pod MTU cannot exceed the underlay MTU of ${s.underlayMTU}`;
+    s.overhead > 0
+      ? `a pod MTU must leave ${s.overhead} bytes for ${s.backend === 'vxlan' ? 'VXLAN' : `Calico's ${s.calico.encapsulation}`} encapsulation: at most ${largest} with an underlay MTU of ${s.underlayMTU}`
+      : `${s.backend} adds no header, but a pod MTU cannot exceed the underlay MTU of ${s.underlayMTU}`;
   return [problem(['network', 'mtu'], `${raw.network?.mtu} is too large`, why)];
 }
