@@ -9,6 +9,7 @@ export type Invocation =
   | { command: 'down'; target: string }
   | { command: 'status'; lab: string | undefined; json: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
+  | { command: 'bgp'; lab: string; node: string; argv: string[] }
   | { command: 'test'; file: string; junit: string | undefined; json: boolean; only: string | undefined; concurrency: number }
   | { command: 'trace'; lab: string; from: string; to: string; proto: 'icmp' | 'tcp' | 'udp'; port: number | undefined; json: boolean; verify: boolean }
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
@@ -43,6 +44,7 @@ export function parseCLI(argv: string[]): Invocation {
         '  netlab exec two-node node1 -- ip route       look inside a node',
         '  netlab test labs/two-node.yaml --junit out.xml',
         '  netlab trace two-node pod1 pod4 --verify     walk a packet and watch every hop',
+        "  netlab bgp calico node1 show route           ask a calico node's BGP daemon",
         '  netlab down two-node',
         '',
         'Exit codes: 0 ok, 1 a test failed, 2 bad lab file or usage, 3 something missing on this machine,',
@@ -110,6 +112,18 @@ export function parseCLI(argv: string[]): Invocation {
       const command = argv[0] === '--' ? argv.slice(1) : argv;
       if (command.length === 0) throw new UsageError('exec needs a command after --, e.g. netlab exec LAB pod1 -- ip addr');
       set({ command: 'exec', lab, target, argv: command });
+    });
+
+  program
+    .command('bgp')
+    .description("talk to a calico node's BGP daemon: birdc's commands (show protocols, show route, disable NAME, enable NAME)")
+    .argument('<lab>', 'lab name')
+    .argument('<node>', 'the node whose BIRD to ask')
+    .argument('[birdc...]', 'birdc command (default: show protocols)')
+    .passThroughOptions()
+    .action((lab: string, node: string, argv: string[]) => {
+      const words = argv[0] === '--' ? argv.slice(1) : argv;
+      set({ command: 'bgp', lab, node, argv: words.length > 0 ? words : ['show', 'protocols'] });
     });
 
   program

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KernelError } from '../errors.js';
 import type { BgpEstablish } from '../plan/ops.js';
-import { ipJson, run } from './run.js';
+import { ipJson, run, runAttached } from './run.js';
 
 /** One line of BIRD's `show protocols`. */
 export interface BirdProtocol {
@@ -87,4 +87,9 @@ export async function establishBgp(op: BgpEstablish): Promise<void> {
     }
     await sleep(100);
   }
+}
+
+/** birdc with the terminal attached (interactive when given no command); returns its exit code. */
+export function runBirdc(socket: string, args: string[]): Promise<number> {
+  return runAttached('birdc', ['-s', socket, ...args]);
 }

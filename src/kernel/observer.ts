@@ -1,3 +1,6 @@
+import { birdFiles } from '../plan/bird.js';
+import type { LiveBgpSession } from '../plan/live.js';
+import { birdProtocols, describeSession, isEstablished } from './bird.js';
 import { iptablesVerdict, readIptablesRules, readKubeProxyTable, serviceVerdict, type ServiceVerdict } from './kube-proxy-table.js';
 import { resolveName } from './dig.js';
 import { run } from './run.js';
@@ -25,6 +28,8 @@ export interface Observer {
   resolveName?(netns: string, name: string): Promise<string[]>;
   /** What kube-proxy's table in this namespace does with a new connection; undefined when it has no say. */
   serviceVerdict?(netns: string, dst: string, proto: string, port: number | undefined): Promise<ServiceVerdict | undefined>;
+  /** A calico node's BGP sessions as its BIRD reports them; undefined when BIRD does not answer. */
+  bgpSessions?(node: string): Promise<LiveBgpSession[] | undefined>;
 }
 
 export type RouteAnswer =
@@ -81,7 +86,7 @@ function toLink(l: RawLink): LinkInfo {
  * The live kernel, read through iproute2's JSON output. Each namespace's
  * links are read once per trace: a walk asks about the same few many times.
  */
-export function kernelObserver(): Observer {
+export function kernelObserver(options: { stateDir?: string } = {}): Observer {
   const links = new Map<string, Promise<LinkInfo[]>>();
   const tables = new Map<string, Promise<[Awaited<ReturnType<typeof readKubeProxyTable>>, Awaited<ReturnType<typeof readIptablesRules>>]>>();
   const linksOf = (netns: string) => {
@@ -96,9 +101,11 @@ export function kernelObserver(): Observer {
       if (r.exitCode !== 0) return { ok: false, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
       const [route] = JSON.parse(r.stdout) as Array<{ type?: string; dev: string; gateway?: string; prefsrc?: string }>;
       if (route!.type === 'local') return { ok: true, type: 'local', dev: route!.dev };
-      const fib = await json<Array<{ dst: string; gateway?: string; dev: string; flags?: string[] }>>('ip', netns, ['route', 'get', 'fibmatch', dst, ...extra]);
+      const fib = await json<Array<{ dst: string; gateway?: string; dev: string; protocol?: string; flags?: string[] }>>('ip', netns, ['route', 'get', 'fibmatch', dst, ...extra]);
       const m = fib?.[0];
-      const matched = m ? [m.dst, m.gateway ? `via ${m.gateway}` : '', `dev ${m.dev}`, ...(m.flags ?? [])].filter(Boolean).join(' ') : undefined;
+      // As `ip route` prints it; `proto bird` says BGP put it there.
+      const proto = m?.protocol && m.protocol !== 'boot' && m.protocol !== 'kernel' ? `proto ${m.protocol}` : '';
+      const matched = m ? [m.dst, m.gateway ? `via ${m.gateway}` : '', `dev ${m.dev}`, proto, ...(m.flags ?? [])].filter(Boolean).join(' ') : undefined;
       return {
         ok: true,
         type: 'unicast',
@@ -141,6 +148,11 @@ export function kernelObserver(): Observer {
       const [table, iptables] = await p;
       if (table) return serviceVerdict(table, dst, proto, port);
       return iptables ? iptablesVerdict(iptables, dst, proto, port) : undefined;
+    },
+    async bgpSessions(node) {
+      if (options.stateDir === undefined) return undefined;
+      const protocols = await birdProtocols(birdFiles(options.stateDir, node).socket);
+      return protocols?.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) }));
     },
   };
 }

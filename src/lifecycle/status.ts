@@ -6,7 +6,8 @@ import { selects } from '../lab/policies.js';
 import { labOfNetns } from '../lab/names.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { isAlive } from '../pid.js';
-import type { Lab } from '../lab/types.js';
+import type { Lab, Node } from '../lab/types.js';
+import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
 import { observeLab, planOf } from './drift.js';
@@ -30,6 +31,8 @@ export interface LabStatus {
     /** cni0, or none with Calico. */
     bridge?: string;
     mac: string;
+    /** Calico: the node's BGP sessions as its BIRD reports them (none when BIRD does not answer). */
+    bgp?: Array<{ session: string; peer: string; state: string; established: boolean }>;
     /** What flannel would publish on the Node object (VXLAN: the VTEP). */
     annotations: Record<string, string>;
     present: boolean;
@@ -123,6 +126,7 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       gateway: n.kind === 'bridge' ? n.gateway : CALICO_POD_GATEWAY,
       ...(n.kind === 'bridge' ? { bridge: n.bridge } : {}),
       mac: n.mac,
+      ...(backend.kind === 'calico' ? { bgp: bgpSessionsOf(lab, n, live) } : {}),
       annotations: flannelAnnotations(backend, n.name, n.address, live?.namespaces[n.netns]),
       present: present.has(n.netns),
     })),
@@ -194,4 +198,19 @@ function vethIndexes(links: LiveLink[]): Map<string, { ifindex: number; peerInde
   const out = new Map<string, { ifindex: number; peerIndex: number }>();
   for (const l of links) if (l.kind === 'veth' && l.peerIndex !== undefined) out.set(l.name, { ifindex: l.index, peerIndex: l.peerIndex });
   return out;
+}
+
+/** A calico node's planned sessions, each with the state its BIRD reports. */
+function bgpSessionsOf(lab: Lab, node: Node, live: LiveLab | undefined): NonNullable<LabStatus['nodes'][number]['bgp']> {
+  if (lab.network.backend.kind !== 'calico') return [];
+  const reported = live?.bgp?.[node.netns];
+  return bgpSessions(lab, lab.network.backend, node).map((s) => {
+    const found = reported?.find((r) => r.name === s.name);
+    return {
+      session: s.name,
+      peer: `${s.peerNode} (${s.peer})`,
+      state: found?.state ?? (reported === null ? 'BIRD does not answer' : 'unknown'),
+      established: found?.established ?? false,
+    };
+  });
 }

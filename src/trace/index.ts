@@ -3,6 +3,7 @@ import { answeringPods, lookupFrom, serviceNamed, source, target } from '../lab/
 import { findByRef } from '../lab/namespaces.js';
 import type { Lab } from '../lab/types.js';
 import type { Hop, Observer, Packet, Trace } from './types.js';
+import { withBgpExplanation } from './bgp.js';
 import { withPolicyVerdict } from './policy.js';
 import { walk } from './walk.js';
 
@@ -38,7 +39,7 @@ export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer, 
   if (named && !named.ok) return { lab: lab.name, from: req.from, to: req.to, packet, hops: [named.hop], arrived: false };
   const { hops, arrived } = await walk(observer, netns, packet, pick ? { pick } : {});
   const all = named ? [named.hop, ...hops.map((h) => ({ ...h, n: h.n + 1 }))] : hops;
-  return withPolicyVerdict(lab, { lab: lab.name, from: req.from, to: req.to, packet, hops: all, arrived });
+  return withPolicyVerdict(lab, await withBgpExplanation(lab, { lab: lab.name, from: req.from, to: req.to, packet, hops: all, arrived }, observer));
 }
 
 /** The name resolved as the pod resolves it, said as the trace's first hop: which record answered, from whom. */

@@ -33,6 +33,8 @@ function render(s: LabStatus): string {
       ),
     );
   }
+  const sessions = s.nodes.flatMap((n) => (n.bgp ?? []).map((b) => [n.name, b.session, b.peer, b.state]));
+  if (sessions.length > 0) out.push('', table(['NODE', 'BGP SESSION', 'PEER', 'STATE (BIRD)'], sessions));
   if (s.pods.length > 0) {
     out.push(
       '',

@@ -1,3 +1,4 @@
+import { labDir } from '../../state/paths.js';
 import { kernelObserver } from '../../kernel/observer.js';
 import { LAB_TOOLS, PING, TCPDUMP, preflight } from '../../kernel/preflight.js';
 import { formatTrace } from '../../trace/format.js';
@@ -21,7 +22,7 @@ export async function trace(inv: TraceInvocation): Promise<number> {
   await preflight(inv.verify ? [...LAB_TOOLS, TCPDUMP, PING] : LAB_TOOLS);
   const lab = await runningLab(inv.lab);
   const request = { from: inv.from, to: inv.to, proto: inv.proto, ...(inv.port !== undefined ? { port: inv.port } : {}) };
-  const observer = kernelObserver();
+  const observer = kernelObserver({ stateDir: labDir(lab.name) });
   const candidates = serviceCandidates(lab, request);
   let t = await traceLab(lab, request, observer);
   let v: Verification | undefined;
