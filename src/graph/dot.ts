@@ -158,6 +158,7 @@ function podHubLabel(node: Node): string {
 function vtepsOf(lab: Lab): { device: string; vni: number; port: number; list: Vtep[] } | undefined {
   const b = lab.network.backend;
   if (b.kind === 'vxlan') return { device: b.device, vni: b.vni, port: b.port, list: b.vteps };
-  if (b.kind === 'calico' && b.encapsulation.kind === 'vxlan') return { device: b.encapsulation.device, vni: b.encapsulation.vni, port: b.encapsulation.port, list: b.encapsulation.vteps };
+  if (b.kind === 'calico' && b.encapsulation.kind === 'vxlan')
+    return { device: b.encapsulation.device, vni: b.encapsulation.vni, port: b.encapsulation.port, list: b.encapsulation.vteps };
   return undefined;
 }

@@ -13,7 +13,9 @@ export function labToMermaid(lab: Lab): string {
     const n = id(node.name);
     lines.push(`  subgraph ${n}["node ${node.name}"]`, `    direction TB`);
     for (const pod of lab.pods.filter((p) => p.node === node.name)) lines.push(`    ${n}_${id(pod.name)}["${pod.name}<br/>${pod.ip}"]`);
-    lines.push(node.kind === 'bridge' ? `    ${n}_cni0["${node.bridge} ${node.gateway}/${node.podPrefix}"]` : `    ${n}_cni0["routes: /32 per pod, proxy ARP"]`);
+    lines.push(
+      node.kind === 'bridge' ? `    ${n}_cni0["${node.bridge} ${node.gateway}/${node.podPrefix}"]` : `    ${n}_cni0["routes: /32 per pod, proxy ARP"]`,
+    );
     if (backend.kind === 'vxlan') {
       const vtep = backend.vteps.find((v) => v.node === node.name)!;
       lines.push(`    ${n}_vtep["${backend.device} ${vtep.address}/32"]`);

@@ -101,7 +101,13 @@ export function kernelObserver(options: { stateDir?: string } = {}): Observer {
       if (r.exitCode !== 0) return { ok: false, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
       const [route] = JSON.parse(r.stdout) as Array<{ type?: string; dev: string; gateway?: string; prefsrc?: string }>;
       if (route!.type === 'local') return { ok: true, type: 'local', dev: route!.dev };
-      const fib = await json<Array<{ dst: string; gateway?: string; dev: string; protocol?: string; flags?: string[] }>>('ip', netns, ['route', 'get', 'fibmatch', dst, ...extra]);
+      const fib = await json<Array<{ dst: string; gateway?: string; dev: string; protocol?: string; flags?: string[] }>>('ip', netns, [
+        'route',
+        'get',
+        'fibmatch',
+        dst,
+        ...extra,
+      ]);
       const m = fib?.[0];
       // As `ip route` prints it; `proto bird` says BGP put it there.
       const proto = m?.protocol && m.protocol !== 'boot' && m.protocol !== 'kernel' ? `proto ${m.protocol}` : '';

@@ -148,7 +148,9 @@ function backendOf(s: NetworkSettings, nodes: Node[], tunnels: Array<string | un
     port: s.vxlanPort,
     device,
     mtu: s.underlayMTU - s.overhead,
-    vteps: nodes.flatMap((n) => (n.kind === 'bridge' ? [{ node: n.name, mac: stableMac(`node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) }] : [])),
+    vteps: nodes.flatMap((n) =>
+      n.kind === 'bridge' ? [{ node: n.name, mac: stableMac(`node/${n.name}/${device}`), address: nthAddress(parseCidr(n.podSubnet), 0) }] : [],
+    ),
   };
 }
 

@@ -42,7 +42,9 @@ export async function observeLab(state: LabState, plan = planOf(state)): Promise
   for (const op of plan.stages.flatMap((s) => s.ops)) {
     if (op.kind !== 'bgp.establish' || !namespaces[op.netns]) continue;
     const protocols = await birdProtocols(op.socket);
-    bgp[op.netns] = protocols ? protocols.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) })) : null;
+    bgp[op.netns] = protocols
+      ? protocols.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) }))
+      : null;
   }
   return { namespaces, agentRunning: agentRunning(state), daemons, bgp };
 }

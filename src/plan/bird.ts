@@ -92,7 +92,7 @@ export function birdConf(lab: Lab, backend: CalicoBackend, node: Node, log: stri
   const reflector = backend.routeReflector === node.name;
   const kernelExport =
     backend.encapsulation.kind === 'vxlan'
-      ? ['      # VXLAN blocks are felix\'s to route (vxlan.calico), not BIRD\'s.', '      if proto = "blocks" then accept;', '      reject;']
+      ? ["      # VXLAN blocks are felix's to route (vxlan.calico), not BIRD's.", '      if proto = "blocks" then accept;', '      reject;']
       : backend.encapsulation.kind === 'ipip'
         ? [
             '      if proto = "blocks" then accept;',
@@ -136,7 +136,7 @@ export function birdConf(lab: Lab, backend: CalicoBackend, node: Node, log: stri
     '  ipv4 {',
     '    import all;',
     reflector
-      ? "    # A reflector passes on what its clients announce, each route's next hop unchanged.\n    export where proto = \"blocks\" || source = RTS_BGP;"
+      ? '    # A reflector passes on what its clients announce, each route\'s next hop unchanged.\n    export where proto = "blocks" || source = RTS_BGP;'
       : '    export where proto = "blocks";\n    next hop self;',
     '  };',
     '}',

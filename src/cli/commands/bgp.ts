@@ -16,7 +16,9 @@ export async function bgp(inv: { lab: string; node: string; argv: string[] }): P
   const read = await readState(lab);
   if (read.kind !== 'ok') throw new UsageError(`lab "${lab}" is not up`);
   const { nodes, network } = read.state.lab;
-  if (network.backend.kind !== 'calico') throw new UsageError(`lab "${lab}" runs no BGP: its backend is ${network.backend.kind} (BGP comes with network.backend: calico)`);
-  if (!nodes.some((n) => n.name === inv.node)) throw new UsageError(`lab "${lab}" has no node named "${inv.node}" (it has: ${nodes.map((n) => n.name).join(', ')})`);
+  if (network.backend.kind !== 'calico')
+    throw new UsageError(`lab "${lab}" runs no BGP: its backend is ${network.backend.kind} (BGP comes with network.backend: calico)`);
+  if (!nodes.some((n) => n.name === inv.node))
+    throw new UsageError(`lab "${lab}" has no node named "${inv.node}" (it has: ${nodes.map((n) => n.name).join(', ')})`);
   return runBirdc(birdFiles(labDir(lab), inv.node).socket, inv.argv);
 }

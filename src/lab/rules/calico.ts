@@ -12,15 +12,20 @@ export function checkCalico(raw: RawLab, s: NetworkSettings): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const calico = raw.network?.calico;
   if (s.backend !== 'calico') {
-    if (calico) problems.push(problem(['network', 'calico'], `is only used with backend calico, and the backend is ${s.backend}`, 'remove it, or set network.backend: calico'));
+    if (calico)
+      problems.push(
+        problem(['network', 'calico'], `is only used with backend calico, and the backend is ${s.backend}`, 'remove it, or set network.backend: calico'),
+      );
     return problems;
   }
   if (raw.network?.nodeSubnetSize !== undefined) {
-    problems.push(problem(['network', 'nodeSubnetSize'], 'is flannel\'s: Calico nodes take blocks of podCIDR as they need them', 'use network.calico.blockSize'));
+    problems.push(
+      problem(['network', 'nodeSubnetSize'], "is flannel's: Calico nodes take blocks of podCIDR as they need them", 'use network.calico.blockSize'),
+    );
   }
   raw.nodes.forEach((node, i) => {
     if (node.podSubnet !== undefined) {
-      problems.push(problem(['nodes', i, 'podSubnet'], 'is flannel\'s: a Calico node takes blocks of podCIDR as its pods need them', 'remove it'));
+      problems.push(problem(['nodes', i, 'podSubnet'], "is flannel's: a Calico node takes blocks of podCIDR as its pods need them", 'remove it'));
     }
   });
   (raw.pods ?? []).forEach((pod, i) => {
@@ -29,14 +34,16 @@ export function checkCalico(raw: RawLab, s: NetworkSettings): RuleProblem[] {
   const pool = parseCidr(s.podCIDR);
   if (s.calico.blockSize < pool.prefix) {
     problems.push(
-      problem(['network', 'calico', 'blockSize'], `/${s.calico.blockSize} blocks do not fit in podCIDR ${pool.text}`, `use a block size of at least ${pool.prefix}`),
+      problem(
+        ['network', 'calico', 'blockSize'],
+        `/${s.calico.blockSize} blocks do not fit in podCIDR ${pool.text}`,
+        `use a block size of at least ${pool.prefix}`,
+      ),
     );
   }
   const reflector = s.calico.routeReflector;
   if (reflector !== undefined && !raw.nodes.some((n) => n.name === reflector)) {
-    problems.push(
-      problem(['network', 'calico', 'routeReflector'], `names no node: "${reflector}"`, `nodes: ${raw.nodes.map((n) => n.name).join(', ')}`),
-    );
+    problems.push(problem(['network', 'calico', 'routeReflector'], `names no node: "${reflector}"`, `nodes: ${raw.nodes.map((n) => n.name).join(', ')}`));
   }
   return problems;
 }
