@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # iputils-ping, tcpdump: the checks; nftables: the root-namespace fingerprint;
 # graphviz: `netlab graph` renders SVG with dot; curl: the workshop exercises.
 # nftables and iptables: kube-proxy's two modes for Services; dnsmasq-base:
-# cluster DNS; dnsutils: dig and nslookup, for DNS tests and students.
-PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl)
+# cluster DNS; dnsutils: dig and nslookup, for DNS tests and students;
+# bird2: Calico's BGP daemon, one per node namespace in calico labs.
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2
@@ -26,6 +27,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # bird2 ships a service that a systemd machine starts at once, in the host's
+  # own namespace. netlab runs BIRD only inside its labs' node namespaces:
+  # stop the one the package just started (never one that ran before).
+  if [[ " ${missing[*]} " == *" bird2 "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now bird.service >/dev/null 2>&1 || true
+  fi
 fi
 
 if ! command -v node >/dev/null 2>&1; then

@@ -98,7 +98,7 @@ function checkMtu(raw: RawLab, s: NetworkSettings): RuleProblem[] {
   if (s.mtu === undefined || s.mtu <= largest) return [];
   const why =
     s.overhead > 0
-      ? `a pod MTU must leave ${s.overhead} bytes for ${s.backend === 'vxlan' ? 'VXLAN' : `Calico's ${s.calico.encapsulation}`} encapsulation: at most ${largest} with an underlay MTU of ${s.underlayMTU}`
+      ? `a ${s.backend === 'vxlan' ? 'VXLAN' : s.calico.encapsulation === 'vxlan' ? 'Calico VXLAN' : 'Calico IP-in-IP'} pod MTU must leave ${s.overhead} bytes for encapsulation: at most ${largest} with an underlay MTU of ${s.underlayMTU}`
       : `${s.backend} adds no header, but a pod MTU cannot exceed the underlay MTU of ${s.underlayMTU}`;
   return [problem(['network', 'mtu'], `${raw.network?.mtu} is too large`, why)];
 }
