@@ -31,21 +31,25 @@ export function examplesOf(markdown: string): Example[] {
 
 /** What varies from run to run (and with the lab's name) is masked; everything else must match. */
 export function normalise(line: string): string {
-  return line
-    .replace(/it-doc-/g, '')
-    .replace(/\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, '<mac>')
-    .replace(/\bveth[0-9a-f]{8}\b/g, 'veth<hash>')
-    .replace(/\b\d{2}:\d{2}:\d{2}\.\d{6}\b/g, '<time>')
-    .replace(/time[= ]\d+(\.\d+)? ?ms/g, 'time=<t>ms')
-    .replace(/rtt min\/avg\/max\/mdev = .*/, 'rtt <masked>')
-    .replace(/\b(\d{1,3}\.){3}\d{1,3}:\d{4,5}\b/g, (m) => `${m.slice(0, m.lastIndexOf(':'))}:<port>`)
-    .replace(/\.\d{4,5} > /g, '.<port> > ')
-    .replace(/\bid \d+\b/g, 'id <n>')
-    .replace(/\b\d+(\.\d+)? (ms|s)\b/g, '<t> $2')
-    .replace(/\(\d+(\.\d+)?s\)/g, '(<t>s)')
-    .replace(/from \/\S+\.yaml/g, 'from <file>')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    line
+      .replace(/it-doc-/g, '')
+      .replace(/\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, '<mac>')
+      .replace(/\bveth[0-9a-f]{8}\b/g, 'veth<hash>')
+      .replace(/\b\d{2}:\d{2}:\d{2}\.\d{6}\b/g, '<time>')
+      // BIRD's times (`19:39:06`, `19:39:06.995`).
+      .replace(/\b\d{2}:\d{2}:\d{2}(\.\d{3})?\b/g, '<time>')
+      .replace(/time[= ]\d+(\.\d+)? ?ms/g, 'time=<t>ms')
+      .replace(/rtt min\/avg\/max\/mdev = .*/, 'rtt <masked>')
+      .replace(/\b(\d{1,3}\.){3}\d{1,3}:\d{4,5}\b/g, (m) => `${m.slice(0, m.lastIndexOf(':'))}:<port>`)
+      .replace(/\.\d{4,5} > /g, '.<port> > ')
+      .replace(/\bid \d+\b/g, 'id <n>')
+      .replace(/\b\d+(\.\d+)? (ms|s)\b/g, '<t> $2')
+      .replace(/\(\d+(\.\d+)?s\)/g, '(<t>s)')
+      .replace(/from \/\S+\.yaml/g, 'from <file>')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 /** True when the expected lines appear in the output in order (`…` skips lines). */

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -230,5 +231,19 @@ describe.skipIf(!isRoot)('SIGKILL of up while BGP converges, then down', () => {
     expect(await netnsOf(KILL)).toEqual([]);
     expect(await processesOf(KILL)).toEqual([]);
     expect(await readdir(`/run/netlab/${KILL}`).catch(() => 'gone')).toBe('gone');
+  });
+});
+
+describe.skipIf(!isRoot || existsSync('/sys/module/ipip'))('calico with IP-in-IP on a kernel without it', () => {
+  it('exits 3 naming the missing feature, and makes nothing', async () => {
+    const lab = 'it-calico-ipip';
+    const file = await writeLab(
+      lab,
+      `name: ${lab}\nnetwork:\n  backend: calico\n  calico: { encapsulation: ipip }\nnodes: [{ name: node1 }, { name: node2 }]\npods: [{ name: a }, { name: b }]\n`,
+    );
+    const r = await netlab(['up', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/CONFIG_NET_IPIP/);
+    expect(await netnsOf(lab)).toEqual([]);
   });
 });
