@@ -1,3 +1,4 @@
+import { cniConformance } from './conformance-cni.js';
 import type { RawAction, RawCapture, RawConnect, RawDnsTest, RawPing, RawPolicyMatrix, RawTest } from '../lab/raw.js';
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
@@ -20,7 +21,7 @@ export function resolveChecks(lab: Lab): Check[] {
 }
 
 function resolveTest(lab: Lab, test: RawTest): Check[] {
-  if (test.conformance) return [...conformanceCases(lab), ...serviceConformance(lab), ...dnsConformance(lab)];
+  if (test.conformance) return [...cniConformance(lab), ...conformanceCases(lab), ...serviceConformance(lab), ...dnsConformance(lab)];
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
   if (test.dns) return [resolveDns(lab, test.dns, test.name)];
   if (test.policyMatrix) return [resolveMatrix(lab, test.policyMatrix, test.name)];

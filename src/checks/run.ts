@@ -10,12 +10,15 @@ import { REACHABLE_TIMEOUT, result } from './result.js';
 import { runConformance } from './run-conformance.js';
 import { dig, resolveName } from '../kernel/dig.js';
 import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
-import type { ActionCheck, CaptureCheck, Check, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, PolicyMatrixCheck, TestResult } from './types.js';
+import type { ActionCheck, CaptureCheck, Check, CniCheck, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, PolicyMatrixCheck, TestResult } from './types.js';
+import { runCniChecks } from './run-cni.js';
 import { runMatrix } from './run-matrix.js';
 
 export interface RunOptions {
   /** Independent checks in flight at once. */
   concurrency: number;
+  /** The lab's state directory, where CNI results are cached. */
+  stateDir: string;
   onResult?: (index: number, result: TestResult) => void;
 }
 
@@ -46,6 +49,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const captures = indexed.filter((c): c is { check: CaptureCheck; index: number } => c.check.kind === 'capture');
   const lookups = indexed.filter((c): c is { check: DnsCheck; index: number } => c.check.kind === 'dns');
   const matrices = indexed.filter((c): c is { check: PolicyMatrixCheck; index: number } => c.check.kind === 'policyMatrix');
+  const cniChecks = indexed.filter((c): c is { check: CniCheck; index: number } => c.check.kind === 'cni');
 
   const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
   await Promise.all([
@@ -64,6 +68,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
       record(index, result(check, v.ok, v.message, started, { command: o.command, output: o.output }));
     }),
     runConformance(lab, cases, options.concurrency, record),
+    runCniChecks(cniChecks, options, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));
 
@@ -71,7 +76,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   for (const [i, r] of results.entries()) {
     if (r.status !== 'failed' || diagnosed >= MAX_DIAGNOSES) continue;
     const check = checks[i]!;
-    if (check.kind === 'dns' || check.kind === 'policyMatrix') continue;
+    if (check.kind === 'dns' || check.kind === 'policyMatrix' || check.kind === 'cni') continue;
     const about = check.kind === 'capture' ? check.action : check;
     if (about.kind === 'conformance' && about.group === 'own-ip') continue;
     r.evidence.diagnosis = await lookUp(diagnosisLookups(lab, about.from, about.to.ip));
@@ -183,7 +188,7 @@ async function resolveNames(checks: Check[], limit: number): Promise<Map<number,
   const failed = new Map<number, TestResult>();
   await mapLimit(checks, limit, async (check, i) => {
     const action = check.kind === 'capture' ? check.action : check;
-    if (action.kind === 'dns' || action.kind === 'conformance' || action.kind === 'policyMatrix' || !action.to.dnsName) return;
+    if (action.kind === 'dns' || action.kind === 'conformance' || action.kind === 'policyMatrix' || action.kind === 'cni' || !action.to.dnsName) return;
     const started = performance.now();
     const r = await resolveName(action.from.netns, action.to.dnsName);
     if (r.addresses.includes(action.to.ip)) return;

@@ -100,7 +100,15 @@ export interface PolicyMatrixCheck {
   cells: MatrixCell[];
 }
 
-export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase;
+/** CNI's CHECK of one pod's attachments, with the results cached at ADD: is what the plugins made still there? */
+export interface CniCheck {
+  kind: 'cni';
+  name: string;
+  pod: string;
+  containerId: string;
+}
+
+export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck;
 
 /** What a check left to show for itself. */
 export interface Evidence {

@@ -1,16 +1,26 @@
 import { Command, CommanderError } from 'commander';
+import type { Shard } from '../checks/shard.js';
 import { UsageError } from '../errors.js';
 
 /** What the user asked for, parsed and nothing more: no command has run. */
 export type Invocation =
   | { command: 'validate'; file: string }
   | { command: 'plan'; file: string; json: boolean }
-  | { command: 'up'; file: string; recreate: boolean }
+  | { command: 'up'; file: string; recreate: boolean; cniPaths: string[] }
   | { command: 'down'; target: string }
   | { command: 'status'; lab: string | undefined; json: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
   | { command: 'bgp'; lab: string; node: string; argv: string[] }
-  | { command: 'test'; file: string; junit: string | undefined; json: boolean; only: string | undefined; concurrency: number }
+  | {
+      command: 'test';
+      file: string;
+      junit: string | undefined;
+      json: boolean;
+      only: string | undefined;
+      concurrency: number;
+      shard: Shard | undefined;
+      cniPaths: string[];
+    }
   | { command: 'trace'; lab: string; from: string; to: string; proto: 'icmp' | 'tcp' | 'udp'; port: number | undefined; json: boolean; verify: boolean }
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
   | { command: 'capture'; lab: string; where: string; args: string[] }
@@ -71,7 +81,8 @@ export function parseCLI(argv: string[]): Invocation {
     .description('build the lab; when it is already up, repair only what differs from its plan')
     .argument('<file>', 'lab file')
     .option('--recreate', 'rebuild from nothing (also when the running lab differs from the file)')
-    .action((file: string, o: { recreate?: boolean }) => set({ command: 'up', file, recreate: Boolean(o.recreate) }));
+    .option('--cni-path <dir>', 'allow CNI plugins from this directory (network.cni path); repeatable', collect, [])
+    .action((file: string, o: { recreate?: boolean; cniPath: string[] }) => set({ command: 'up', file, recreate: Boolean(o.recreate), cniPaths: o.cniPath }));
 
   program
     .command('test')
@@ -81,10 +92,13 @@ export function parseCLI(argv: string[]): Invocation {
     .option('--json', 'print the results as JSON instead of text')
     .option('--only <name>', 'run only the tests whose name contains this')
     .option('--concurrency <n>', 'independent tests in flight at once', '8')
-    .action((file: string, o: { junit?: string; json?: boolean; only?: string; concurrency: string }) => {
+    .option('--shard <i/n>', 'run only the i-th of n equal parts of the tests (a CI matrix of n machines runs each once)')
+    .option('--cni-path <dir>', 'allow CNI plugins from this directory (network.cni path); repeatable', collect, [])
+    .action((file: string, o: { junit?: string; json?: boolean; only?: string; concurrency: string; shard?: string; cniPath: string[] }) => {
       const concurrency = Number(o.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency takes a whole number from 1 to 256');
-      set({ command: 'test', file, junit: o.junit, json: Boolean(o.json), only: o.only, concurrency });
+      const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+      set({ command: 'test', file, junit: o.junit, json: Boolean(o.json), only: o.only, concurrency, shard, cniPaths: o.cniPath });
     });
 
   program
@@ -185,4 +199,16 @@ export function parseCLI(argv: string[]): Invocation {
   }
   if (!result) return { command: 'help', text: program.helpInformation() };
   return result;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d{1,4})\/(\d{1,4})$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const total = m ? Number(m[2]) : NaN;
+  if (!m || index < 1 || total < 1 || index > total) throw new UsageError(`--shard takes I/N with 1 <= I <= N, e.g. 1/4 (got "${text}")`);
+  return { index, total };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

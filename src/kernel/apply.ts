@@ -9,6 +9,7 @@ import { APPLY_HELPER_PATH, HELPER_PROTOCOL } from '../runtime-path.js';
 import { startTime, type ProcessId } from '../pid.js';
 import { startAgent } from './agent.js';
 import { establishBgp } from './bird.js';
+import { cniAdd } from './cni.js';
 import { ensurePrivateDir, writePrivateFile, writePublicFile } from './files.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { mapLimit, run } from './run.js';
@@ -96,6 +97,8 @@ function jobKey(op: Op): string {
   if (op.kind === 'nft.load') return `nft ${op.netns}`;
   if (op.kind === 'iptables.restore') return `iptables ${op.netns}`;
   if (op.kind === 'bgp.establish') return `bgp ${op.netns}`;
+  // One node's pods in plan order: host-local hands out the addresses in the order it is asked.
+  if (op.kind === 'cni.add') return `cni ${op.netns}`;
   // The runtime's config file must be written before the runtime starts: one job.
   return 'runtime';
 }
@@ -118,6 +121,8 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
     } else if (op.kind === 'daemon.start') {
       const r = await run('ip', ['netns', 'exec', op.netns, ...op.argv]);
       if (r.exitCode !== 0) throw new KernelError(`${stage}: starting ${op.name} in ${op.netns} failed: ${kernelReason(r.stderr)}`);
+    } else if (op.kind === 'cni.add') {
+      await cniAdd(op);
     } else if (op.kind === 'bgp.establish') {
       await establishBgp(op);
     } else if (op.kind === 'file.write' && op.public) {

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 
 /*
@@ -15,14 +16,23 @@ const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Creates `path` (mode 0700) or checks the one there: a real directory, ours, that no one else can write. */
+/**
+ * Creates `path` (mode 0700) or checks the one there: a real directory, ours,
+ * that no one else can write. Missing parents are made the same way, each
+ * checked in turn.
+ */
 export async function ensurePrivateDir(path: string): Promise<void> {
   let made = false;
   try {
     await mkdir(path, { mode: PRIVATE_DIR });
     made = true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new EnvironmentError(`cannot create the state directory ${path}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && dirname(path) !== path) {
+      await ensurePrivateDir(dirname(path));
+      return ensurePrivateDir(path);
+    }
+    if (code !== 'EEXIST') throw new EnvironmentError(`cannot create the state directory ${path}: ${(e as Error).message}`);
   }
   if (made) await chmod(path, PRIVATE_DIR);
   const info = await lstat(path);

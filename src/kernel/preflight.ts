@@ -1,6 +1,7 @@
-import { access, constants, readFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
-import { EnvironmentError } from '../errors.js';
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { SYSTEM_CNI_DIRS } from '../lab/cni.js';
 
 /** A tool netlab runs, and the Debian/Ubuntu package that provides it. */
 export interface Requirement {
@@ -133,3 +134,36 @@ export async function requireIpip(): Promise<void> {
 export const DNSMASQ: Requirement = { program: 'dnsmasq', pkg: 'dnsmasq-base', why: 'cluster DNS (the kube-dns pods)' };
 /** DNS lookups from inside pods, for dns tests. */
 export const DIG: Requirement = { program: 'dig', pkg: 'dnsutils', why: 'dns tests' };
+
+/** The CNI reference plugins, for network.cni reference. */
+export const CNI_PLUGINS: Requirement = { program: 'bridge', pkg: 'containernetworking-plugins', why: 'the CNI reference plugins (network.cni reference)' };
+
+/**
+ * Directories whose plugins netlab may run as root for a lab: the packaged
+ * ones, and those the person running netlab named with --cni-path (a lab
+ * file alone, which may come from a pull request, cannot add one). Each must
+ * be root's and writable by no one else, and hold every plugin the list names.
+ */
+export async function requireCniPlugins(dirs: string[], types: string[], allowed: string[]): Promise<void> {
+  const refused = dirs.filter((d) => !SYSTEM_CNI_DIRS.includes(d) && !allowed.map((a) => resolve(a)).includes(resolve(d)));
+  if (refused.length > 0) {
+    throw new UsageError(
+      `the lab runs CNI plugins from ${refused.join(', ')}, which netlab does not run as root unless told: add --cni-path ${refused[0]} to the command`,
+    );
+  }
+  for (const dir of dirs) {
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory()) throw new EnvironmentError(`CNI plugin directory ${dir} does not exist`);
+    if (info.uid !== 0 || (info.mode & 0o022) !== 0) throw new EnvironmentError(`CNI plugin directory ${dir} must be root's and writable by no one else (it is run as root)`);
+  }
+  const missing: string[] = [];
+  for (const type of new Set(types)) {
+    let found = false;
+    for (const dir of dirs) if (await access(join(dir, type), constants.X_OK).then(() => true, () => false)) found = true;
+    if (!found) missing.push(type);
+  }
+  if (missing.length > 0) {
+    const hint = dirs.includes('/usr/lib/cni') ? ' (the reference plugins: apt-get install -y containernetworking-plugins)' : '';
+    throw new EnvironmentError(`CNI plugin${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${dirs.join(', ')}${hint}`);
+  }
+}

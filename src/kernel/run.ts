@@ -20,9 +20,10 @@ export interface RunResult {
  * 94 ms (paid by every command) and 1.1 ms more per run, and a big `up` runs
  * hundreds of short commands that use none of its features.
  */
-export function run(file: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(file: string, args: string[], options: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // `env` replaces the environment whole: a CNI plugin sees only what the spec gives it.
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;

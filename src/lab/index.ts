@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { LabFileError, UsageError, type LabProblem } from '../errors.js';
+import { parseConflist, type Conflist } from './conflist.js';
 import { parseLabText, problemAt } from './document.js';
 import type { RawLab } from './raw.js';
 import { resolveLab } from './resolve.js';
@@ -72,4 +73,16 @@ function byPosition(problems: LabProblem[]): LabProblem[] {
     .map((p, i) => ({ p, i }))
     .sort((a, b) => a.p.position.line - b.p.position.line || a.p.position.col - b.p.position.col || a.i - b.i)
     .map(({ p }) => p);
+}
+
+/** Reads and validates a lab's conflist file (network.cni.conflist); throws LabFileError (exit 2) with its problems. */
+export async function loadConflist(file: string): Promise<Conflist> {
+  const parsed = parseConflist(file, await readLabFile(file));
+  if (!parsed.ok) throw new LabFileError(parsed.problems);
+  return parsed.conflist;
+}
+
+/** The conflist a lab's plan needs, if it attaches pods with one of the user's. */
+export async function conflistFor(lab: Lab): Promise<Conflist | undefined> {
+  return lab.network.cni.kind === 'conflist' ? loadConflist(lab.network.cni.file) : undefined;
 }

@@ -1,3 +1,4 @@
+import { checkCni, cniModeOf } from './cni.js';
 import { allocateNodeAddresses, allocateNodeSubnets } from './allocate.js';
 import { allocateCalico } from './calico-ipam.js';
 import { intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
@@ -40,6 +41,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   const problems: RuleProblem[] = [
     ...checkNetwork(raw, settings),
     ...checkCalico(raw, settings),
+    ...checkCni(raw),
     ...checkNames(raw, instances),
     ...checkReferences(raw, instances, settings),
     ...services.problems,
@@ -123,6 +125,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
         underlay: { cidr: parseCidr(settings.underlayCIDR).text, prefix: parseCidr(settings.underlayCIDR).prefix, mtu: settings.underlayMTU },
         podMTU,
         backend: backendOf(settings, nodes, wiring.tunnels),
+        cni: cniModeOf(raw, source),
         kubeProxy: { mode: raw.network?.kubeProxy?.mode ?? 'nftables' },
       },
       fabric: { netns: fabricNetns(lab), bridge: FABRIC_BRIDGE },
@@ -256,7 +259,14 @@ function containersOf(raw: RawContainer[] | undefined): Container[] {
         const [port, protocol] = spec.split('/');
         return { port: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp' };
       }),
-      ...(c.ports ?? []).map((p): Listener => ({ port: p.containerPort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp', ...(p.name ? { name: p.name } : {}) })),
+      ...(c.ports ?? []).map(
+        (p): Listener => ({
+          port: p.containerPort,
+          protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
+          ...(p.name ? { name: p.name } : {}),
+          ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+        }),
+      ),
     ],
   }));
 }

@@ -1,4 +1,5 @@
 import type { LabProblem } from '../errors.js';
+import type { CniMode } from './cni.js';
 import type { ClusterDns } from './dns.js';
 import type { Namespace } from './namespaces.js';
 import type { Policy } from './policies.js';
@@ -42,6 +43,8 @@ export interface Network {
   /** MTU of every pod's eth0, its host-side veth and cni0. */
   podMTU: number;
   backend: Backend;
+  /** Who wires each pod: netlab itself, the CNI reference plugins, or a conflist of the user's. */
+  cni: CniMode;
   /** How kube-proxy programs Services in every node. */
   kubeProxy: { mode: 'nftables' | 'iptables' | 'ipvs' };
 }
@@ -186,6 +189,8 @@ export type Protocol = 'tcp' | 'udp';
 export interface Listener {
   port: number;
   protocol: Protocol;
+  /** A port of the node that forwards here (the portmap plugin's portMappings). */
+  hostPort?: number;
   /** The container port's name, when it has one (a Service's targetPort may name it). */
   name?: string;
 }

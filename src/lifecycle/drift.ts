@@ -16,7 +16,7 @@ import type { LabState } from '../state/store.js';
 
 /** The plan a running lab was built from. */
 export function planOf(state: LabState): Plan {
-  return planLab(state.lab, { stateDir: labDir(state.lab.name) });
+  return planLab(state.lab, { stateDir: labDir(state.lab.name), ...(state.conflist ? { conflist: state.conflist } : {}) });
 }
 
 /** Whether the lab's container runtime is the process `up` started and still runs. */

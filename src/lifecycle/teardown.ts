@@ -1,6 +1,8 @@
 import { listNetlabNetns, deleteNetns, removeNetnsEtc } from '../kernel/netns.js';
 import { labPrefix } from '../lab/names.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
+import { cniDelAll } from '../kernel/cni.js';
+import { labDir } from '../state/paths.js';
 import { removeState } from '../state/store.js';
 
 /** What a teardown removed. */
@@ -8,6 +10,8 @@ export interface Teardown {
   lab: string;
   namespaces: string[];
   processes: number[];
+  /** CNI DELs that failed: said, and the rest removed anyway. */
+  warnings: string[];
 }
 
 /**
@@ -20,6 +24,8 @@ export interface Teardown {
 export async function tearDownLab(lab: string, only?: ReadonlySet<string>): Promise<Teardown> {
   const found = await listNetlabNetns(lab);
   const namespaces = only ? found.filter((n) => only.has(n)) : found;
+  // Pods the CNI plugins wired are detached by them first, newest first, from the cache: no state or plan needed.
+  const warnings = await cniDelAll(labDir(lab));
   const processes = await processesInNetns(namespaces);
   await endProcesses(processes);
   await deleteNetns(namespaces);
@@ -27,5 +33,5 @@ export async function tearDownLab(lab: string, only?: ReadonlySet<string>): Prom
   if (only) for (const n of namespaces) await removeNetnsEtc(n, true);
   else await removeNetnsEtc(labPrefix(lab));
   await removeState(lab);
-  return { lab, namespaces, processes };
+  return { lab, namespaces, processes, warnings };
 }

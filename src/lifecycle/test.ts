@@ -7,7 +7,9 @@ import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { listNetlabNetns } from '../kernel/netns.js';
 import { DIG, LAB_TOOLS, PING, TCPDUMP, preflight } from '../kernel/preflight.js';
+import { shardOf, type Shard } from '../checks/shard.js';
 import { acquireLock } from '../state/lock.js';
+import { labDir } from '../state/paths.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
 import { tearDownLab } from './teardown.js';
@@ -16,6 +18,10 @@ import { bringUp, differentNetwork } from './up.js';
 
 export interface TestOptions {
   only?: string;
+  /** Only this part of the tests (a CI matrix). */
+  shard?: Shard;
+  /** Plugin directories allowed beside the packaged ones (--cni-path). */
+  cniPaths?: string[];
   concurrency: number;
   progress: Progress;
   /** Called once the checks are known, before any runs. */
@@ -63,8 +69,11 @@ export class LabGoneError extends NetlabError {
  * `down` wait until they have finished.
  */
 export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> {
-  const checks = selectChecks(resolveChecks(lab), options.only);
-  if (checks.length === 0) throw new UsageError(`${lab.source}: the lab has no tests`);
+  const all = selectChecks(resolveChecks(lab), options.only);
+  if (all.length === 0) throw new UsageError(`${lab.source}: the lab has no tests`);
+  const checks = options.shard ? shardOf(all, options.shard) : all;
+  // More shards than tests: this machine has nothing to do, and need not build the lab for it.
+  if (checks.length === 0) return { checks, results: [], broughtUp: false, seconds: 0 };
   await preflight(checks.some((c) => c.kind === 'dns') ? [...CHECK_TOOLS, DIG] : CHECK_TOOLS);
   const started = performance.now();
   const current = await readState(lab.name);
@@ -77,7 +86,15 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   // it is, damage included: a conformance gate must never repair what it
   // checks. Its differences from the plan are reported first (`up` repairs them).
   let broughtUp = false;
-  if (!wasUp) broughtUp = (await bringUp(lab, { recreate: false, progress: options.progress, ...(options.onWait ? { onWait: options.onWait } : {}) })).changed;
+  if (!wasUp)
+    broughtUp = (
+      await bringUp(lab, {
+        recreate: false,
+        progress: options.progress,
+        ...(options.onWait ? { onWait: options.onWait } : {}),
+        ...(options.cniPaths ? { cniPaths: options.cniPaths } : {}),
+      })
+    ).changed;
   else if (current.kind === 'ok') {
     const drift = (await labDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
     if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) drift.push("the file's NetworkPolicies are not the running lab's");
@@ -88,7 +105,11 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
     try {
       await expectLabPresent(lab);
       options.onChecks?.(checks);
-      const results = await runChecks(lab, checks, { concurrency: options.concurrency, ...(options.onResult ? { onResult: options.onResult } : {}) });
+      const results = await runChecks(lab, checks, {
+        concurrency: options.concurrency,
+        stateDir: labDir(lab.name),
+        ...(options.onResult ? { onResult: options.onResult } : {}),
+      });
       await expectLabPresent(lab);
       return { checks, results, broughtUp, seconds: (performance.now() - started) / 1000 };
     } finally {

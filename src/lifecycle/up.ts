@@ -4,7 +4,9 @@ import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { applyWave, DEFAULT_CONCURRENCY } from '../kernel/apply.js';
 import { listNetns } from '../kernel/netns.js';
-import { BIRD, BIRDC, DNSMASQ, preflight, requireIpip, requireServiceKernel, requireTools } from '../kernel/preflight.js';
+import { BIRD, BIRDC, DNSMASQ, preflight, requireCniPlugins, requireIpip, requireServiceKernel, requireTools } from '../kernel/preflight.js';
+import type { Conflist } from '../lab/conflist.js';
+import { conflistFor } from '../lab/index.js';
 import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
 import { wavesOf } from '../plan/waves.js';
@@ -24,6 +26,8 @@ export interface UpOptions {
   concurrency?: number;
   /** Told when another netlab holds the lab and `up` waits for it. */
   onWait?: (holder: string) => void;
+  /** Plugin directories the person running netlab allows (--cni-path), beside the packaged ones. */
+  cniPaths?: string[];
 }
 
 export type UpResult =
@@ -47,6 +51,8 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
     await requireTools([BIRD, BIRDC]);
     if (lab.network.backend.encapsulation.kind === 'ipip') await requireIpip();
   }
+  const conflist = await conflistFor(lab);
+  if (lab.network.cni.kind !== 'builtin') await requireCni(planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) }), options.cniPaths ?? []);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
@@ -73,7 +79,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
       // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
       await tearDownLab(lab.name);
     }
-    return await build(lab, options, concurrency);
+    return await build(lab, options, concurrency, conflist);
   } finally {
     await lock.release();
   }
@@ -87,9 +93,16 @@ export function differentNetwork(lab: Lab, differences: string[]): UsageError {
   );
 }
 
-async function build(lab: Lab, options: UpOptions, concurrency: number): Promise<UpResult> {
+/** Every CNI plugin the plan runs is where it may be run from. */
+async function requireCni(plan: Plan, allowed: string[]): Promise<void> {
+  const adds = plan.stages.flatMap((s) => s.ops).filter((op) => op.kind === 'cni.add');
+  const dirs = [...new Set(adds.flatMap((op) => op.cniPath))];
+  await requireCniPlugins(dirs, adds.flatMap((op) => op.plugins.map((p) => p.type)), allowed);
+}
+
+async function build(lab: Lab, options: UpOptions, concurrency: number, conflist: Conflist | undefined): Promise<UpResult> {
   const started = performance.now();
-  const plan = planLab(lab, { stateDir: labDir(lab.name) });
+  const plan = planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) });
   const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));
   const existing = (await listNetns()).filter((n) => planned.has(n));
   if (existing.length > 0) {
@@ -104,6 +117,7 @@ async function build(lab: Lab, options: UpOptions, concurrency: number): Promise
     file: resolvePath(lab.source),
     pid: process.pid,
     createdAt: new Date().toISOString(),
+    ...(conflist ? { conflist } : {}),
   };
   await writeState(state);
   const interrupts = watchInterrupts();

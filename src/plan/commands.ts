@@ -8,10 +8,10 @@ export interface ToolCommand {
   args: string[];
 }
 
-type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' }>;
+type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' | 'cni.add' }>;
 
 export function isToolOp(op: Op): op is ToolOp {
-  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish'].includes(op.kind);
+  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish', 'cni.add'].includes(op.kind);
 }
 
 /** The iproute2 words for an operation: one source for the shell script and the batches. */

@@ -9,6 +9,8 @@ export const STAGES: ReadonlyArray<Omit<Stage, 'ops'>> = [
   { name: 'links', title: 'Create links (veth pairs, bridges, VXLAN)', barrier: true },
   // Bridge ports and pod eth0s were made from other namespaces: every link must exist first.
   { name: 'addresses', title: 'Assign addresses and bring links up', barrier: true },
+  // The plugins wire a pod from its node's namespace into the pod's: both must exist, the node's links up.
+  { name: 'cni', title: 'Wire pods with the CNI plugins (ADD)', barrier: true },
   // Routes, neighbours, FDB entries and sysctls need only their own namespace's links.
   { name: 'routes', title: 'Install routes, neighbours and FDB entries', barrier: false },
   { name: 'sysctls', title: 'Set sysctls', barrier: false },

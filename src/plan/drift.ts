@@ -64,6 +64,10 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
     }
     const problem = check(op, ns, live);
     if (problem === undefined) continue;
+    if (op.kind === 'cni.add') {
+      missing.push({ op, what: problem, dependent: gone.has(op.podNetns) });
+      continue;
+    }
     if (op.kind === 'link.add.bridge' || op.kind === 'link.add.veth' || op.kind === 'link.add.vxlan') {
       gone.add(`${op.netns}/${op.name}`);
       if (op.kind === 'link.add.veth') gone.add(`${op.peer.netns}/${op.peer.name}`);
@@ -170,6 +174,14 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
       const missing = planned.chains.filter((c) => !live.chains.includes(c));
       if (missing.length > 0) return `iptables lacks chain ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`;
       return live.rules === planned.rules ? undefined : `iptables has ${live.rules} rules in filter and nat, not the ${planned.rules} planned`;
+    }
+    case 'cni.add': {
+      // What the plugins made is seen from the pod: its loopback up, its interface holding the planned address.
+      const pod = live.namespaces[op.podNetns];
+      if (!pod) return `pod ${op.pod} is gone`;
+      if (op.ifname === 'lo') return pod.links.find((l) => l.name === 'lo')?.up ? undefined : `pod ${op.pod}: lo is down (CNI loopback)`;
+      if (!op.expectAddress || pod.addresses.some((a) => a.dev === op.ifname && a.address === op.expectAddress)) return undefined;
+      return `pod ${op.pod}: ${op.ifname} lacks ${op.expectAddress}, which the ${op.network} plugins gave it`;
     }
     case 'sysctl.set': {
       const value = ns.sysctls[op.key];

@@ -1,3 +1,4 @@
+import { planCniPods } from './cni.js';
 import type { Lab } from '../lab/types.js';
 import { planContainers } from './containers.js';
 import { mergeContributions, type Contribution } from './contribution.js';
@@ -21,15 +22,20 @@ function planPodNetwork(lab: Lab, context: PlanContext): Contribution[] {
   const backend = lab.network.backend;
   switch (backend.kind) {
     case 'vxlan':
-      return [...planVxlan(lab, backend), ...planPods(lab)];
+      return [...planVxlan(lab, backend), ...flannelPods(lab, context)];
     case 'host-gw':
-      return [...planHostGw(lab), ...planPods(lab)];
+      return [...planHostGw(lab), ...flannelPods(lab, context)];
     case 'calico': {
       const e = backend.encapsulation;
       const tunnels = e.kind === 'vxlan' ? planCalicoVxlan(lab, e) : e.kind === 'ipip' ? planCalicoIpip(lab, e) : [];
       return [...tunnels, ...planCalico(lab), ...planBird(lab, backend, context)];
     }
   }
+}
+
+/** flannel's pods: wired by netlab itself, or by CNI plugins as flannel's CNI plugin delegates to them. */
+function flannelPods(lab: Lab, context: PlanContext): Contribution[] {
+  return lab.network.cni.kind === 'builtin' ? planPods(lab) : planCniPods(lab, context);
 }
 
 export type { Plan, Op, PlanContext, Stage, StageName } from './ops.js';

@@ -15,6 +15,8 @@ function planNode(lab: Lab, node: Node): Contribution {
   const { netns } = node;
   const fabric = lab.fabric;
   const mtu = lab.network.underlay.mtu;
+  // With CNI plugins, the bridge plugin makes cni0 at the node's first ADD.
+  const bridgeByNetlab = node.kind === 'bridge' && lab.network.cni.kind === 'builtin';
   return {
     namespaces: [{ kind: 'netns.add', netns }],
     links: [
@@ -26,7 +28,7 @@ function planNode(lab: Lab, node: Node): Contribution {
         mtu,
         peer: { netns: fabric.netns, name: node.fabricPort, mac: node.fabricPortMac },
       },
-      ...(node.kind === 'bridge' ? [{ kind: 'link.add.bridge' as const, netns, name: node.bridge, mac: node.bridgeMac, mtu: lab.network.podMTU }] : []),
+      ...(bridgeByNetlab ? [{ kind: 'link.add.bridge' as const, netns, name: node.bridge, mac: node.bridgeMac, mtu: lab.network.podMTU }] : []),
     ],
     addresses: [
       { kind: 'link.master', netns: fabric.netns, name: node.fabricPort, master: fabric.bridge },
@@ -34,7 +36,7 @@ function planNode(lab: Lab, node: Node): Contribution {
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${node.address}/${lab.network.underlay.prefix}` },
       { kind: 'link.up', netns, name: 'eth0' },
-      ...(node.kind === 'bridge'
+      ...(bridgeByNetlab
         ? [
             { kind: 'addr.add' as const, netns, dev: node.bridge, address: `${node.gateway}/${node.podPrefix}` },
             { kind: 'link.up' as const, netns, name: node.bridge },

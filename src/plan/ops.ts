@@ -1,3 +1,4 @@
+import type { Conflist } from '../lab/conflist.js';
 /**
  * The operations a plan is made of. Each names the namespace it acts in;
  * `netns.add` and the files act on the host's filesystem, never on its
@@ -22,7 +23,8 @@ export type Op =
   | NftLoad
   | IptablesRestore
   | DaemonStart
-  | BgpEstablish;
+  | BgpEstablish
+  | CniAdd;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -146,6 +148,41 @@ export interface DaemonStart {
 }
 
 /**
+ * One pod attached to one network by CNI plugins, as a container runtime
+ * does it (libcni's AddNetworkList): each plugin run in turn inside the
+ * node's namespace with CNI_COMMAND=ADD, its configuration on stdin with
+ * the list's name and version and the previous plugin's result, the last
+ * result cached for CHECK and DEL.
+ */
+export interface CniAdd {
+  kind: 'cni.add';
+  /** The node's namespace: the plugins' "host". */
+  netns: string;
+  /** The pod, by its lab name (for messages). */
+  pod: string;
+  /** CNI_NETNS is /run/netns/<podNetns>. */
+  podNetns: string;
+  containerId: string;
+  ifname: string;
+  network: string;
+  cniVersion: string;
+  /** The plugins' configurations as run (flannel's already rendered into its delegate). */
+  plugins: Array<Record<string, unknown> & { type: string }>;
+  /** What the runtime passes to plugins that declare the capability (portMappings). */
+  runtimeConfig: Record<string, unknown>;
+  /** CNI_ARGS, as containerd passes them. */
+  args: string;
+  /** CNI_PATH. */
+  cniPath: string[];
+  /** Where the result is cached (libcni: /var/lib/cni/results/NETWORK-CONTAINERID-IFNAME). */
+  cacheFile: string;
+  /** Its place in the lab's ADDs: DEL goes in reverse. */
+  order: number;
+  /** The address the lab planned for the pod (address/prefix), which the result must hold; none for loopback. */
+  expectAddress?: string;
+}
+
+/**
  * Brings a node's BGP sessions up (enabling any someone disabled) and waits,
  * within a deadline, until BIRD reports each Established and the kernel holds
  * each route BIRD should have installed.
@@ -191,7 +228,7 @@ export interface IptablesRestore {
   ruleset: string;
 }
 
-export type StageName = 'namespaces' | 'links' | 'addresses' | 'routes' | 'sysctls' | 'services' | 'routing' | 'converge' | 'containers';
+export type StageName = 'namespaces' | 'links' | 'addresses' | 'cni' | 'routes' | 'sysctls' | 'services' | 'routing' | 'converge' | 'containers';
 
 /** A wave of operations: those of different namespaces may run at once, those of one run in order. */
 export interface Stage {
@@ -215,6 +252,8 @@ export interface Stage {
 export interface PlanContext {
   /** The lab's private state directory, e.g. /run/netlab/two-node. */
   stateDir: string;
+  /** With `network.cni` a conflist: the list, read and validated from its file. */
+  conflist?: Conflist;
 }
 
 /** Everything `up` does, as data. */

@@ -1,4 +1,5 @@
 import { isToolOp, toolCommand } from './commands.js';
+import { pluginConfig } from './cni-config.js';
 import type { Op, Plan } from './ops.js';
 
 export interface ShellOptions {
@@ -38,6 +39,7 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'${end}'`, op.content.replace(/\n$/, ''), end];
   }
   if (op.kind === 'daemon.start') return [quote(['ip', 'netns', 'exec', op.netns, ...op.argv])];
+  if (op.kind === 'cni.add') return cniAddShell(op);
   if (op.kind === 'bgp.establish') {
     // A bounded wait, as `up` does it: every session Established (the routes follow within BIRD's scan time).
     const tries = Math.ceil(op.timeoutMs / 200);
@@ -77,4 +79,32 @@ function dirname(path: string): string {
 /** Quotes words for sh only where needed, so plain iproute2 lines stay plain. */
 export function quote(words: string[]): string {
   return words.map((w) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/**
+ * A CNI ADD as a runtime does it, in sh: each plugin run inside the node's
+ * namespace with only the CNI_ variables, its configuration on stdin with
+ * the previous plugin's result spliced in as prevResult. (netlab also caches
+ * the last result for CHECK and DEL; the script does not.)
+ */
+function cniAddShell(op: Extract<Op, { kind: 'cni.add' }>): string[] {
+  const env = [
+    'env',
+    '-i',
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'CNI_COMMAND=ADD',
+    `CNI_CONTAINERID=${op.containerId}`,
+    `CNI_NETNS=/run/netns/${op.podNetns}`,
+    `CNI_IFNAME=${op.ifname}`,
+    `CNI_ARGS=${op.args}`,
+    `CNI_PATH=${op.cniPath.join(':')}`,
+  ];
+  const lines = [`# CNI ADD: pod ${op.pod}, network ${op.network}, ${op.ifname}: ${op.plugins.map((p) => p.type).join(' → ')}`];
+  op.plugins.forEach((plugin, i) => {
+    const conf = JSON.stringify(pluginConfig(op, plugin, undefined));
+    const run = quote(['ip', 'netns', 'exec', op.netns, ...env, `${op.cniPath[0]}/${plugin.type}`]);
+    const input = i === 0 ? `printf '%s' ${quote([conf])}` : `{ printf '%s' ${quote([`${conf.slice(0, -1)},"prevResult":`])}; printf '%s' "$prev"; printf '}'; }`;
+    lines.push(`prev=$(${input} | ${run})`);
+  });
+  return lines;
 }

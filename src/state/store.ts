@@ -1,3 +1,4 @@
+import { parseConflist, type Conflist } from '../lab/conflist.js';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { ensurePrivateDir, writePrivateFile } from '../kernel/files.js';
 import { loadLabText } from '../lab/index.js';
@@ -20,6 +21,8 @@ export interface LabState {
   /** The lab's container runtime, when it has one and it was started. */
   agent?: ProcessId;
   createdAt: string;
+  /** The conflist pods were attached with (network.cni a conflist). */
+  conflist?: Conflist;
 }
 
 /**
@@ -37,6 +40,8 @@ interface StoredState {
   agentPid?: number;
   agentStart?: string;
   createdAt: string;
+  /** With network.cni a conflist: the list's text as `up` read it, validated again on every read. */
+  conflistText?: string;
 }
 
 export type StateRead = { kind: 'missing' } | { kind: 'ok'; state: LabState } | { kind: 'corrupt'; reason: string };
@@ -72,6 +77,12 @@ export function fromStored(lab: string, s: unknown): StateRead {
   if (!loaded.ok) return bad(`its lab does not validate: ${loaded.problems[0]!.message}`);
   if (loaded.lab.name !== lab) return bad(`it describes lab "${loaded.lab.name}"`);
   const state: LabState = { status: o.status, lab: loaded.lab, file: o.file, pid: o.pid, createdAt: o.createdAt };
+  if (loaded.lab.network.cni.kind === 'conflist') {
+    if (typeof o.conflistText !== 'string') return bad('its lab attaches pods with a conflist, and the state has none');
+    const parsed = parseConflist(loaded.lab.network.cni.file, o.conflistText);
+    if (!parsed.ok) return bad(`its conflist does not validate: ${parsed.problems[0]!.message}`);
+    state.conflist = parsed.conflist;
+  }
   if (o.agentPid !== undefined) state.agent = { pid: o.agentPid as number, start: o.agentStart as string };
   return { kind: 'ok', state };
 }
@@ -92,6 +103,7 @@ export async function writeState(state: LabState): Promise<void> {
     pid: state.pid,
     ...(state.agent ? { agentPid: state.agent.pid, agentStart: state.agent.start } : {}),
     createdAt: state.createdAt,
+    ...(state.conflist ? { conflistText: state.conflist.text } : {}),
   };
   await writePrivateFile(stateFile(state.lab.name), `${JSON.stringify(stored)}\n`);
 }

@@ -1,4 +1,4 @@
-import { loadLab } from '../../lab/index.js';
+import { conflistFor, loadLab } from '../../lab/index.js';
 import { planLab } from '../../plan/index.js';
 import { planToShell } from '../../plan/shell.js';
 import { AGENT_PATH } from '../../runtime-path.js';
@@ -7,7 +7,8 @@ import { labDir } from '../../state/paths.js';
 /** `netlab plan FILE`: what `up` would do, as a runnable script (or JSON); changes nothing. */
 export async function plan(inv: { file: string; json: boolean }): Promise<number> {
   const lab = await loadLab(inv.file);
-  const thePlan = planLab(lab, { stateDir: labDir(lab.name) });
+  const conflist = await conflistFor(lab);
+  const thePlan = planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) });
   process.stdout.write(inv.json ? `${JSON.stringify(thePlan, null, 2)}\n` : planToShell(thePlan, { agentPath: AGENT_PATH }));
   return 0;
 }

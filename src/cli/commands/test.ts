@@ -9,15 +9,18 @@ import { loadLab } from '../../lab/index.js';
 import { silentProgress } from '../../lifecycle/progress.js';
 import { testLab } from '../../lifecycle/test.js';
 import { interactive, listrProgress } from '../progress.js';
+import type { Invocation } from '../parse.js';
 import { liveView, plainView } from '../test-view.js';
 
 /** `netlab test FILE [--junit P] [--json] [--only NAME]`: exit 0 all passed, 1 any failed. */
-export async function test(inv: { file: string; junit: string | undefined; json: boolean; only: string | undefined; concurrency: number }): Promise<number> {
+export async function test(inv: Extract<Invocation, { command: 'test' }>): Promise<number> {
   const lab = await loadLab(inv.file);
   const out = (s: string) => process.stdout.write(s);
   const view = inv.json ? undefined : interactive() ? liveView() : plainView(out);
   const run = await testLab(lab, {
     ...(inv.only !== undefined ? { only: inv.only } : {}),
+    ...(inv.shard ? { shard: inv.shard } : {}),
+    cniPaths: inv.cniPaths,
     concurrency: inv.concurrency,
     progress: inv.json ? silentProgress : listrProgress(),
     onChecks: (checks) => view?.start(checks),

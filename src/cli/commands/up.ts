@@ -5,10 +5,11 @@ import { printable } from '../../printable.js';
 import { listrProgress } from '../progress.js';
 
 /** `netlab up FILE [--recreate]`: builds the lab, repairs it where it differs from its plan, or says it is already up. */
-export async function up(inv: { file: string; recreate: boolean }): Promise<number> {
+export async function up(inv: { file: string; recreate: boolean; cniPaths: string[] }): Promise<number> {
   const lab = await loadLab(inv.file);
   const result = await bringUp(lab, {
     recreate: inv.recreate,
+    cniPaths: inv.cniPaths,
     progress: listrProgress(),
     onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
   });
