@@ -47,6 +47,8 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/down.js')).down(inv);
     case 'status':
       return (await import('./commands/status.js')).status(inv);
+    case 'merge-junit':
+      return (await import('./commands/merge-junit.js')).mergeJunitFiles(inv);
     case 'bgp':
       return (await import('./commands/bgp.js')).bgp(inv);
     case 'exec':

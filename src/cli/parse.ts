@@ -24,6 +24,7 @@ export type Invocation =
   | { command: 'trace'; lab: string; from: string; to: string; proto: 'icmp' | 'tcp' | 'udp'; port: number | undefined; json: boolean; verify: boolean }
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
   | { command: 'capture'; lab: string; where: string; args: string[] }
+  | { command: 'merge-junit'; output: string; inputs: string[] }
   | { command: 'clean' }
   | { command: 'help'; text: string };
 
@@ -100,6 +101,13 @@ export function parseCLI(argv: string[]): Invocation {
       const shard = o.shard === undefined ? undefined : parseShard(o.shard);
       set({ command: 'test', file, junit: o.junit, json: Boolean(o.json), only: o.only, concurrency, shard, cniPaths: o.cniPath });
     });
+
+  program
+    .command('merge-junit')
+    .description("merge the JUnit reports of a lab's shards (netlab test --shard I/N --junit F) into one")
+    .requiredOption('-o, --output <file>', 'where to write the merged report')
+    .argument('<reports...>', 'the JUnit files of every shard')
+    .action((inputs: string[], o: { output: string }) => set({ command: 'merge-junit', output: o.output, inputs }));
 
   program
     .command('down')

@@ -66,7 +66,9 @@ async function execPlugin(op: CniAdd, command: 'ADD' | 'DEL' | 'CHECK', conf: Re
 
 function failure(op: CniAdd, command: string, type: string, o: Extract<PluginOutcome, { ok: false }>): KernelError {
   const code = o.code !== undefined ? ` (code ${o.code})` : '';
-  return new KernelError(`CNI ${command} of pod ${op.pod} (${op.network}, ${op.ifname}): plugin ${type} failed${code}: ${o.msg}${o.details ? `; ${o.details}` : ''}`);
+  return new KernelError(
+    `CNI ${command} of pod ${op.pod} (${op.network}, ${op.ifname}): plugin ${type} failed${code}: ${o.msg}${o.details ? `; ${o.details}` : ''}`,
+  );
 }
 
 /**

@@ -154,12 +154,20 @@ export async function requireCniPlugins(dirs: string[], types: string[], allowed
   for (const dir of dirs) {
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) throw new EnvironmentError(`CNI plugin directory ${dir} does not exist`);
-    if (info.uid !== 0 || (info.mode & 0o022) !== 0) throw new EnvironmentError(`CNI plugin directory ${dir} must be root's and writable by no one else (it is run as root)`);
+    if (info.uid !== 0 || (info.mode & 0o022) !== 0)
+      throw new EnvironmentError(`CNI plugin directory ${dir} must be root's and writable by no one else (it is run as root)`);
   }
   const missing: string[] = [];
   for (const type of new Set(types)) {
     let found = false;
-    for (const dir of dirs) if (await access(join(dir, type), constants.X_OK).then(() => true, () => false)) found = true;
+    for (const dir of dirs)
+      if (
+        await access(join(dir, type), constants.X_OK).then(
+          () => true,
+          () => false,
+        )
+      )
+        found = true;
     if (!found) missing.push(type);
   }
   if (missing.length > 0) {

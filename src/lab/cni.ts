@@ -26,11 +26,14 @@ export function checkCni(raw: RawLab): RuleProblem[] {
   if (cni === undefined || cni === 'builtin') return [];
   const problems: RuleProblem[] = [];
   if (raw.network?.backend === 'calico') {
-    problems.push(problem(['network', 'cni'], 'is for flannel backends: Calico wires its pods with its own CNI plugin', 'remove it, or use backend vxlan or host-gw'));
+    problems.push(
+      problem(['network', 'cni'], 'is for flannel backends: Calico wires its pods with its own CNI plugin', 'remove it, or use backend vxlan or host-gw'),
+    );
   }
   if (typeof cni === 'object') {
     (cni.path ?? []).forEach((dir, i) => {
-      if (!isAbsolute(dir)) problems.push(problem(['network', 'cni', 'path', i], `${dir} is not an absolute path`, 'plugin directories are absolute, like /usr/lib/cni'));
+      if (!isAbsolute(dir))
+        problems.push(problem(['network', 'cni', 'path', i], `${dir} is not an absolute path`, 'plugin directories are absolute, like /usr/lib/cni'));
     });
   }
   return problems;

@@ -64,9 +64,11 @@ function checkPlugin(p: unknown, path: DocPath, at: (path: DocPath, message: str
   }
   if (plugin.type === 'flannel') {
     const delegate = plugin.delegate;
-    if (delegate !== undefined && (typeof delegate !== 'object' || delegate === null || Array.isArray(delegate))) at([...path, 'delegate'], 'must be an object');
+    if (delegate !== undefined && (typeof delegate !== 'object' || delegate === null || Array.isArray(delegate)))
+      at([...path, 'delegate'], 'must be an object');
     for (const key of ['name', 'ipam']) {
-      if (typeof delegate === 'object' && delegate !== null && key in delegate) at([...path, 'delegate', key], `flannel sets the delegate's ${key} itself`, 'remove it');
+      if (typeof delegate === 'object' && delegate !== null && key in delegate)
+        at([...path, 'delegate', key], `flannel sets the delegate's ${key} itself`, 'remove it');
     }
   }
 }

@@ -259,14 +259,12 @@ function containersOf(raw: RawContainer[] | undefined): Container[] {
         const [port, protocol] = spec.split('/');
         return { port: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp' };
       }),
-      ...(c.ports ?? []).map(
-        (p): Listener => ({
-          port: p.containerPort,
-          protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
-          ...(p.name ? { name: p.name } : {}),
-          ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-        }),
-      ),
+      ...(c.ports ?? []).map((p): Listener => ({
+        port: p.containerPort,
+        protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
+        ...(p.name ? { name: p.name } : {}),
+        ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+      })),
     ],
   }));
 }

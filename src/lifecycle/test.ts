@@ -35,6 +35,8 @@ export interface TestOptions {
 
 export interface TestRun {
   checks: Check[];
+  /** How many tests the lab has in all (more than `checks` in a shard). */
+  total: number;
   results: TestResult[];
   broughtUp: boolean;
   seconds: number;
@@ -73,7 +75,7 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   if (all.length === 0) throw new UsageError(`${lab.source}: the lab has no tests`);
   const checks = options.shard ? shardOf(all, options.shard) : all;
   // More shards than tests: this machine has nothing to do, and need not build the lab for it.
-  if (checks.length === 0) return { checks, results: [], broughtUp: false, seconds: 0 };
+  if (checks.length === 0) return { checks, total: all.length, results: [], broughtUp: false, seconds: 0 };
   await preflight(checks.some((c) => c.kind === 'dns') ? [...CHECK_TOOLS, DIG] : CHECK_TOOLS);
   const started = performance.now();
   const current = await readState(lab.name);
@@ -111,7 +113,7 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
         ...(options.onResult ? { onResult: options.onResult } : {}),
       });
       await expectLabPresent(lab);
-      return { checks, results, broughtUp, seconds: (performance.now() - started) / 1000 };
+      return { checks, total: all.length, results, broughtUp, seconds: (performance.now() - started) / 1000 };
     } finally {
       await shared.release();
     }

@@ -52,7 +52,8 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
     if (lab.network.backend.encapsulation.kind === 'ipip') await requireIpip();
   }
   const conflist = await conflistFor(lab);
-  if (lab.network.cni.kind !== 'builtin') await requireCni(planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) }), options.cniPaths ?? []);
+  if (lab.network.cni.kind !== 'builtin')
+    await requireCni(planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) }), options.cniPaths ?? []);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
@@ -97,7 +98,11 @@ export function differentNetwork(lab: Lab, differences: string[]): UsageError {
 async function requireCni(plan: Plan, allowed: string[]): Promise<void> {
   const adds = plan.stages.flatMap((s) => s.ops).filter((op) => op.kind === 'cni.add');
   const dirs = [...new Set(adds.flatMap((op) => op.cniPath))];
-  await requireCniPlugins(dirs, adds.flatMap((op) => op.plugins.map((p) => p.type)), allowed);
+  await requireCniPlugins(
+    dirs,
+    adds.flatMap((op) => op.plugins.map((p) => p.type)),
+    allowed,
+  );
 }
 
 async function build(lab: Lab, options: UpOptions, concurrency: number, conflist: Conflist | undefined): Promise<UpResult> {

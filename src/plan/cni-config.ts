@@ -5,7 +5,11 @@ import type { CniAdd } from './ops.js';
  * version, the previous result, and runtimeConfig holding only the
  * capabilities the plugin declares.
  */
-export function pluginConfig(op: Pick<CniAdd, 'network' | 'cniVersion' | 'runtimeConfig'>, plugin: CniAdd['plugins'][number], prevResult: Record<string, unknown> | undefined): Record<string, unknown> {
+export function pluginConfig(
+  op: Pick<CniAdd, 'network' | 'cniVersion' | 'runtimeConfig'>,
+  plugin: CniAdd['plugins'][number],
+  prevResult: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const conf: Record<string, unknown> = { ...plugin, name: op.network, cniVersion: op.cniVersion };
   if (prevResult) conf.prevResult = prevResult;
   const caps = (plugin.capabilities as Record<string, boolean> | undefined) ?? {};

@@ -47,4 +47,3 @@ export function flannelDelegate(flannel: CniPluginConf, name: string, cniVersion
   delegate.ipam = { ...ipam, ranges: [[{ subnet: parseCidr(env.subnet).text }]], routes: [...routes, { dst: env.network, gw }], dataDir: ipamDataDir };
   return delegate as CniPluginConf;
 }
-

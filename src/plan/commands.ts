@@ -8,7 +8,10 @@ export interface ToolCommand {
   args: string[];
 }
 
-type ToolOp = Exclude<Op, { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' | 'cni.add' }>;
+type ToolOp = Exclude<
+  Op,
+  { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' | 'cni.add' }
+>;
 
 export function isToolOp(op: Op): op is ToolOp {
   return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish', 'cni.add'].includes(op.kind);

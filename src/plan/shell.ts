@@ -103,7 +103,8 @@ function cniAddShell(op: Extract<Op, { kind: 'cni.add' }>): string[] {
   op.plugins.forEach((plugin, i) => {
     const conf = JSON.stringify(pluginConfig(op, plugin, undefined));
     const run = quote(['ip', 'netns', 'exec', op.netns, ...env, `${op.cniPath[0]}/${plugin.type}`]);
-    const input = i === 0 ? `printf '%s' ${quote([conf])}` : `{ printf '%s' ${quote([`${conf.slice(0, -1)},"prevResult":`])}; printf '%s' "$prev"; printf '}'; }`;
+    const input =
+      i === 0 ? `printf '%s' ${quote([conf])}` : `{ printf '%s' ${quote([`${conf.slice(0, -1)},"prevResult":`])}; printf '%s' "$prev"; printf '}'; }`;
     lines.push(`prev=$(${input} | ${run})`);
   });
   return lines;

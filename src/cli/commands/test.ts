@@ -43,6 +43,7 @@ export async function test(inv: Extract<Invocation, { command: 'test' }>): Promi
     if (failedCases.length > 20) out(`… and ${failedCases.length - 20} more failed conformance cases (see --json or --junit)\n`);
     for (const line of formatConformance(summary)) out(`${line}\n`);
     out(`${formatSummary(summary, run.seconds)}${run.broughtUp ? `; lab "${lab.name}" was brought up for the tests and taken down again` : ''}\n`);
+    if (inv.shard) out(`shard ${inv.shard.index}/${inv.shard.total}: ${run.checks.length} of the lab's ${run.total} tests\n`);
     if (inv.junit) out(`JUnit report: ${inv.junit}\n`);
   }
   return summary.failed > 0 ? ExitCode.testFailed : ExitCode.ok;
