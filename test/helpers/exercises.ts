@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -79,6 +79,8 @@ export class ExerciseShell {
 
   constructor() {
     writeFileSync(join(this.dir, 'netlab'), `#!/bin/sh\nexec "${process.execPath}" "${resolve('bin/netlab.js')}" "$@"\n`, { mode: 0o755 });
+    // Conflists are named relative to their lab file: they come along.
+    cpSync('labs/cni', join(this.dir, 'cni'), { recursive: true });
     for (const name of LAB_NAMES) {
       const text = readFileSync(`labs/${name}.yaml`, 'utf8').replace(/^name: .*$/m, `name: it-doc-${name}`);
       writeFileSync(join(this.dir, `${name}.yaml`), text);

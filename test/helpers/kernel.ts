@@ -1,9 +1,9 @@
 import type { TestResult } from '../../src/checks/types.js';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -68,7 +68,10 @@ export async function ping(netns: string, ip: string, extra: string[] = []) {
 /** A copy of a shipped lab under another name, so each test owns its lab. */
 export async function labFileAs(shipped: string, name: string): Promise<string> {
   const text = readFileSync(`labs/${shipped}.yaml`, 'utf8').replace(/^name: .*$/m, `name: ${name}`);
-  return writeLab(name, text);
+  const file = await writeLab(name, text);
+  // Conflists are named relative to the lab file: they come along.
+  cpSync('labs/cni', join(dirname(file), 'cni'), { recursive: true });
+  return file;
 }
 
 export async function writeLab(name: string, text: string): Promise<string> {
