@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # graphviz: `netlab graph` renders SVG with dot; curl: the workshop exercises.
 # nftables and iptables: kube-proxy's two modes for Services; dnsmasq-base:
 # cluster DNS; dnsutils: dig and nslookup, for DNS tests and students;
-# bird2: Calico's BGP daemon, one per node namespace in calico labs.
-PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2)
+# bird2: Calico's BGP daemon, one per node namespace in calico labs;
+# containernetworking-plugins: the CNI reference plugins (/usr/lib/cni), for
+# network.cni reference and conflists.
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2

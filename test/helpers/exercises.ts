@@ -77,7 +77,8 @@ export class ExerciseShell {
   readonly dir = mkdtempSync(join(tmpdir(), 'netlab-doc-'));
   readonly used = new Set<string>();
 
-  constructor() {
+  /** `inScratch`: run the commands in the shell's own directory, so the files they write land there, not in the repository. */
+  constructor(private readonly options: { inScratch?: boolean } = {}) {
     writeFileSync(join(this.dir, 'netlab'), `#!/bin/sh\nexec "${process.execPath}" "${resolve('bin/netlab.js')}" "$@"\n`, { mode: 0o755 });
     // Conflists are named relative to their lab file: they come along.
     cpSync('labs/cni', join(this.dir, 'cni'), { recursive: true });
@@ -108,6 +109,7 @@ export class ExerciseShell {
 
   async run(command: string): Promise<string[]> {
     const r = await execa('bash', ['-c', this.rewrite(command)], {
+      ...(this.options.inScratch ? { cwd: this.dir } : {}),
       reject: false,
       all: true,
       timeout: 60_000,
