@@ -247,3 +247,18 @@ describe.skipIf(!isRoot || existsSync('/sys/module/ipip'))('calico with IP-in-IP
     expect(await netnsOf(lab)).toEqual([]);
   });
 });
+
+describe.skipIf(!isRoot)('the plan of a calico lab, run by hand', () => {
+  it('starts the BIRDs, waits for their sessions, and routes between nodes', async () => {
+    const lab = 'it-calico-plan';
+    try {
+      const plan = await netlab(['plan', await labFileAs('calico', lab)]);
+      expect(plan.code).toBe(0);
+      const sh = await execa('sh', ['-e'], { input: plan.stdout, reject: false, timeout: 60_000 });
+      expect(sh.exitCode, String(sh.stderr)).toBe(0);
+      expect((await ping(ns(lab, 'pod', 'pod1'), '10.244.0.64')).code).toBe(0);
+    } finally {
+      await netlab(['down', lab]);
+    }
+  });
+});

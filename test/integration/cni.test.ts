@@ -217,3 +217,19 @@ describe.skipIf(!isRoot)('SIGKILL of up in reference mode, then down', () => {
     expect(await readdir(`/run/netlab/${LAB}`).catch(() => 'gone')).toBe('gone');
   });
 });
+
+describe.skipIf(!isRoot)('the plan of a reference lab, run by hand', () => {
+  it('builds pods the plugins wire, each plugin given the one before’s result', async () => {
+    const LAB = 'it-cni-plan';
+    try {
+      const plan = await netlab(['plan', await labFileAs('cni-reference', LAB)]);
+      expect(plan.code).toBe(0);
+      const sh = await execa('sh', ['-e'], { input: plan.stdout, reject: false });
+      expect(sh.exitCode, String(sh.stderr)).toBe(0);
+      const ping = await execa('ip', ['netns', 'exec', ns(LAB, 'pod', 'pod1'), 'ping', '-c', '1', '-W', '2', '10.244.1.3'], { reject: false });
+      expect(ping.exitCode).toBe(0);
+    } finally {
+      await netlab(['down', LAB]);
+    }
+  });
+});
