@@ -10,7 +10,7 @@ namespace of the process that opens them.
 
 Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "link.up", "name"}
-  {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24"}
+  {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24", "broadcast"?: "10.244.0.255"}
   {"netns", "kind": "route.add", "verb": "add"|"replace", "dst": "default"|"CIDR", "via"?, "dev", "onlink"?}
   {"netns", "kind": "sysctl.set", "key", "value"}
 On the first failure it prints `error: INDEX: reason` and exits 1, so netlab
@@ -23,7 +23,7 @@ import sys
 from netlab_ns import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, read_request, sysctl_path
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
-IFA_ADDRESS, IFA_LOCAL = 1, 2
+IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
 RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 4, 5
 IFF_UP = 0x1
 RT_TABLE_MAIN, RTPROT_BOOT, RTN_UNICAST = 254, 3, 1
@@ -47,7 +47,10 @@ def addr_add(nl, op):
     ip, plen = op["address"].split("/")
     raw = socket.inet_aton(ip)
     body = struct.pack("=BBBBI", socket.AF_INET, int(plen), 0, RT_SCOPE_UNIVERSE, index_of(op["dev"]))
-    nl.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body + attr(IFA_LOCAL, raw) + attr(IFA_ADDRESS, raw))
+    attrs = attr(IFA_LOCAL, raw) + attr(IFA_ADDRESS, raw)
+    if op.get("broadcast"):
+        attrs += attr(IFA_BROADCAST, socket.inet_aton(op["broadcast"]))
+    nl.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, body + attrs)
 
 
 def route_message(op):

@@ -27,13 +27,13 @@ export function toolCommand(op: ToolOp): ToolCommand {
     case 'link.add.veth':
       // prettier-ignore
       return ip(op.netns, [
-        'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac,
-        'type', 'veth', 'peer', 'name', op.peer.name, 'mtu', String(op.mtu), 'address', op.peer.mac, 'netns', op.peer.netns,
+        'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac, ...qlen(op.txqueuelen),
+        'type', 'veth', 'peer', 'name', op.peer.name, 'mtu', String(op.mtu), 'address', op.peer.mac, ...qlen(op.txqueuelen), 'netns', op.peer.netns,
       ]);
     case 'link.add.vxlan':
       // prettier-ignore
       return ip(op.netns, [
-        'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac,
+        'link', 'add', op.name, 'mtu', String(op.mtu), 'address', op.mac, ...qlen(op.txqueuelen),
         'type', 'vxlan', 'id', String(op.vni), 'local', op.local, 'dev', op.dev, 'nolearning', 'dstport', String(op.port),
       ]);
     case 'link.up':
@@ -45,7 +45,7 @@ export function toolCommand(op: ToolOp): ToolCommand {
     case 'link.hairpin':
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'type', 'bridge_slave', 'hairpin', 'on']);
     case 'addr.add':
-      return ip(op.netns, ['addr', 'add', op.address, 'dev', op.dev]);
+      return ip(op.netns, ['addr', 'add', op.address, ...(op.broadcast ? ['broadcast', op.broadcast] : []), 'dev', op.dev]);
     case 'route.add':
       return ip(op.netns, ['route', op.verb, op.dst, ...(op.via ? ['via', op.via] : []), 'dev', op.dev, ...(op.onlink ? ['onlink'] : [])]);
     case 'neigh.replace':
@@ -61,4 +61,8 @@ function ip(netns: string, args: string[]): ToolCommand {
 
 function mtu(value: number | undefined): string[] {
   return value === undefined ? [] : ['mtu', String(value)];
+}
+
+function qlen(value: number | undefined): string[] {
+  return value === undefined ? [] : ['txqueuelen', String(value)];
 }

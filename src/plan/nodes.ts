@@ -3,9 +3,8 @@ import type { Contribution } from './contribution.js';
 
 /**
  * Each node: a namespace whose eth0 is plugged into the fabric, with
- * forwarding on, since a node routes for its pods; with flannel, the pods'
- * bridge cni0 holding the gateway (the CNI bridge plugin with isGateway).
- * Calico nodes have no bridge.
+ * forwarding on, since a node routes for its pods. The pods' bridge cni0 is
+ * the pods' part (planPods, or the bridge plugin at the node's first ADD).
  */
 export function planNodes(lab: Lab): Contribution[] {
   return lab.nodes.map((node) => planNode(lab, node));
@@ -15,8 +14,6 @@ function planNode(lab: Lab, node: Node): Contribution {
   const { netns } = node;
   const fabric = lab.fabric;
   const mtu = lab.network.underlay.mtu;
-  // With CNI plugins, the bridge plugin makes cni0 at the node's first ADD.
-  const bridgeByNetlab = node.kind === 'bridge' && lab.network.cni.kind === 'builtin';
   return {
     namespaces: [{ kind: 'netns.add', netns }],
     links: [
@@ -28,7 +25,6 @@ function planNode(lab: Lab, node: Node): Contribution {
         mtu,
         peer: { netns: fabric.netns, name: node.fabricPort, mac: node.fabricPortMac },
       },
-      ...(bridgeByNetlab ? [{ kind: 'link.add.bridge' as const, netns, name: node.bridge, mac: node.bridgeMac, mtu: lab.network.podMTU }] : []),
     ],
     addresses: [
       { kind: 'link.master', netns: fabric.netns, name: node.fabricPort, master: fabric.bridge },
@@ -36,12 +32,6 @@ function planNode(lab: Lab, node: Node): Contribution {
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${node.address}/${lab.network.underlay.prefix}` },
       { kind: 'link.up', netns, name: 'eth0' },
-      ...(bridgeByNetlab
-        ? [
-            { kind: 'addr.add' as const, netns, dev: node.bridge, address: `${node.gateway}/${node.podPrefix}` },
-            { kind: 'link.up' as const, netns, name: node.bridge },
-          ]
-        : []),
     ],
     sysctls: [{ kind: 'sysctl.set', netns, key: 'net.ipv4.ip_forward', value: '1' }],
   };

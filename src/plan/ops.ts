@@ -46,6 +46,8 @@ export interface VethAdd {
   name: string;
   mac: string;
   mtu: number;
+  /** Both ends' transmit queue length, when set: the CNI plugins make veths with 0 (netlink's zero value). */
+  txqueuelen?: number;
   peer: { netns: string; name: string; mac: string };
 }
 
@@ -59,6 +61,8 @@ export interface VxlanAdd {
   local: string;
   dev: string;
   port: number;
+  /** flanneld makes its device with 0, as the plugins do their veths. */
+  txqueuelen?: number;
 }
 
 export interface LinkUp {
@@ -95,6 +99,8 @@ export interface AddrAdd {
   dev: string;
   /** address/prefix */
   address: string;
+  /** The broadcast address, when the address has one (the CNI bridge plugin sets it; `ip addr add` alone does not). */
+  broadcast?: string;
 }
 
 export interface RouteAdd {

@@ -1,15 +1,38 @@
+import { parseCidr, intToAddress } from '../lab/cidr.js';
 import { bridgeNodes } from '../lab/node-pods.js';
 import type { BridgeNode, Lab, Pod } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
 /**
- * Each pod, as the CNI bridge plugin wires it: a veth pair whose host side
- * `vethXXXXXXXX` is a hairpinned port of cni0 and whose pod side is `eth0`,
- * the pod's address on it and a default route via the node's gateway.
+ * Pods as flannel's CNI plugin has the bridge plugin wire them, object for
+ * object (an integration test builds a lab both ways and compares them):
+ * cni0 made at a node's first pod, after flannel.1, holding the gateway; per
+ * pod a veth pair (transmit queue 0, as netlink's zero value leaves it) whose
+ * host side `vethXXXXXXXX` is a hairpinned port of cni0 and whose pod side
+ * is `eth0`, the pod's address with its broadcast, a default route and one
+ * for the whole pod network via the gateway (flannel's), router
+ * advertisements off on the node's side and duplicate address detection off
+ * in the pod. Only the MACs differ: netlab's are derived from the names, so
+ * every run of a lab looks the same.
  */
 export function planPods(lab: Lab): Contribution[] {
-  const nodes = new Map(bridgeNodes(lab).map((n) => [n.name, n]));
-  return lab.pods.map((pod) => planPod(lab, pod, nodes.get(pod.node)!));
+  const nodes = bridgeNodes(lab);
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const withPods = nodes.filter((n) => lab.pods.some((p) => p.node === n.name));
+  return [...withPods.map((n) => planBridge(lab, n)), ...lab.pods.map((pod) => planPod(lab, pod, byName.get(pod.node)!))];
+}
+
+/** The bridge plugin's cni0 with isGateway: the gateway address and its broadcast, up, no router advertisements. */
+function planBridge(lab: Lab, node: BridgeNode): Contribution {
+  const { netns } = node;
+  return {
+    links: [{ kind: 'link.add.bridge', netns, name: node.bridge, mac: node.bridgeMac, mtu: lab.network.podMTU }],
+    addresses: [
+      { kind: 'addr.add', netns, dev: node.bridge, address: `${node.gateway}/${node.podPrefix}`, broadcast: broadcastOf(node) },
+      { kind: 'link.up', netns, name: node.bridge },
+    ],
+    sysctls: [{ kind: 'sysctl.set', netns, key: `net.ipv6.conf.${node.bridge}.accept_ra`, value: '0' }],
+  };
 }
 
 function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
@@ -25,6 +48,7 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
         name: pod.hostVeth,
         mac: pod.hostVethMac,
         mtu,
+        txqueuelen: 0,
         peer: { netns, name: 'eth0', mac: pod.mac },
       },
     ],
@@ -33,11 +57,23 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
       { kind: 'link.hairpin', netns: nodeNetns, name: pod.hostVeth },
       { kind: 'link.up', netns: nodeNetns, name: pod.hostVeth },
       { kind: 'link.up', netns, name: 'lo' },
-      { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/${pod.prefix}` },
+      { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/${pod.prefix}`, broadcast: broadcastOf(node) },
       { kind: 'link.up', netns, name: 'eth0' },
     ],
-    routes: [{ kind: 'route.add', netns, verb: 'add', dst: 'default', via: pod.gateway, dev: 'eth0' }],
-    // The bridge plugin sets arp_notify so a pod announces its address when eth0 comes up.
-    sysctls: [{ kind: 'sysctl.set', netns, key: 'net.ipv4.conf.eth0.arp_notify', value: '1' }],
+    routes: [
+      { kind: 'route.add', netns, verb: 'add', dst: 'default', via: pod.gateway, dev: 'eth0' },
+      // flannel's CNI plugin adds the pod network to the delegate's IPAM routes.
+      { kind: 'route.add', netns, verb: 'add', dst: lab.network.podCIDR, via: pod.gateway, dev: 'eth0' },
+    ],
+    sysctls: [
+      // The bridge plugin sets arp_notify so a pod announces its address when eth0 comes up.
+      { kind: 'sysctl.set', netns, key: 'net.ipv4.conf.eth0.arp_notify', value: '1' },
+      { kind: 'sysctl.set', netns, key: 'net.ipv6.conf.eth0.accept_dad', value: '0' },
+      { kind: 'sysctl.set', netns: nodeNetns, key: `net.ipv6.conf.${pod.hostVeth}.accept_ra`, value: '0' },
+    ],
   };
+}
+
+function broadcastOf(node: BridgeNode): string {
+  return intToAddress(parseCidr(node.podSubnet).last);
 }

@@ -39,6 +39,7 @@ export function planVxlan(lab: Lab, backend: VxlanBackend): Contribution[] {
           local: node.address,
           dev: 'eth0',
           port: backend.port,
+          txqueuelen: 0,
         },
       ],
       addresses: [

@@ -6,8 +6,12 @@ describe('parseCLI', () => {
   it('parses every command', () => {
     expect(parseCLI(['validate', 'a.yaml'])).toEqual({ command: 'validate', file: 'a.yaml' });
     expect(parseCLI(['plan', 'a.yaml', '--json'])).toEqual({ command: 'plan', file: 'a.yaml', json: true });
-    expect(parseCLI(['up', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: false });
-    expect(parseCLI(['up', '--recreate', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: true });
+    expect(parseCLI(['up', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: false, cniPaths: [] });
+    expect(parseCLI(['up', '--recreate', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: true, cniPaths: [] });
+    expect(parseCLI(['up', '--cni-path', '/opt/a', '--cni-path', '/opt/b', 'a.yaml'])).toMatchObject({ cniPaths: ['/opt/a', '/opt/b'] });
+    expect(parseCLI(['bgp', 'calico', 'node1'])).toEqual({ command: 'bgp', lab: 'calico', node: 'node1', argv: ['show', 'protocols'] });
+    expect(parseCLI(['bgp', 'calico', 'node2', 'disable', 'Mesh_192_168_19_1'])).toMatchObject({ argv: ['disable', 'Mesh_192_168_19_1'] });
+    expect(parseCLI(['merge-junit', '-o', 'all.xml', 'a.xml', 'b.xml'])).toEqual({ command: 'merge-junit', output: 'all.xml', inputs: ['a.xml', 'b.xml'] });
     expect(parseCLI(['down', 'two-node'])).toEqual({ command: 'down', target: 'two-node' });
     expect(parseCLI(['status'])).toEqual({ command: 'status', lab: undefined, json: false });
     expect(parseCLI(['status', 'x', '--json'])).toEqual({ command: 'status', lab: 'x', json: true });
@@ -25,7 +29,16 @@ describe('parseCLI', () => {
   });
 
   it('parses test with its reports, filter and concurrency', () => {
-    expect(parseCLI(['test', 'a.yaml'])).toEqual({ command: 'test', file: 'a.yaml', junit: undefined, json: false, only: undefined, concurrency: 8 });
+    expect(parseCLI(['test', 'a.yaml'])).toEqual({
+      command: 'test',
+      file: 'a.yaml',
+      junit: undefined,
+      json: false,
+      only: undefined,
+      concurrency: 8,
+      shard: undefined,
+      cniPaths: [],
+    });
     expect(parseCLI(['test', 'a.yaml', '--junit', 'out.xml', '--json', '--only', 'VXLAN', '--concurrency', '32'])).toEqual({
       command: 'test',
       file: 'a.yaml',
@@ -33,6 +46,8 @@ describe('parseCLI', () => {
       json: true,
       only: 'VXLAN',
       concurrency: 32,
+      shard: undefined,
+      cniPaths: [],
     });
     for (const bad of ['0', '257', 'many', '1.5'])
       expect(() => parseCLI(['test', 'a.yaml', '--concurrency', bad]), bad).toThrow(/--concurrency takes a whole number/);
