@@ -1,0 +1,57 @@
+import json
+import os
+import subprocess
+import unittest
+
+from helpers import IS_ROOT, RUNTIME, TestNamespace
+import netlab_ns
+
+
+def apply(ops):
+    """Runs the apply helper as netlab does: one request on stdin."""
+    request = json.dumps({"protocol": netlab_ns.PROTOCOL, "ops": ops})
+    return subprocess.run(["python3", os.path.join(RUNTIME, "netlab-apply.py")], input=request, text=True, capture_output=True)
+
+
+@unittest.skipUnless(IS_ROOT, "needs root to make a namespace")
+class Apply(unittest.TestCase):
+    """What the helper makes must be what `ip` would have made for the same op."""
+
+    def setUp(self):
+        self.netns = TestNamespace("pod.a")
+        self.addCleanup(self.netns.remove)
+        self.netns.ip("link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
+
+    def addresses(self):
+        out = subprocess.run(["ip", "-n", self.netns.name, "-j", "-4", "addr", "show", "dev", "eth0"], check=True, capture_output=True, text=True).stdout
+        return json.loads(out)[0]["addr_info"]
+
+    def test_an_address_gets_its_broadcast_only_when_asked(self):
+        r = apply(
+            [
+                {"netns": self.netns.name, "kind": "addr.add", "dev": "eth0", "address": "10.244.0.2/24", "broadcast": "10.244.0.255"},
+                {"netns": self.netns.name, "kind": "addr.add", "dev": "eth0", "address": "10.245.0.2/24"},
+            ]
+        )
+        self.assertEqual(r.returncode, 0, r.stderr)
+        by_address = {a["local"]: a for a in self.addresses()}
+        self.assertEqual(by_address["10.244.0.2"].get("broadcast"), "10.244.0.255")
+        self.assertNotIn("broadcast", by_address["10.245.0.2"])
+
+    def test_a_route_without_a_gateway_is_on_the_link(self):
+        n = self.netns.name
+        r = apply(
+            [
+                {"netns": n, "kind": "link.up", "name": "eth0"},
+                {"netns": n, "kind": "route.add", "verb": "add", "dst": "169.254.1.1/32", "dev": "eth0"},
+                {"netns": n, "kind": "route.add", "verb": "add", "dst": "default", "via": "169.254.1.1", "dev": "eth0"},
+            ]
+        )
+        self.assertEqual(r.returncode, 0, r.stderr)
+        routes = json.loads(subprocess.run(["ip", "-n", n, "-j", "route", "show"], check=True, capture_output=True, text=True).stdout)
+        self.assertIn({"dst": "169.254.1.1", "dev": "eth0", "scope": "link", "flags": ["linkdown"]}, routes)
+        self.assertTrue(any(x["dst"] == "default" and x.get("gateway") == "169.254.1.1" for x in routes))
+
+
+if __name__ == "__main__":
+    unittest.main()
