@@ -13,7 +13,7 @@ import type { Aspect, ConformanceCase } from './types.js';
  * - containers of one pod reach each other on 127.0.0.1.
  * One case per pod, pair or node-pod pair, named by it. Pure.
  */
-export function conformanceCases(lab: Lab): ConformanceCase[] {
+export function conformanceCases(lab: Lab, options: { sample?: number } = {}): ConformanceCase[] {
   const cases: ConformanceCase[] = [];
   for (const pod of lab.pods) {
     cases.push({
@@ -25,9 +25,9 @@ export function conformanceCases(lab: Lab): ConformanceCase[] {
       aspects: [{ kind: 'own-ip', label: `${pod.ip} on eth0` }],
     });
   }
-  for (const a of lab.pods) {
-    for (const b of lab.pods) {
-      if (a === b) continue;
+  const peers = options.sample === undefined ? (a: number) => lab.pods.filter((_, j) => j !== a) : samplePeers(lab.pods, options.sample);
+  for (const [i, a] of lab.pods.entries()) {
+    for (const b of peers(i)) {
       const where = a.node === b.node ? `same node ${a.node}` : `${a.node} → ${b.node}`;
       cases.push({
         kind: 'conformance',
@@ -83,4 +83,44 @@ function listenerAspects(pod: Pod, client: string | undefined, byContainer = fal
       ...(byContainer ? { expectContainer: c.name } : {}),
     })),
   );
+}
+
+/**
+ * A full mesh of n pods is n(n-1) cases: 10^8 at 10,000 pods. A sample gives
+ * each pod k peers instead: the next pod on its own node and the next on
+ * another node (in the lab's order, wrapping), then pods drawn by a
+ * generator seeded with the pod's name, so the same lab always samples the
+ * same pairs. Linear in pods.
+ */
+export function samplePeers(pods: Pod[], k: number): (index: number) => Pod[] {
+  const n = pods.length;
+  const byNode = new Map<string, number[]>();
+  pods.forEach((p, i) => byNode.set(p.node, [...(byNode.get(p.node) ?? []), i]));
+  return (i) => {
+    const a = pods[i]!;
+    const chosen = new Set<number>();
+    const mates = byNode.get(a.node)!;
+    if (mates.length > 1 && chosen.size < k) chosen.add(mates[(mates.indexOf(i) + 1) % mates.length]!);
+    for (let step = 1; step < n && chosen.size < k; step++) {
+      const j = (i + step) % n;
+      if (pods[j]!.node !== a.node) {
+        chosen.add(j);
+        break;
+      }
+    }
+    let state = seedOf(a.name);
+    for (let tries = 0; chosen.size < Math.min(k, n - 1) && tries < 20 * k; tries++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      const j = state % n;
+      if (j !== i) chosen.add(j);
+    }
+    return [...chosen].map((j) => pods[j]!);
+  };
+}
+
+/** FNV-1a of a name: a generator's seed that depends on nothing else. */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let c = 0; c < name.length; c++) h = Math.imul(h ^ name.charCodeAt(c), 0x01000193) >>> 0;
+  return h;
 }

@@ -21,7 +21,10 @@ export function resolveChecks(lab: Lab): Check[] {
 }
 
 function resolveTest(lab: Lab, test: RawTest): Check[] {
-  if (test.conformance) return [...cniConformance(lab), ...conformanceCases(lab), ...serviceConformance(lab), ...dnsConformance(lab)];
+  if (test.conformance) {
+    const sample = test.conformance.sample;
+    return [...cniConformance(lab), ...conformanceCases(lab, sample !== undefined ? { sample } : {}), ...serviceConformance(lab), ...dnsConformance(lab)];
+  }
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
   if (test.dns) return [resolveDns(lab, test.dns, test.name)];
   if (test.policyMatrix) return [resolveMatrix(lab, test.policyMatrix, test.name)];

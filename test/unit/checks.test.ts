@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conformanceCases } from '../../src/checks/conformance.js';
+import { conformanceCases, samplePeers } from '../../src/checks/conformance.js';
 import { judgeCapture, judgeConnect, judgePing } from '../../src/checks/judge.js';
 import { meshNeighbourEstimate } from '../../src/checks/neighbour-budget.js';
 import { resolveChecks } from '../../src/checks/resolve.js';
@@ -8,7 +8,7 @@ import type { ConnectCheck, PingCheck } from '../../src/checks/types.js';
 import { packetsOf } from '../../src/kernel/capture.js';
 import { selectChecks } from '../../src/lifecycle/test.js';
 import { UsageError } from '../../src/errors.js';
-import { bigLab, labOf, shippedLab } from '../helpers/labs.js';
+import { bigLab, labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
 describe('resolving tests', () => {
   const lab = shippedLab('two-node');
@@ -125,5 +125,45 @@ describe('tcpdump output', () => {
     expect(packets).toHaveLength(2);
     expect(packets[0]).toContain('192.168.19.13.44488 > 192.168.19.14.8472');
     expect(packets[0]).toContain('10.244.0.2 > 10.244.1.3');
+  });
+});
+
+describe('conformance sample', () => {
+  const lab = labOf({
+    name: 'sample',
+    nodes: Array.from({ length: 10 }, (_, i) => ({ name: `n${i}` })),
+    pods: [{ name: 'p', replicas: 200, containers: [{ name: 'c', listen: ['80/tcp'] }] }],
+  });
+
+  it('gives each pod k distinct peers, one on its own node and one on another, the same every time', () => {
+    const peers = samplePeers(lab.pods, 6);
+    for (const [i, a] of lab.pods.entries()) {
+      const chosen = peers(i);
+      expect(new Set(chosen.map((p) => p.name)).size).toBe(6);
+      expect(chosen).not.toContain(a);
+      expect(chosen.some((p) => p.node === a.node)).toBe(true);
+      expect(chosen.some((p) => p.node !== a.node)).toBe(true);
+    }
+    expect(samplePeers(lab.pods, 6)(17).map((p) => p.name)).toEqual(peers(17).map((p) => p.name));
+  });
+
+  it('keeps every node → pod pair and every own-IP case, and is linear in pods', () => {
+    const cases = conformanceCases(lab, { sample: 4 });
+    const count = (g: string) => cases.filter((c) => c.group === g).length;
+    expect(count('pod-to-pod')).toBe(200 * 4);
+    expect(count('node-to-pod')).toBe(200);
+    expect(count('own-ip')).toBe(200);
+    expect(conformanceCases(lab).filter((c) => c.group === 'pod-to-pod')).toHaveLength(200 * 199);
+  });
+
+  it('is asked for in the lab file, and bounded by the schema', () => {
+    const withSample = labOf({
+      name: 's',
+      nodes: [{ name: 'n1' }, { name: 'n2' }],
+      pods: [{ name: 'p', replicas: 6 }],
+      tests: [{ conformance: { sample: 2 } }],
+    });
+    expect(resolveChecks(withSample).filter((c) => c.kind === 'conformance' && c.group === 'pod-to-pod')).toHaveLength(12);
+    expect(problemsOf({ name: 's', nodes: [{ name: 'n1' }], tests: [{ conformance: { sample: 0 } }] })[0]).toMatch(/sample/);
   });
 });
