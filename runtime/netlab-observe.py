@@ -18,6 +18,7 @@ gone, and STATE is
    "sysctls": {KEY: VALUE | null}}
 """
 import json
+import os
 import socket
 import struct
 import sys
@@ -30,6 +31,12 @@ IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
 IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
 IFLA_BRPORT_MODE = 4
+IFLA_AF_SPEC, IFLA_INET_CONF, IFLA_INET6_CONF = 26, 1, 2
+AF_INET6 = 10
+# Per-interface settings read from the link dump (IFLA_AF_SPEC), not /proc/sys: IPv4's are numbered from 1
+# (IPV4_DEVCONF_*, linux/ip.h), IPv6's from 0 (DEVCONF_*, linux/ipv6.h).
+IPV4_CONF = {"forwarding": 1, "proxy_arp": 3, "rp_filter": 8, "arp_notify": 22, "route_localnet": 26}
+IPV6_CONF = {"forwarding": 0, "accept_ra": 3, "accept_dad": 27}
 IFF_UP = 0x1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
@@ -71,7 +78,24 @@ def link_of(body):
     slave = parse_attrs(info.get(IFLA_INFO_SLAVE_DATA, b""))
     if IFLA_BRPORT_MODE in slave:
         link["hairpin"] = bool(slave[IFLA_BRPORT_MODE][0])
+    link["conf"] = conf_of(parse_attrs(a.get(IFLA_AF_SPEC, b"")))
     return link
+
+
+def conf_of(spec):
+    """An interface's IPv4 and IPv6 settings netlab sets, as sysctl prints them, from its IFLA_AF_SPEC."""
+    conf = {}
+    v4 = parse_attrs(spec.get(socket.AF_INET, b"")).get(IFLA_INET_CONF, b"")
+    values4 = struct.unpack(f"={len(v4) // 4}I", v4[: len(v4) // 4 * 4])
+    for name, number in IPV4_CONF.items():
+        if number <= len(values4):
+            conf[f"ipv4.{name}"] = str(values4[number - 1])
+    v6 = parse_attrs(spec.get(AF_INET6, b"")).get(IFLA_INET6_CONF, b"")
+    values6 = struct.unpack(f"={len(v6) // 4}i", v6[: len(v6) // 4 * 4])
+    for name, number in IPV6_CONF.items():
+        if number < len(values6):
+            conf[f"ipv6.{name}"] = str(values6[number])
+    return conf
 
 
 def observe(nl, sysctls):
@@ -113,14 +137,46 @@ def observe(nl, sysctls):
         if len(a.get(NDA_DST, b"")) == 4:
             entry["dst"] = socket.inet_ntoa(a[NDA_DST])
         fdb.append(entry)
-    values = {}
-    for key in sysctls:
-        try:
-            with open(sysctl_path(key), encoding="ascii") as f:
-                values[key] = f.read().strip()
-        except OSError:
-            values[key] = None
+    values = read_sysctls(sysctls, links)
+    for link in links:
+        link.pop("conf", None)
     return {"links": links, "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
+
+
+def read_sysctls(keys, links):
+    """The values of net.* sysctls of the current namespace, None for one it lacks. An interface's own
+    settings come from the link dump; for the rest /proc/sys/net is looked up once per namespace, since
+    that lookup walks every namespace's entry (see netlab-apply.py)."""
+    values, rest = {}, []
+    conf = {l["name"]: l["conf"] for l in links}
+    for key in keys:
+        parts = key.split(".")
+        if len(parts) == 5 and parts[0] == "net" and parts[2] == "conf" and parts[3] not in ("all", "default"):
+            dev = parts[3].replace("/", ".")
+            known = f"{parts[1]}.{parts[4]}"
+            if dev not in conf:
+                values[key] = None
+                continue
+            if known in conf[dev]:
+                values[key] = conf[dev][known]
+                continue
+        rest.append(key)
+    if not rest:
+        return values
+    procnet = os.open("/proc/sys/net", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for key in rest:
+            try:
+                fd = os.open(sysctl_path(key)[len("/proc/sys/net/") :], os.O_RDONLY, dir_fd=procnet)
+                try:
+                    values[key] = os.read(fd, 4096).decode("ascii").strip()
+                finally:
+                    os.close(fd)
+            except OSError:
+                values[key] = None
+    finally:
+        os.close(procnet)
+    return values
 
 
 def main():
@@ -140,7 +196,8 @@ def main():
                 out[netns] = observe(nl, item.get("sysctls", []))
             finally:
                 nl.close()
-    json.dump(out, sys.stdout)
+    # One write of json.dumps (the C encoder): json.dump to a stream encodes in Python, chunk by chunk (2.3 s at 5,000 pods).
+    sys.stdout.write(json.dumps(out))
     return 0
 
 

@@ -52,6 +52,20 @@ class Apply(unittest.TestCase):
         self.assertIn({"dst": "169.254.1.1", "dev": "eth0", "scope": "link", "flags": ["linkdown"]}, routes)
         self.assertTrue(any(x["dst"] == "default" and x.get("gateway") == "169.254.1.1" for x in routes))
 
+    def test_sysctls_by_netlink_and_by_proc_land_in_the_namespace(self):
+        n = self.netns.name
+        keys = {"net.ipv4.conf.eth0.arp_notify": "1", "net.ipv4.conf.eth0.proxy_arp": "1", "net.ipv6.conf.eth0.accept_dad": "0", "net.ipv4.ip_forward": "1"}
+        r = apply([{"netns": n, "kind": "sysctl.set", "key": k, "value": v} for k, v in keys.items()])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for key, value in keys.items():
+            got = subprocess.run(["ip", "netns", "exec", n, "sysctl", "-n", key], check=True, capture_output=True, text=True).stdout.strip()
+            self.assertEqual(got, value, key)
+
+    def test_a_sysctl_of_a_missing_interface_names_the_op(self):
+        r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"^error: 0: ")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -19,6 +19,10 @@ const DELIBERATE: Array<{ fact: RegExp; why: string }> = [
     fact: / link \S+ mac$/,
     why: 'MACs: netlab derives them from the names, so a lab prints the same on every run, in every doc and test; the plugins take random ones',
   },
+  {
+    fact: /^pod\.\S+ link eth0 sysctl ipv6\/conf\/accept_dad$/,
+    why: "IPv6 DAD in pods: the bridge plugin turns it off; netlab leaves it on, since an IPv6 sysctl is written only through /proc/sys, whose lookup walks every namespace's entry (one per pod made a 5,000-pod up quadratic); it only delays the pod's unused IPv6 link-local address",
+  },
 ];
 
 describe.skipIf(!isRoot)('builtin wiring is the reference plugins’ wiring', () => {
@@ -57,10 +61,10 @@ describe.skipIf(!isRoot)('builtin wiring is the reference plugins’ wiring', ()
   });
 
   it('would see a difference: one sysctl changed in one pod is named', async () => {
-    await execa('ip', ['netns', 'exec', `netlab.${BUILTIN}.pod.pod1`, 'sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=1']);
+    await execa('ip', ['netns', 'exec', `netlab.${BUILTIN}.pod.pod1`, 'sysctl', '-qw', 'net.ipv4.conf.eth0.arp_notify=0']);
     const differences = diffFacts(await kernelFacts(BUILTIN, PLACES), await kernelFacts(REFERENCE, PLACES));
     expect(differences.filter((d) => !DELIBERATE.some((x) => x.fact.test(d.key)))).toEqual([
-      { key: 'pod.pod1 link eth0 sysctl ipv6/conf/accept_dad', a: '1', b: '0' },
+      { key: 'pod.pod1 link eth0 sysctl ipv4/conf/arp_notify', a: '0', b: '1' },
     ]);
   });
 });

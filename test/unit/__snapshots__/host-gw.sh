@@ -90,7 +90,7 @@ ip -n netlab.host-gw.pod.web-2 route add 10.244.0.0/16 via 10.244.2.1 dev eth0
 ip -n netlab.host-gw.pod.client route add default via 10.244.0.1 dev eth0
 ip -n netlab.host-gw.pod.client route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 
-# Set sysctls (18)
+# Set sysctls (14)
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.host-gw.node.node2 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.host-gw.node.node3 sysctl -qw net.ipv4.ip_forward=1
@@ -98,16 +98,12 @@ ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=
 ip netns exec netlab.host-gw.node.node2 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.host-gw.node.node3 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.host-gw.pod.web-0 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.host-gw.pod.web-0 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv6.conf.vethaafd577c.accept_ra=0
 ip netns exec netlab.host-gw.pod.web-1 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.host-gw.pod.web-1 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.host-gw.node.node2 sysctl -qw net.ipv6.conf.veth976e65ed.accept_ra=0
 ip netns exec netlab.host-gw.pod.web-2 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.host-gw.pod.web-2 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.host-gw.node.node3 sysctl -qw net.ipv6.conf.veth15fb7034.accept_ra=0
 ip netns exec netlab.host-gw.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.host-gw.pod.client sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv6.conf.veth493fa375.accept_ra=0
 
 # Start containers (2)

@@ -47,15 +47,13 @@ ip -n netlab.pod-containers.pod.redis-nginx route add 10.244.0.0/16 via 10.244.0
 ip -n netlab.pod-containers.pod.client route add default via 10.244.0.1 dev eth0
 ip -n netlab.pod-containers.pod.client route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 
-# Set sysctls (9)
+# Set sysctls (7)
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.flannel/1.accept_ra=0
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.pod-containers.pod.redis-nginx sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.pod-containers.pod.redis-nginx sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.veth083b10ad.accept_ra=0
 ip netns exec netlab.pod-containers.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.pod-containers.pod.client sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.veth493fa375.accept_ra=0
 
 # Start containers (2)

@@ -47,15 +47,13 @@ ip -n netlab.same-node.pod.pod-a route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 ip -n netlab.same-node.pod.pod-b route add default via 10.244.0.1 dev eth0
 ip -n netlab.same-node.pod.pod-b route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 
-# Set sysctls (9)
+# Set sysctls (7)
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.flannel/1.accept_ra=0
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.same-node.pod.pod-a sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.same-node.pod.pod-a sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.veth18402240.accept_ra=0
 ip netns exec netlab.same-node.pod.pod-b sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.same-node.pod.pod-b sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.veth0b88c886.accept_ra=0
 
 # Start containers (2)

@@ -86,7 +86,7 @@ ip -n netlab.two-node.pod.pod3 route add 10.244.0.0/16 via 10.244.1.1 dev eth0
 ip -n netlab.two-node.pod.pod4 route add default via 10.244.1.1 dev eth0
 ip -n netlab.two-node.pod.pod4 route add 10.244.0.0/16 via 10.244.1.1 dev eth0
 
-# Set sysctls (18)
+# Set sysctls (14)
 ip netns exec netlab.two-node.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.two-node.node.node2 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.two-node.node.node1 sysctl -qw net.ipv6.conf.flannel/1.accept_ra=0
@@ -94,16 +94,12 @@ ip netns exec netlab.two-node.node.node2 sysctl -qw net.ipv6.conf.flannel/1.acce
 ip netns exec netlab.two-node.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.two-node.node.node2 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.two-node.pod.pod1 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.two-node.pod.pod1 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.two-node.node.node1 sysctl -qw net.ipv6.conf.veth2e19986c.accept_ra=0
 ip netns exec netlab.two-node.pod.pod2 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.two-node.pod.pod2 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.two-node.node.node1 sysctl -qw net.ipv6.conf.veth5df058d6.accept_ra=0
 ip netns exec netlab.two-node.pod.pod3 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.two-node.pod.pod3 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.two-node.node.node2 sysctl -qw net.ipv6.conf.vethbffb9873.accept_ra=0
 ip netns exec netlab.two-node.pod.pod4 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
-ip netns exec netlab.two-node.pod.pod4 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 ip netns exec netlab.two-node.node.node2 sysctl -qw net.ipv6.conf.veth2c82fbde.accept_ra=0
 
 # Start containers (2)
