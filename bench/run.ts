@@ -6,6 +6,12 @@
  *
  * BENCH_RUNS (default 3) sets the runs per case; BENCH_SIZES (e.g. "10,100")
  * the VXLAN pod counts; BENCH_MININET=0 skips Mininet.
+ *
+ * `npm run bench -- --large` runs the large cases instead: 2,000, 5,000 and
+ * 10,000 pods (250 per node), each beside the namespace floor (`ip -batch` of
+ * `netns add` for the same namespaces, then `netns delete`), with `status
+ * --json` and a conformance sample (BENCH_SAMPLE peers per pod, default 2).
+ * BENCH_LARGE_SIZES and BENCH_LARGE_RUNS (default 1) change them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,6 +83,61 @@ function record(caseName: string, what: string, samples: Sample[]): Row {
   rows.push(row);
   process.stderr.write(`  ${caseName.padEnd(18)} ${what.padEnd(22)} median ${row.median.toFixed(3)} s\n`);
   return row;
+}
+
+/** Pods per node in the large cases: a real node's default maximum is 110; 250 keeps the node count sane. */
+const LARGE_PODS_PER_NODE = 250;
+
+function largeLabFile(name: string, pods: number, sample: number): string {
+  const lab = {
+    name,
+    nodes: Array.from({ length: Math.ceil(pods / LARGE_PODS_PER_NODE) }, (_, i) => ({ name: `node${i + 1}` })),
+    pods: [{ name: 'pod', replicas: pods, containers: [{ name: 'app', listen: ['80/tcp'] }] }],
+    tests: [{ conformance: { sample } }],
+  };
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, stringify(lab));
+  return file;
+}
+
+/** One large case: netlab's up, status, sampled conformance and down, and the floor of its namespaces alone. */
+function largeCase(pods: number, runs: number, sample: number): void {
+  const name = `bench-large-${pods}`;
+  const caseName = `vxlan ${pods} pods`;
+  const file = largeLabFile(name, pods, sample);
+  const namespaces = 1 + Math.ceil(pods / LARGE_PODS_PER_NODE) + pods;
+  const add = join(work, `${name}-netns-add.txt`);
+  const del = join(work, `${name}-netns-del.txt`);
+  writeFileSync(add, `${Array.from({ length: namespaces }, (_, i) => `netns add netlab.bench-floor.n${i}`).join('\n')}\n`);
+  writeFileSync(del, `${Array.from({ length: namespaces }, (_, i) => `netns delete netlab.bench-floor.n${i}`).join('\n')}\n`);
+  const s = { up: [] as Sample[], status: [] as Sample[], test: [] as Sample[], down: [] as Sample[], floorUp: [] as Sample[], floorDown: [] as Sample[] };
+  for (let i = 0; i < runs; i++) {
+    s.floorUp.push(mustPass('floor netns add', measure(['ip', '-batch', add])));
+    s.floorDown.push(mustPass('floor netns delete', measure(['ip', '-force', '-batch', del])));
+    s.up.push(mustPass(`netlab up ${name}`, measure(['node', 'bin/netlab.js', 'up', file])));
+    s.status.push(mustPass(`netlab status ${name}`, measure(['node', 'bin/netlab.js', 'status', name, '--json'])));
+    s.test.push(mustPass(`netlab test ${name}`, measure(['node', 'bin/netlab.js', 'test', file])));
+    s.down.push(mustPass(`netlab down ${name}`, measure(['node', 'bin/netlab.js', 'down', name])));
+  }
+  record(caseName, `namespace floor: ip -batch netns add ×${namespaces}`, s.floorUp);
+  record(caseName, 'netlab up', s.up);
+  record(caseName, 'netlab status --json', s.status);
+  record(caseName, `netlab test (sample ${sample}: ${pods * sample} pairs)`, s.test);
+  record(caseName, `namespace floor: netns delete ×${namespaces}`, s.floorDown);
+  record(caseName, 'netlab down', s.down);
+}
+
+function largeRatios(sizes: number[]): string[] {
+  const find = (c: string, w: string) => rows.find((r) => r.case === c && r.what.startsWith(w))?.median;
+  return sizes.flatMap((size) => {
+    const c = `vxlan ${size} pods`;
+    const up = find(c, 'netlab up');
+    const floorUp = find(c, 'namespace floor: ip -batch netns add');
+    const down = find(c, 'netlab down');
+    const floorDown = find(c, 'namespace floor: netns delete');
+    if (!up || !floorUp || !down || !floorDown) return [];
+    return [`${c}: up ${(up / floorUp).toFixed(2)}× the namespace floor (goal 2×), down ${(down / floorDown).toFixed(2)}× (goal 1.5×)`];
+  });
 }
 
 function netlabCase(caseName: string, pods: number, backend: 'vxlan' | 'host-gw'): void {
@@ -160,6 +221,7 @@ function ratios(): string[] {
 function main(): void {
   if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (it builds real namespaces)');
   const mininet = process.env.BENCH_MININET !== '0' && existsSync('/usr/bin/mn');
+  if (process.argv.includes('--large')) return mainLarge();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`;
   process.stderr.write(`netlab bench: ${RUNS} runs per case on ${machine}\n`);
   for (const size of SIZES) {
@@ -175,6 +237,23 @@ function main(): void {
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, `${JSON.stringify({ machine, runs: RUNS, rows, summary }, null, 2)}\n`);
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+function mainLarge(): void {
+  const sizes = (process.env.BENCH_LARGE_SIZES ?? '2000,5000,10000').split(',').map(Number);
+  const runs = Number(process.env.BENCH_LARGE_RUNS ?? 1);
+  const sample = Number(process.env.BENCH_SAMPLE ?? 2);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`;
+  process.stderr.write(`netlab bench --large: ${runs} run(s) per case on ${machine}\n`);
+  for (const size of sizes) largeCase(size, runs, sample);
+  const summary = largeRatios(sizes);
+  process.stdout.write(
+    `\nnetlab bench --large, ${runs} run(s) per case, ${LARGE_PODS_PER_NODE} pods per node; ${machine}\n\n${table()}\n\n${summary.join('\n')}\n`,
+  );
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/large-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify({ machine, runs, rows, summary }, null, 2)}\n`);
   process.stdout.write(`\nresults: ${file}\n`);
 }
 

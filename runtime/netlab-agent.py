@@ -73,6 +73,8 @@ class Runtime:
                 for c in pod["containers"]:
                     for l in c["listen"]:
                         self.open(pod["name"], c["name"], l["port"], l["protocol"])
+            # Its sockets stay in the namespace; the runtime needs no way back in.
+            namespaces.forget(pod["netns"])
 
     def open(self, pod, container, port, protocol):
         kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM

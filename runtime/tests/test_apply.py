@@ -61,6 +61,17 @@ class Apply(unittest.TestCase):
             got = subprocess.run(["ip", "netns", "exec", n, "sysctl", "-n", key], check=True, capture_output=True, text=True).stdout.strip()
             self.assertEqual(got, value, key)
 
+    def test_neigh_flush_forgets_learned_entries_and_keeps_permanent_ones(self):
+        n = self.netns.name
+        self.netns.ip("link", "set", "eth0", "up")
+        self.netns.ip("addr", "add", "10.9.0.1/24", "dev", "eth0")
+        self.netns.ip("neigh", "add", "10.9.0.7", "lladdr", "02:00:00:00:00:07", "dev", "eth0", "nud", "reachable")
+        self.netns.ip("neigh", "add", "10.9.0.8", "lladdr", "02:00:00:00:00:08", "dev", "eth0", "nud", "permanent")
+        r = apply([{"netns": n, "kind": "neigh.flush"}])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        left = json.loads(subprocess.run(["ip", "-n", n, "-j", "neigh", "show"], check=True, capture_output=True, text=True).stdout)
+        self.assertEqual([e["dst"] for e in left], ["10.9.0.8"])
+
     def test_a_sysctl_of_a_missing_interface_names_the_op(self):
         r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
         self.assertEqual(r.returncode, 1)

@@ -1,4 +1,5 @@
-import type { Lab } from '../lab/types.js';
+import type { Lab, Node, Pod } from '../lab/types.js';
+import type { ConformanceCase } from './types.js';
 
 /**
  * Every namespace shares the kernel's one neighbour (ARP) table, whose size
@@ -17,4 +18,59 @@ export function meshNeighbourEstimate(lab: Lab): number {
   let entries = 0;
   for (const k of perNode.values()) entries += k * (k - 1) + 2 * k;
   return entries + lab.nodes.length * (lab.nodes.length - 1);
+}
+
+/**
+ * The dynamic neighbour entries one conformance case makes, as
+ * "NAMESPACE>ADDRESS": a pod to a pod of its node learns it and is learned
+ * back; across nodes each pod learns its gateway and each node its own pod
+ * (and, without a tunnel, the other node); a node reaching its pod learns it
+ * and is learned back as the gateway. Over-counting is safe: it only makes
+ * more, smaller rounds.
+ */
+export function neighbourEntries(lab: Lab, c: ConformanceCase, pods: Map<string, Pod>, nodes: Map<string, Node>): string[] {
+  const to = c.to.pod ? pods.get(c.to.pod) : undefined;
+  if (!to || c.group === 'localhost' || c.group === 'own-ip') return [];
+  if (c.from.kind === 'node') return [`${c.from.netns}>${to.ip}`, `${to.netns}>${to.gateway}`];
+  const from = pods.get(c.from.name)!;
+  if (from.node === to.node) return [`${from.netns}>${to.ip}`, `${to.netns}>${from.ip}`];
+  const a = nodes.get(from.node)!;
+  const b = nodes.get(to.node)!;
+  return [
+    `${from.netns}>${from.gateway}`,
+    `${a.netns}>${from.ip}`,
+    `${b.netns}>${to.ip}`,
+    `${to.netns}>${to.gateway}`,
+    `${a.netns}>${b.address}`,
+    `${b.netns}>${a.address}`,
+  ];
+}
+
+/**
+ * Rounds of cases whose neighbour entries, all at once, stay within the
+ * budget (half the kernel's limit: the lab's own traffic and the nodes'
+ * tunnels need room too). Each round names the namespaces whose caches must
+ * be emptied before the next. Greedy, in the cases' order; linear in cases.
+ */
+export function neighbourRounds(lab: Lab, cases: ConformanceCase[], budget: number): Array<{ cases: number[]; namespaces: string[] }> {
+  const pods = new Map(lab.pods.map((p) => [p.name, p]));
+  const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
+  const rounds: Array<{ cases: number[]; namespaces: string[] }> = [];
+  let current: number[] = [];
+  let entries = new Set<string>();
+  const close = () => {
+    if (current.length === 0) return;
+    rounds.push({ cases: current, namespaces: [...new Set([...entries].map((e) => e.slice(0, e.indexOf('>'))))] });
+    current = [];
+    entries = new Set();
+  };
+  cases.forEach((c, i) => {
+    const all = neighbourEntries(lab, c, pods, nodes);
+    // A new round starts empty: the case brings all its entries into it, not only those the last round lacked.
+    if (entries.size + all.filter((e) => !entries.has(e)).length > budget) close();
+    for (const e of all) entries.add(e);
+    current.push(i);
+  });
+  close();
+  return rounds;
 }

@@ -1,9 +1,9 @@
-import { flushNeighbours, ipv4Addresses, neighbourLimit } from '../kernel/inspect.js';
+import { flushNeighboursIn, ipv4Addresses, neighbourLimit } from '../kernel/inspect.js';
 import { runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
 import { mapLimit } from '../kernel/run.js';
 import type { Lab } from '../lab/types.js';
 import { judgeAspect, type Verdict } from './judge.js';
-import { meshNeighbourEstimate } from './neighbour-budget.js';
+import { meshNeighbourEstimate, neighbourRounds } from './neighbour-budget.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import type { ConformanceCase, TestResult } from './types.js';
 
@@ -24,11 +24,21 @@ export async function runConformance(lab: Lab, items: Item[], concurrency: numbe
   );
   const probed = items.filter((c) => c.check.group !== 'own-ip');
   const tally = new CaseTally(probed, record);
-  const chunked = meshNeighbourEstimate(lab) > (await neighbourLimit()) / 2;
-  for (const chunk of chunked ? bySourceNode(lab, probed) : [probed.map((_, i) => i)]) {
-    const { probes, owner } = probesFor(chunk.map((i) => ({ item: i, check: probed[i]!.check })));
+  const budget = (await neighbourLimit()) / 2;
+  // A mesh that fits the kernel's shared ARP table runs at once; a larger one (or a sample of a large lab)
+  // in rounds that each fit, every cache a round filled emptied before the next.
+  const rounds =
+    meshNeighbourEstimate(lab) > budget
+      ? neighbourRounds(
+          lab,
+          probed.map((p) => p.check),
+          budget,
+        )
+      : [{ cases: probed.map((_, i) => i), namespaces: [] }];
+  for (const round of rounds) {
+    const { probes, owner } = probesFor(round.cases.map((i) => ({ item: i, check: probed[i]!.check })));
     await runProbes(lab.fabric.netns, probes, { onResult: (r) => tally.add(owner[r.id]!, r) });
-    if (chunked) await mapLimit([...new Set(chunk.map((i) => probed[i]!.check.from.netns))], concurrency, flushNeighbours);
+    if (round.namespaces.length > 0) await flushNeighboursIn(round.namespaces);
   }
 }
 
@@ -41,12 +51,6 @@ async function checkOwnIps(items: Item[], concurrency: number, record: Record): 
     const message = ok ? `eth0 holds ${check.to.ip}` : `eth0 holds ${held.join(', ') || 'nothing'}, expected only ${check.to.ip}`;
     record(index, result(check, ok, message, started, { command: `ip -n ${check.from.netns} -4 -j addr show dev eth0`, output: held }));
   });
-}
-
-/** Indexes of the cases, grouped by the node their traffic starts on. */
-function bySourceNode(lab: Lab, items: Item[]): number[][] {
-  const nodeOf = (c: ConformanceCase) => (c.from.kind === 'node' ? c.from.name : lab.pods.find((p) => p.name === c.from.name)!.node);
-  return lab.nodes.map((n) => items.map((_, i) => i).filter((i) => nodeOf(items[i]!.check) === n.name));
 }
 
 /** Collects the prober's results per case; a case is recorded once all its aspects are in. */

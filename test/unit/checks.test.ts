@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conformanceCases, samplePeers } from '../../src/checks/conformance.js';
 import { judgeCapture, judgeConnect, judgePing } from '../../src/checks/judge.js';
-import { meshNeighbourEstimate } from '../../src/checks/neighbour-budget.js';
+import { meshNeighbourEstimate, neighbourEntries, neighbourRounds } from '../../src/checks/neighbour-budget.js';
 import { resolveChecks } from '../../src/checks/resolve.js';
 import { expandTemplates } from '../../src/checks/templates.js';
 import type { ConnectCheck, PingCheck } from '../../src/checks/types.js';
@@ -165,5 +165,37 @@ describe('conformance sample', () => {
     });
     expect(resolveChecks(withSample).filter((c) => c.kind === 'conformance' && c.group === 'pod-to-pod')).toHaveLength(12);
     expect(problemsOf({ name: 's', nodes: [{ name: 'n1' }], tests: [{ conformance: { sample: 0 } }] })[0]).toMatch(/sample/);
+  });
+});
+
+describe('neighbour rounds', () => {
+  const lab = labOf({
+    name: 'rounds',
+    nodes: Array.from({ length: 4 }, (_, i) => ({ name: `n${i}` })),
+    pods: [{ name: 'p', replicas: 400, containers: [{ name: 'c', listen: ['80/tcp'] }] }],
+    tests: [{ conformance: { sample: 3 } }],
+  });
+  const cases = conformanceCases(lab, { sample: 3 }).filter((c) => c.group !== 'own-ip');
+
+  it('keep every round within the budget, run every case once, and name every namespace a round filled', () => {
+    const pods = new Map(lab.pods.map((p) => [p.name, p]));
+    const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
+    const rounds = neighbourRounds(lab, cases, 512);
+    expect(rounds.length).toBeGreaterThan(1);
+    expect(rounds.flatMap((r) => r.cases).sort((a, b) => a - b)).toEqual(cases.map((_, i) => i));
+    for (const r of rounds) {
+      const entries = new Set(r.cases.flatMap((i) => neighbourEntries(lab, cases[i]!, pods, nodes)));
+      expect(entries.size).toBeLessThanOrEqual(512);
+      for (const e of entries) expect(r.namespaces).toContain(e.split('>')[0]);
+    }
+  });
+
+  it('count what a case makes: both ends on one node, gateways and nodes across nodes', () => {
+    const pods = new Map(lab.pods.map((p) => [p.name, p]));
+    const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
+    const same = cases.find((c) => c.group === 'pod-to-pod' && c.name.includes('same node'))!;
+    expect(neighbourEntries(lab, same, pods, nodes)).toHaveLength(2);
+    const across = cases.find((c) => c.group === 'pod-to-pod' && !c.name.includes('same node'))!;
+    expect(neighbourEntries(lab, across, pods, nodes)).toHaveLength(6);
   });
 });
