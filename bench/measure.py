@@ -3,7 +3,8 @@
 
 RUSAGE_CHILDREN's ru_maxrss is the largest resident set of any descendant
 that was waited for: for `node bin/netlab.js up`, netlab's own process.
-Output: one JSON line {"seconds", "code", "maxrssKB", "stderr"}.
+Output: one JSON line {"seconds", "code", "maxrssKB", "stderr", "tail"}: tail is the last lines of stdout
+(a test's verdict).
 """
 import json
 import resource
@@ -12,11 +13,12 @@ import sys
 import time
 
 start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
 seconds = time.perf_counter() - start
 print(json.dumps({
     "seconds": seconds,
     "code": done.returncode,
     "maxrssKB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     "stderr": done.stderr.decode("utf-8", "replace")[-800:],
+    "tail": done.stdout.decode("utf-8", "replace").strip().split("\n")[-12:],
 }))

@@ -27,6 +27,8 @@ interface Sample {
   code: number;
   maxrssKB: number;
   stderr: string;
+  /** The last lines the command printed (a test's failures and verdict). */
+  tail: string[];
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -111,14 +113,23 @@ function largeCase(pods: number, runs: number, sample: number): void {
   writeFileSync(add, `${Array.from({ length: namespaces }, (_, i) => `netns add netlab.bench-floor.n${i}`).join('\n')}\n`);
   writeFileSync(del, `${Array.from({ length: namespaces }, (_, i) => `netns delete netlab.bench-floor.n${i}`).join('\n')}\n`);
   const s = { up: [] as Sample[], status: [] as Sample[], test: [] as Sample[], down: [] as Sample[], floorUp: [] as Sample[], floorDown: [] as Sample[] };
+  const failures: string[] = [];
   for (let i = 0; i < runs; i++) {
     s.floorUp.push(mustPass('floor netns add', measure(['ip', '-batch', add])));
     s.floorDown.push(mustPass('floor netns delete', measure(['ip', '-force', '-batch', del])));
-    s.up.push(mustPass(`netlab up ${name}`, measure(['node', 'bin/netlab.js', 'up', file])));
-    s.status.push(mustPass(`netlab status ${name}`, measure(['node', 'bin/netlab.js', 'status', name, '--json'])));
-    s.test.push(mustPass(`netlab test ${name}`, measure(['node', 'bin/netlab.js', 'test', file])));
-    s.down.push(mustPass(`netlab down ${name}`, measure(['node', 'bin/netlab.js', 'down', name])));
+    try {
+      s.up.push(mustPass(`netlab up ${name}`, measure(['node', 'bin/netlab.js', 'up', file])));
+      s.status.push(mustPass(`netlab status ${name}`, measure(['node', 'bin/netlab.js', 'status', name, '--json'])));
+      // The sample's verdict is part of the result: a failed case is reported, not hidden by a crash of the bench.
+      const test = measure(['node', 'bin/netlab.js', 'test', file]);
+      s.test.push(test);
+      if (test.code !== 0) failures.push(`netlab test ${name} exited ${test.code}:\n    ${test.tail.join('\n    ')}`);
+      else process.stderr.write(`  ${test.tail.at(-1) ?? ''}\n`);
+    } finally {
+      s.down.push(mustPass(`netlab down ${name}`, measure(['node', 'bin/netlab.js', 'down', name])));
+    }
   }
+  for (const f of failures) process.stderr.write(`  ! ${f}\n`);
   record(caseName, `namespace floor: ip -batch netns add ×${namespaces}`, s.floorUp);
   record(caseName, 'netlab up', s.up);
   record(caseName, 'netlab status --json', s.status);
