@@ -1,8 +1,7 @@
 import { execa } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, netlab, netnsOf, processesOf, stateDirExists, writeLab } from '../helpers/kernel.js';
+import { isRoot, netlab, netnsOf, processesOf, stateDirExists, writeLab, until } from '../helpers/kernel.js';
 
 /** A lab big enough that each phase of `up` lasts long enough to be hit. */
 function bigLab(name: string): string {
@@ -22,14 +21,6 @@ async function hasLink(netns: string, dev: string): Promise<boolean> {
 /** Mounts of the lab's namespaces (ip netns add bind-mounts each one under /run/netns). */
 async function mountsOf(lab: string): Promise<string[]> {
   return (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(`/run/netns/netlab.${lab}.`));
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
 }
 
 const POINTS = {

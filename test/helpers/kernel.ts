@@ -135,3 +135,12 @@ export async function stateDirExists(lab: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** Polls until `probe` holds, or fails naming what it waited for. */
+export async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000, pollMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,9 +1,8 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipj, isRoot, labFileAs, netlab, netnsOf, ping, processesOf, testJson, writeLab } from '../helpers/kernel.js';
+import { ipj, isRoot, labFileAs, netlab, netnsOf, ping, processesOf, testJson, writeLab, until } from '../helpers/kernel.js';
 
 const LAB = 'it-calico';
 const VX = 'it-calico-vx';
@@ -29,14 +28,6 @@ async function sessions(lab: string, node: string): Promise<Record<string, strin
     if (m) out[m[1]!] = `${m[2]} ${m[3]}`.trim();
   }
   return out;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 const birdRoutes = async (lab: string, node: string) => (await ipj<Route[]>(ns(lab, 'node', node), ['route', 'show'])).filter((r) => r.protocol === 'bird');

@@ -3,19 +3,10 @@ import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipj, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, writeLab } from '../helpers/kernel.js';
+import { ipj, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, writeLab, until } from '../helpers/kernel.js';
 
 const ns = (lab: string, kind: 'node' | 'pod', name: string) => `netlab.${lab}.${kind}.${name}`;
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 /** A private directory for a test's conflists and plugins: root's, writable by no one else, as netlab demands. */
 function scratch(): string {
