@@ -1,4 +1,5 @@
 import type { TestResult } from '../../src/checks/types.js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { execa } from 'execa';
 import { cpSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -143,4 +144,21 @@ export async function until(what: string, probe: () => Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/**
+ * A shipped lab, copied under `name`, up for the tests of the enclosing
+ * describe and down after them (also when they fail). Returns its file.
+ */
+export function upForTests(shipped: string, name: string): () => string {
+  let file = '';
+  beforeAll(async () => {
+    file = await labFileAs(shipped, name);
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await netlab(['down', name]);
+  });
+  return () => file;
 }

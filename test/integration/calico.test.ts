@@ -1,8 +1,8 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipj, isRoot, labFileAs, netlab, netnsOf, ping, processesOf, testJson, writeLab, until } from '../helpers/kernel.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ipj, isRoot, labFileAs, netlab, netnsOf, ping, processesOf, testJson, writeLab, until, upForTests } from '../helpers/kernel.js';
 
 const LAB = 'it-calico';
 const VX = 'it-calico-vx';
@@ -33,15 +33,7 @@ async function sessions(lab: string, node: string): Promise<Record<string, strin
 const birdRoutes = async (lab: string, node: string) => (await ipj<Route[]>(ns(lab, 'node', node), ['route', 'show'])).filter((r) => r.protocol === 'bird');
 
 describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () => {
-  let file = '';
-  beforeAll(async () => {
-    file = await labFileAs('calico', LAB);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    await netlab(['down', LAB]);
-  });
+  const labFile = upForTests('calico', LAB);
 
   it('wires pods as Calico does: a /32 on eth0, 169.254.1.1 as gateway, a cali veth with ee:ee:ee:ee:ee:ee and proxy ARP, no bridge', async () => {
     const addrs = await ipj<Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>>(ns(LAB, 'pod', 'pod1'), ['-4', 'addr', 'show', 'dev', 'eth0']);
@@ -87,7 +79,7 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
   });
 
   it('passes conformance', async () => {
-    const { code, report, stderr } = await testJson(file);
+    const { code, report, stderr } = await testJson(labFile());
     expect(code, stderr).toBe(0);
     expect(report.failed).toBe(0);
     expect(report.passed).toBeGreaterThan(15);
@@ -109,7 +101,7 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
       /node1\s+DROP\s+no route to 10\.244\.0\.64.*10\.244\.0\.64\/26, node node2's block.*BGP session Mesh_192_168_19_2 \(with node2\): that session is (Passive|Active|Idle|Connect)/,
     );
 
-    const { code, report } = await testJson(file);
+    const { code, report } = await testJson(labFile());
     expect(code).toBe(1);
     const failed = report.tests.filter((x) => x.status === 'failed').map((x) => x.name);
     expect(failed.length).toBeGreaterThan(0);
@@ -119,7 +111,7 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
     expect(status.status).toBe('damaged');
     expect(status.problems.join('\n')).toMatch(/node node2: BGP sessions Mesh_192_168_19_1 \(node node1\) is down \(disabled\)/);
 
-    const up = await netlab(['up', file]);
+    const up = await netlab(['up', labFile()]);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/repaired/);
     for (const info of Object.values(await sessions(LAB, 'node2'))) expect(info).toMatch(/^up Established/);
@@ -132,7 +124,7 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
     await until('bird to end', async () => !(await processesOf(LAB)).includes(pid));
     const status = JSON.parse((await netlab(['status', LAB, '--json'])).stdout);
     expect(status.problems.join('\n')).toMatch(/node node3: bird is not running/);
-    const up = await netlab(['up', file]);
+    const up = await netlab(['up', labFile()]);
     expect(up.code, up.stderr).toBe(0);
     for (const info of Object.values(await sessions(LAB, 'node3'))) expect(info).toMatch(/^up Established/);
   });
@@ -146,15 +138,7 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
 });
 
 describe.skipIf(!isRoot)('calico with VXLAN on the real kernel', () => {
-  let file = '';
-  beforeAll(async () => {
-    file = await labFileAs('calico-vxlan', VX);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    await netlab(['down', VX]);
-  });
+  const labFile = upForTests('calico-vxlan', VX);
 
   it('routes other nodes’ blocks through vxlan.calico (felix’s), BIRD only its own blackhole', async () => {
     const routes = await ipj<Route[]>(ns(VX, 'node', 'node1'), ['route', 'show']);
@@ -172,7 +156,7 @@ describe.skipIf(!isRoot)('calico with VXLAN on the real kernel', () => {
   });
 
   it('passes conformance', async () => {
-    const { code, report, stderr } = await testJson(file);
+    const { code, report, stderr } = await testJson(labFile());
     expect(code, stderr).toBe(0);
     expect(report.failed).toBe(0);
   });

@@ -3,8 +3,8 @@ import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipj, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, writeLab, until } from '../helpers/kernel.js';
+import { describe, expect, it } from 'vitest';
+import { ipj, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, writeLab, until, upForTests } from '../helpers/kernel.js';
 
 const ns = (lab: string, kind: 'node' | 'pod', name: string) => `netlab.${lab}.${kind}.${name}`;
 
@@ -17,15 +17,7 @@ function scratch(): string {
 
 describe.skipIf(!isRoot)('CNI reference plugins as the runtime', () => {
   const LAB = 'it-cni-ref';
-  let file = '';
-  beforeAll(async () => {
-    file = await labFileAs('cni-reference', LAB);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-  });
-  afterAll(async () => {
-    await netlab(['down', LAB]);
-  });
+  const labFile = upForTests('cni-reference', LAB);
 
   it('the plugins made what flannel’s delegation makes: cni0 with the gateway, hairpinned veths, the pod routes, host-local’s reservations', async () => {
     const addrs = await ipj<Array<{ addr_info: Array<{ local: string; prefixlen: number; broadcast?: string }> }>>(ns(LAB, 'node', 'node1'), [
@@ -50,28 +42,28 @@ describe.skipIf(!isRoot)('CNI reference plugins as the runtime', () => {
   });
 
   it('passes conformance, with a cni-check per pod', async () => {
-    const { code, report, stderr } = await testJson(file);
+    const { code, report, stderr } = await testJson(labFile());
     expect(code, stderr).toBe(0);
     expect(report.tests.filter((t) => t.name.startsWith('cni-check: ')).map((t) => t.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
   });
 
   it('CHECK catches what ADD made and someone removed, and up repairs it with the same address', async () => {
     await execa('ip', ['-n', ns(LAB, 'pod', 'pod2'), 'addr', 'flush', 'dev', 'eth0']);
-    const { code, report } = await testJson(file, ['--only', 'cni-check']);
+    const { code, report } = await testJson(labFile(), ['--only', 'cni-check']);
     expect(code).toBe(1);
     const failed = report.tests.filter((t) => t.status === 'failed');
     expect(failed.map((t) => t.name)).toEqual(['cni-check: pod pod2']);
     expect(failed[0]!.message).toMatch(/plugin bridge failed .*10\.244\.0\.3/);
-    const up = await netlab(['up', file]);
+    const up = await netlab(['up', labFile()]);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toMatch(/pod pod2: eth0 lacks 10\.244\.0\.3\/24/);
-    expect((await testJson(file, ['--only', 'cni-check'])).code).toBe(0);
+    expect((await testJson(labFile(), ['--only', 'cni-check'])).code).toBe(0);
   });
 
   it('--shard 1/2 and 2/2 together run every test exactly once', async () => {
-    const all = (await testJson(file)).report.tests.map((t) => t.name);
-    const one = (await testJson(file, ['--shard', '1/2'])).report.tests.map((t) => t.name);
-    const two = (await testJson(file, ['--shard', '2/2'])).report.tests.map((t) => t.name);
+    const all = (await testJson(labFile())).report.tests.map((t) => t.name);
+    const one = (await testJson(labFile(), ['--shard', '1/2'])).report.tests.map((t) => t.name);
+    const two = (await testJson(labFile(), ['--shard', '2/2'])).report.tests.map((t) => t.name);
     expect(one.length + two.length).toBe(all.length);
     expect([...one, ...two].sort()).toEqual([...all].sort());
     expect(one.filter((n) => two.includes(n))).toEqual([]);
