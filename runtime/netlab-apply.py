@@ -30,7 +30,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, parse_attrs, read_request, sysctl_path
+from netlab_ns import DEVCONF, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
@@ -41,8 +41,6 @@ RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTNH_F_ONLINK = 0x4
 RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 0x40, 0x80
 RTM_SETLINK, IFLA_AF_SPEC, IFLA_INET_CONF, NLA_F_NESTED = 19, 26, 1, 0x8000
-# The IPv4 per-interface settings netlab sets, by their IPV4_DEVCONF_ number (linux/ip.h).
-IPV4_DEVCONF = {"forwarding": 1, "proxy_arp": 3, "rp_filter": 8, "arp_notify": 22, "route_localnet": 26}
 
 
 def index_of(name):
@@ -87,25 +85,16 @@ def route_add(nl, op):
     nl.request(RTM_NEWROUTE, how, body)
 
 
-def ipv4_devconf(key):
-    """`net.ipv4.conf.IF.NAME` with NAME netlink can set, as (IF, number); None for any other key."""
-    parts = key.split(".")
-    if len(parts) != 5 or parts[:3] != ["net", "ipv4", "conf"] or parts[3] in ("all", "default"):
-        return None
-    number = IPV4_DEVCONF.get(parts[4])
-    return (parts[3].replace("/", "."), number) if number else None
-
-
 def sysctl_set(nl, op, procnet):
-    conf = ipv4_devconf(op["key"])
-    if conf:
-        dev, number = conf
-        inet = attr(IFLA_INET_CONF | NLA_F_NESTED, attr(number, struct.pack("=I", int(op["value"]))))
+    setting = interface_setting(op["key"])
+    # rtnetlink sets an interface's IPv4 settings; IPv6's it only reports, so those go through /proc.
+    if setting and setting[0] == "ipv4":
+        _, dev, name = setting
+        inet = attr(IFLA_INET_CONF | NLA_F_NESTED, attr(DEVCONF["ipv4"][name], struct.pack("=I", int(op["value"]))))
         body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(dev), 0, 0)
         nl.request(RTM_SETLINK, 0, body + attr(IFLA_AF_SPEC | NLA_F_NESTED, attr(socket.AF_INET | NLA_F_NESTED, inet)))
         return
-    relative = sysctl_path(op["key"])[len("/proc/sys/net/") :]
-    fd = os.open(relative, os.O_WRONLY, dir_fd=procnet())
+    fd = os.open(proc_net_path(op["key"]), os.O_WRONLY, dir_fd=procnet())
     try:
         os.write(fd, f"{op['value']}\n".encode("ascii"))
     finally:

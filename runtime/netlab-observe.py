@@ -23,7 +23,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import Namespaces, Netlink, parse_attrs, read_request, sysctl_path
+from netlab_ns import DEVCONF, Namespaces, Netlink, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
 AF_BRIDGE = 7
@@ -33,10 +33,6 @@ IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
 IFLA_BRPORT_MODE = 4
 IFLA_AF_SPEC, IFLA_INET_CONF, IFLA_INET6_CONF = 26, 1, 2
 AF_INET6 = 10
-# Per-interface settings read from the link dump (IFLA_AF_SPEC), not /proc/sys: IPv4's are numbered from 1
-# (IPV4_DEVCONF_*, linux/ip.h), IPv6's from 0 (DEVCONF_*, linux/ipv6.h).
-IPV4_CONF = {"forwarding": 1, "proxy_arp": 3, "rp_filter": 8, "arp_notify": 22, "route_localnet": 26}
-IPV6_CONF = {"forwarding": 0, "accept_ra": 3, "accept_dad": 27}
 IFF_UP = 0x1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
@@ -83,18 +79,18 @@ def link_of(body):
 
 
 def conf_of(spec):
-    """An interface's IPv4 and IPv6 settings netlab sets, as sysctl prints them, from its IFLA_AF_SPEC."""
+    """An interface's settings of DEVCONF, as sysctl prints them, from its IFLA_AF_SPEC: {("ipv4", NAME): VALUE}."""
     conf = {}
     v4 = parse_attrs(spec.get(socket.AF_INET, b"")).get(IFLA_INET_CONF, b"")
     values4 = struct.unpack(f"={len(v4) // 4}I", v4[: len(v4) // 4 * 4])
-    for name, number in IPV4_CONF.items():
+    for name, number in DEVCONF["ipv4"].items():
         if number <= len(values4):
-            conf[f"ipv4.{name}"] = str(values4[number - 1])
+            conf[("ipv4", name)] = str(values4[number - 1])
     v6 = parse_attrs(spec.get(AF_INET6, b"")).get(IFLA_INET6_CONF, b"")
     values6 = struct.unpack(f"={len(v6) // 4}i", v6[: len(v6) // 4 * 4])
-    for name, number in IPV6_CONF.items():
+    for name, number in DEVCONF["ipv6"].items():
         if number < len(values6):
-            conf[f"ipv6.{name}"] = str(values6[number])
+            conf[("ipv6", name)] = str(values6[number])
     return conf
 
 
@@ -137,37 +133,29 @@ def observe(nl, sysctls):
         if len(a.get(NDA_DST, b"")) == 4:
             entry["dst"] = socket.inet_ntoa(a[NDA_DST])
         fdb.append(entry)
-    values = read_sysctls(sysctls, links)
-    for link in links:
-        link.pop("conf", None)
+    # Each link's settings answer the sysctls asked of it; they are not part of what is reported of the link.
+    values = read_sysctls(sysctls, {link["name"]: link.pop("conf") for link in links})
     return {"links": links, "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
 
 
-def read_sysctls(keys, links):
+def read_sysctls(keys, conf):
     """The values of net.* sysctls of the current namespace, None for one it lacks. An interface's own
-    settings come from the link dump; for the rest /proc/sys/net is looked up once per namespace, since
-    that lookup walks every namespace's entry (see netlab-apply.py)."""
+    settings come from the link dump (`conf`, by link name); the rest from files under /proc/sys/net."""
     values, rest = {}, []
-    conf = {l["name"]: l["conf"] for l in links}
     for key in keys:
-        parts = key.split(".")
-        if len(parts) == 5 and parts[0] == "net" and parts[2] == "conf" and parts[3] not in ("all", "default"):
-            dev = parts[3].replace("/", ".")
-            known = f"{parts[1]}.{parts[4]}"
-            if dev not in conf:
-                values[key] = None
-                continue
-            if known in conf[dev]:
-                values[key] = conf[dev][known]
-                continue
-        rest.append(key)
+        setting = interface_setting(key)
+        if setting:
+            family, dev, name = setting
+            values[key] = conf[dev].get((family, name)) if dev in conf else None
+        else:
+            rest.append(key)
     if not rest:
         return values
     procnet = os.open("/proc/sys/net", os.O_RDONLY | os.O_DIRECTORY)
     try:
         for key in rest:
             try:
-                fd = os.open(sysctl_path(key)[len("/proc/sys/net/") :], os.O_RDONLY, dir_fd=procnet)
+                fd = os.open(proc_net_path(key), os.O_RDONLY, dir_fd=procnet)
                 try:
                     values[key] = os.read(fd, 4096).decode("ascii").strip()
                 finally:

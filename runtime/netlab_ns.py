@@ -104,6 +104,30 @@ def sysctl_path(key):
     return "/proc/sys/" + "/".join(part.replace("/", ".") for part in key.split("."))
 
 
+def proc_net_path(key):
+    """A net.* sysctl's file relative to /proc/sys/net: opened from a directory fd, looked up once per namespace
+    (every namespace's first lookup of /proc/sys/net walks all the others' entries)."""
+    return sysctl_path(key)[len("/proc/sys/net/") :]
+
+
+# The per-interface settings netlab sets or checks, as rtnetlink numbers them in a link's IFLA_AF_SPEC:
+# IPv4's from 1 (IPV4_DEVCONF_*, linux/ip.h), IPv6's from 0 (DEVCONF_*, linux/ipv6.h).
+DEVCONF = {
+    "ipv4": {"forwarding": 1, "proxy_arp": 3, "rp_filter": 8, "arp_notify": 22, "route_localnet": 26},
+    "ipv6": {"forwarding": 0, "accept_ra": 3, "accept_dad": 27},
+}
+
+
+def interface_setting(key):
+    """`net.ipv4.conf.IF.NAME` → ("ipv4", IF, NAME) when rtnetlink carries it; None for any other key
+    (all, default, a setting not in DEVCONF, or no interface's at all)."""
+    parts = key.split(".")
+    if len(parts) != 5 or parts[0] != "net" or parts[2] != "conf" or parts[3] in ("all", "default"):
+        return None
+    family, dev, name = parts[1], parts[3].replace("/", "."), parts[4]
+    return (family, dev, name) if name in DEVCONF.get(family, {}) else None
+
+
 # -- rtnetlink -------------------------------------------------------------
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400

@@ -60,6 +60,13 @@ class Sysctls(unittest.TestCase):
     def test_a_slash_in_a_device_name_stands_for_its_dot(self):
         self.assertEqual(netlab_ns.sysctl_path("net.ipv6.conf.flannel/1.accept_ra"), "/proc/sys/net/ipv6/conf/flannel.1/accept_ra")
         self.assertEqual(netlab_ns.sysctl_path("net.ipv4.ip_forward"), "/proc/sys/net/ipv4/ip_forward")
+        self.assertEqual(netlab_ns.proc_net_path("net.ipv6.conf.flannel/1.accept_ra"), "ipv6/conf/flannel.1/accept_ra")
+
+    def test_only_one_interfaces_known_settings_go_by_rtnetlink(self):
+        self.assertEqual(netlab_ns.interface_setting("net.ipv4.conf.eth0.arp_notify"), ("ipv4", "eth0", "arp_notify"))
+        self.assertEqual(netlab_ns.interface_setting("net.ipv6.conf.flannel/1.accept_ra"), ("ipv6", "flannel.1", "accept_ra"))
+        for key in ("net.ipv4.conf.all.forwarding", "net.ipv4.conf.default.arp_notify", "net.ipv4.conf.eth0.log_martians", "net.ipv4.ip_forward"):
+            self.assertIsNone(netlab_ns.interface_setting(key), key)
 
 
 class ComingHome(unittest.TestCase):
