@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KernelError } from '../errors.js';
-import { pluginConfig } from '../plan/cni-config.js';
+import { pluginConfig, pluginEnv } from '../plan/cni-config.js';
 import type { CniAdd } from '../plan/ops.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { run } from './run.js';
@@ -17,19 +17,6 @@ export interface CniCache {
 
 /** A plugin's answer: its result, or the error object of the CNI spec. */
 type PluginOutcome = { ok: true; result: Record<string, unknown> } | { ok: false; code: number | undefined; msg: string; details?: string };
-
-/** The environment a plugin runs in (SPEC.md): the CNI_ variables and a PATH for the tools it calls (iptables). */
-function pluginEnv(op: CniAdd, command: 'ADD' | 'DEL' | 'CHECK'): Record<string, string> {
-  return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: op.containerId,
-    CNI_NETNS: `/run/netns/${op.podNetns}`,
-    CNI_IFNAME: op.ifname,
-    CNI_ARGS: op.args,
-    CNI_PATH: op.cniPath.join(':'),
-  };
-}
 
 /** The first directory of CNI_PATH holding the plugin, as libcni's FindInPath looks for it. */
 async function findPlugin(type: string, dirs: string[]): Promise<string> {

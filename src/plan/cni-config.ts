@@ -18,3 +18,19 @@ export function pluginConfig(
   else delete conf.runtimeConfig;
   return conf;
 }
+
+/** The environment a plugin runs in (SPEC.md): the CNI_ variables and a PATH for the tools it calls (iptables). */
+export function pluginEnv(
+  op: Pick<CniAdd, 'containerId' | 'podNetns' | 'ifname' | 'args' | 'cniPath'>,
+  command: 'ADD' | 'DEL' | 'CHECK',
+): Record<string, string> {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: op.containerId,
+    CNI_NETNS: `/run/netns/${op.podNetns}`,
+    CNI_IFNAME: op.ifname,
+    CNI_ARGS: op.args,
+    CNI_PATH: op.cniPath.join(':'),
+  };
+}

@@ -1,5 +1,5 @@
 import { isToolOp, toolCommand } from './commands.js';
-import { pluginConfig } from './cni-config.js';
+import { pluginConfig, pluginEnv } from './cni-config.js';
 import type { Op, Plan } from './ops.js';
 
 export interface ShellOptions {
@@ -88,17 +88,7 @@ export function quote(words: string[]): string {
  * the last result for CHECK and DEL; the script does not.)
  */
 function cniAddShell(op: Extract<Op, { kind: 'cni.add' }>): string[] {
-  const env = [
-    'env',
-    '-i',
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    'CNI_COMMAND=ADD',
-    `CNI_CONTAINERID=${op.containerId}`,
-    `CNI_NETNS=/run/netns/${op.podNetns}`,
-    `CNI_IFNAME=${op.ifname}`,
-    `CNI_ARGS=${op.args}`,
-    `CNI_PATH=${op.cniPath.join(':')}`,
-  ];
+  const env = ['env', '-i', ...Object.entries(pluginEnv(op, 'ADD')).map(([k, v]) => `${k}=${v}`)];
   const lines = [`# CNI ADD: pod ${op.pod}, network ${op.network}, ${op.ifname}: ${op.plugins.map((p) => p.type).join(' → ')}`];
   op.plugins.forEach((plugin, i) => {
     const conf = JSON.stringify(pluginConfig(op, plugin, undefined));
