@@ -1,10 +1,10 @@
-import { constants } from 'node:fs';
-import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KernelError } from '../errors.js';
 import { pluginConfig, pluginEnv } from '../plan/cni-config.js';
 import type { CniAdd } from '../plan/ops.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
+import { findExecutable } from './preflight.js';
 import { run } from './run.js';
 
 /** What libcni keeps of an attachment: everything DEL and CHECK need, without the plan. */
@@ -20,16 +20,9 @@ type PluginOutcome = { ok: true; result: Record<string, unknown> } | { ok: false
 
 /** The first directory of CNI_PATH holding the plugin, as libcni's FindInPath looks for it. */
 async function findPlugin(type: string, dirs: string[]): Promise<string> {
-  for (const dir of dirs) {
-    const file = join(dir, type);
-    try {
-      await access(file, constants.X_OK);
-      return file;
-    } catch {
-      // not in this one
-    }
-  }
-  throw new KernelError(`CNI plugin "${type}" is in none of ${dirs.join(', ')}`);
+  const file = await findExecutable(type, dirs);
+  if (file === undefined) throw new KernelError(`CNI plugin "${type}" is in none of ${dirs.join(', ')}`);
+  return file;
 }
 
 async function execPlugin(op: CniAdd, command: 'ADD' | 'DEL' | 'CHECK', conf: Record<string, unknown>): Promise<PluginOutcome> {

@@ -23,17 +23,31 @@ export const PING: Requirement = { program: 'ping', pkg: 'iputils-ping', why: 'p
 /** For captures (tests, `trace --verify`, `netlab capture`). */
 export const TCPDUMP: Requirement = { program: 'tcpdump', pkg: 'tcpdump', why: 'captures' };
 
-async function onPath(program: string): Promise<boolean> {
-  const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter);
+/** The first of `dirs` holding an executable `name`, as a shell's PATH or libcni's CNI_PATH search finds it. */
+export async function findExecutable(name: string, dirs: string[]): Promise<string | undefined> {
   for (const dir of dirs) {
-    try {
-      await access(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      // not here
-    }
+    const file = join(dir, name);
+    if (
+      await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
   }
-  return false;
+  return undefined;
+}
+
+/** Whether a path exists (a kernel feature's file under /proc or /sys). Read only. */
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function onPath(program: string): Promise<boolean> {
+  return (await findExecutable(program, (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter))) !== undefined;
 }
 
 /** Root and the tools; exit 3 with the exact packages to install. */
@@ -86,11 +100,6 @@ export const NFT: Requirement = { program: 'nft', pkg: 'nftables', why: "kube-pr
  * mode, IP_VS. Read from /proc; nothing on the host is changed.
  */
 export async function requireServiceKernel(mode: 'nftables' | 'iptables' | 'ipvs'): Promise<void> {
-  const exists = (path: string) =>
-    access(path).then(
-      () => true,
-      () => false,
-    );
   if (mode === 'ipvs') {
     if (!(await exists('/proc/net/ip_vs'))) {
       throw new EnvironmentError('kube-proxy mode ipvs needs the kernel feature IP_VS (CONFIG_IP_VS), which this kernel lacks; use mode nftables or iptables');
@@ -118,11 +127,7 @@ export const BIRDC: Requirement = { program: 'birdc', pkg: 'bird2', why: "talkin
  * host's own namespace too.
  */
 export async function requireIpip(): Promise<void> {
-  const loaded = await access('/sys/module/ipip').then(
-    () => true,
-    () => false,
-  );
-  if (!loaded) {
+  if (!(await exists('/sys/module/ipip'))) {
     throw new EnvironmentError(
       "calico encapsulation ipip needs the kernel's IP-in-IP tunnel (CONFIG_NET_IPIP, module ipip), which this kernel has not loaded; " +
         'netlab does not load it, since that makes tunl0 in the host namespace too. Use encapsulation none or vxlan, or (as root, if the module exists) modprobe ipip',
@@ -158,18 +163,7 @@ export async function requireCniPlugins(dirs: string[], types: string[], allowed
       throw new EnvironmentError(`CNI plugin directory ${dir} must be root's and writable by no one else (it is run as root)`);
   }
   const missing: string[] = [];
-  for (const type of new Set(types)) {
-    let found = false;
-    for (const dir of dirs)
-      if (
-        await access(join(dir, type), constants.X_OK).then(
-          () => true,
-          () => false,
-        )
-      )
-        found = true;
-    if (!found) missing.push(type);
-  }
+  for (const type of new Set(types)) if ((await findExecutable(type, dirs)) === undefined) missing.push(type);
   if (missing.length > 0) {
     const hint = dirs.includes('/usr/lib/cni') ? ' (the reference plugins: apt-get install -y containernetworking-plugins)' : '';
     throw new EnvironmentError(`CNI plugin${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${dirs.join(', ')}${hint}`);
