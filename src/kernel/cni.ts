@@ -1,7 +1,8 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KernelError } from '../errors.js';
 import { pluginConfig, pluginEnv } from '../plan/cni-config.js';
+import { cniResultsDir } from '../plan/cni.js';
 import type { CniAdd } from '../plan/ops.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import { findExecutable } from './preflight.js';
@@ -63,7 +64,7 @@ export async function cniAdd(planned: CniAdd): Promise<Record<string, unknown>> 
   if (stale) await cniDel(stale);
   const op = stale && planned.expectAddress ? { ...planned, args: `${planned.args};IP=${planned.expectAddress.split('/')[0]}` } : planned;
   // Cached before the first plugin runs: if one fails half-way, the rollback's DEL still finds the attachment.
-  await ensurePrivateDir(op.cacheFile.slice(0, op.cacheFile.lastIndexOf('/')));
+  await ensurePrivateDir(dirname(op.cacheFile));
   await writePrivateFile(op.cacheFile, `${JSON.stringify({ kind: 'netlab-cni-cache', version: 1, op, result: {} } satisfies CniCache)}\n`);
   let prev: Record<string, unknown> | undefined;
   for (const plugin of op.plugins) {
@@ -107,24 +108,23 @@ export async function cniDel(cache: CniCache): Promise<void> {
 
 /** Every cached attachment under a state directory, newest first (the order DEL takes them). */
 export async function cniCaches(stateDir: string): Promise<CniCache[]> {
-  const dir = `${stateDir}/cni/results`;
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const dir = cniResultsDir(stateDir);
   const caches: CniCache[] = [];
-  for (const name of names) {
-    try {
-      const c = JSON.parse(await readFile(join(dir, name), 'utf8')) as CniCache;
-      if (c.kind === 'netlab-cni-cache' && c.version === 1) caches.push(c);
-    } catch {
-      // A cache half written when the build died: nothing was attached with it that DEL could name.
-    }
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const cache = await cniCacheOf(join(dir, name));
+    if (cache) caches.push(cache);
   }
   return caches.sort((a, b) => b.op.order - a.op.order);
 }
 
-/** The cached attachment of one pod and interface, if any. */
+/**
+ * The cached attachment in one file, if it is one. A cache half written
+ * when the build died holds nothing DEL could name, and reads as none.
+ */
 export async function cniCacheOf(cacheFile: string): Promise<CniCache | undefined> {
   try {
-    return JSON.parse(await readFile(cacheFile, 'utf8')) as CniCache;
+    const c = JSON.parse(await readFile(cacheFile, 'utf8')) as CniCache;
+    return c.kind === 'netlab-cni-cache' && c.version === 1 ? c : undefined;
   } catch {
     return undefined;
   }

@@ -25,9 +25,14 @@ export function conflistOf(lab: Lab, context: PlanContext): Conflist {
   return context.conflist;
 }
 
-/** Where libcni would cache a result, under the lab's state directory. */
+/** Where the results of ADD are cached, under the lab's state directory (libcni: /var/lib/cni/results). */
+export function cniResultsDir(stateDir: string): string {
+  return `${stateDir}/cni/results`;
+}
+
+/** Where libcni would cache one result: NETWORK-CONTAINERID-IFNAME. */
 export function cniCacheFile(stateDir: string, network: string, containerId: string, ifname: string): string {
-  return `${stateDir}/cni/results/${network}-${containerId}-${ifname}`;
+  return `${cniResultsDir(stateDir)}/${network}-${containerId}-${ifname}`;
 }
 
 /**
