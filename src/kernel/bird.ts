@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KernelError } from '../errors.js';
+import type { LiveBgpSession } from '../plan/live.js';
 import type { BgpEstablish } from '../plan/ops.js';
 import { ipJson, run, runAttached } from './run.js';
 
@@ -47,6 +48,12 @@ export async function birdc(socket: string, args: string[]): Promise<string | un
 export async function birdProtocols(socket: string): Promise<BirdProtocol[] | undefined> {
   const text = await birdc(socket, ['show', 'protocols']);
   return text === undefined ? undefined : parseBirdProtocols(text);
+}
+
+/** A node's BGP sessions as its BIRD reports them; undefined when BIRD does not answer. */
+export async function bgpSessionsAt(socket: string): Promise<LiveBgpSession[] | undefined> {
+  const protocols = await birdProtocols(socket);
+  return protocols?.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) }));
 }
 
 /** Destinations of the routes BIRD installed in a namespace (`proto bird`). */

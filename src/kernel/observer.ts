@@ -1,6 +1,6 @@
 import { birdFiles } from '../plan/bird.js';
 import type { LiveBgpSession } from '../plan/live.js';
-import { birdProtocols, describeSession, isEstablished } from './bird.js';
+import { bgpSessionsAt } from './bird.js';
 import { iptablesVerdict, readIptablesRules, readKubeProxyTable, serviceVerdict, type ServiceVerdict } from './kube-proxy-table.js';
 import { resolveName } from './dig.js';
 import { run } from './run.js';
@@ -157,8 +157,7 @@ export function kernelObserver(options: { stateDir?: string } = {}): Observer {
     },
     async bgpSessions(node) {
       if (options.stateDir === undefined) return undefined;
-      const protocols = await birdProtocols(birdFiles(options.stateDir, node).socket);
-      return protocols?.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) }));
+      return bgpSessionsAt(birdFiles(options.stateDir, node).socket);
     },
   };
 }

@@ -11,7 +11,7 @@ import { wavesOf } from '../plan/waves.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
-import { birdProtocols, describeSession, isEstablished } from '../kernel/bird.js';
+import { bgpSessionsAt } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
 
 /** The plan a running lab was built from. */
@@ -20,33 +20,26 @@ export function planOf(state: LabState): Plan {
 }
 
 /** Whether the lab's container runtime is the process `up` started and still runs. */
-export function agentRunning(state: LabState): boolean | undefined {
-  if (state.agent === undefined) return planOf(state).stages.some((s) => s.ops.some((o) => o.kind === 'process.start')) ? false : undefined;
+export function agentRunning(state: LabState, plan = planOf(state)): boolean | undefined {
+  if (state.agent === undefined) return plan.stages.some((s) => s.ops.some((o) => o.kind === 'process.start')) ? false : undefined;
   return isSameProcess(state.agent);
 }
 
 /** The running lab as the kernel holds it. */
 export async function observeLab(state: LabState, plan = planOf(state)): Promise<LiveLab> {
   const namespaces = await observeNamespaces(sysctlsToRead(plan));
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
-    const ns = op.kind === 'nft.load' ? namespaces[op.netns] : undefined;
-    if (op.kind === 'nft.load' && ns) ns.tables = { ...ns.tables, [op.table]: await observeTable(op.netns, op.table) };
-    if (op.kind === 'iptables.restore' && namespaces[op.netns])
-      namespaces[op.netns]!.tables = { ...namespaces[op.netns]!.tables, iptables: await observeIptables(op.netns) };
-  }
   const daemons: Record<string, boolean> = {};
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind === 'daemon.start' && namespaces[op.netns]) daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
-  }
   const bgp: Record<string, LiveBgpSession[] | null> = {};
+  // What the namespaces' dump does not hold: tables, daemons and BGP sessions, for the ops that make them.
   for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind !== 'bgp.establish' || !namespaces[op.netns]) continue;
-    const protocols = await birdProtocols(op.socket);
-    bgp[op.netns] = protocols
-      ? protocols.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) }))
-      : null;
+    const ns = 'netns' in op ? namespaces[op.netns] : undefined;
+    if (!ns) continue;
+    if (op.kind === 'nft.load') ns.tables = { ...ns.tables, [op.table]: await observeTable(op.netns, op.table) };
+    else if (op.kind === 'iptables.restore') ns.tables = { ...ns.tables, iptables: await observeIptables(op.netns) };
+    else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
+    else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }
-  return { namespaces, agentRunning: agentRunning(state), daemons, bgp };
+  return { namespaces, agentRunning: agentRunning(state, plan), daemons, bgp };
 }
 
 /** The running lab compared with its plan, object by object. */
