@@ -4,7 +4,8 @@ import { observeIptables, observeNamespaces, observeTable } from '../kernel/obse
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
-import { planLab, type Plan } from '../plan/index.js';
+import { planLab, type Plan, type PlanContext } from '../plan/index.js';
+import type { Conflist } from '../lab/conflist.js';
 import type { LiveBgpSession, LiveLab } from '../plan/live.js';
 import { POLICY_TABLE, policyReloads } from '../plan/policies.js';
 import { wavesOf } from '../plan/waves.js';
@@ -14,9 +15,14 @@ import { labDir } from '../state/paths.js';
 import { bgpSessionsAt } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
 
+/** What a lab's plan is made with: its state directory, and its conflist when it attaches pods with one. */
+export function planContext(lab: string, conflist: Conflist | undefined): PlanContext {
+  return { stateDir: labDir(lab), ...(conflist ? { conflist } : {}) };
+}
+
 /** The plan a running lab was built from. */
 export function planOf(state: LabState): Plan {
-  return planLab(state.lab, { stateDir: labDir(state.lab.name), ...(state.conflist ? { conflist: state.conflist } : {}) });
+  return planLab(state.lab, planContext(state.lab.name, state.conflist));
 }
 
 /** Whether the lab's container runtime is the process `up` started and still runs. */

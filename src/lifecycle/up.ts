@@ -11,12 +11,11 @@ import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
 import { wavesOf } from '../plan/waves.js';
 import { acquireLock } from '../state/lock.js';
-import { labDir } from '../state/paths.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
-import { labDrift, reloadPolicies, repairLab } from './drift.js';
+import { labDrift, planContext, reloadPolicies, repairLab } from './drift.js';
 import { tearDownLab } from './teardown.js';
 
 export interface UpOptions {
@@ -52,8 +51,10 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
     if (lab.network.backend.encapsulation.kind === 'ipip') await requireIpip();
   }
   const conflist = await conflistFor(lab);
-  if (lab.network.cni.kind !== 'builtin')
-    await requireCni(planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) }), options.cniPaths ?? []);
+  // Planned once, and only when needed: to check the CNI plugins before anything is made, or to build.
+  let plan: Plan | undefined;
+  const planOnce = () => (plan ??= planLab(lab, planContext(lab.name, conflist)));
+  if (lab.network.cni.kind !== 'builtin') await requireCni(planOnce(), options.cniPaths ?? []);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
@@ -80,7 +81,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
       // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
       await tearDownLab(lab.name);
     }
-    return await build(lab, options, concurrency, conflist);
+    return await build(lab, options, concurrency, planOnce(), conflist);
   } finally {
     await lock.release();
   }
@@ -105,9 +106,8 @@ async function requireCni(plan: Plan, allowed: string[]): Promise<void> {
   );
 }
 
-async function build(lab: Lab, options: UpOptions, concurrency: number, conflist: Conflist | undefined): Promise<UpResult> {
+async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Plan, conflist: Conflist | undefined): Promise<UpResult> {
   const started = performance.now();
-  const plan = planLab(lab, { stateDir: labDir(lab.name), ...(conflist ? { conflist } : {}) });
   const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));
   const existing = (await listNetns()).filter((n) => planned.has(n));
   if (existing.length > 0) {
