@@ -14,13 +14,19 @@ const LOOPBACK: Conflist = {
   text: '{"cniVersion":"1.0.0","name":"cni-loopback","plugins":[{"type":"loopback"}]}\n',
 };
 
+let reference: Conflist | undefined;
+
+/** kube-flannel's list, validated the first time a plan needs it (not at start-up: most labs never do). */
+function referenceConflist(): Conflist {
+  if (reference) return reference;
+  const parsed = parseConflist('reference.conflist', REFERENCE_CONFLIST_TEXT);
+  if (!parsed.ok) throw new Error('the built-in reference conflist does not validate');
+  return (reference = parsed.conflist);
+}
+
 /** The list a lab's pods are attached with: kube-flannel's in `reference` mode, the user's in `conflist` mode. */
 export function conflistOf(lab: Lab, context: PlanContext): Conflist {
-  if (lab.network.cni.kind === 'reference') {
-    const parsed = parseConflist('reference.conflist', REFERENCE_CONFLIST_TEXT);
-    if (!parsed.ok) throw new Error('the built-in reference conflist does not validate');
-    return parsed.conflist;
-  }
+  if (lab.network.cni.kind === 'reference') return referenceConflist();
   if (!context.conflist) throw new Error(`lab ${lab.name} attaches pods with a conflist, and none was given to the plan`);
   return context.conflist;
 }

@@ -55,8 +55,9 @@ async function missingRoute(lab: Lab, backend: CalicoBackend, node: Node, dst: s
   const session = carrier(lab, backend, node, owner);
   if (!session) return `; ${dst} is in ${block}, node ${owner.name}'s block, and node ${node.name} has no BGP session that could carry it`;
   const live = await o.bgpSessions?.(node.name);
-  const state = live === undefined ? 'unknown (BIRD does not answer: is it running?)' : (live.find((s) => s.name === session.name)?.state ?? 'unknown to BIRD');
-  const up = live?.find((s) => s.name === session.name)?.established;
+  const reported = live?.find((s) => s.name === session.name);
+  const state = live === undefined ? 'unknown (BIRD does not answer: is it running?)' : (reported?.state ?? 'unknown to BIRD');
+  const up = reported?.established;
   const verdict = up
     ? `is Established, yet the route is not in the kernel: ask \`netlab bgp ${lab.name} ${session.peerNode} show route\``
     : `is ${state}: \`netlab bgp ${lab.name} ${node.name} show protocols\`; \`netlab up\` brings it back`;
