@@ -162,3 +162,11 @@ export function upForTests(shipped: string, name: string): () => string {
   });
   return () => file;
 }
+
+/** Builds a shipped lab, copied under `name`, by running the script `netlab plan` prints, as a person would. */
+export async function buildByHand(shipped: string, name: string): Promise<void> {
+  const plan = await netlab(['plan', await labFileAs(shipped, name)]);
+  expect(plan.code, plan.stderr).toBe(0);
+  const sh = await execa('sh', ['-e'], { input: plan.stdout, reject: false, timeout: 60_000 });
+  expect(sh.exitCode, String(sh.stderr)).toBe(0);
+}
