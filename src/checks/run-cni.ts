@@ -1,4 +1,4 @@
-import { cniCaches, cniCheck } from '../kernel/cni.js';
+import { cniCaches, cniCheck, type CniCache } from '../kernel/cni.js';
 import { mapLimit } from '../kernel/run.js';
 import { result } from './result.js';
 import type { CniCheck, TestResult } from './types.js';
@@ -14,10 +14,12 @@ export async function runCniChecks(
   record: (i: number, r: TestResult) => void,
 ): Promise<void> {
   if (items.length === 0) return;
-  const caches = await cniCaches(options.stateDir);
+  // Each pod's attachments, in the order they were made (grouped once: a lab has two per pod).
+  const byPod = new Map<string, CniCache[]>();
+  for (const c of (await cniCaches(options.stateDir)).reverse()) byPod.set(c.op.containerId, [...(byPod.get(c.op.containerId) ?? []), c]);
   await mapLimit(items, options.concurrency, async ({ check, index }) => {
     const started = performance.now();
-    const mine = caches.filter((c) => c.op.containerId === check.containerId).sort((a, b) => a.op.order - b.op.order);
+    const mine = byPod.get(check.containerId) ?? [];
     if (mine.length === 0) {
       record(index, result(check, false, `no CNI result is cached for pod ${check.pod}: its ADD never finished`, started, {}));
       return;

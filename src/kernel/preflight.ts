@@ -1,7 +1,7 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { SYSTEM_CNI_DIRS } from '../lab/cni.js';
+import { PACKAGED_CNI_DIR, SYSTEM_CNI_DIRS } from '../lab/cni.js';
 
 /** A tool netlab runs, and the Debian/Ubuntu package that provides it. */
 export interface Requirement {
@@ -165,7 +165,7 @@ export async function requireCniPlugins(dirs: string[], types: string[], allowed
   const missing: string[] = [];
   for (const type of new Set(types)) if ((await findExecutable(type, dirs)) === undefined) missing.push(type);
   if (missing.length > 0) {
-    const hint = dirs.includes('/usr/lib/cni') ? ' (the reference plugins: apt-get install -y containernetworking-plugins)' : '';
+    const hint = dirs.includes(PACKAGED_CNI_DIR) ? ' (the reference plugins: apt-get install -y containernetworking-plugins)' : '';
     throw new EnvironmentError(`CNI plugin${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${dirs.join(', ')}${hint}`);
   }
 }

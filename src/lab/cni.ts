@@ -10,15 +10,17 @@ import { problem, type RuleProblem } from './rules/problem.js';
  */
 export type CniMode = { kind: 'builtin' } | { kind: 'reference' } | { kind: 'conflist'; file: string; path: string[] };
 
-/** Where a packaged, root-owned set of plugins lives: allowed without asking. */
-export const SYSTEM_CNI_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
+/** Where Debian's containernetworking-plugins puts the reference plugins. */
+export const PACKAGED_CNI_DIR = '/usr/lib/cni';
+/** Where a packaged, root-owned set of plugins lives (Debian's, and upstream's convention): allowed without asking. */
+export const SYSTEM_CNI_DIRS = [PACKAGED_CNI_DIR, '/opt/cni/bin'];
 
 /** network.cni, with a conflist's path made absolute against the lab file's directory. */
 export function cniModeOf(raw: RawLab, source: string): CniMode {
   const cni = raw.network?.cni;
   if (cni === undefined || cni === 'builtin') return { kind: 'builtin' };
   if (cni === 'reference') return { kind: 'reference' };
-  return { kind: 'conflist', file: resolve(dirname(source), cni.conflist), path: cni.path ?? SYSTEM_CNI_DIRS.slice(0, 1) };
+  return { kind: 'conflist', file: resolve(dirname(source), cni.conflist), path: cni.path ?? [PACKAGED_CNI_DIR] };
 }
 
 export function checkCni(raw: RawLab): RuleProblem[] {

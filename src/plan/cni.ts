@@ -1,5 +1,5 @@
 import { parseConflist, REFERENCE_CONFLIST_TEXT, type Conflist } from '../lab/conflist.js';
-import { SYSTEM_CNI_DIRS } from '../lab/cni.js';
+import { PACKAGED_CNI_DIR } from '../lab/cni.js';
 import { bridgeNodes } from '../lab/node-pods.js';
 import type { Lab, Pod } from '../lab/types.js';
 import { flannelDelegate, subnetEnvOf, subnetEnvText } from './cni-flannel.js';
@@ -49,7 +49,7 @@ export function cniCacheFile(stateDir: string, network: string, containerId: str
  */
 export function planCniPods(lab: Lab, context: PlanContext): Contribution[] {
   const conflist = conflistOf(lab, context);
-  const cniPath = lab.network.cni.kind === 'conflist' ? lab.network.cni.path : SYSTEM_CNI_DIRS.slice(0, 1);
+  const cniPath = lab.network.cni.kind === 'conflist' ? lab.network.cni.path : [PACKAGED_CNI_DIR];
   const nodes = new Map(bridgeNodes(lab).map((n) => [n.name, n]));
   const envFiles: Op[] = [...nodes.values()].map((node) => ({
     kind: 'file.write',
