@@ -18,6 +18,7 @@ files relative to it.
 
 Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "link.up", "name"}
+  {"netns", "kind": "link.addrgenmode", "name", "mode": "none"}: before the link is up (`ip link set addrgenmode`)
   {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24", "broadcast"?: "10.244.0.255"}
   {"netns", "kind": "route.add", "verb": "add"|"replace", "dst": "default"|"CIDR", "via"?, "dev", "onlink"?}
   {"netns", "kind": "sysctl.set", "key", "value"}
@@ -30,7 +31,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import DEVCONF, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import ADDR_GEN_MODES, DEVCONF, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
@@ -41,6 +42,7 @@ RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTNH_F_ONLINK = 0x4
 RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 0x40, 0x80
 RTM_SETLINK, IFLA_AF_SPEC, IFLA_INET_CONF, NLA_F_NESTED = 19, 26, 1, 0x8000
+IFLA_INET6_ADDR_GEN_MODE = 8
 
 
 def index_of(name):
@@ -53,6 +55,12 @@ def index_of(name):
 def link_up(nl, op):
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), IFF_UP, IFF_UP)
     nl.request(RTM_NEWLINK, 0, body)
+
+
+def link_addrgenmode(nl, op):
+    mode = attr(IFLA_INET6_ADDR_GEN_MODE, struct.pack("=B", ADDR_GEN_MODES.index(op["mode"])))
+    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
+    nl.request(RTM_SETLINK, 0, body + attr(IFLA_AF_SPEC | NLA_F_NESTED, attr(socket.AF_INET6 | NLA_F_NESTED, mode)))
 
 
 def addr_add(nl, op):
@@ -117,7 +125,7 @@ def neigh_flush(nl, _op):
                 raise
 
 
-APPLY = {"link.up": link_up, "addr.add": addr_add, "route.add": route_add, "neigh.flush": neigh_flush}
+APPLY = {"link.up": link_up, "link.addrgenmode": link_addrgenmode, "addr.add": addr_add, "route.add": route_add, "neigh.flush": neigh_flush}
 
 
 class ProcNet:

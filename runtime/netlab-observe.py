@@ -9,7 +9,7 @@ entries over rtnetlink, and reads the sysctls it is asked for.
 Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...]}, ...]}
 Output (stdout, JSON): {NETNS: STATE | null} where null means the namespace is
 gone, and STATE is
-  {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?,
+  {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
               "vxlan"?: {"id", "local", "port"}}],
    "addresses": [{"dev", "address": "IP/PLEN"}],
    "routes": [{"dst": "default"|"CIDR", "via"?, "dev"?, "onlink"}],
@@ -23,7 +23,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import DEVCONF, Namespaces, Netlink, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import ADDR_GEN_MODES, DEVCONF, Namespaces, Netlink, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
 AF_BRIDGE = 7
@@ -31,7 +31,7 @@ IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
 IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
 IFLA_BRPORT_MODE = 4
-IFLA_AF_SPEC, IFLA_INET_CONF, IFLA_INET6_CONF = 26, 1, 2
+IFLA_AF_SPEC, IFLA_INET_CONF, IFLA_INET6_CONF, IFLA_INET6_ADDR_GEN_MODE = 26, 1, 2, 8
 AF_INET6 = 10
 IFF_UP = 0x1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -74,7 +74,11 @@ def link_of(body):
     slave = parse_attrs(info.get(IFLA_INFO_SLAVE_DATA, b""))
     if IFLA_BRPORT_MODE in slave:
         link["hairpin"] = bool(slave[IFLA_BRPORT_MODE][0])
-    link["conf"] = conf_of(parse_attrs(a.get(IFLA_AF_SPEC, b"")))
+    spec = parse_attrs(a.get(IFLA_AF_SPEC, b""))
+    link["conf"] = conf_of(spec)
+    mode = parse_attrs(spec.get(AF_INET6, b"")).get(IFLA_INET6_ADDR_GEN_MODE)
+    if mode:
+        link["addrGenMode"] = ADDR_GEN_MODES[mode[0]] if mode[0] < len(ADDR_GEN_MODES) else str(mode[0])
     return link
 
 

@@ -110,6 +110,9 @@ def proc_net_path(key):
     return sysctl_path(key)[len("/proc/sys/net/") :]
 
 
+# IFLA_INET6_ADDR_GEN_MODE's values in order (IN6_ADDR_GEN_MODE_*, linux/if_link.h), as `ip -d link` names them.
+ADDR_GEN_MODES = ("eui64", "none", "stable_secret", "random")
+
 # The per-interface settings netlab sets or checks, as rtnetlink numbers them in a link's IFLA_AF_SPEC:
 # IPv4's from 1 (IPV4_DEVCONF_*, linux/ip.h), IPv6's from 0 (DEVCONF_*, linux/ipv6.h).
 DEVCONF = {

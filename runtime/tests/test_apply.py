@@ -72,6 +72,19 @@ class Apply(unittest.TestCase):
         left = json.loads(subprocess.run(["ip", "-n", n, "-j", "neigh", "show"], check=True, capture_output=True, text=True).stdout)
         self.assertEqual([e["dst"] for e in left], ["10.9.0.8"])
 
+    def test_addrgenmode_none_before_up_leaves_the_link_without_ipv6_link_local(self):
+        n = self.netns.name
+        r = apply([{"netns": n, "kind": "link.addrgenmode", "name": "eth0", "mode": "none"}, {"netns": n, "kind": "link.up", "name": "eth0"}])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        link = json.loads(subprocess.run(["ip", "-n", n, "-j", "-d", "link", "show", "dev", "eth0"], check=True, capture_output=True, text=True).stdout)[0]
+        self.assertEqual(link["inet6_addr_gen_mode"], "none")
+        inet6 = json.loads(subprocess.run(["ip", "-n", n, "-j", "-6", "addr", "show", "dev", "eth0"], check=True, capture_output=True, text=True).stdout)
+        self.assertEqual([a for i in inet6 for a in i.get("addr_info", [])], [])
+        # The peer, told nothing, makes its fe80:: address as usual: the setting is the link's own.
+        self.netns.ip("link", "set", "peer0", "up")
+        peer = json.loads(subprocess.run(["ip", "-n", n, "-j", "-6", "addr", "show", "dev", "peer0"], check=True, capture_output=True, text=True).stdout)
+        self.assertTrue(any(a["local"].startswith("fe80:") for i in peer for a in i["addr_info"]))
+
     def test_a_sysctl_of_a_missing_interface_names_the_op(self):
         r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
         self.assertEqual(r.returncode, 1)

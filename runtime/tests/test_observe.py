@@ -16,6 +16,7 @@ class Observe(unittest.TestCase):
         n = self.netns
         n.ip("link", "add", "br0", "address", "02:00:00:00:00:aa", "type", "bridge")
         n.ip("link", "add", "v1", "type", "veth", "peer", "name", "v2")
+        n.ip("link", "set", "v2", "addrgenmode", "none")
         n.ip("link", "set", "v1", "master", "br0")
         n.ip("link", "set", "v1", "type", "bridge_slave", "hairpin", "on")
         n.ip("link", "set", "br0", "mtu", "1400")
@@ -47,6 +48,7 @@ class Observe(unittest.TestCase):
         self.assertTrue(links["v1"]["hairpin"])
         self.assertEqual(links["v1"]["peerIndex"], links["v2"]["index"])
         self.assertEqual(links["vx0"]["vxlan"], {"id": 7, "local": "10.0.0.1", "port": 8472})
+        self.assertEqual((links["v1"]["addrGenMode"], links["v2"]["addrGenMode"]), ("eui64", "none"))
 
     def test_addresses_routes_neighbours_fdb_sysctls(self):
         state = self.read()

@@ -62,7 +62,7 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
 }
 
 /** What runtime/netlab-apply.py can do in a namespace. */
-const HELPER_KINDS = new Set<Op['kind']>(['link.up', 'addr.add', 'route.add', 'sysctl.set']);
+const HELPER_KINDS = new Set<Op['kind']>(['link.up', 'link.addrgenmode', 'addr.add', 'route.add', 'sysctl.set']);
 
 /** A big wave uses every core: `cores` apply helpers share the namespaces they serve, and as many batches make the namespaces. */
 export function groupJobs(ops: Op[], cores = 1): Job[] {

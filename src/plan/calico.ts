@@ -1,4 +1,4 @@
-import { CALICO_POD_GATEWAY } from '../lab/defaults.js';
+import { CALICO_POD_GATEWAY, POD_ADDRGENMODE } from '../lab/defaults.js';
 import type { Lab, Pod } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 import type { Op } from './ops.js';
@@ -45,6 +45,7 @@ function planCalicoPod(lab: Lab, pod: Pod, nodeNetns: string): Contribution {
       { kind: 'link.up', netns: nodeNetns, name: veth },
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/32` },
+      { kind: 'link.addrgenmode', netns, name: 'eth0', mode: POD_ADDRGENMODE },
       { kind: 'link.up', netns, name: 'eth0' },
     ],
     routes: [

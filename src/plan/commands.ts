@@ -44,6 +44,8 @@ export function toolCommand(op: ToolOp): ToolCommand {
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'master', op.master]);
     case 'link.hairpin':
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'type', 'bridge_slave', 'hairpin', 'on']);
+    case 'link.addrgenmode':
+      return ip(op.netns, ['link', 'set', 'dev', op.name, 'addrgenmode', op.mode]);
     case 'addr.add':
       return ip(op.netns, ['addr', 'add', op.address, ...(op.broadcast ? ['broadcast', op.broadcast] : []), 'dev', op.dev]);
     case 'route.add':

@@ -90,6 +90,7 @@ function linksOf(op: Op): Array<string | undefined> {
   switch (op.kind) {
     case 'link.up':
     case 'link.hairpin':
+    case 'link.addrgenmode':
       return [op.name];
     case 'link.master':
       return [op.name, op.master];
@@ -139,6 +140,10 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
     }
     case 'link.hairpin':
       return link(op.name)?.hairpin ? undefined : `${op.name} has hairpin mode off`;
+    case 'link.addrgenmode': {
+      const mode = link(op.name)?.addrGenMode;
+      return mode === op.mode ? undefined : `${op.name} has IPv6 addrgenmode ${mode ?? 'unknown'}, not ${op.mode}`;
+    }
     case 'addr.add':
       return ns.addresses.some((a) => a.dev === op.dev && a.address === op.address) ? undefined : `address ${op.address} on ${op.dev} is missing`;
     case 'route.add': {

@@ -11,6 +11,8 @@ export interface LiveLink {
   up: boolean;
   master?: string;
   hairpin?: boolean;
+  /** How the kernel makes its IPv6 link-local address (eui64, none, stable_secret, random), as `ip -d link` says. */
+  addrGenMode?: string;
   /** A veth's peer's ifindex (in the peer's own namespace). */
   peerIndex?: number;
   vxlan?: { id: number; local: string; port: number };

@@ -13,6 +13,7 @@ export type Op =
   | LinkDelete
   | LinkMaster
   | LinkHairpin
+  | LinkAddrGenMode
   | AddrAdd
   | RouteAdd
   | NeighReplace
@@ -91,6 +92,18 @@ export interface LinkHairpin {
   kind: 'link.hairpin';
   netns: string;
   name: string;
+}
+
+/**
+ * How the kernel makes the link's IPv6 link-local address; `none` makes none,
+ * so no duplicate address detection, router solicitation or MLD report. Set
+ * before the link comes up: the address is made when it does.
+ */
+export interface LinkAddrGenMode {
+  kind: 'link.addrgenmode';
+  netns: string;
+  name: string;
+  mode: 'none';
 }
 
 export interface AddrAdd {

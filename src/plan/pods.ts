@@ -1,5 +1,6 @@
 import { parseCidr, intToAddress } from '../lab/cidr.js';
 import { bridgeNodes } from '../lab/node-pods.js';
+import { POD_ADDRGENMODE } from '../lab/defaults.js';
 import type { BridgeNode, Lab, Pod } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
@@ -11,13 +12,13 @@ import type { Contribution } from './contribution.js';
  * host side `vethXXXXXXXX` is a hairpinned port of cni0 and whose pod side
  * is `eth0`, the pod's address with its broadcast, a default route and one
  * for the whole pod network via the gateway (flannel's), router
- * advertisements off on the node's side. Two things differ on purpose (the
+ * advertisements off on the node's side. Three things differ on purpose (the
  * fidelity test lists them): netlab's MACs are derived from the names, so
- * every run of a lab looks the same; and it leaves IPv6 duplicate address
- * detection on in the pod (the plugin turns it off), since an IPv6 sysctl
- * can only be written through /proc/sys, whose lookup in each new namespace
- * walks every other namespace's entry: one per pod makes `up` quadratic in
- * pods. DAD only delays the pod's IPv6 link-local address, which no lab uses.
+ * every run of a lab looks the same; a pod's eth0 has no IPv6 link-local
+ * address (see POD_ADDRGENMODE); and so netlab leaves IPv6 duplicate address
+ * detection on in the pod where the plugin turns it off, which could only be
+ * written through /proc/sys, whose lookup in each new namespace walks every
+ * other namespace's entry: one per pod makes `up` quadratic in pods.
  */
 export function planPods(lab: Lab): Contribution[] {
   const nodes = bridgeNodes(lab);
@@ -62,6 +63,7 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
       { kind: 'link.up', netns: nodeNetns, name: pod.hostVeth },
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/${pod.prefix}`, broadcast: broadcastOf(node) },
+      { kind: 'link.addrgenmode', netns, name: 'eth0', mode: POD_ADDRGENMODE },
       { kind: 'link.up', netns, name: 'eth0' },
     ],
     routes: [

@@ -86,9 +86,11 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
     const file = await labFileAs('two-node', LAB);
     await execa('ip', ['-n', node2, 'link', 'set', 'cni0', 'mtu', '1300']);
     await execa('ip', ['netns', 'exec', node1, 'sysctl', '-qw', 'net.ipv4.ip_forward=0']);
+    await execa('ip', ['-n', `netlab.${LAB}.pod.pod1`, 'link', 'set', 'eth0', 'addrgenmode', 'eui64']);
     const problems = (await status()).problems;
     expect(problems).toContain('node node2: link cni0 has MTU 1300, not 1450');
     expect(problems).toContain('node node1: sysctl net.ipv4.ip_forward is 0, not 1');
+    expect(problems).toContain('pod pod1: eth0 has IPv6 addrgenmode eui64, not none');
     expect((await netlab(['up', file])).code).toBe(0);
     expect((await status()).problems).toEqual([]);
     expect((await netlab(['test', file])).code).toBe(0);

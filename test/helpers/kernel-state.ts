@@ -41,6 +41,7 @@ export async function kernelFacts(lab: string, places: string[]): Promise<Map<st
       at('qlen', link.txqlen ?? 'none');
       at('mac', link.address);
       at('state', link.operstate);
+      at('ipv6 addrgenmode', link.inet6_addr_gen_mode ?? 'absent');
       if (link.master) at('master', link.master);
       // A bridge port's and a bridge's settings, all but counters and timers.
       for (const k of PORT_KEYS) if (info.info_slave_data?.[k] !== undefined) at(`port ${k}`, info.info_slave_data[k]);

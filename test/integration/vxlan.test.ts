@@ -108,6 +108,8 @@ describe.skipIf(!isRoot)('the two-node VXLAN lab on the real kernel', () => {
     const [lo] = await ipj<Link[]>(pod, ['link', 'show', 'lo']);
     expect(lo!.operstate).toBe('UNKNOWN'); // lo is "UNKNOWN" when up
     expect(await sysctl(pod, 'net.ipv4.conf.eth0.arp_notify')).toBe('1');
+    // No IPv6 link-local address: nothing for the pod to probe, solicit or report over cni0 (src/lab/defaults.ts).
+    expect(await ipj(pod, ['-6', 'addr', 'show', 'dev', 'eth0'])).toEqual([]);
   });
 
   it('pings within a node and across nodes', async () => {
