@@ -47,6 +47,18 @@ export async function deleteNetns(names: string[]): Promise<string[]> {
   return names;
 }
 
+/**
+ * A command run in a namespace's network and nothing else, as
+ * `nsenter --net=/run/netns/NAME`. `ip -n NAME` and `ip netns exec` also give
+ * the command a mount namespace of its own (to show the namespace's /sys),
+ * a copy of every mount on the host: with a large lab's thousands of
+ * namespace mounts each copy costs 28 ms (3 ms for nsenter, at 10,000 pods).
+ * For iproute2 batches, which speak only netlink, the network is enough.
+ */
+export function enteringNetns(netns: string, argv: string[]): [string, string[]] {
+  return ['nsenter', [`--net=${NETNS_DIR}/${netns}`, '--', ...argv]];
+}
+
 /** Where `ip netns exec` finds a namespace's own /etc files (resolv.conf), bind-mounted over /etc. */
 export const NETNS_ETC_DIR = '/etc/netns';
 
