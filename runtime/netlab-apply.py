@@ -16,7 +16,13 @@ go by rtnetlink instead (RTM_SETLINK, IFLA_INET_CONF: 0.02 ms whatever the
 count), and the rest open /proc/sys/net once per namespace and name their
 files relative to it.
 
+Namespaces it makes itself, as `ip netns add` does, except that /run/netns
+is made a shared mount point once per run rather than once per namespace:
+`ip` does it recursively over every namespace already there (measured:
+10,041 namespaces in 5.2 s here, 7.9 s by `ip -batch`).
+
 Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
+  {"netns", "kind": "netns.add"}: a new named namespace (`ip netns add`)
   {"netns", "kind": "link.up", "name"}
   {"netns", "kind": "link.addrgenmode", "name", "mode": "none"}: before the link is up (`ip link set addrgenmode`)
   {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24", "broadcast"?: "10.244.0.255"}
@@ -31,7 +37,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import ADDR_GEN_MODES, DEVCONF, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import ADDR_GEN_MODES, DEVCONF, make_netns, setns, share_netns_dir, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
@@ -147,9 +153,24 @@ class ProcNet:
 
 def main():
     request = read_request(sys.stdin)
-    current, nl, procnet = None, None, ProcNet()
+    current, nl, procnet, shared = None, None, ProcNet(), False
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
     for index, op in enumerate(request["ops"]):
         try:
+            if op["kind"] == "netns.add":
+                if not shared:
+                    share_netns_dir()
+                    shared = True
+                # Made from the host's namespace, as `ip netns add` makes them: with
+                # net.core.devconf_inherit_init_net=3 a new namespace copies its maker's settings.
+                setns(home, "home")
+                make_netns(op["netns"])
+                # The process is in the new namespace now; the next op enters its own.
+                if nl:
+                    nl.close()
+                procnet.close()
+                current, nl = None, None
+                continue
             if op["netns"] != current:
                 if nl:
                     nl.close()

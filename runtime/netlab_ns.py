@@ -10,6 +10,8 @@ Only the Python standard library: the helpers must run on a bare Debian.
 """
 import contextlib
 import ctypes
+import errno
+import fcntl
 import json
 import os
 import socket
@@ -97,6 +99,52 @@ def enter(netns, netns_dir=NETNS_DIR):
         setns(fd, netns)
     finally:
         os.close(fd)
+
+
+MS_BIND, MS_REC, MS_SHARED = 0x1000, 0x4000, 0x100000
+
+
+def _mount(source, target, flags):
+    if _libc.mount(source.encode() if source else None, target.encode(), b"none", flags, None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def share_netns_dir(netns_dir=NETNS_DIR):
+    """Makes `netns_dir` a shared mount point, as `ip netns add` does before each namespace (under the same
+    flock, so an `ip` running at the same time does not mount it twice): a namespace mounted there shows in
+    every mount namespace, and unmounting it anywhere frees it."""
+    os.makedirs(netns_dir, mode=0o755, exist_ok=True)
+    lock = os.open(netns_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _mount("", netns_dir, MS_SHARED | MS_REC)
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                raise
+            # Not a mount point yet: make it one (a bind mount onto itself), then share it.
+            _mount(netns_dir, netns_dir, MS_BIND | MS_REC)
+            _mount("", netns_dir, MS_SHARED | MS_REC)
+    finally:
+        os.close(lock)
+
+
+def make_netns(netns, netns_dir=NETNS_DIR):
+    """Makes a named network namespace as `ip netns add` does (a file in `netns_dir`, a new namespace, the
+    namespace bind-mounted on the file) and leaves the thread inside it. `ip netns add` also shares
+    `netns_dir` again each time, recursively over every namespace mounted there, which makes a large lab
+    quadratic; call share_netns_dir() once first instead."""
+    path = os.path.join(netns_dir, netns)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
+    try:
+        if _libc.unshare(CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"unshare: {os.strerror(err)}")
+        _mount("/proc/thread-self/ns/net", path, MS_BIND)
+    except OSError:
+        os.unlink(path)
+        raise
 
 
 def sysctl_path(key):

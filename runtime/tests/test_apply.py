@@ -85,6 +85,25 @@ class Apply(unittest.TestCase):
         peer = json.loads(subprocess.run(["ip", "-n", n, "-j", "-6", "addr", "show", "dev", "peer0"], check=True, capture_output=True, text=True).stdout)
         self.assertTrue(any(a["local"].startswith("fe80:") for i in peer for a in i["addr_info"]))
 
+    def test_netns_add_makes_named_namespaces_ip_can_use_and_refuses_one_that_exists(self):
+        names = [f"netlab.pytest-{os.getpid()}.made{i}" for i in range(3)]
+        for name in names:
+            self.addCleanup(subprocess.run, ["ip", "netns", "delete", name], check=False)
+        ops = [{"netns": name, "kind": "netns.add"} for name in names]
+        # A namespace just made is served at once, and each is its own: lo is down in all three.
+        r = apply(ops + [{"netns": names[1], "kind": "link.up", "name": "lo"}])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True, text=True).stdout
+        for name in names:
+            self.assertIn(name, listed)
+        state = lambda n: json.loads(subprocess.run(["ip", "-n", n, "-j", "link", "show", "lo"], check=True, capture_output=True, text=True).stdout)[0]["flags"]
+        self.assertIn("UP", state(names[1]))
+        self.assertNotIn("UP", state(names[0]))
+        self.assertNotIn("UP", state(names[2]))
+        again = apply([{"netns": names[0], "kind": "netns.add"}])
+        self.assertEqual(again.returncode, 1)
+        self.assertRegex(again.stderr, r"^error: 0: File exists")
+
     def test_a_sysctl_of_a_missing_interface_names_the_op(self):
         r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
         self.assertEqual(r.returncode, 1)

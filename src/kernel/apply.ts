@@ -12,6 +12,7 @@ import { establishBgp } from './bird.js';
 import { cniAdd } from './cni.js';
 import { ensurePrivateDir, writePrivateFile, writePublicFile } from './files.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
+import { enteringNetns } from './netns.js';
 import { mapLimit, run } from './run.js';
 
 /** One process's worth of a wave: the ops of one namespace for one tool, in plan order. */
@@ -26,20 +27,22 @@ export interface WaveOutcome {
   agent?: ProcessId;
 }
 
-/**
- * Applies one wave. A namespace whose ops are all ones the apply helper
- * speaks (links up, addresses, routes, sysctls: every pod) goes to the
- * helper, one process for the whole wave; the others get one `ip -batch`
- * (and `bridge -batch`) each, `concurrency` at a time. Ops of one namespace
- * keep their plan order.
- */
 /** Namespaces handled at once by default: twice the cores, since each job mostly waits on the kernel. */
 export const DEFAULT_CONCURRENCY = Math.max(2, availableParallelism() * 2);
+
+/**
+ * Applies one wave. Namespaces are made, and a namespace whose ops are all
+ * ones the apply helper speaks (links up, addresses, routes, sysctls: every
+ * pod) is served, by the apply helpers, one per core for the whole wave; the
+ * other namespaces get one `ip -batch` (and `bridge -batch`) each,
+ * `concurrency` at a time. Ops of one namespace keep their plan order.
+ */
 
 export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOutcome> {
   const outcome: WaveOutcome = {};
   const name = wave.stages.map((s) => s.name).join('+');
   const timings: Array<{ key: string; ops: number; ms: number }> = [];
+  const waveStarted = performance.now();
   await mapLimit(
     groupJobs(
       wave.stages.flatMap((s) => s.ops),
@@ -53,18 +56,21 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
       if (pid !== undefined) outcome.agent = { pid, start: startTime(pid) ?? '?' };
     },
   );
-  // NETLAB_PROFILE=1: where a wave's time goes, for tuning (the slowest jobs).
+  // NETLAB_PROFILE=1: where a wave's time goes, for tuning and for the bench's breakdown (the wave, its slowest jobs).
   if (process.env.NETLAB_PROFILE) {
     const top = timings.sort((a, b) => b.ms - a.ms).slice(0, 4);
-    process.stderr.write(`profile ${name}: ${timings.length} jobs; slowest: ${top.map((t) => `${t.key} (${t.ops} ops) ${t.ms.toFixed(0)} ms`).join(', ')}\n`);
+    process.stderr.write(
+      `profile ${name}: ${timings.length} jobs in ${(performance.now() - waveStarted).toFixed(0)} ms; ` +
+        `slowest: ${top.map((t) => `${t.key} (${t.ops} ops) ${t.ms.toFixed(0)} ms`).join(', ')}\n`,
+    );
   }
   return outcome;
 }
 
-/** What runtime/netlab-apply.py can do in a namespace. */
+/** What runtime/netlab-apply.py can do in a namespace (and `netns.add`, which it makes). */
 const HELPER_KINDS = new Set<Op['kind']>(['link.up', 'link.addrgenmode', 'addr.add', 'route.add', 'sysctl.set']);
 
-/** A big wave uses every core: `cores` apply helpers share the namespaces they serve, and as many batches make the namespaces. */
+/** A big wave uses every core: `cores` apply helpers share the namespaces they make or serve. */
 export function groupJobs(ops: Op[], cores = 1): Job[] {
   const viaHelper = new Set<string>();
   const notHelper = new Set<string>();
@@ -79,12 +85,14 @@ export function groupJobs(ops: Op[], cores = 1): Job[] {
     return `helper ${n}`;
   };
   const jobs = new Map<string, Job>();
-  let namespaces = 0;
   for (const op of ops) {
-    const helped = op.kind === 'sysctl.set' || ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
     // Making a namespace is CPU work in the kernel under no lock two cores fight over (measured: 10,041 take
-    // 7.6 s in one `ip -batch`, 4.0 s in two), so each core gets a batch; iproute2 flocks /run/netns for its setup.
-    const key = helped ? helperFor((op as { netns: string }).netns) : op.kind === 'netns.add' ? `ip netns add #${namespaces++ % cores}` : jobKey(op);
+    // 7.6 s in one `ip -batch`, 4.0 s in two), so the helpers share them too.
+    const helped =
+      op.kind === 'sysctl.set' ||
+      op.kind === 'netns.add' ||
+      ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
+    const key = helped ? helperFor((op as { netns: string }).netns) : jobKey(op);
     let job = jobs.get(key);
     if (!job) jobs.set(key, (job = { key, ops: [] }));
     job.ops.push(op);
@@ -147,8 +155,8 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
 async function runBatch(stage: string, ops: Op[]): Promise<void> {
   const commands = ops.filter(isToolOp).map(toolCommand);
   const { tool, netns } = commands[0]!;
-  const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
-  const r = await run(tool, args, { input: commands.map((c) => `${c.args.join(' ')}\n`).join('') });
+  const [file, args] = netns ? enteringNetns(netns, [tool, '-batch', '-']) : [tool, ['-batch', '-']];
+  const r = await run(file, args, { input: commands.map((c) => `${c.args.join(' ')}\n`).join('') });
   if (r.exitCode === 0) return;
   const line = failedBatchLine(r.stderr);
   const failed = line !== undefined ? ops[line - 1] : undefined;
