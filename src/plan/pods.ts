@@ -63,6 +63,9 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
       { kind: 'link.up', netns: nodeNetns, name: pod.hostVeth },
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/${pod.prefix}`, broadcast: broadcastOf(node) },
+      // The bridge plugin sets arp_notify before eth0 comes up, so the pod announces its address (a gratuitous
+      // ARP as its carrier comes up), which also teaches cni0 where its MAC is.
+      { kind: 'sysctl.set', netns, key: 'net.ipv4.conf.eth0.arp_notify', value: '1' },
       { kind: 'link.addrgenmode', netns, name: 'eth0', mode: POD_ADDRGENMODE },
       { kind: 'link.up', netns, name: 'eth0' },
     ],
@@ -71,11 +74,7 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
       // flannel's CNI plugin adds the pod network to the delegate's IPAM routes.
       { kind: 'route.add', netns, verb: 'add', dst: lab.network.podCIDR, via: pod.gateway, dev: 'eth0' },
     ],
-    sysctls: [
-      // The bridge plugin sets arp_notify so a pod announces its address when eth0 comes up.
-      { kind: 'sysctl.set', netns, key: 'net.ipv4.conf.eth0.arp_notify', value: '1' },
-      { kind: 'sysctl.set', netns: nodeNetns, key: `net.ipv6.conf.${pod.hostVeth}.accept_ra`, value: '0' },
-    ],
+    sysctls: [{ kind: 'sysctl.set', netns: nodeNetns, key: `net.ipv6.conf.${pod.hostVeth}.accept_ra`, value: '0' }],
   };
 }
 

@@ -25,7 +25,7 @@ ip -n netlab.host-gw.node.node2 link add veth976e65ed mtu 1500 address 7a:64:cc:
 ip -n netlab.host-gw.node.node3 link add veth15fb7034 mtu 1500 address 26:5a:56:e0:cd:4e txqueuelen 0 type veth peer name eth0 mtu 1500 address 6e:17:6c:dd:d8:b4 txqueuelen 0 netns netlab.host-gw.pod.web-2
 ip -n netlab.host-gw.node.node1 link add veth493fa375 mtu 1500 address c6:58:6e:29:c5:45 txqueuelen 0 type veth peer name eth0 mtu 1500 address 22:ba:35:8c:6a:be txqueuelen 0 netns netlab.host-gw.pod.client
 
-# Assign addresses and bring links up (51)
+# Assign addresses and bring links up (55)
 ip -n netlab.host-gw.fabric link set dev lo up
 ip -n netlab.host-gw.fabric link set dev underlay up
 ip -n netlab.host-gw.fabric link set dev node1 master underlay
@@ -54,6 +54,7 @@ ip -n netlab.host-gw.node.node1 link set dev vethaafd577c type bridge_slave hair
 ip -n netlab.host-gw.node.node1 link set dev vethaafd577c up
 ip -n netlab.host-gw.pod.web-0 link set dev lo up
 ip -n netlab.host-gw.pod.web-0 addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0
+ip netns exec netlab.host-gw.pod.web-0 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.host-gw.pod.web-0 link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.web-0 link set dev eth0 up
 ip -n netlab.host-gw.node.node2 link set dev veth976e65ed master cni0
@@ -61,6 +62,7 @@ ip -n netlab.host-gw.node.node2 link set dev veth976e65ed type bridge_slave hair
 ip -n netlab.host-gw.node.node2 link set dev veth976e65ed up
 ip -n netlab.host-gw.pod.web-1 link set dev lo up
 ip -n netlab.host-gw.pod.web-1 addr add 10.244.1.2/24 broadcast 10.244.1.255 dev eth0
+ip netns exec netlab.host-gw.pod.web-1 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.host-gw.pod.web-1 link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.web-1 link set dev eth0 up
 ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 master cni0
@@ -68,6 +70,7 @@ ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 type bridge_slave hair
 ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 up
 ip -n netlab.host-gw.pod.web-2 link set dev lo up
 ip -n netlab.host-gw.pod.web-2 addr add 10.244.2.2/24 broadcast 10.244.2.255 dev eth0
+ip netns exec netlab.host-gw.pod.web-2 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.host-gw.pod.web-2 link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.web-2 link set dev eth0 up
 ip -n netlab.host-gw.node.node1 link set dev veth493fa375 master cni0
@@ -75,6 +78,7 @@ ip -n netlab.host-gw.node.node1 link set dev veth493fa375 type bridge_slave hair
 ip -n netlab.host-gw.node.node1 link set dev veth493fa375 up
 ip -n netlab.host-gw.pod.client link set dev lo up
 ip -n netlab.host-gw.pod.client addr add 10.244.0.3/24 broadcast 10.244.0.255 dev eth0
+ip netns exec netlab.host-gw.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.host-gw.pod.client link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.client link set dev eth0 up
 
@@ -94,20 +98,16 @@ ip -n netlab.host-gw.pod.web-2 route add 10.244.0.0/16 via 10.244.2.1 dev eth0
 ip -n netlab.host-gw.pod.client route add default via 10.244.0.1 dev eth0
 ip -n netlab.host-gw.pod.client route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 
-# Set sysctls (14)
+# Set sysctls (10)
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.host-gw.node.node2 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.host-gw.node.node3 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.host-gw.node.node2 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
 ip netns exec netlab.host-gw.node.node3 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
-ip netns exec netlab.host-gw.pod.web-0 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv6.conf.vethaafd577c.accept_ra=0
-ip netns exec netlab.host-gw.pod.web-1 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.host-gw.node.node2 sysctl -qw net.ipv6.conf.veth976e65ed.accept_ra=0
-ip netns exec netlab.host-gw.pod.web-2 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.host-gw.node.node3 sysctl -qw net.ipv6.conf.veth15fb7034.accept_ra=0
-ip netns exec netlab.host-gw.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.host-gw.node.node1 sysctl -qw net.ipv6.conf.veth493fa375.accept_ra=0
 
 # Start containers (2)

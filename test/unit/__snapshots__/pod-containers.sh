@@ -16,7 +16,7 @@ ip -n netlab.pod-containers.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3
 ip -n netlab.pod-containers.node.node1 link add veth083b10ad mtu 1450 address 6e:3a:e8:74:07:b6 txqueuelen 0 type veth peer name eth0 mtu 1450 address 12:50:e0:50:5a:28 txqueuelen 0 netns netlab.pod-containers.pod.redis-nginx
 ip -n netlab.pod-containers.node.node1 link add veth493fa375 mtu 1450 address c6:58:6e:29:c5:45 txqueuelen 0 type veth peer name eth0 mtu 1450 address 22:ba:35:8c:6a:be txqueuelen 0 netns netlab.pod-containers.pod.client
 
-# Assign addresses and bring links up (25)
+# Assign addresses and bring links up (27)
 ip -n netlab.pod-containers.fabric link set dev lo up
 ip -n netlab.pod-containers.fabric link set dev underlay up
 ip -n netlab.pod-containers.fabric link set dev node1 master underlay
@@ -33,6 +33,7 @@ ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad type bridge_sla
 ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad up
 ip -n netlab.pod-containers.pod.redis-nginx link set dev lo up
 ip -n netlab.pod-containers.pod.redis-nginx addr add 10.244.0.10/24 broadcast 10.244.0.255 dev eth0
+ip netns exec netlab.pod-containers.pod.redis-nginx sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.pod-containers.pod.redis-nginx link set dev eth0 addrgenmode none
 ip -n netlab.pod-containers.pod.redis-nginx link set dev eth0 up
 ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 master cni0
@@ -40,6 +41,7 @@ ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 type bridge_sla
 ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 up
 ip -n netlab.pod-containers.pod.client link set dev lo up
 ip -n netlab.pod-containers.pod.client addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0
+ip netns exec netlab.pod-containers.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.pod-containers.pod.client link set dev eth0 addrgenmode none
 ip -n netlab.pod-containers.pod.client link set dev eth0 up
 
@@ -49,13 +51,11 @@ ip -n netlab.pod-containers.pod.redis-nginx route add 10.244.0.0/16 via 10.244.0
 ip -n netlab.pod-containers.pod.client route add default via 10.244.0.1 dev eth0
 ip -n netlab.pod-containers.pod.client route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 
-# Set sysctls (7)
+# Set sysctls (5)
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.flannel/1.accept_ra=0
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
-ip netns exec netlab.pod-containers.pod.redis-nginx sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.veth083b10ad.accept_ra=0
-ip netns exec netlab.pod-containers.pod.client sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.pod-containers.node.node1 sysctl -qw net.ipv6.conf.veth493fa375.accept_ra=0
 
 # Start containers (2)

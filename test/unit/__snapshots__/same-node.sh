@@ -16,7 +16,7 @@ ip -n netlab.same-node.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3d:64:
 ip -n netlab.same-node.node.node1 link add veth18402240 mtu 1450 address d6:de:cb:da:2b:da txqueuelen 0 type veth peer name eth0 mtu 1450 address 3a:22:8b:d0:08:a5 txqueuelen 0 netns netlab.same-node.pod.pod-a
 ip -n netlab.same-node.node.node1 link add veth0b88c886 mtu 1450 address 02:ef:d4:b6:dc:45 txqueuelen 0 type veth peer name eth0 mtu 1450 address 1e:d9:67:18:92:e7 txqueuelen 0 netns netlab.same-node.pod.pod-b
 
-# Assign addresses and bring links up (25)
+# Assign addresses and bring links up (27)
 ip -n netlab.same-node.fabric link set dev lo up
 ip -n netlab.same-node.fabric link set dev underlay up
 ip -n netlab.same-node.fabric link set dev node1 master underlay
@@ -33,6 +33,7 @@ ip -n netlab.same-node.node.node1 link set dev veth18402240 type bridge_slave ha
 ip -n netlab.same-node.node.node1 link set dev veth18402240 up
 ip -n netlab.same-node.pod.pod-a link set dev lo up
 ip -n netlab.same-node.pod.pod-a addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0
+ip netns exec netlab.same-node.pod.pod-a sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.same-node.pod.pod-a link set dev eth0 addrgenmode none
 ip -n netlab.same-node.pod.pod-a link set dev eth0 up
 ip -n netlab.same-node.node.node1 link set dev veth0b88c886 master cni0
@@ -40,6 +41,7 @@ ip -n netlab.same-node.node.node1 link set dev veth0b88c886 type bridge_slave ha
 ip -n netlab.same-node.node.node1 link set dev veth0b88c886 up
 ip -n netlab.same-node.pod.pod-b link set dev lo up
 ip -n netlab.same-node.pod.pod-b addr add 10.244.0.3/24 broadcast 10.244.0.255 dev eth0
+ip netns exec netlab.same-node.pod.pod-b sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.same-node.pod.pod-b link set dev eth0 addrgenmode none
 ip -n netlab.same-node.pod.pod-b link set dev eth0 up
 
@@ -49,13 +51,11 @@ ip -n netlab.same-node.pod.pod-a route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 ip -n netlab.same-node.pod.pod-b route add default via 10.244.0.1 dev eth0
 ip -n netlab.same-node.pod.pod-b route add 10.244.0.0/16 via 10.244.0.1 dev eth0
 
-# Set sysctls (7)
+# Set sysctls (5)
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv4.ip_forward=1
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.flannel/1.accept_ra=0
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.cni0.accept_ra=0
-ip netns exec netlab.same-node.pod.pod-a sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.veth18402240.accept_ra=0
-ip netns exec netlab.same-node.pod.pod-b sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip netns exec netlab.same-node.node.node1 sysctl -qw net.ipv6.conf.veth0b88c886.accept_ra=0
 
 # Start containers (2)
