@@ -32,7 +32,7 @@ function labFile(name: string, backend: 'calico' | 'host-gw'): string {
   return file;
 }
 
-/** Seconds `up` took, and the converge wave's slowest job (NETLAB_PROFILE) when there is one. */
+/** Seconds `up` took, and its converge wave's (NETLAB_PROFILE) when there is one. */
 function up(file: string): { total: number; converge: number | undefined } {
   const started = performance.now();
   const r = spawnSync('node', ['bin/netlab.js', 'up', file], { env: { ...process.env, CI: 'true', NETLAB_PROFILE: '1' }, encoding: 'utf8' });

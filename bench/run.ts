@@ -9,8 +9,9 @@
  *
  * `npm run bench -- --large` runs the large cases instead: 2,000, 5,000 and
  * 10,000 pods (250 per node), each beside the namespace floor (`ip -batch` of
- * `netns add` for the same namespaces, then `netns delete`), with `status
- * --json` and a conformance sample (BENCH_SAMPLE peers per pod, default 2).
+ * `netns add` for the same namespaces, then `netns delete`), with where `up`'s
+ * time goes wave by wave, `status --json` and a conformance sample
+ * (BENCH_SAMPLE peers per pod, default 2).
  * BENCH_LARGE_SIZES and BENCH_LARGE_RUNS (default 1) change them.
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { stringify } from 'yaml';
 import { loadLabText } from '../src/lab/index.js';
 import { planLab } from '../src/plan/index.js';
 import { floorDownScript, floorScript } from './floor.js';
+import { waitUntilQuiet } from './quiet.js';
 
 interface Sample {
   seconds: number;
@@ -29,6 +31,8 @@ interface Sample {
   stderr: string;
   /** The last lines the command printed (a test's failures and verdict). */
   tail: string[];
+  /** What NETLAB_PROFILE=1 made it print: a line per wave of `up`. */
+  profile: string[];
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -39,9 +43,19 @@ const MININET_MAX = 500;
 const MININET_NETNS = 'netlab.bench.mininet';
 const work = mkdtempSync(join(tmpdir(), 'netlab-bench-'));
 
-function measure(argv: string[]): Sample {
-  const out = execFileSync('python3', ['bench/measure.py', ...argv], { encoding: 'utf8' });
+function measure(argv: string[], env: Record<string, string> = {}): Sample {
+  const out = execFileSync('python3', ['bench/measure.py', ...argv], { encoding: 'utf8', env: { ...process.env, ...env } });
   return JSON.parse(out) as Sample;
+}
+
+/** `up`'s waves and their seconds, from its NETLAB_PROFILE lines ("profile links: 41 jobs in 4310 ms; …"). */
+function wavesOf(s: Sample): Map<string, number> {
+  const waves = new Map<string, number>();
+  for (const line of s.profile) {
+    const m = /^profile (\S+): \d+ jobs in (\d+) ms/.exec(line);
+    if (m) waves.set(m[1]!, Number(m[2]) / 1000);
+  }
+  return waves;
 }
 
 function mustPass(what: string, s: Sample): Sample {
@@ -102,7 +116,12 @@ function largeLabFile(name: string, pods: number, sample: number): string {
   return file;
 }
 
-/** One large case: netlab's up, status, sampled conformance and down, and the floor of its namespaces alone. */
+/**
+ * One large case: netlab's up (and where its time goes, wave by wave),
+ * status, sampled conformance and down, and the floor of its namespaces
+ * alone. Each is measured on an idle machine: the kernel frees the
+ * namespaces of the step before in the background.
+ */
 function largeCase(pods: number, runs: number, sample: number): void {
   const name = `bench-large-${pods}`;
   const caseName = `vxlan ${pods} pods`;
@@ -115,10 +134,12 @@ function largeCase(pods: number, runs: number, sample: number): void {
   const s = { up: [] as Sample[], status: [] as Sample[], test: [] as Sample[], down: [] as Sample[], floorUp: [] as Sample[], floorDown: [] as Sample[] };
   const failures: string[] = [];
   for (let i = 0; i < runs; i++) {
+    waitUntilQuiet();
     s.floorUp.push(mustPass('floor netns add', measure(['ip', '-batch', add])));
     s.floorDown.push(mustPass('floor netns delete', measure(['ip', '-force', '-batch', del])));
     try {
-      s.up.push(mustPass(`netlab up ${name}`, measure(['node', 'bin/netlab.js', 'up', file])));
+      waitUntilQuiet();
+      s.up.push(mustPass(`netlab up ${name}`, measure(['node', 'bin/netlab.js', 'up', file], { NETLAB_PROFILE: '1' })));
       s.status.push(mustPass(`netlab status ${name}`, measure(['node', 'bin/netlab.js', 'status', name, '--json'])));
       // The sample's verdict is part of the result: a failed case is reported, not hidden by a crash of the bench.
       const test = measure(['node', 'bin/netlab.js', 'test', file]);
@@ -126,12 +147,18 @@ function largeCase(pods: number, runs: number, sample: number): void {
       if (test.code !== 0) failures.push(`netlab test ${name} exited ${test.code}:\n    ${test.tail.join('\n    ')}`);
       else process.stderr.write(`  ${test.tail.at(-1) ?? ''}\n`);
     } finally {
+      waitUntilQuiet();
       s.down.push(mustPass(`netlab down ${name}`, measure(['node', 'bin/netlab.js', 'down', name])));
     }
   }
   for (const f of failures) process.stderr.write(`  ! ${f}\n`);
   record(caseName, `namespace floor: ip -batch netns add ×${namespaces}`, s.floorUp);
-  record(caseName, 'netlab up', s.up);
+  const up = record(caseName, 'netlab up', s.up);
+  // Where up's time went, in its median run: each wave, and the rest (loading, planning, checks, state).
+  const median = s.up.find((x) => x.seconds === up.median) ?? s.up[0]!;
+  const waves = wavesOf(median);
+  for (const [wave, seconds] of waves) record(caseName, `  up: ${wave}`, [{ ...median, seconds }]);
+  record(caseName, '  up: load, plan, state', [{ ...median, seconds: median.seconds - [...waves.values()].reduce((a, b) => a + b, 0) }]);
   record(caseName, 'netlab status --json', s.status);
   record(caseName, `netlab test (sample ${sample}: ${pods * sample} pairs)`, s.test);
   record(caseName, `namespace floor: netns delete ×${namespaces}`, s.floorDown);
