@@ -28,7 +28,6 @@ Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24", "broadcast"?: "10.244.0.255"}
   {"netns", "kind": "route.add", "verb": "add"|"replace", "dst": "default"|"CIDR", "via"?, "dev", "onlink"?}
   {"netns", "kind": "sysctl.set", "key", "value"}
-  {"netns", "kind": "neigh.flush"}: forgets learned IPv4 neighbours (`ip neigh flush all`)
 On the first failure it prints `error: INDEX: reason` and exits 1, so netlab
 can name the operation; nothing is retried or skipped.
 """
@@ -46,7 +45,6 @@ IFF_UP = 0x1
 RT_TABLE_MAIN, RTPROT_BOOT, RTN_UNICAST = 254, 3, 1
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTNH_F_ONLINK = 0x4
-RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 0x40, 0x80
 RTM_SETLINK, IFLA_AF_SPEC, IFLA_INET_CONF, NLA_F_NESTED = 19, 26, 1, 0x8000
 IFLA_INET6_ADDR_GEN_MODE = 8
 
@@ -115,23 +113,7 @@ def sysctl_set(nl, op, procnet):
         os.close(fd)
 
 
-def neigh_flush(nl, _op):
-    """Deletes every IPv4 neighbour entry the namespace learned; permanent and no-ARP ones stay, as with `ip neigh flush all`."""
-    learned = []
-    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0)):
-        family, index, state, flags, kind = struct.unpack_from("=BxxxiHBB", body)
-        dst = parse_attrs(body[12:]).get(NDA_DST)
-        if dst and not state & (NUD_PERMANENT | NUD_NOARP):
-            learned.append(struct.pack("=BxxxiHBB", family, index, state, flags, kind) + attr(NDA_DST, dst))
-    for message in learned:
-        try:
-            nl.request(RTM_DELNEIGH, 0, message)
-        except OSError as e:
-            if e.errno != 2:  # gone already (expired while we looked)
-                raise
-
-
-APPLY = {"link.up": link_up, "link.addrgenmode": link_addrgenmode, "addr.add": addr_add, "route.add": route_add, "neigh.flush": neigh_flush}
+APPLY = {"link.up": link_up, "link.addrgenmode": link_addrgenmode, "addr.add": addr_add, "route.add": route_add}
 
 
 class ProcNet:

@@ -6,7 +6,9 @@ starts for a big lab; this helper enters each namespace (setns), dumps its
 links, IPv4 addresses, main-table routes, permanent neighbours and FDB
 entries over rtnetlink, and reads the sysctls it is asked for.
 
-Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...]}, ...]}
+Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...], "read"?: [KIND, ...]}, ...]}
+where KIND is addresses, routes, neighbours or fdb: what to dump besides the links (all when "read" is
+absent; a kind not read comes back empty). A pod has no neighbour or FDB entries worth a dump each.
 Output (stdout, JSON): {NETNS: STATE | null} where null means the namespace is
 gone, and STATE is
   {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
@@ -98,21 +100,24 @@ def conf_of(spec):
     return conf
 
 
-def observe(nl, sysctls):
+ALL_KINDS = ("addresses", "routes", "neighbours", "fdb")
+
+
+def observe(nl, sysctls, read=ALL_KINDS):
     links = [link_of(body) for _, body in nl.dump(RTM_GETLINK, struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0))]
     names = {l["index"]: l["name"] for l in links}
     for l in links:
         if "master_index" in l:
             l["master"] = names.get(l.pop("master_index"), "?")
     addresses = []
-    for _, body in nl.dump(RTM_GETADDR, struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)):
+    for _, body in nl.dump(RTM_GETADDR, struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)) if "addresses" in read else []:
         _, plen, _, _, index = struct.unpack_from("=BBBBI", body)
         a = parse_attrs(body[8:])
         raw = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
         if raw:
             addresses.append({"dev": names.get(index, "?"), "address": f"{socket.inet_ntoa(raw)}/{plen}"})
     routes = []
-    for _, body in nl.dump(RTM_GETROUTE, struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)):
+    for _, body in nl.dump(RTM_GETROUTE, struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)) if "routes" in read else []:
         _, plen, _, _, table, _, _, _, flags = struct.unpack_from("=BBBBBBBBI", body)
         a = parse_attrs(body[12:])
         if (struct.unpack("=I", a[RTA_TABLE])[0] if RTA_TABLE in a else table) != RT_TABLE_MAIN:
@@ -124,13 +129,13 @@ def observe(nl, sysctls):
             route["dev"] = names.get(struct.unpack("=i", a[RTA_OIF])[0], "?")
         routes.append(route)
     neighbours = []
-    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0)):
+    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0)) if "neighbours" in read else []:
         _, index, state, _, _ = struct.unpack_from("=BxxxiHBB", body)
         a = parse_attrs(body[12:])
         if NDA_DST in a:
             neighbours.append({"dev": names.get(index, "?"), "address": socket.inet_ntoa(a[NDA_DST]), "lladdr": mac(a.get(NDA_LLADDR, b"")), "permanent": bool(state & NUD_PERMANENT)})
     fdb = []
-    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", AF_BRIDGE, 0, 0, 0, 0)):
+    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", AF_BRIDGE, 0, 0, 0, 0)) if "fdb" in read else []:
         _, index, _, _, _ = struct.unpack_from("=BxxxiHBB", body)
         a = parse_attrs(body[12:])
         entry = {"dev": names.get(index, "?"), "mac": mac(a.get(NDA_LLADDR, b""))}
@@ -185,7 +190,7 @@ def main():
         with ns.inside(netns):
             nl = Netlink()
             try:
-                out[netns] = observe(nl, item.get("sysctls", []))
+                out[netns] = observe(nl, item.get("sysctls", []), item.get("read", ALL_KINDS))
             finally:
                 nl.close()
         ns.forget(netns)

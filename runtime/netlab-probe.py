@@ -7,7 +7,10 @@ its sockets there (a socket stays in the namespace it was made in) and drives
 every probe from one event loop. It is started inside a lab namespace, so a
 socket made by mistake outside a pod still cannot reach the host's network.
 
-Input (stdin, JSON): {"protocol": 1, "parallel": N, "probes": [PROBE, ...]} where PROBE is
+Input (stdin, JSON): {"protocol": 1, "parallel": N, "probes": [PROBE, ...]}, or instead of "probes"
+"rounds": [{"probes": [PROBE, ...], "forget": [NETNS, ...]}, ...]: run one after the other, the learned
+neighbour entries of each round's "forget" namespaces deleted when it ends (every namespace shares the
+kernel's one neighbour table: a large mesh is checked in rounds that fit it). PROBE is
   {"id", "kind": "icmp", "netns", "dst", "count", "size", "df", "timeout"}
   {"id", "kind": "tcp" | "udp", "netns", "dst", "port", "timeout"}
   {"id", "kind": "nat", "netns", "dstNetns", "dst", "timeout"}
@@ -26,7 +29,7 @@ import struct
 import sys
 import time
 
-from netlab_ns import Namespaces, read_request
+from netlab_ns import Namespaces, Netlink, forget_learned_neighbours, read_request
 
 IP_MTU_DISCOVER = 10
 IP_PMTUDISC_DO = 2
@@ -79,10 +82,10 @@ def checksum(data):
 
 
 class Prober:
-    def __init__(self, probes, parallel):
+    def __init__(self, parallel):
         self.ns = Namespaces()
         self.sel = selectors.DefaultSelector()
-        self.waiting = list(reversed(probes))
+        self.waiting = []
         self.parallel = parallel
         self.active = {}  # id -> probe state
         self.icmp = {}  # (netns, df) -> raw socket
@@ -268,7 +271,28 @@ class Prober:
         self.finish(pid, True, seen=addr[0])
 
     # -- the loop -----------------------------------------------------------
-    def run(self):
+    def run_rounds(self, rounds):
+        for r in rounds:
+            self.run(r["probes"])
+            self.forget(r.get("forget", []))
+
+    def forget(self, namespaces):
+        """Empties what a round taught the namespaces' neighbour caches, and lets go of their files and sockets."""
+        for key in list(self.icmp):
+            self.sel.unregister(self.icmp[key])
+            self.icmp.pop(key).close()
+        for netns in namespaces:
+            with self.ns.inside(netns):
+                nl = Netlink()
+                try:
+                    forget_learned_neighbours(nl)
+                finally:
+                    nl.close()
+        for netns in list(self.ns.fds):
+            self.ns.forget(netns)
+
+    def run(self, probes):
+        self.waiting = list(reversed(probes))
         self.start_more()
         while self.active or self.waiting:
             now = time.monotonic()
@@ -305,7 +329,8 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     request = read_request(sys.stdin)
-    Prober(request["probes"], int(request.get("parallel", 256))).run()
+    rounds = request["rounds"] if "rounds" in request else [{"probes": request["probes"]}]
+    Prober(int(request.get("parallel", 256))).run_rounds(rounds)
     return 0
 
 

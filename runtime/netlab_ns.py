@@ -258,3 +258,24 @@ class Netlink:
                         raise OSError(-err, os.strerror(-err))
                     return out
                 out.append((back, payload))
+
+
+RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 0x40, 0x80
+
+
+def forget_learned_neighbours(nl):
+    """Deletes every IPv4 neighbour entry the namespace of `nl` learned; permanent and no-ARP ones stay, as with
+    `ip neigh flush all`. Every namespace shares the kernel's one neighbour table: a large mesh check empties
+    what each round learned before the next."""
+    learned = []
+    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0)):
+        family, index, state, flags, kind = struct.unpack_from("=BxxxiHBB", body)
+        dst = parse_attrs(body[12:]).get(NDA_DST)
+        if dst and not state & (NUD_PERMANENT | NUD_NOARP):
+            learned.append(struct.pack("=BxxxiHBB", family, index, state, flags, kind) + attr(NDA_DST, dst))
+    for message in learned:
+        try:
+            nl.request(RTM_DELNEIGH, 0, message)
+        except OSError as e:
+            if e.errno != errno.ENOENT:  # gone already (expired while we looked)
+                raise

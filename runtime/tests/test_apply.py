@@ -61,49 +61,6 @@ class Apply(unittest.TestCase):
             got = subprocess.run(["ip", "netns", "exec", n, "sysctl", "-n", key], check=True, capture_output=True, text=True).stdout.strip()
             self.assertEqual(got, value, key)
 
-    def test_neigh_flush_forgets_learned_entries_and_keeps_permanent_ones(self):
-        n = self.netns.name
-        self.netns.ip("link", "set", "eth0", "up")
-        self.netns.ip("addr", "add", "10.9.0.1/24", "dev", "eth0")
-        self.netns.ip("neigh", "add", "10.9.0.7", "lladdr", "02:00:00:00:00:07", "dev", "eth0", "nud", "reachable")
-        self.netns.ip("neigh", "add", "10.9.0.8", "lladdr", "02:00:00:00:00:08", "dev", "eth0", "nud", "permanent")
-        r = apply([{"netns": n, "kind": "neigh.flush"}])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        left = json.loads(subprocess.run(["ip", "-n", n, "-j", "neigh", "show"], check=True, capture_output=True, text=True).stdout)
-        self.assertEqual([e["dst"] for e in left], ["10.9.0.8"])
-
-    def test_addrgenmode_none_before_up_leaves_the_link_without_ipv6_link_local(self):
-        n = self.netns.name
-        r = apply([{"netns": n, "kind": "link.addrgenmode", "name": "eth0", "mode": "none"}, {"netns": n, "kind": "link.up", "name": "eth0"}])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        link = json.loads(subprocess.run(["ip", "-n", n, "-j", "-d", "link", "show", "dev", "eth0"], check=True, capture_output=True, text=True).stdout)[0]
-        self.assertEqual(link["inet6_addr_gen_mode"], "none")
-        inet6 = json.loads(subprocess.run(["ip", "-n", n, "-j", "-6", "addr", "show", "dev", "eth0"], check=True, capture_output=True, text=True).stdout)
-        self.assertEqual([a for i in inet6 for a in i.get("addr_info", [])], [])
-        # The peer, told nothing, makes its fe80:: address as usual: the setting is the link's own.
-        self.netns.ip("link", "set", "peer0", "up")
-        peer = json.loads(subprocess.run(["ip", "-n", n, "-j", "-6", "addr", "show", "dev", "peer0"], check=True, capture_output=True, text=True).stdout)
-        self.assertTrue(any(a["local"].startswith("fe80:") for i in peer for a in i["addr_info"]))
-
-    def test_netns_add_makes_named_namespaces_ip_can_use_and_refuses_one_that_exists(self):
-        names = [f"netlab.pytest-{os.getpid()}.made{i}" for i in range(3)]
-        for name in names:
-            self.addCleanup(subprocess.run, ["ip", "netns", "delete", name], check=False)
-        ops = [{"netns": name, "kind": "netns.add"} for name in names]
-        # A namespace just made is served at once, and each is its own: lo is down in all three.
-        r = apply(ops + [{"netns": names[1], "kind": "link.up", "name": "lo"}])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True, text=True).stdout
-        for name in names:
-            self.assertIn(name, listed)
-        state = lambda n: json.loads(subprocess.run(["ip", "-n", n, "-j", "link", "show", "lo"], check=True, capture_output=True, text=True).stdout)[0]["flags"]
-        self.assertIn("UP", state(names[1]))
-        self.assertNotIn("UP", state(names[0]))
-        self.assertNotIn("UP", state(names[2]))
-        again = apply([{"netns": names[0], "kind": "netns.add"}])
-        self.assertEqual(again.returncode, 1)
-        self.assertRegex(again.stderr, r"^error: 0: File exists")
-
     def test_a_sysctl_of_a_missing_interface_names_the_op(self):
         r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
         self.assertEqual(r.returncode, 1)

@@ -1,5 +1,7 @@
+import json
 import os
 import struct
+import subprocess
 import unittest
 from unittest import mock
 
@@ -126,5 +128,24 @@ class RealNamespaces(unittest.TestCase):
         self.assertEqual(len(links), 1)  # lo only
 
 
+    def test_forgetting_learned_neighbours_keeps_permanent_ones(self):
+        n = self.netns
+        n.ip("link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
+        n.ip("link", "set", "eth0", "up")
+        n.ip("addr", "add", "10.9.0.1/24", "dev", "eth0")
+        n.ip("neigh", "add", "10.9.0.7", "lladdr", "02:00:00:00:00:07", "dev", "eth0", "nud", "reachable")
+        n.ip("neigh", "add", "10.9.0.8", "lladdr", "02:00:00:00:00:08", "dev", "eth0", "nud", "permanent")
+        ns = netlab_ns.Namespaces()
+        with ns.inside(n.name):
+            nl = netlab_ns.Netlink()
+            try:
+                netlab_ns.forget_learned_neighbours(nl)
+            finally:
+                nl.close()
+        out = subprocess.run(["ip", "-n", n.name, "-j", "neigh", "show"], check=True, capture_output=True, text=True).stdout
+        self.assertEqual([e["dst"] for e in json.loads(out)], ["10.9.0.8"])
+
+
 if __name__ == "__main__":
     unittest.main()
+

@@ -1,6 +1,10 @@
+import json
+import os
+import subprocess
 import unittest
 
-from helpers import load
+from helpers import IS_ROOT, RUNTIME, TestNamespace, load
+import netlab_ns
 
 probe = load("netlab-probe")
 
@@ -56,3 +60,36 @@ class Checksum(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(IS_ROOT, "needs root to make namespaces")
+class Rounds(unittest.TestCase):
+    """Rounds run one after the other, and each empties the neighbour caches it names when it ends."""
+
+    def setUp(self):
+        self.a, self.b = TestNamespace("pod.a"), TestNamespace("pod.b")
+        self.addCleanup(self.a.remove)
+        self.addCleanup(self.b.remove)
+        self.a.ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", self.b.name)
+        for ns, address in ((self.a, "10.9.0.1/24"), (self.b, "10.9.0.2/24")):
+            ns.ip("addr", "add", address, "dev", "eth0")
+            ns.ip("link", "set", "eth0", "up")
+
+    def neighbours(self, ns):
+        out = subprocess.run(["ip", "-n", ns.name, "-j", "neigh", "show"], check=True, capture_output=True, text=True).stdout
+        return [e["dst"] for e in json.loads(out)]
+
+    def test_each_round_forgets_what_its_namespaces_learned(self):
+        ping = lambda i, ns, dst: {"id": i, "kind": "icmp", "netns": ns.name, "dst": dst, "count": 1, "timeout": 3}
+        rounds = [
+            {"probes": [ping(0, self.a, "10.9.0.2")], "forget": [self.a.name, self.b.name]},
+            {"probes": [ping(1, self.b, "10.9.0.1")], "forget": [self.a.name]},
+        ]
+        request = json.dumps({"protocol": netlab_ns.PROTOCOL, "rounds": rounds})
+        r = subprocess.run(["ip", "netns", "exec", self.a.name, "python3", os.path.join(RUNTIME, "netlab-probe.py")], input=request, text=True, capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        results = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([(x["id"], x["ok"]) for x in results], [(0, True), (1, True)])
+        # The second round's entries: a's were forgotten, b's (not named) kept.
+        self.assertEqual(self.neighbours(self.a), [])
+        self.assertEqual(self.neighbours(self.b), ["10.9.0.1"])

@@ -67,7 +67,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
       const v = judgeDns(check, o);
       record(index, result(check, v.ok, v.message, started, { command: o.command, output: o.output }));
     }),
-    runConformance(lab, cases, options.concurrency, record),
+    runConformance(lab, cases, record),
     runCniChecks(cniChecks, options, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { LiveLab, LiveNetns } from '../plan/live.js';
+import type { LiveLab, LiveNetns, NamespaceQuery } from '../plan/live.js';
 import { HELPER_PROTOCOL, OBSERVE_HELPER_PATH } from '../runtime-path.js';
 import { KernelError } from '../errors.js';
 import { describeOutcome } from './failure.js';
@@ -14,9 +14,9 @@ const NAMESPACES_PER_HELPER = 500;
  * entries and the sysctls asked for. A namespace that is gone reads as null.
  * A large lab is shared between one helper per core.
  */
-export async function observeNamespaces(wanted: Map<string, string[]>): Promise<LiveLab['namespaces']> {
+export async function observeNamespaces(wanted: Map<string, NamespaceQuery>): Promise<LiveLab['namespaces']> {
   if (wanted.size === 0) return {};
-  const all = [...wanted].map(([netns, sysctls]) => ({ netns, sysctls }));
+  const all = [...wanted].map(([netns, query]) => ({ netns, ...query }));
   const helpers = Math.max(1, Math.min(availableParallelism(), Math.ceil(all.length / NAMESPACES_PER_HELPER)));
   const parts = Array.from({ length: helpers }, (_, h) => all.filter((_, i) => i % helpers === h));
   const results = await Promise.all(

@@ -24,6 +24,12 @@ export interface ProbeResult {
   seen?: string;
 }
 
+/** Probes run together, then the learned neighbour entries of `forget` deleted before the next round. */
+export interface ProbeRound {
+  probes: Probe[];
+  forget: string[];
+}
+
 /**
  * Runs probes in one prober process started inside `homeNetns` (a lab
  * namespace, so nothing it does can reach the host's network). Results
@@ -34,9 +40,19 @@ export async function runProbes(
   probes: Probe[],
   options: { parallel?: number; onResult?: (r: ProbeResult) => void } = {},
 ): Promise<Map<number, ProbeResult>> {
+  return runProbeRounds(homeNetns, [{ probes, forget: [] }], options);
+}
+
+/** Rounds of probes, one after the other, in one prober process; probe ids are unique across rounds. */
+export async function runProbeRounds(
+  homeNetns: string,
+  rounds: ProbeRound[],
+  options: { parallel?: number; onResult?: (r: ProbeResult) => void } = {},
+): Promise<Map<number, ProbeResult>> {
   const results = new Map<number, ProbeResult>();
-  if (probes.length === 0) return results;
-  const input = JSON.stringify({ protocol: HELPER_PROTOCOL, parallel: options.parallel ?? 256, probes });
+  const total = rounds.reduce((n, r) => n + r.probes.length, 0);
+  if (total === 0) return results;
+  const input = JSON.stringify({ protocol: HELPER_PROTOCOL, parallel: options.parallel ?? 256, rounds });
   const done = await runLines('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], input, (line) => {
     const text = line.trim();
     if (!text.startsWith('{')) return;
@@ -44,10 +60,10 @@ export async function runProbes(
     results.set(r.id, r);
     options.onResult?.(r);
   });
-  if (results.size < probes.length) {
+  if (results.size < total) {
     const how = done.signal ? `killed by ${done.signal}` : `exit ${done.exitCode}`;
     throw new KernelError(
-      `the prober crashed (${how}) after ${results.size} of ${probes.length} probes: ${done.stderr.trim().split('\n').slice(-3).join('; ') || 'no message'}`,
+      `the prober crashed (${how}) after ${results.size} of ${total} probes: ${done.stderr.trim().split('\n').slice(-3).join('; ') || 'no message'}`,
     );
   }
   return results;

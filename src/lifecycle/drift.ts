@@ -3,7 +3,7 @@ import { applyWave } from '../kernel/apply.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
-import { findDrift, repairPlan, sysctlsToRead, type LabDrift } from '../plan/drift.js';
+import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan, type PlanContext } from '../plan/index.js';
 import type { Conflist } from '../lab/conflist.js';
 import type { LiveBgpSession, LiveLab } from '../plan/live.js';
@@ -33,7 +33,7 @@ export function agentRunning(state: LabState, plan = planOf(state)): boolean | u
 
 /** The running lab as the kernel holds it. */
 export async function observeLab(state: LabState, plan = planOf(state)): Promise<LiveLab> {
-  const namespaces = await observeNamespaces(sysctlsToRead(plan));
+  const namespaces = await observeNamespaces(whatToRead(plan));
   const daemons: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
   // What the namespaces' dump does not hold: tables, daemons and BGP sessions, for the ops that make them.

@@ -1,5 +1,5 @@
 import { describeNetns } from '../lab/names.js';
-import type { LiveLab, LiveLink, LiveNetns } from './live.js';
+import type { LiveLab, LiveLink, LiveNetns, NamespaceQuery } from './live.js';
 import type { Op, Plan } from './ops.js';
 
 /** One planned object the kernel does not have as planned. */
@@ -205,12 +205,24 @@ function linkProblem(l: LiveLink | undefined, name: string, kind: string, mac: s
   return undefined;
 }
 
-/** The sysctls each namespace of the plan sets: what the observer must read. */
-export function sysctlsToRead(plan: Plan): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/**
+ * What the observer must read of each namespace of the plan: its links,
+ * addresses and routes, the sysctls it sets, and its neighbour and FDB
+ * entries only where the plan makes some (a pod has none: two dumps fewer
+ * per pod, which counts at 10,000 pods).
+ */
+export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
+  const out = new Map<string, NamespaceQuery>();
+  const of = (netns: string) => {
+    let q = out.get(netns);
+    if (!q) out.set(netns, (q = { read: ['addresses', 'routes'], sysctls: [] }));
+    return q;
+  };
   for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind === 'netns.add') out.set(op.netns, out.get(op.netns) ?? []);
-    if (op.kind === 'sysctl.set') out.set(op.netns, [...(out.get(op.netns) ?? []), op.key]);
+    if (op.kind === 'netns.add') of(op.netns);
+    if (op.kind === 'sysctl.set') of(op.netns).sysctls.push(op.key);
+    if (op.kind === 'neigh.replace' && !of(op.netns).read.includes('neighbours')) of(op.netns).read.push('neighbours');
+    if (op.kind === 'fdb.replace' && !of(op.netns).read.includes('fdb')) of(op.netns).read.push('fdb');
   }
   return out;
 }

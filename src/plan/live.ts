@@ -18,6 +18,12 @@ export interface LiveLink {
   vxlan?: { id: number; local: string; port: number };
 }
 
+/** What to read of a namespace: its links always, these kinds of objects (the others read as empty), these sysctls. */
+export interface NamespaceQuery {
+  read: Array<'addresses' | 'routes' | 'neighbours' | 'fdb'>;
+  sysctls: string[];
+}
+
 export interface LiveNetns {
   links: LiveLink[];
   addresses: Array<{ dev: string; address: string }>;
