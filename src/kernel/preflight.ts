@@ -169,3 +169,24 @@ export async function requireCniPlugins(dirs: string[], types: string[], allowed
     throw new EnvironmentError(`CNI plugin${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${dirs.join(', ')}${hint}`);
   }
 }
+
+/** Files the container runtime keeps open besides its sockets (its log, selector, libraries), as the runtime counts them. */
+const RUNTIME_SPARE_FILES = 64;
+
+/**
+ * The container runtime opens one socket per listening port of every pod
+ * and may open as many files as netlab's hard limit (it inherits it, and
+ * raises its soft limit to it). A lab that needs more is refused before
+ * anything is made, rather than after every namespace is built.
+ */
+export async function requireOpenFiles(sockets: number): Promise<void> {
+  if (sockets === 0) return;
+  const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
+  const m = /^Max open files\s+\S+\s+(\d+|unlimited)/m.exec(limits);
+  const hard = m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
+  if (sockets + RUNTIME_SPARE_FILES <= hard) return;
+  throw new EnvironmentError(
+    `the lab's containers listen on ${sockets} ports, one socket each, but netlab may open only ${hard} files (ulimit -Hn); ` +
+      `raise the limit (as root: ulimit -n ${sockets + 1024}, or LimitNOFILE= for a service) or listen on fewer ports`,
+  );
+}

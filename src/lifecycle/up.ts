@@ -4,9 +4,10 @@ import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { applyWave, DEFAULT_CONCURRENCY } from '../kernel/apply.js';
 import { listNetns } from '../kernel/netns.js';
-import { BIRD, BIRDC, DNSMASQ, preflight, requireCniPlugins, requireIpip, requireServiceKernel, requireTools } from '../kernel/preflight.js';
+import { BIRD, BIRDC, DNSMASQ, preflight, requireCniPlugins, requireIpip, requireOpenFiles, requireServiceKernel, requireTools } from '../kernel/preflight.js';
 import type { Conflist } from '../lab/conflist.js';
 import { conflistFor } from '../lab/index.js';
+import { runtimeSockets } from '../plan/containers.js';
 import { planLab } from '../plan/index.js';
 import type { Plan } from '../plan/ops.js';
 import { wavesOf } from '../plan/waves.js';
@@ -44,6 +45,7 @@ export type UpResult =
  */
 export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   await preflight();
+  await requireOpenFiles(runtimeSockets(lab));
   if (lab.services.length > 0 || lab.network.kubeProxy.mode !== 'nftables') await requireServiceKernel(lab.network.kubeProxy.mode);
   if (lab.dns) await requireTools([DNSMASQ]);
   if (lab.network.backend.kind === 'calico') {

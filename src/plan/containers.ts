@@ -21,10 +21,7 @@ export interface AgentConfig {
  * per lab serves all pods, so a 1000-pod lab costs one process, not 1000.
  */
 export function planContainers(lab: Lab, context: PlanContext): Contribution {
-  // Cluster DNS's pods serve their port 53 with dnsmasq (plan/dns.ts), not the runtime.
-  const pods = lab.pods
-    .filter((p) => p.system === undefined && p.containers.some((c) => c.listen.length > 0))
-    .map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
+  const pods = servedPods(lab).map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
   if (pods.length === 0) return {};
   const config: AgentConfig = { protocol: HELPER_PROTOCOL, lab: lab.name, pods };
   const path = `${context.stateDir}/containers.json`;
@@ -34,4 +31,14 @@ export function planContainers(lab: Lab, context: PlanContext): Contribution {
       { kind: 'process.start', netns: lab.fabric.netns, name: 'agent', config: path, log: `${context.stateDir}/containers.log` },
     ],
   };
+}
+
+/** The pods the runtime serves. Cluster DNS's pods serve their port 53 with dnsmasq (plan/dns.ts), not the runtime. */
+function servedPods(lab: Lab): Lab['pods'] {
+  return lab.pods.filter((p) => p.system === undefined && p.containers.some((c) => c.listen.length > 0));
+}
+
+/** The sockets the runtime holds open: one per listening port of every pod it serves. */
+export function runtimeSockets(lab: Lab): number {
+  return servedPods(lab).reduce((n, p) => n + p.containers.reduce((m, c) => m + c.listen.length, 0), 0);
 }

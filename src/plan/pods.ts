@@ -78,6 +78,10 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
   };
 }
 
+/** A node's pod subnet's broadcast address, worked out once per node (10,000 pods would parse it 10,000 times). */
+const broadcasts = new WeakMap<BridgeNode, string>();
 function broadcastOf(node: BridgeNode): string {
-  return intToAddress(parseCidr(node.podSubnet).last);
+  let b = broadcasts.get(node);
+  if (b === undefined) broadcasts.set(node, (b = intToAddress(parseCidr(node.podSubnet).last)));
+  return b;
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,21 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stderr).toMatch(/the prober crashed \(killed by SIGSEGV\) after 0 of 1 probes/);
     noStack(r.stderr);
+  });
+
+  it('a lab needing more open files than netlab may have: exit 3 before anything is made, saying what to raise', async () => {
+    const name = `${LAB}-files`;
+    const file = await writeLab(
+      name,
+      `name: ${name}\nnodes: [{name: node1}, {name: node2}]\npods:\n  - {name: p, replicas: 300, containers: [{name: c, listen: [80/tcp]}]}\n`,
+    );
+    // 300 sockets for the runtime, 200 files allowed (enough for netlab itself).
+    const r = await execa('prlimit', ['--nofile=200:200', process.execPath, 'bin/netlab.js', 'up', file], { reject: false, env: { CI: 'true' } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(
+      /listen on 300 ports, one socket each, but netlab may open only 200 files \(ulimit -Hn\); raise the limit \(as root: ulimit -n 1324/,
+    );
+    expect(await netnsOf(name)).toEqual([]);
   });
 
   it('a namespace that cannot be deleted in down: exit 4 naming it', async () => {
