@@ -7,8 +7,9 @@ links, IPv4 addresses, main-table routes, permanent neighbours and FDB
 entries over rtnetlink, and reads the sysctls it is asked for.
 
 Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...], "read"?: [KIND, ...]}, ...]}
-where KIND is addresses, routes, neighbours or fdb: what to dump besides the links (all when "read" is
-absent; a kind not read comes back empty). A pod has no neighbour or FDB entries worth a dump each.
+where KIND is links, addresses, routes, neighbours or fdb: what to report (all when "read" is absent; a
+kind not read comes back empty, and is not dumped, but for the links, which name the others' devices).
+A pod has no neighbour or FDB entries worth a dump each.
 Output (stdout, JSON): {NETNS: STATE | null} where null means the namespace is
 gone, and STATE is
   {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
@@ -100,7 +101,7 @@ def conf_of(spec):
     return conf
 
 
-ALL_KINDS = ("addresses", "routes", "neighbours", "fdb")
+ALL_KINDS = ("links", "addresses", "routes", "neighbours", "fdb")
 
 
 def observe(nl, sysctls, read=ALL_KINDS):
@@ -144,7 +145,7 @@ def observe(nl, sysctls, read=ALL_KINDS):
         fdb.append(entry)
     # Each link's settings answer the sysctls asked of it; they are not part of what is reported of the link.
     values = read_sysctls(sysctls, {link["name"]: link.pop("conf") for link in links})
-    return {"links": links, "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
+    return {"links": links if "links" in read else [], "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
 
 
 def read_sysctls(keys, conf):

@@ -7,10 +7,10 @@ its sockets there (a socket stays in the namespace it was made in) and drives
 every probe from one event loop. It is started inside a lab namespace, so a
 socket made by mistake outside a pod still cannot reach the host's network.
 
-Input (stdin, JSON): {"protocol": 1, "parallel": N, "probes": [PROBE, ...]}, or instead of "probes"
-"rounds": [{"probes": [PROBE, ...], "forget": [NETNS, ...]}, ...]: run one after the other, the learned
-neighbour entries of each round's "forget" namespaces deleted when it ends (every namespace shares the
-kernel's one neighbour table: a large mesh is checked in rounds that fit it). PROBE is
+Input (stdin, one JSON object per line): {"protocol": 1, "parallel": N}, then rounds
+{"probes": [PROBE, ...], "forget": [NETNS, ...]}, each read when the one before has ended: its probes run
+together, then the learned neighbour entries of its "forget" namespaces are deleted (every namespace
+shares the kernel's one neighbour table: a large mesh is checked in rounds that fit it). PROBE is
   {"id", "kind": "icmp", "netns", "dst", "count", "size", "df", "timeout"}
   {"id", "kind": "tcp" | "udp", "netns", "dst", "port", "timeout"}
   {"id", "kind": "nat", "netns", "dstNetns", "dst", "timeout"}
@@ -29,7 +29,7 @@ import struct
 import sys
 import time
 
-from netlab_ns import Namespaces, Netlink, forget_learned_neighbours, read_request
+from netlab_ns import Namespaces, Netlink, ProtocolError, check_protocol, forget_learned_neighbours
 
 IP_MTU_DISCOVER = 10
 IP_PMTUDISC_DO = 2
@@ -328,9 +328,13 @@ def main():
     # One socket per port per pod: a big lab needs more than the usual 1024 files.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    request = read_request(sys.stdin)
-    rounds = request["rounds"] if "rounds" in request else [{"probes": request["probes"]}]
-    Prober(int(request.get("parallel", 256))).run_rounds(rounds)
+    try:
+        header = json.loads(sys.stdin.readline())
+        check_protocol(header)
+    except (ValueError, ProtocolError) as e:
+        raise SystemExit(f"error: request: {e}")
+    # Rounds are read one at a time: netlab writes the next while this one runs.
+    Prober(int(header.get("parallel", 256))).run_rounds(json.loads(line) for line in sys.stdin if line.strip())
     return 0
 
 

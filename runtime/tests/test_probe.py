@@ -85,7 +85,7 @@ class Rounds(unittest.TestCase):
             {"probes": [ping(0, self.a, "10.9.0.2")], "forget": [self.a.name, self.b.name]},
             {"probes": [ping(1, self.b, "10.9.0.1")], "forget": [self.a.name]},
         ]
-        request = json.dumps({"protocol": netlab_ns.PROTOCOL, "rounds": rounds})
+        request = "".join(json.dumps(x) + "\n" for x in [{"protocol": netlab_ns.PROTOCOL}, *rounds])
         r = subprocess.run(["ip", "netns", "exec", self.a.name, "python3", os.path.join(RUNTIME, "netlab-probe.py")], input=request, text=True, capture_output=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         results = [json.loads(line) for line in r.stdout.splitlines()]

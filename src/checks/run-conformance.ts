@@ -34,17 +34,21 @@ export async function runConformance(lab: Lab, items: Item[], record: Record): P
           budget,
         )
       : [{ cases: probed.map((_, i) => i), namespaces: [] }];
-  // One prober for every round: it empties the caches a round filled itself, before the next.
+  if (probed.length === 0) return;
+  // One prober for every round: it empties the caches a round filled itself, before the next. A round's
+  // probes are made when the prober asks for it.
   const owner: Array<{ item: number; aspect: number }> = [];
-  const probeRounds = rounds.map((round) => ({
-    probes: probesFor(
-      round.cases.map((i) => ({ item: i, check: probed[i]!.check })),
-      owner,
-    ),
-    forget: round.namespaces,
-  }));
+  function* probeRounds() {
+    for (const round of rounds) {
+      const probes = probesFor(
+        round.cases.map((i) => ({ item: i, check: probed[i]!.check })),
+        owner,
+      );
+      yield { probes, forget: round.namespaces };
+    }
+  }
   const started = performance.now();
-  await runProbeRounds(lab.fabric.netns, probeRounds, { onResult: (r) => tally.add(owner[r.id]!, r) });
+  await runProbeRounds(lab.fabric.netns, probeRounds(), { onResult: (r) => tally.add(owner[r.id]!, r) });
   // NETLAB_PROFILE=1: where a large conformance run's time goes.
   if (process.env.NETLAB_PROFILE) {
     process.stderr.write(`profile conformance: ${rounds.length} rounds, ${owner.length} probes in ${(performance.now() - started).toFixed(0)} ms\n`);

@@ -40,31 +40,48 @@ export async function runProbes(
   probes: Probe[],
   options: { parallel?: number; onResult?: (r: ProbeResult) => void } = {},
 ): Promise<Map<number, ProbeResult>> {
-  return runProbeRounds(homeNetns, [{ probes, forget: [] }], options);
+  const results = new Map<number, ProbeResult>();
+  if (probes.length === 0) return results;
+  await runProbeRounds(homeNetns, [{ probes, forget: [] }], {
+    ...options,
+    onResult: (r) => {
+      results.set(r.id, r);
+      options.onResult?.(r);
+    },
+  });
+  return results;
 }
 
-/** Rounds of probes, one after the other, in one prober process; probe ids are unique across rounds. */
+/**
+ * Rounds of probes, one after the other, in one prober process; probe ids
+ * are unique across rounds. The rounds are made as the prober asks for them
+ * (a line each on its stdin), so 10,000 pods' probes are never all in
+ * memory; results go to `onResult` only.
+ */
 export async function runProbeRounds(
   homeNetns: string,
-  rounds: ProbeRound[],
-  options: { parallel?: number; onResult?: (r: ProbeResult) => void } = {},
-): Promise<Map<number, ProbeResult>> {
-  const results = new Map<number, ProbeResult>();
-  const total = rounds.reduce((n, r) => n + r.probes.length, 0);
-  if (total === 0) return results;
-  const input = JSON.stringify({ protocol: HELPER_PROTOCOL, parallel: options.parallel ?? 256, rounds });
-  const done = await runLines('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], input, (line) => {
+  rounds: Iterable<ProbeRound>,
+  options: { parallel?: number; onResult: (r: ProbeResult) => void },
+): Promise<void> {
+  let sent = 0;
+  let received = 0;
+  function* lines(): Generator<string> {
+    yield `${JSON.stringify({ protocol: HELPER_PROTOCOL, parallel: options.parallel ?? 256 })}\n`;
+    for (const round of rounds) {
+      sent += round.probes.length;
+      yield `${JSON.stringify(round)}\n`;
+    }
+  }
+  const done = await runLines('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], lines(), (line) => {
     const text = line.trim();
     if (!text.startsWith('{')) return;
-    const r = JSON.parse(text) as ProbeResult;
-    results.set(r.id, r);
-    options.onResult?.(r);
+    received++;
+    options.onResult(JSON.parse(text) as ProbeResult);
   });
-  if (results.size < total) {
+  if (received < sent || done.exitCode !== 0) {
     const how = done.signal ? `killed by ${done.signal}` : `exit ${done.exitCode}`;
     throw new KernelError(
-      `the prober crashed (${how}) after ${results.size} of ${total} probes: ${done.stderr.trim().split('\n').slice(-3).join('; ') || 'no message'}`,
+      `the prober crashed (${how}) after ${received} of ${sent} probes: ${done.stderr.trim().split('\n').slice(-3).join('; ') || 'no message'}`,
     );
   }
-  return results;
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import { Readable } from 'node:stream';
 import { EnvironmentError, KernelError, type NetlabError } from '../errors.js';
 import { describeOutcome } from './failure.js';
 
@@ -106,7 +107,7 @@ export function runAttached(file: string, args: string[]): Promise<number> {
  * Runs a program that answers one line at a time (the prober), handing each
  * line over as it comes; resolves to how it ended.
  */
-export function runLines(file: string, args: string[], input: string, onLine: (line: string) => void): Promise<RunResult> {
+export function runLines(file: string, args: string[], input: string | Iterable<string>, onLine: (line: string) => void): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const err: Buffer[] = [];
@@ -127,7 +128,9 @@ export function runLines(file: string, args: string[], input: string, onLine: (l
       resolve({ command: [file, ...args], exitCode: code ?? -1, stdout: '', stderr: Buffer.concat(err).toString(), signal: signal ?? undefined });
     });
     child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
+    // An iterable is read only as fast as the program takes it in: a large input is never all in memory at once.
+    if (typeof input === 'string') child.stdin.end(input);
+    else Readable.from(input).pipe(child.stdin);
   });
 }
 

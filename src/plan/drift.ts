@@ -215,7 +215,7 @@ export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
   const out = new Map<string, NamespaceQuery>();
   const of = (netns: string) => {
     let q = out.get(netns);
-    if (!q) out.set(netns, (q = { read: ['addresses', 'routes'], sysctls: [] }));
+    if (!q) out.set(netns, (q = { read: ['links', 'addresses', 'routes'], sysctls: [] }));
     return q;
   };
   for (const op of plan.stages.flatMap((s) => s.ops)) {

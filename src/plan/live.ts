@@ -18,9 +18,9 @@ export interface LiveLink {
   vxlan?: { id: number; local: string; port: number };
 }
 
-/** What to read of a namespace: its links always, these kinds of objects (the others read as empty), these sysctls. */
+/** What to read of a namespace: these kinds of objects (the others read as empty) and these sysctls. */
 export interface NamespaceQuery {
-  read: Array<'addresses' | 'routes' | 'neighbours' | 'fdb'>;
+  read: Array<'links' | 'addresses' | 'routes' | 'neighbours' | 'fdb'>;
   sysctls: string[];
 }
 
