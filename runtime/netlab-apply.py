@@ -25,6 +25,10 @@ Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "netns.add"}: a new named namespace (`ip netns add`)
   {"netns", "kind": "link.up", "name"}
   {"netns", "kind": "link.addrgenmode", "name", "mode": "none"}: before the link is up (`ip link set addrgenmode`)
+  {"netns", "kind": "link.master", "name", "master"}: `ip link set dev NAME master MASTER`
+  {"netns", "kind": "link.hairpin", "name"}: `ip link set dev NAME type bridge_slave hairpin on`
+  {"netns", "kind": "neigh.replace", "address", "lladdr", "dev"}: `ip neigh replace … nud permanent`
+  {"netns", "kind": "fdb.replace", "mac", "dev", "dst"}: `bridge fdb replace MAC dev DEV dst IP self permanent`
   {"netns", "kind": "addr.add", "dev", "address": "10.244.0.2/24", "broadcast"?: "10.244.0.255"}
   {"netns", "kind": "route.add", "verb": "add"|"replace", "dst": "default"|"CIDR", "via"?, "dev", "onlink"?}
   {"netns", "kind": "sysctl.set", "key", "value"}
@@ -47,6 +51,8 @@ RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
 RTNH_F_ONLINK = 0x4
 RTM_SETLINK, IFLA_AF_SPEC, IFLA_INET_CONF, NLA_F_NESTED = 19, 26, 1, 0x8000
 IFLA_INET6_ADDR_GEN_MODE = 8
+IFLA_MASTER, IFLA_LINKINFO, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, IFLA_BRPORT_MODE = 10, 18, 4, 5, 4
+RTM_NEWNEIGH, NDA_DST, NDA_LLADDR, NUD_PERMANENT, NTF_SELF, AF_BRIDGE = 28, 1, 2, 0x80, 0x02, 7
 
 
 def index_of(name):
@@ -65,6 +71,34 @@ def link_addrgenmode(nl, op):
     mode = attr(IFLA_INET6_ADDR_GEN_MODE, struct.pack("=B", ADDR_GEN_MODES.index(op["mode"])))
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
     nl.request(RTM_SETLINK, 0, body + attr(IFLA_AF_SPEC | NLA_F_NESTED, attr(socket.AF_INET6 | NLA_F_NESTED, mode)))
+
+
+def link_master(nl, op):
+    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
+    nl.request(RTM_NEWLINK, 0, body + attr(IFLA_MASTER, struct.pack("=I", index_of(op["master"]))))
+
+
+def link_hairpin(nl, op):
+    # As iproute2 sends `type bridge_slave hairpin on`: the bridge port's mode in the link's slave data.
+    port = attr(IFLA_INFO_SLAVE_KIND, b"bridge\0") + attr(IFLA_INFO_SLAVE_DATA | NLA_F_NESTED, attr(IFLA_BRPORT_MODE, b"\x01"))
+    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
+    nl.request(RTM_NEWLINK, 0, body + attr(IFLA_LINKINFO | NLA_F_NESTED, port))
+
+
+def mac_bytes(text):
+    return bytes(int(x, 16) for x in text.split(":"))
+
+
+def neigh_replace(nl, op):
+    body = struct.pack("=BxxxiHBB", socket.AF_INET, index_of(op["dev"]), NUD_PERMANENT, 0, 0)
+    attrs = attr(NDA_DST, socket.inet_aton(op["address"])) + attr(NDA_LLADDR, mac_bytes(op["lladdr"]))
+    nl.request(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, body + attrs)
+
+
+def fdb_replace(nl, op):
+    body = struct.pack("=BxxxiHBB", AF_BRIDGE, index_of(op["dev"]), NUD_PERMANENT, NTF_SELF, 0)
+    attrs = attr(NDA_LLADDR, mac_bytes(op["mac"])) + attr(NDA_DST, socket.inet_aton(op["dst"]))
+    nl.request(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, body + attrs)
 
 
 def addr_add(nl, op):
@@ -113,7 +147,16 @@ def sysctl_set(nl, op, procnet):
         os.close(fd)
 
 
-APPLY = {"link.up": link_up, "link.addrgenmode": link_addrgenmode, "addr.add": addr_add, "route.add": route_add}
+APPLY = {
+    "link.up": link_up,
+    "link.addrgenmode": link_addrgenmode,
+    "link.master": link_master,
+    "link.hairpin": link_hairpin,
+    "neigh.replace": neigh_replace,
+    "fdb.replace": fdb_replace,
+    "addr.add": addr_add,
+    "route.add": route_add,
+}
 
 
 class ProcNet:

@@ -61,6 +61,30 @@ class Apply(unittest.TestCase):
             got = subprocess.run(["ip", "netns", "exec", n, "sysctl", "-n", key], check=True, capture_output=True, text=True).stdout.strip()
             self.assertEqual(got, value, key)
 
+    def test_bridge_ports_neighbours_and_fdb_entries_are_what_ip_and_bridge_make(self):
+        n = self.netns.name
+        self.netns.ip("link", "add", "br0", "type", "bridge")
+        self.netns.ip("link", "add", "vx0", "type", "vxlan", "id", "1", "local", "10.0.0.1", "dstport", "8472", "nolearning")
+        r = apply(
+            [
+                {"netns": n, "kind": "link.master", "name": "peer0", "master": "br0"},
+                {"netns": n, "kind": "link.hairpin", "name": "peer0"},
+                {"netns": n, "kind": "neigh.replace", "address": "10.244.1.0", "lladdr": "02:00:00:00:01:00", "dev": "vx0"},
+                {"netns": n, "kind": "fdb.replace", "mac": "02:00:00:00:01:00", "dev": "vx0", "dst": "10.0.0.2"},
+                # replace, twice: the second finds the entries there and keeps them
+                {"netns": n, "kind": "neigh.replace", "address": "10.244.1.0", "lladdr": "02:00:00:00:01:00", "dev": "vx0"},
+                {"netns": n, "kind": "fdb.replace", "mac": "02:00:00:00:01:00", "dev": "vx0", "dst": "10.0.0.2"},
+            ]
+        )
+        self.assertEqual(r.returncode, 0, r.stderr)
+        show = lambda *args, tool="ip": json.loads(subprocess.run([tool, "-n", n, "-j", *args], check=True, capture_output=True, text=True).stdout)
+        port = show("-d", "link", "show", "dev", "peer0")[0]
+        self.assertEqual(port["master"], "br0")
+        self.assertTrue(port["linkinfo"]["info_slave_data"]["hairpin"])
+        self.assertEqual(show("neigh", "show", "dev", "vx0"), [{"dst": "10.244.1.0", "lladdr": "02:00:00:00:01:00", "state": ["PERMANENT"]}])
+        fdb = [e for e in show("fdb", "show", "dev", "vx0", tool="bridge") if e["mac"] == "02:00:00:00:01:00"]
+        self.assertEqual([(e.get("dst"), e["flags"], e["state"]) for e in fdb], [("10.0.0.2", ["self"], "permanent")])
+
     def test_a_sysctl_of_a_missing_interface_names_the_op(self):
         r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
         self.assertEqual(r.returncode, 1)

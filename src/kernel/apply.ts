@@ -68,7 +68,17 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
 }
 
 /** What runtime/netlab-apply.py can do in a namespace (and `netns.add`, which it makes). */
-const HELPER_KINDS = new Set<Op['kind']>(['link.up', 'link.addrgenmode', 'addr.add', 'route.add', 'sysctl.set']);
+const HELPER_KINDS = new Set<Op['kind']>([
+  'link.up',
+  'link.addrgenmode',
+  'link.master',
+  'link.hairpin',
+  'addr.add',
+  'route.add',
+  'neigh.replace',
+  'fdb.replace',
+  'sysctl.set',
+]);
 
 /** A big wave uses every core: `cores` apply helpers share the namespaces they make or serve. */
 export function groupJobs(ops: Op[], cores = 1): Job[] {
