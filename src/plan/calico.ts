@@ -1,4 +1,4 @@
-import { CALICO_POD_GATEWAY, POD_ADDRGENMODE } from '../lab/defaults.js';
+import { CALICO_POD_GATEWAY, VETH_ADDRGENMODE } from '../lab/defaults.js';
 import type { Lab, Pod } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 import type { Op } from './ops.js';
@@ -42,10 +42,11 @@ function planCalicoPod(lab: Lab, pod: Pod, nodeNetns: string): Contribution {
       },
     ],
     addresses: [
+      { kind: 'link.addrgenmode', netns: nodeNetns, name: veth, mode: VETH_ADDRGENMODE },
       { kind: 'link.up', netns: nodeNetns, name: veth },
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/32` },
-      { kind: 'link.addrgenmode', netns, name: 'eth0', mode: POD_ADDRGENMODE },
+      { kind: 'link.addrgenmode', netns, name: 'eth0', mode: VETH_ADDRGENMODE },
       { kind: 'link.up', netns, name: 'eth0' },
     ],
     routes: [

@@ -1,6 +1,6 @@
 import { parseCidr, intToAddress } from '../lab/cidr.js';
 import { bridgeNodes } from '../lab/node-pods.js';
-import { POD_ADDRGENMODE } from '../lab/defaults.js';
+import { VETH_ADDRGENMODE } from '../lab/defaults.js';
 import type { BridgeNode, Lab, Pod } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 
@@ -14,8 +14,8 @@ import type { Contribution } from './contribution.js';
  * for the whole pod network via the gateway (flannel's), router
  * advertisements off on the node's side. Three things differ on purpose (the
  * fidelity test lists them): netlab's MACs are derived from the names, so
- * every run of a lab looks the same; a pod's eth0 has no IPv6 link-local
- * address (see POD_ADDRGENMODE); and so netlab leaves IPv6 duplicate address
+ * every run of a lab looks the same; neither end of the veth has an IPv6
+ * link-local address (see VETH_ADDRGENMODE); and so netlab leaves IPv6 duplicate address
  * detection on in the pod where the plugin turns it off, which could only be
  * written through /proc/sys, whose lookup in each new namespace walks every
  * other namespace's entry: one per pod makes `up` quadratic in pods.
@@ -60,13 +60,14 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
     addresses: [
       { kind: 'link.master', netns: nodeNetns, name: pod.hostVeth, master: node.bridge },
       { kind: 'link.hairpin', netns: nodeNetns, name: pod.hostVeth },
+      { kind: 'link.addrgenmode', netns: nodeNetns, name: pod.hostVeth, mode: VETH_ADDRGENMODE },
       { kind: 'link.up', netns: nodeNetns, name: pod.hostVeth },
       { kind: 'link.up', netns, name: 'lo' },
       { kind: 'addr.add', netns, dev: 'eth0', address: `${pod.ip}/${pod.prefix}`, broadcast: broadcastOf(node) },
       // The bridge plugin sets arp_notify before eth0 comes up, so the pod announces its address (a gratuitous
       // ARP as its carrier comes up), which also teaches cni0 where its MAC is.
       { kind: 'sysctl.set', netns, key: 'net.ipv4.conf.eth0.arp_notify', value: '1' },
-      { kind: 'link.addrgenmode', netns, name: 'eth0', mode: POD_ADDRGENMODE },
+      { kind: 'link.addrgenmode', netns, name: 'eth0', mode: VETH_ADDRGENMODE },
       { kind: 'link.up', netns, name: 'eth0' },
     ],
     routes: [

@@ -20,8 +20,8 @@ const DELIBERATE: Array<{ fact: RegExp; why: string }> = [
     why: 'MACs: netlab derives them from the names, so a lab prints the same on every run, in every doc and test; the plugins take random ones',
   },
   {
-    fact: /^pod\.\S+ link eth0 ipv6 addrgenmode$/,
-    why: "No IPv6 link-local address on a pod's eth0 (addrgenmode none): the lab's pod network is IPv4, and each pod's link-local address makes probes, solicitations and MLD reports that cni0 floods to every other pod, work quadratic in a node's pods (a quarter of the CPU of a 10,000-pod up)",
+    fact: /^(pod\.\S+ link eth0|node\.\S+ link veth\(\S+\)) ipv6 addrgenmode$/,
+    why: "No IPv6 link-local address on either end of a pod's veth (addrgenmode none): the lab's pod network is IPv4, and each link-local address makes probes, solicitations and MLD reports (cni0 floods the pod's to every other pod, work quadratic in a node's pods) and DAD work under the RTNL lock: a quarter of the CPU of a 10,000-pod up, and 2 of its last 14 seconds",
   },
   {
     fact: /^pod\.\S+ link eth0 sysctl ipv6\/conf\/accept_dad$/,

@@ -22,7 +22,7 @@ ip -n netlab.calico.node.node1 link add calibd2348b4f67 mtu 1500 address ee:ee:e
 ip -n netlab.calico.node.node2 link add cali49778cadcf1 mtu 1500 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1500 address 2a:2b:5a:6f:ba:40 netns netlab.calico.pod.pod3
 ip -n netlab.calico.node.node3 link add cali3a3e66463d6 mtu 1500 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1500 address ca:41:14:5e:c6:c8 netns netlab.calico.pod.pod4
 
-# Assign addresses and bring links up (37)
+# Assign addresses and bring links up (41)
 ip -n netlab.calico.fabric link set dev lo up
 ip -n netlab.calico.fabric link set dev underlay up
 ip -n netlab.calico.fabric link set dev node1 master underlay
@@ -40,21 +40,25 @@ ip -n netlab.calico.fabric link set dev node3 up
 ip -n netlab.calico.node.node3 link set dev lo up
 ip -n netlab.calico.node.node3 addr add 192.168.19.3/24 dev eth0
 ip -n netlab.calico.node.node3 link set dev eth0 up
+ip -n netlab.calico.node.node1 link set dev calice0906292e2 addrgenmode none
 ip -n netlab.calico.node.node1 link set dev calice0906292e2 up
 ip -n netlab.calico.pod.pod1 link set dev lo up
 ip -n netlab.calico.pod.pod1 addr add 10.244.0.0/32 dev eth0
 ip -n netlab.calico.pod.pod1 link set dev eth0 addrgenmode none
 ip -n netlab.calico.pod.pod1 link set dev eth0 up
+ip -n netlab.calico.node.node1 link set dev calibd2348b4f67 addrgenmode none
 ip -n netlab.calico.node.node1 link set dev calibd2348b4f67 up
 ip -n netlab.calico.pod.pod2 link set dev lo up
 ip -n netlab.calico.pod.pod2 addr add 10.244.0.1/32 dev eth0
 ip -n netlab.calico.pod.pod2 link set dev eth0 addrgenmode none
 ip -n netlab.calico.pod.pod2 link set dev eth0 up
+ip -n netlab.calico.node.node2 link set dev cali49778cadcf1 addrgenmode none
 ip -n netlab.calico.node.node2 link set dev cali49778cadcf1 up
 ip -n netlab.calico.pod.pod3 link set dev lo up
 ip -n netlab.calico.pod.pod3 addr add 10.244.0.64/32 dev eth0
 ip -n netlab.calico.pod.pod3 link set dev eth0 addrgenmode none
 ip -n netlab.calico.pod.pod3 link set dev eth0 up
+ip -n netlab.calico.node.node3 link set dev cali3a3e66463d6 addrgenmode none
 ip -n netlab.calico.node.node3 link set dev cali3a3e66463d6 up
 ip -n netlab.calico.pod.pod4 link set dev lo up
 ip -n netlab.calico.pod.pod4 addr add 10.244.0.128/32 dev eth0

@@ -25,7 +25,7 @@ ip -n netlab.host-gw.node.node2 link add veth976e65ed mtu 1500 address 7a:64:cc:
 ip -n netlab.host-gw.node.node3 link add veth15fb7034 mtu 1500 address 26:5a:56:e0:cd:4e txqueuelen 0 type veth peer name eth0 mtu 1500 address 6e:17:6c:dd:d8:b4 txqueuelen 0 netns netlab.host-gw.pod.web-2
 ip -n netlab.host-gw.node.node1 link add veth493fa375 mtu 1500 address c6:58:6e:29:c5:45 txqueuelen 0 type veth peer name eth0 mtu 1500 address 22:ba:35:8c:6a:be txqueuelen 0 netns netlab.host-gw.pod.client
 
-# Assign addresses and bring links up (55)
+# Assign addresses and bring links up (59)
 ip -n netlab.host-gw.fabric link set dev lo up
 ip -n netlab.host-gw.fabric link set dev underlay up
 ip -n netlab.host-gw.fabric link set dev node1 master underlay
@@ -51,6 +51,7 @@ ip -n netlab.host-gw.node.node3 addr add 10.244.2.1/24 broadcast 10.244.2.255 de
 ip -n netlab.host-gw.node.node3 link set dev cni0 up
 ip -n netlab.host-gw.node.node1 link set dev vethaafd577c master cni0
 ip -n netlab.host-gw.node.node1 link set dev vethaafd577c type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node1 link set dev vethaafd577c addrgenmode none
 ip -n netlab.host-gw.node.node1 link set dev vethaafd577c up
 ip -n netlab.host-gw.pod.web-0 link set dev lo up
 ip -n netlab.host-gw.pod.web-0 addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0
@@ -59,6 +60,7 @@ ip -n netlab.host-gw.pod.web-0 link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.web-0 link set dev eth0 up
 ip -n netlab.host-gw.node.node2 link set dev veth976e65ed master cni0
 ip -n netlab.host-gw.node.node2 link set dev veth976e65ed type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node2 link set dev veth976e65ed addrgenmode none
 ip -n netlab.host-gw.node.node2 link set dev veth976e65ed up
 ip -n netlab.host-gw.pod.web-1 link set dev lo up
 ip -n netlab.host-gw.pod.web-1 addr add 10.244.1.2/24 broadcast 10.244.1.255 dev eth0
@@ -67,6 +69,7 @@ ip -n netlab.host-gw.pod.web-1 link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.web-1 link set dev eth0 up
 ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 master cni0
 ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 addrgenmode none
 ip -n netlab.host-gw.node.node3 link set dev veth15fb7034 up
 ip -n netlab.host-gw.pod.web-2 link set dev lo up
 ip -n netlab.host-gw.pod.web-2 addr add 10.244.2.2/24 broadcast 10.244.2.255 dev eth0
@@ -75,6 +78,7 @@ ip -n netlab.host-gw.pod.web-2 link set dev eth0 addrgenmode none
 ip -n netlab.host-gw.pod.web-2 link set dev eth0 up
 ip -n netlab.host-gw.node.node1 link set dev veth493fa375 master cni0
 ip -n netlab.host-gw.node.node1 link set dev veth493fa375 type bridge_slave hairpin on
+ip -n netlab.host-gw.node.node1 link set dev veth493fa375 addrgenmode none
 ip -n netlab.host-gw.node.node1 link set dev veth493fa375 up
 ip -n netlab.host-gw.pod.client link set dev lo up
 ip -n netlab.host-gw.pod.client addr add 10.244.0.3/24 broadcast 10.244.0.255 dev eth0

@@ -16,7 +16,7 @@ ip -n netlab.pod-containers.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3
 ip -n netlab.pod-containers.node.node1 link add veth083b10ad mtu 1450 address 6e:3a:e8:74:07:b6 txqueuelen 0 type veth peer name eth0 mtu 1450 address 12:50:e0:50:5a:28 txqueuelen 0 netns netlab.pod-containers.pod.redis-nginx
 ip -n netlab.pod-containers.node.node1 link add veth493fa375 mtu 1450 address c6:58:6e:29:c5:45 txqueuelen 0 type veth peer name eth0 mtu 1450 address 22:ba:35:8c:6a:be txqueuelen 0 netns netlab.pod-containers.pod.client
 
-# Assign addresses and bring links up (27)
+# Assign addresses and bring links up (29)
 ip -n netlab.pod-containers.fabric link set dev lo up
 ip -n netlab.pod-containers.fabric link set dev underlay up
 ip -n netlab.pod-containers.fabric link set dev node1 master underlay
@@ -30,6 +30,7 @@ ip -n netlab.pod-containers.node.node1 addr add 10.244.0.1/24 broadcast 10.244.0
 ip -n netlab.pod-containers.node.node1 link set dev cni0 up
 ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad master cni0
 ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad type bridge_slave hairpin on
+ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad addrgenmode none
 ip -n netlab.pod-containers.node.node1 link set dev veth083b10ad up
 ip -n netlab.pod-containers.pod.redis-nginx link set dev lo up
 ip -n netlab.pod-containers.pod.redis-nginx addr add 10.244.0.10/24 broadcast 10.244.0.255 dev eth0
@@ -38,6 +39,7 @@ ip -n netlab.pod-containers.pod.redis-nginx link set dev eth0 addrgenmode none
 ip -n netlab.pod-containers.pod.redis-nginx link set dev eth0 up
 ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 master cni0
 ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 type bridge_slave hairpin on
+ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 addrgenmode none
 ip -n netlab.pod-containers.node.node1 link set dev veth493fa375 up
 ip -n netlab.pod-containers.pod.client link set dev lo up
 ip -n netlab.pod-containers.pod.client addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0

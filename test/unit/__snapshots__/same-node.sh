@@ -16,7 +16,7 @@ ip -n netlab.same-node.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3d:64:
 ip -n netlab.same-node.node.node1 link add veth18402240 mtu 1450 address d6:de:cb:da:2b:da txqueuelen 0 type veth peer name eth0 mtu 1450 address 3a:22:8b:d0:08:a5 txqueuelen 0 netns netlab.same-node.pod.pod-a
 ip -n netlab.same-node.node.node1 link add veth0b88c886 mtu 1450 address 02:ef:d4:b6:dc:45 txqueuelen 0 type veth peer name eth0 mtu 1450 address 1e:d9:67:18:92:e7 txqueuelen 0 netns netlab.same-node.pod.pod-b
 
-# Assign addresses and bring links up (27)
+# Assign addresses and bring links up (29)
 ip -n netlab.same-node.fabric link set dev lo up
 ip -n netlab.same-node.fabric link set dev underlay up
 ip -n netlab.same-node.fabric link set dev node1 master underlay
@@ -30,6 +30,7 @@ ip -n netlab.same-node.node.node1 addr add 10.244.0.1/24 broadcast 10.244.0.255 
 ip -n netlab.same-node.node.node1 link set dev cni0 up
 ip -n netlab.same-node.node.node1 link set dev veth18402240 master cni0
 ip -n netlab.same-node.node.node1 link set dev veth18402240 type bridge_slave hairpin on
+ip -n netlab.same-node.node.node1 link set dev veth18402240 addrgenmode none
 ip -n netlab.same-node.node.node1 link set dev veth18402240 up
 ip -n netlab.same-node.pod.pod-a link set dev lo up
 ip -n netlab.same-node.pod.pod-a addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0
@@ -38,6 +39,7 @@ ip -n netlab.same-node.pod.pod-a link set dev eth0 addrgenmode none
 ip -n netlab.same-node.pod.pod-a link set dev eth0 up
 ip -n netlab.same-node.node.node1 link set dev veth0b88c886 master cni0
 ip -n netlab.same-node.node.node1 link set dev veth0b88c886 type bridge_slave hairpin on
+ip -n netlab.same-node.node.node1 link set dev veth0b88c886 addrgenmode none
 ip -n netlab.same-node.node.node1 link set dev veth0b88c886 up
 ip -n netlab.same-node.pod.pod-b link set dev lo up
 ip -n netlab.same-node.pod.pod-b addr add 10.244.0.3/24 broadcast 10.244.0.255 dev eth0

@@ -24,7 +24,7 @@ ip -n netlab.two-node.node.node1 link add veth5df058d6 mtu 1450 address 3a:53:66
 ip -n netlab.two-node.node.node2 link add vethbffb9873 mtu 1450 address ce:ef:1d:71:e1:f6 txqueuelen 0 type veth peer name eth0 mtu 1450 address 2a:2b:5a:6f:ba:40 txqueuelen 0 netns netlab.two-node.pod.pod3
 ip -n netlab.two-node.node.node2 link add veth2c82fbde mtu 1450 address 9a:1a:45:ea:8a:4f txqueuelen 0 type veth peer name eth0 mtu 1450 address ca:41:14:5e:c6:c8 txqueuelen 0 netns netlab.two-node.pod.pod4
 
-# Assign addresses and bring links up (52)
+# Assign addresses and bring links up (56)
 ip -n netlab.two-node.fabric link set dev lo up
 ip -n netlab.two-node.fabric link set dev underlay up
 ip -n netlab.two-node.fabric link set dev node1 master underlay
@@ -47,6 +47,7 @@ ip -n netlab.two-node.node.node2 addr add 10.244.1.1/24 broadcast 10.244.1.255 d
 ip -n netlab.two-node.node.node2 link set dev cni0 up
 ip -n netlab.two-node.node.node1 link set dev veth2e19986c master cni0
 ip -n netlab.two-node.node.node1 link set dev veth2e19986c type bridge_slave hairpin on
+ip -n netlab.two-node.node.node1 link set dev veth2e19986c addrgenmode none
 ip -n netlab.two-node.node.node1 link set dev veth2e19986c up
 ip -n netlab.two-node.pod.pod1 link set dev lo up
 ip -n netlab.two-node.pod.pod1 addr add 10.244.0.2/24 broadcast 10.244.0.255 dev eth0
@@ -55,6 +56,7 @@ ip -n netlab.two-node.pod.pod1 link set dev eth0 addrgenmode none
 ip -n netlab.two-node.pod.pod1 link set dev eth0 up
 ip -n netlab.two-node.node.node1 link set dev veth5df058d6 master cni0
 ip -n netlab.two-node.node.node1 link set dev veth5df058d6 type bridge_slave hairpin on
+ip -n netlab.two-node.node.node1 link set dev veth5df058d6 addrgenmode none
 ip -n netlab.two-node.node.node1 link set dev veth5df058d6 up
 ip -n netlab.two-node.pod.pod2 link set dev lo up
 ip -n netlab.two-node.pod.pod2 addr add 10.244.0.3/24 broadcast 10.244.0.255 dev eth0
@@ -63,6 +65,7 @@ ip -n netlab.two-node.pod.pod2 link set dev eth0 addrgenmode none
 ip -n netlab.two-node.pod.pod2 link set dev eth0 up
 ip -n netlab.two-node.node.node2 link set dev vethbffb9873 master cni0
 ip -n netlab.two-node.node.node2 link set dev vethbffb9873 type bridge_slave hairpin on
+ip -n netlab.two-node.node.node2 link set dev vethbffb9873 addrgenmode none
 ip -n netlab.two-node.node.node2 link set dev vethbffb9873 up
 ip -n netlab.two-node.pod.pod3 link set dev lo up
 ip -n netlab.two-node.pod.pod3 addr add 10.244.1.2/24 broadcast 10.244.1.255 dev eth0
@@ -71,6 +74,7 @@ ip -n netlab.two-node.pod.pod3 link set dev eth0 addrgenmode none
 ip -n netlab.two-node.pod.pod3 link set dev eth0 up
 ip -n netlab.two-node.node.node2 link set dev veth2c82fbde master cni0
 ip -n netlab.two-node.node.node2 link set dev veth2c82fbde type bridge_slave hairpin on
+ip -n netlab.two-node.node.node2 link set dev veth2c82fbde addrgenmode none
 ip -n netlab.two-node.node.node2 link set dev veth2c82fbde up
 ip -n netlab.two-node.pod.pod4 link set dev lo up
 ip -n netlab.two-node.pod.pod4 addr add 10.244.1.3/24 broadcast 10.244.1.255 dev eth0
