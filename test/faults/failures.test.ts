@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, labFileAs, netlab, netnsOf, processesOf, writeLab } from '../helpers/kernel.js';
+import { fakeHelperRefusing, isRoot, labFileAs, netlab, netnsOf, processesOf, writeLab } from '../helpers/kernel.js';
 
 /**
  * Failures a user can meet, each through the real CLI with a tool that
@@ -89,17 +89,17 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
   });
 
   it('a rollback that fails reports the failure and what it could not undo', async () => {
-    await fake('bridge', 'cat >/dev/null; echo "RTNETLINK answers: Invalid argument" >&2; echo "Command failed -:1" >&2; exit 1');
+    await fakeHelperRefusing(fakeBin, 'fdb.replace', 'Invalid argument');
     await fake(
       'ip',
       `case "$*" in "-force -batch -") cat >/dev/null; echo "Cannot remove namespace file: Device or resource busy" >&2; exit 1 ;; esac\nexec ${real('ip')} "$@"`,
     );
     const r = await netlab(['up', await labFileAs('two-node', LAB)], withFakes());
     await rm(join(fakeBin, 'ip'));
-    await rm(join(fakeBin, 'bridge'));
+    await rm(join(fakeBin, 'python3'));
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(
-      /fdb replace .* failed: RTNETLINK answers: Invalid argument\nand the rollback failed too, so parts of lab "it-failures" remain: could not delete namespace/,
+      /fdb replace .* failed: Invalid argument\nand the rollback failed too, so parts of lab "it-failures" remain: could not delete namespace/,
     );
     expect(r.stderr).toContain('run `netlab down it-failures` to remove them');
     noStack(r.stderr);

@@ -170,3 +170,26 @@ export async function buildByHand(shipped: string, name: string): Promise<void> 
   const sh = await execa('sh', ['-e'], { input: plan.stdout, reject: false, timeout: 60_000 });
   expect(sh.exitCode, String(sh.stderr)).toBe(0);
 }
+
+/**
+ * Writes into `dir` a `python3` that answers for netlab's apply helper the
+ * way the helper reports the kernel refusing an op (`error: INDEX: REASON`,
+ * exit 1) at the first op of `kind`, and runs every other request, and every
+ * other program, with the real python3. Put `dir` first in PATH.
+ */
+export async function fakeHelperRefusing(dir: string, kind: string, reason: string): Promise<void> {
+  const real = (await execa('sh', ['-c', 'command -v python3'])).stdout.trim();
+  const script = `#!${real}
+import json, os, subprocess, sys
+if any(a.endswith("netlab-apply.py") for a in sys.argv[1:]):
+    data = sys.stdin.read()
+    ops = json.loads(data)["ops"]
+    for i, op in enumerate(ops):
+        if op["kind"] == ${JSON.stringify(kind)}:
+            print(f"error: {i}: ${reason}", file=sys.stderr)
+            sys.exit(1)
+    sys.exit(subprocess.run(["${real}", *sys.argv[1:]], input=data, text=True).returncode)
+os.execv("${real}", ["${real}", *sys.argv[1:]])
+`;
+  await writeFile(join(dir, 'python3'), script, { mode: 0o755 });
+}

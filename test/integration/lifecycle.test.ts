@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, labFileAs, netlab, netnsOf, processesOf, rootFingerprint, stateDirExists, writeLab } from '../helpers/kernel.js';
+import { fakeHelperRefusing, isRoot, labFileAs, netlab, netnsOf, processesOf, rootFingerprint, stateDirExists, writeLab } from '../helpers/kernel.js';
 
 const FOREIGN = 'it-foreign';
 const LOST = 'it-lost';
@@ -37,17 +37,15 @@ describe.skipIf(!isRoot)('lifecycle', () => {
   });
 
   it('rolls back everything when the kernel refuses an operation half-way, and exits 4 naming it', async () => {
-    // A `bridge` that answers every FDB batch the way the kernel refuses an entry: the
-    // routes wave fails after namespaces, links and addresses were made.
+    // The apply helper reports the kernel refusing an FDB entry: the routes wave fails after
+    // namespaces, links and addresses were made.
     const fakeBin = await mkdtemp(join(tmpdir(), 'netlab-fake-'));
-    await writeFile(`${fakeBin}/bridge`, '#!/bin/sh\ncat >/dev/null\necho "RTNETLINK answers: Invalid argument" >&2\necho "Command failed -:1" >&2\nexit 1\n', {
-      mode: 0o755,
-    });
+    await fakeHelperRefusing(fakeBin, 'fdb.replace', 'Invalid argument');
     const r = await netlab(['up', await labFileAs('two-node', BAD)], { PATH: `${fakeBin}:${process.env.PATH}` });
     await rm(fakeBin, { recursive: true, force: true });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(
-      /bridge -n netlab\.it-bad\.node\.node[12] fdb replace ([0-9a-f]{2}:){5}[0-9a-f]{2} dev flannel\.1 dst 192\.168\.19\.1[34] self permanent failed: RTNETLINK answers: Invalid argument/,
+      /bridge -n netlab\.it-bad\.node\.node[12] fdb replace ([0-9a-f]{2}:){5}[0-9a-f]{2} dev flannel\.1 dst 192\.168\.19\.1[34] self permanent failed: Invalid argument/,
     );
     expect(await netnsOf(BAD)).toEqual([]);
     expect(await processesOf(BAD)).toEqual([]);
