@@ -23,6 +23,8 @@ is made a shared mount point once per run rather than once per namespace:
 
 Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "netns.add"}: a new named namespace (`ip netns add`)
+  {"netns", "kind": "link.add.veth", "name", "mac", "mtu", "txqueuelen"?, "peer": {"netns", "name", "mac"}}:
+      `ip link add NAME … type veth peer name PEER … netns PEERNETNS`
   {"netns", "kind": "link.up", "name"}
   {"netns", "kind": "link.addrgenmode", "name", "mode": "none"}: before the link is up (`ip link set addrgenmode`)
   {"netns", "kind": "link.master", "name", "master"}: `ip link set dev NAME master MASTER`
@@ -40,7 +42,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import ADDR_GEN_MODES, DEVCONF, make_netns, setns, share_netns_dir, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import ADDR_GEN_MODES, DEVCONF, NETNS_DIR, make_netns, setns, share_netns_dir, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
@@ -52,6 +54,8 @@ RTNH_F_ONLINK = 0x4
 RTM_SETLINK, IFLA_AF_SPEC, IFLA_INET_CONF, NLA_F_NESTED = 19, 26, 1, 0x8000
 IFLA_INET6_ADDR_GEN_MODE = 8
 IFLA_MASTER, IFLA_LINKINFO, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, IFLA_BRPORT_MODE = 10, 18, 4, 5, 4
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_TXQLEN, IFLA_NET_NS_FD = 1, 3, 4, 13, 28
+IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER = 1, 2, 1
 RTM_NEWNEIGH, NDA_DST, NDA_LLADDR, NUD_PERMANENT, NTF_SELF, AF_BRIDGE = 28, 1, 2, 0x80, 0x02, 7
 
 
@@ -60,6 +64,27 @@ def index_of(name):
         return socket.if_nametoindex(name)
     except OSError:
         raise OSError(19, f"Cannot find device \"{name}\"")
+
+
+def link_attrs(name, mac, mtu, txqueuelen):
+    attrs = attr(IFLA_IFNAME, name.encode() + b"\0") + attr(IFLA_MTU, struct.pack("=I", mtu)) + attr(IFLA_ADDRESS, mac_bytes(mac))
+    if txqueuelen is not None:
+        attrs += attr(IFLA_TXQLEN, struct.pack("=I", txqueuelen))
+    return attrs
+
+
+def link_add_veth(nl, op):
+    """The pair as `ip link add` makes it: both ends' name, MTU, MAC and queue length, the peer made in its namespace."""
+    peer = op["peer"]
+    fd = os.open(os.path.join(NETNS_DIR, peer["netns"]), os.O_RDONLY)
+    try:
+        peer_msg = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + link_attrs(peer["name"], peer["mac"], op["mtu"], op.get("txqueuelen"))
+        peer_msg += attr(IFLA_NET_NS_FD, struct.pack("=I", fd))
+        info = attr(IFLA_INFO_KIND, b"veth\0") + attr(IFLA_INFO_DATA | NLA_F_NESTED, attr(VETH_INFO_PEER | NLA_F_NESTED, peer_msg))
+        body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + link_attrs(op["name"], op["mac"], op["mtu"], op.get("txqueuelen"))
+        nl.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body + attr(IFLA_LINKINFO | NLA_F_NESTED, info))
+    finally:
+        os.close(fd)
 
 
 def link_up(nl, op):
@@ -148,6 +173,7 @@ def sysctl_set(nl, op, procnet):
 
 
 APPLY = {
+    "link.add.veth": link_add_veth,
     "link.up": link_up,
     "link.addrgenmode": link_addrgenmode,
     "link.master": link_master,

@@ -85,6 +85,20 @@ class Apply(unittest.TestCase):
         fdb = [e for e in show("fdb", "show", "dev", "vx0", tool="bridge") if e["mac"] == "02:00:00:00:01:00"]
         self.assertEqual([(e.get("dst"), e["flags"], e["state"]) for e in fdb], [("10.0.0.2", ["self"], "permanent")])
 
+    def test_a_veth_pair_is_what_ip_link_add_makes(self):
+        pod = TestNamespace("pod.b")
+        self.addCleanup(pod.remove)
+        op = {"netns": self.netns.name, "kind": "link.add.veth", "name": "veth1", "mac": "02:00:00:00:00:01", "mtu": 1450, "txqueuelen": 0}
+        r = apply([{**op, "peer": {"netns": pod.name, "name": "eth0", "mac": "02:00:00:00:00:02"}}])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        show = lambda ns, dev: json.loads(subprocess.run(["ip", "-n", ns, "-j", "-d", "link", "show", "dev", dev], check=True, capture_output=True, text=True).stdout)[0]
+        host, peer = show(self.netns.name, "veth1"), show(pod.name, "eth0")
+        self.assertEqual((host["address"], host["mtu"], host.get("txqlen", 0), host["linkinfo"]["info_kind"]), ("02:00:00:00:00:01", 1450, 0, "veth"))
+        self.assertEqual((peer["address"], peer["mtu"], peer.get("txqlen", 0), peer["linkinfo"]["info_kind"]), ("02:00:00:00:00:02", 1450, 0, "veth"))
+        again = apply([{**op, "peer": {"netns": pod.name, "name": "eth1", "mac": "02:00:00:00:00:03"}}])
+        self.assertEqual(again.returncode, 1)
+        self.assertRegex(again.stderr, r"^error: 0: File exists")
+
     def test_a_sysctl_of_a_missing_interface_names_the_op(self):
         r = apply([{"netns": self.netns.name, "kind": "sysctl.set", "key": "net.ipv4.conf.nope0.arp_notify", "value": "1"}])
         self.assertEqual(r.returncode, 1)

@@ -69,6 +69,7 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
 
 /** What runtime/netlab-apply.py can do in a namespace (and `netns.add`, which it makes). */
 const HELPER_KINDS = new Set<Op['kind']>([
+  'link.add.veth',
   'link.up',
   'link.addrgenmode',
   'link.master',
@@ -80,34 +81,48 @@ const HELPER_KINDS = new Set<Op['kind']>([
   'sysctl.set',
 ]);
 
-/** A big wave uses every core: `cores` apply helpers share the namespaces they make or serve. */
+/**
+ * A big wave uses every core: `cores` apply helpers share the namespaces they
+ * make or serve. A namespace with an iproute2 op the helper does not speak
+ * (a bridge or VXLAN device made) goes to `ip -batch` whole, so its ops keep
+ * their order; rulesets, files and daemons are jobs of their own either way.
+ * The two namespaces of a veth the helper makes go to the same helper, which
+ * sets the pod's side just after the pair is made.
+ */
 export function groupJobs(ops: Op[], cores = 1): Job[] {
   const viaHelper = new Set<string>();
   const notHelper = new Set<string>();
   for (const op of ops) {
-    if (!('netns' in op) || op.kind === 'process.start' || op.kind === 'netns.add') continue;
+    if (!isToolOp(op) || op.kind === 'netns.add') continue;
     (HELPER_KINDS.has(op.kind) ? viaHelper : notHelper).add(op.netns);
   }
+  const helped = (op: Op) =>
+    op.kind === 'sysctl.set' || op.kind === 'netns.add' || ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
+  const servedWith = vethHomes(ops.filter(helped));
   const share = new Map<string, number>();
   const helperFor = (netns: string) => {
-    let n = share.get(netns);
-    if (n === undefined) share.set(netns, (n = share.size % cores));
+    const home = servedWith.get(netns) ?? netns;
+    let n = share.get(home);
+    if (n === undefined) share.set(home, (n = share.size % cores));
     return `helper ${n}`;
   };
   const jobs = new Map<string, Job>();
   for (const op of ops) {
     // Making a namespace is CPU work in the kernel under no lock two cores fight over (measured: 10,041 take
     // 7.6 s in one `ip -batch`, 4.0 s in two), so the helpers share them too.
-    const helped =
-      op.kind === 'sysctl.set' ||
-      op.kind === 'netns.add' ||
-      ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
-    const key = helped ? helperFor((op as { netns: string }).netns) : jobKey(op);
+    const key = helped(op) ? helperFor((op as { netns: string }).netns) : jobKey(op);
     let job = jobs.get(key);
     if (!job) jobs.set(key, (job = { key, ops: [] }));
     job.ops.push(op);
   }
   return [...jobs.values()];
+}
+
+/** The namespace each veth peer is served with: the one its pair is made in (a pod's, its node's). */
+function vethHomes(ops: Op[]): Map<string, string> {
+  const homes = new Map<string, string>();
+  for (const op of ops) if (op.kind === 'link.add.veth') homes.set(op.peer.netns, op.netns);
+  return homes;
 }
 
 function jobKey(op: Op): string {
@@ -176,16 +191,24 @@ async function runBatch(stage: string, ops: Op[]): Promise<void> {
   throw feature ? new EnvironmentError(`${message}\n  ${feature}`) : new KernelError(message);
 }
 
-/** Ops the helper applies, grouped by namespace so it enters each namespace once. */
+/**
+ * Ops the helper applies, grouped by namespace so it enters each namespace
+ * once, each node's namespace just before its pods': a pod's veth is made in
+ * the node's, then the pod's side is set, while few links wait down.
+ */
 async function runHelper(stage: string, ops: Op[]): Promise<void> {
-  const byNetns = new Map<string, Op[]>();
+  const homes = vethHomes(ops);
+  const groups = new Map<string, Map<string, Op[]>>();
   for (const op of ops) {
     const netns = (op as { netns: string }).netns;
-    let list = byNetns.get(netns);
-    if (!list) byNetns.set(netns, (list = []));
+    const home = homes.get(netns) ?? netns;
+    let group = groups.get(home);
+    if (!group) groups.set(home, (group = new Map([[home, []]])));
+    let list = group.get(netns);
+    if (!list) group.set(netns, (list = []));
     list.push(op);
   }
-  const ordered = [...byNetns.values()].flat();
+  const ordered = [...groups.values()].flatMap((group) => [...group.values()].flat());
   const r = await run('python3', [APPLY_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, ops: ordered }) });
   if (r.exitCode === 0) return;
   const m = /^error: (\d+): (.*)$/m.exec(r.stderr);

@@ -7,8 +7,9 @@ export const STAGES: ReadonlyArray<Omit<Stage, 'ops'>> = [
   { name: 'namespaces', title: 'Create namespaces', barrier: true },
   // Veth peers land in other namespaces: every namespace must exist first.
   { name: 'links', title: 'Create links (veth pairs, bridges, VXLAN)', barrier: true },
-  // Bridge ports and pod eth0s were made from other namespaces: every link must exist first.
-  { name: 'addresses', title: 'Assign addresses and bring links up', barrier: true },
+  // Nodes' bridges and tunnels must exist first. A pod is wired whole here: its veth made, both ends set
+  // and up (one apply helper serves both namespaces of a veth, in plan order).
+  { name: 'addresses', title: 'Wire pods, assign addresses and bring links up', barrier: true },
   // The plugins wire a pod from its node's namespace into the pod's: both must exist, the node's links up.
   { name: 'cni', title: 'Wire pods with the CNI plugins (ADD)', barrier: true },
   // Routes, neighbours, FDB entries and sysctls need only their own namespace's links.

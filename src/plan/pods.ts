@@ -46,7 +46,10 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
   const { netns } = pod;
   return {
     namespaces: [{ kind: 'netns.add', netns }],
-    links: [
+    // The veth is made with the pod's addresses, not with the nodes' links: each pod is wired whole, its
+    // ends up as soon as they exist (see applyWave: a veth made and left down waits in the kernel's
+    // link-event queue, which every other link's event walks).
+    addresses: [
       {
         kind: 'link.add.veth',
         netns: nodeNetns,
@@ -56,8 +59,6 @@ function planPod(lab: Lab, pod: Pod, node: BridgeNode): Contribution {
         txqueuelen: 0,
         peer: { netns, name: 'eth0', mac: pod.mac },
       },
-    ],
-    addresses: [
       { kind: 'link.master', netns: nodeNetns, name: pod.hostVeth, master: node.bridge },
       { kind: 'link.hairpin', netns: nodeNetns, name: pod.hostVeth },
       { kind: 'link.addrgenmode', netns: nodeNetns, name: pod.hostVeth, mode: VETH_ADDRGENMODE },

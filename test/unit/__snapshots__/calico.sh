@@ -22,7 +22,7 @@ ip -n netlab.calico.node.node1 link add calibd2348b4f67 mtu 1500 address ee:ee:e
 ip -n netlab.calico.node.node2 link add cali49778cadcf1 mtu 1500 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1500 address 2a:2b:5a:6f:ba:40 netns netlab.calico.pod.pod3
 ip -n netlab.calico.node.node3 link add cali3a3e66463d6 mtu 1500 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1500 address ca:41:14:5e:c6:c8 netns netlab.calico.pod.pod4
 
-# Assign addresses and bring links up (41)
+# Wire pods, assign addresses and bring links up (41)
 ip -n netlab.calico.fabric link set dev lo up
 ip -n netlab.calico.fabric link set dev underlay up
 ip -n netlab.calico.fabric link set dev node1 master underlay

@@ -11,7 +11,7 @@ ip netns add netlab.two-node.pod.pod2
 ip netns add netlab.two-node.pod.pod3
 ip netns add netlab.two-node.pod.pod4
 
-# Create links (veth pairs, bridges, VXLAN) (11)
+# Create links (veth pairs, bridges, VXLAN) (7)
 ip -n netlab.two-node.fabric link add underlay mtu 1500 address 02:00:00:00:00:01 type bridge
 ip -n netlab.two-node.node.node1 link add eth0 mtu 1500 address 66:6f:6f:7e:c2:d6 type veth peer name node1 mtu 1500 address 76:ca:ff:fe:94:61 netns netlab.two-node.fabric
 ip -n netlab.two-node.node.node2 link add eth0 mtu 1500 address 92:c2:37:b1:4a:94 type veth peer name node2 mtu 1500 address 66:8b:75:85:33:73 netns netlab.two-node.fabric
@@ -19,12 +19,8 @@ ip -n netlab.two-node.node.node1 link add flannel.1 mtu 1450 address 56:fa:cf:4f
 ip -n netlab.two-node.node.node2 link add flannel.1 mtu 1450 address 7e:a9:0d:96:eb:da txqueuelen 0 type vxlan id 1 local 192.168.19.14 dev eth0 nolearning dstport 8472
 ip -n netlab.two-node.node.node1 link add cni0 mtu 1450 address 5e:fd:1a:3d:64:ba type bridge
 ip -n netlab.two-node.node.node2 link add cni0 mtu 1450 address 7a:23:b6:aa:29:a2 type bridge
-ip -n netlab.two-node.node.node1 link add veth2e19986c mtu 1450 address a2:d1:9b:a0:20:f1 txqueuelen 0 type veth peer name eth0 mtu 1450 address aa:7a:af:8c:06:40 txqueuelen 0 netns netlab.two-node.pod.pod1
-ip -n netlab.two-node.node.node1 link add veth5df058d6 mtu 1450 address 3a:53:66:92:cd:15 txqueuelen 0 type veth peer name eth0 mtu 1450 address 0a:ea:1a:89:d1:d4 txqueuelen 0 netns netlab.two-node.pod.pod2
-ip -n netlab.two-node.node.node2 link add vethbffb9873 mtu 1450 address ce:ef:1d:71:e1:f6 txqueuelen 0 type veth peer name eth0 mtu 1450 address 2a:2b:5a:6f:ba:40 txqueuelen 0 netns netlab.two-node.pod.pod3
-ip -n netlab.two-node.node.node2 link add veth2c82fbde mtu 1450 address 9a:1a:45:ea:8a:4f txqueuelen 0 type veth peer name eth0 mtu 1450 address ca:41:14:5e:c6:c8 txqueuelen 0 netns netlab.two-node.pod.pod4
 
-# Assign addresses and bring links up (56)
+# Wire pods, assign addresses and bring links up (60)
 ip -n netlab.two-node.fabric link set dev lo up
 ip -n netlab.two-node.fabric link set dev underlay up
 ip -n netlab.two-node.fabric link set dev node1 master underlay
@@ -45,6 +41,7 @@ ip -n netlab.two-node.node.node1 addr add 10.244.0.1/24 broadcast 10.244.0.255 d
 ip -n netlab.two-node.node.node1 link set dev cni0 up
 ip -n netlab.two-node.node.node2 addr add 10.244.1.1/24 broadcast 10.244.1.255 dev cni0
 ip -n netlab.two-node.node.node2 link set dev cni0 up
+ip -n netlab.two-node.node.node1 link add veth2e19986c mtu 1450 address a2:d1:9b:a0:20:f1 txqueuelen 0 type veth peer name eth0 mtu 1450 address aa:7a:af:8c:06:40 txqueuelen 0 netns netlab.two-node.pod.pod1
 ip -n netlab.two-node.node.node1 link set dev veth2e19986c master cni0
 ip -n netlab.two-node.node.node1 link set dev veth2e19986c type bridge_slave hairpin on
 ip -n netlab.two-node.node.node1 link set dev veth2e19986c addrgenmode none
@@ -54,6 +51,7 @@ ip -n netlab.two-node.pod.pod1 addr add 10.244.0.2/24 broadcast 10.244.0.255 dev
 ip netns exec netlab.two-node.pod.pod1 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.two-node.pod.pod1 link set dev eth0 addrgenmode none
 ip -n netlab.two-node.pod.pod1 link set dev eth0 up
+ip -n netlab.two-node.node.node1 link add veth5df058d6 mtu 1450 address 3a:53:66:92:cd:15 txqueuelen 0 type veth peer name eth0 mtu 1450 address 0a:ea:1a:89:d1:d4 txqueuelen 0 netns netlab.two-node.pod.pod2
 ip -n netlab.two-node.node.node1 link set dev veth5df058d6 master cni0
 ip -n netlab.two-node.node.node1 link set dev veth5df058d6 type bridge_slave hairpin on
 ip -n netlab.two-node.node.node1 link set dev veth5df058d6 addrgenmode none
@@ -63,6 +61,7 @@ ip -n netlab.two-node.pod.pod2 addr add 10.244.0.3/24 broadcast 10.244.0.255 dev
 ip netns exec netlab.two-node.pod.pod2 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.two-node.pod.pod2 link set dev eth0 addrgenmode none
 ip -n netlab.two-node.pod.pod2 link set dev eth0 up
+ip -n netlab.two-node.node.node2 link add vethbffb9873 mtu 1450 address ce:ef:1d:71:e1:f6 txqueuelen 0 type veth peer name eth0 mtu 1450 address 2a:2b:5a:6f:ba:40 txqueuelen 0 netns netlab.two-node.pod.pod3
 ip -n netlab.two-node.node.node2 link set dev vethbffb9873 master cni0
 ip -n netlab.two-node.node.node2 link set dev vethbffb9873 type bridge_slave hairpin on
 ip -n netlab.two-node.node.node2 link set dev vethbffb9873 addrgenmode none
@@ -72,6 +71,7 @@ ip -n netlab.two-node.pod.pod3 addr add 10.244.1.2/24 broadcast 10.244.1.255 dev
 ip netns exec netlab.two-node.pod.pod3 sysctl -qw net.ipv4.conf.eth0.arp_notify=1
 ip -n netlab.two-node.pod.pod3 link set dev eth0 addrgenmode none
 ip -n netlab.two-node.pod.pod3 link set dev eth0 up
+ip -n netlab.two-node.node.node2 link add veth2c82fbde mtu 1450 address 9a:1a:45:ea:8a:4f txqueuelen 0 type veth peer name eth0 mtu 1450 address ca:41:14:5e:c6:c8 txqueuelen 0 netns netlab.two-node.pod.pod4
 ip -n netlab.two-node.node.node2 link set dev veth2c82fbde master cni0
 ip -n netlab.two-node.node.node2 link set dev veth2c82fbde type bridge_slave hairpin on
 ip -n netlab.two-node.node.node2 link set dev veth2c82fbde addrgenmode none
