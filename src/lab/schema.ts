@@ -2,17 +2,23 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { LabProblem } from '../errors.js';
 import { problemAt, type LabDocument } from './document.js';
 import { pointerToPath } from './path.js';
+import AJV_OPTIONS from './ajv-options.json' with { type: 'json' };
 import { labSchema } from './schema-file.js';
 
-let compiled: ValidateFunction | undefined;
+/**
+ * The validator compiled at build time (scripts/generate-validator.mjs writes
+ * it beside this file in dist/): compiling the schema costs a command 0.1 s.
+ * Absent when running from the sources; then the schema is compiled here.
+ */
+const prebuilt = await import(new URL('./lab-validator.generated.js', import.meta.url).href).then(
+  (m: { default: ValidateFunction }) => m.default,
+  () => undefined,
+);
+let compiled: ValidateFunction | undefined = prebuilt;
 
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = labSchema() as unknown as object;
-    // verbose: gives each error its parentSchema, whose description is our hint.
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    compiled = ajv.compile(schema);
-  }
+  // verbose: gives each error its parentSchema, whose description is our hint. The build uses the same options.
+  compiled ??= new Ajv(AJV_OPTIONS).compile(labSchema() as unknown as object);
   return compiled;
 }
 
