@@ -42,7 +42,26 @@ import socket
 import struct
 import sys
 
-from netlab_ns import ADDR_GEN_MODES, DEVCONF, NETNS_DIR, make_netns, setns, share_netns_dir, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, Netlink, attr, enter, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import (
+    ADDR_GEN_MODES,
+    DEVCONF,
+    NDA_DST,
+    NDA_LLADDR,
+    NETNS_DIR,
+    NLM_F_CREATE,
+    NLM_F_EXCL,
+    NLM_F_REPLACE,
+    NUD_PERMANENT,
+    Netlink,
+    attr,
+    enter,
+    interface_setting,
+    make_netns,
+    proc_net_path,
+    read_request,
+    setns,
+    share_netns_dir,
+)
 
 RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
@@ -56,7 +75,12 @@ IFLA_INET6_ADDR_GEN_MODE = 8
 IFLA_MASTER, IFLA_LINKINFO, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, IFLA_BRPORT_MODE = 10, 18, 4, 5, 4
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_TXQLEN, IFLA_NET_NS_FD = 1, 3, 4, 13, 28
 IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER = 1, 2, 1
-RTM_NEWNEIGH, NDA_DST, NDA_LLADDR, NUD_PERMANENT, NTF_SELF, AF_BRIDGE = 28, 1, 2, 0x80, 0x02, 7
+RTM_NEWNEIGH, NTF_SELF, AF_BRIDGE = 28, 0x02, 7
+
+
+def ifinfo(index=0, flags=0):
+    """struct ifinfomsg: the link (0 for a new one) and the flags to set (`change` = `flags`)."""
+    return struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index, flags, flags)
 
 
 def index_of(name):
@@ -64,6 +88,10 @@ def index_of(name):
         return socket.if_nametoindex(name)
     except OSError:
         raise OSError(19, f"Cannot find device \"{name}\"")
+
+
+def mac_bytes(text):
+    return bytes(int(x, 16) for x in text.split(":"))
 
 
 def link_attrs(name, mac, mtu, txqueuelen):
@@ -78,40 +106,36 @@ def link_add_veth(nl, op):
     peer = op["peer"]
     fd = os.open(os.path.join(NETNS_DIR, peer["netns"]), os.O_RDONLY)
     try:
-        peer_msg = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + link_attrs(peer["name"], peer["mac"], op["mtu"], op.get("txqueuelen"))
+        peer_msg = ifinfo() + link_attrs(peer["name"], peer["mac"], op["mtu"], op.get("txqueuelen"))
         peer_msg += attr(IFLA_NET_NS_FD, struct.pack("=I", fd))
         info = attr(IFLA_INFO_KIND, b"veth\0") + attr(IFLA_INFO_DATA | NLA_F_NESTED, attr(VETH_INFO_PEER | NLA_F_NESTED, peer_msg))
-        body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + link_attrs(op["name"], op["mac"], op["mtu"], op.get("txqueuelen"))
+        body = ifinfo() + link_attrs(op["name"], op["mac"], op["mtu"], op.get("txqueuelen"))
         nl.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body + attr(IFLA_LINKINFO | NLA_F_NESTED, info))
     finally:
         os.close(fd)
 
 
 def link_up(nl, op):
-    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), IFF_UP, IFF_UP)
+    body = ifinfo(index_of(op["name"]), IFF_UP)
     nl.request(RTM_NEWLINK, 0, body)
 
 
 def link_addrgenmode(nl, op):
     mode = attr(IFLA_INET6_ADDR_GEN_MODE, struct.pack("=B", ADDR_GEN_MODES.index(op["mode"])))
-    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
+    body = ifinfo(index_of(op["name"]))
     nl.request(RTM_SETLINK, 0, body + attr(IFLA_AF_SPEC | NLA_F_NESTED, attr(socket.AF_INET6 | NLA_F_NESTED, mode)))
 
 
 def link_master(nl, op):
-    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
+    body = ifinfo(index_of(op["name"]))
     nl.request(RTM_NEWLINK, 0, body + attr(IFLA_MASTER, struct.pack("=I", index_of(op["master"]))))
 
 
 def link_hairpin(nl, op):
     # As iproute2 sends `type bridge_slave hairpin on`: the bridge port's mode in the link's slave data.
     port = attr(IFLA_INFO_SLAVE_KIND, b"bridge\0") + attr(IFLA_INFO_SLAVE_DATA | NLA_F_NESTED, attr(IFLA_BRPORT_MODE, b"\x01"))
-    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(op["name"]), 0, 0)
+    body = ifinfo(index_of(op["name"]))
     nl.request(RTM_NEWLINK, 0, body + attr(IFLA_LINKINFO | NLA_F_NESTED, port))
-
-
-def mac_bytes(text):
-    return bytes(int(x, 16) for x in text.split(":"))
 
 
 def neigh_replace(nl, op):
@@ -162,7 +186,7 @@ def sysctl_set(nl, op, procnet):
     if setting and setting[0] == "ipv4":
         _, dev, name = setting
         inet = attr(IFLA_INET_CONF | NLA_F_NESTED, attr(DEVCONF["ipv4"][name], struct.pack("=I", int(op["value"]))))
-        body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index_of(dev), 0, 0)
+        body = ifinfo(index_of(dev))
         nl.request(RTM_SETLINK, 0, body + attr(IFLA_AF_SPEC | NLA_F_NESTED, attr(socket.AF_INET | NLA_F_NESTED, inet)))
         return
     fd = os.open(proc_net_path(op["key"]), os.O_WRONLY, dir_fd=procnet())

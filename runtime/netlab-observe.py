@@ -26,7 +26,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import ADDR_GEN_MODES, DEVCONF, Namespaces, Netlink, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import ADDR_GEN_MODES, DEVCONF, NDA_DST, NDA_LLADDR, NUD_PERMANENT, Namespaces, Netlink, interface_setting, parse_attrs, proc_net_path, read_request
 
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
 AF_BRIDGE = 7
@@ -41,8 +41,6 @@ IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
 RT_TABLE_MAIN = 254
 RTNH_F_ONLINK = 0x4
-NDA_DST, NDA_LLADDR = 1, 2
-NUD_PERMANENT = 0x80
 
 
 def mac(raw):

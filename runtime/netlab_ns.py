@@ -260,7 +260,7 @@ class Netlink:
                 out.append((back, payload))
 
 
-RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 0x40, 0x80
+RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 2, 0x40, 0x80
 
 
 def forget_learned_neighbours(nl):

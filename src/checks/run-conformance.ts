@@ -33,6 +33,7 @@ export async function runConformance(lab: Lab, items: Item[], record: Record): P
 
 /** Everything but own-IP cases: one prober, in rounds when the mesh needs them. */
 async function probe(lab: Lab, probed: Item[], record: Record): Promise<void> {
+  if (probed.length === 0) return;
   const tally = new CaseTally(probed, record);
   const budget = (await neighbourLimit()) / 2;
   // A mesh that fits the kernel's shared ARP table runs at once; a larger one (or a sample of a large lab)
@@ -45,7 +46,6 @@ async function probe(lab: Lab, probed: Item[], record: Record): Promise<void> {
           budget,
         )
       : [{ cases: probed.map((_, i) => i), namespaces: [] }];
-  if (probed.length === 0) return;
   // One prober for every round: it empties the caches a round filled itself, before the next. A round's
   // probes are made when the prober asks for it.
   const owner: Array<{ item: number; aspect: number }> = [];

@@ -32,12 +32,12 @@ export const DEFAULT_CONCURRENCY = Math.max(2, availableParallelism() * 2);
 
 /**
  * Applies one wave. Namespaces are made, and a namespace whose ops are all
- * ones the apply helper speaks (links up, addresses, routes, sysctls: every
- * pod) is served, by the apply helpers, one per core for the whole wave; the
- * other namespaces get one `ip -batch` (and `bridge -batch`) each,
- * `concurrency` at a time. Ops of one namespace keep their plan order.
+ * ones the apply helper speaks (veths, links up, bridge ports, addresses,
+ * routes, neighbours, FDB entries, sysctls) is served, by the apply helpers,
+ * one per core for the whole wave (see groupJobs); the other namespaces get
+ * one `ip -batch` each, `concurrency` at a time. Ops of one namespace keep
+ * their plan order.
  */
-
 export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOutcome> {
   const outcome: WaveOutcome = {};
   const name = wave.stages.map((s) => s.name).join('+');
@@ -97,6 +97,8 @@ export function groupJobs(ops: Op[], cores = 1): Job[] {
     if (!isToolOp(op) || op.kind === 'netns.add') continue;
     (HELPER_KINDS.has(op.kind) ? viaHelper : notHelper).add(op.netns);
   }
+  // Making a namespace is CPU work in the kernel under no lock two cores fight over (measured: 10,041 take
+  // 5.2 s in one helper, 2.5-2.8 s in two), so the helpers share them too.
   const helped = (op: Op) =>
     op.kind === 'sysctl.set' || op.kind === 'netns.add' || ('netns' in op && viaHelper.has(op.netns) && !notHelper.has(op.netns) && HELPER_KINDS.has(op.kind));
   const servedWith = vethHomes(ops.filter(helped));
@@ -109,8 +111,6 @@ export function groupJobs(ops: Op[], cores = 1): Job[] {
   };
   const jobs = new Map<string, Job>();
   for (const op of ops) {
-    // Making a namespace is CPU work in the kernel under no lock two cores fight over (measured: 10,041 take
-    // 5.2 s in one helper, 2.5-2.8 s in two), so the helpers share them too.
     const key = helped(op) ? helperFor((op as { netns: string }).netns) : jobKey(op);
     let job = jobs.get(key);
     if (!job) jobs.set(key, (job = { key, ops: [] }));
