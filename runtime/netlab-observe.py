@@ -6,10 +6,12 @@ starts for a big lab; this helper enters each namespace (setns), dumps its
 links, IPv4 addresses, main-table routes, permanent neighbours and FDB
 entries over rtnetlink, and reads the sysctls it is asked for.
 
-Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...], "read"?: [KIND, ...]}, ...]}
+Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...], "read"?: [KIND, ...],
+                                                     "devices"?: {"neighbours"?: [DEV, ...], "fdb"?: [DEV, ...]}}, ...]}
 where KIND is links, addresses, routes, neighbours or fdb: what to report (all when "read" is absent; a
 kind not read comes back empty, and is not dumped, but for the links, which name the others' devices).
-A pod has no neighbour or FDB entries worth a dump each.
+A pod has no neighbour or FDB entries worth a dump each; "devices" limits those dumps to some devices
+(a node's bridge learns an FDB entry and a neighbour per pod: hundreds nobody asked for).
 Output (stdout, JSON): {NETNS: STATE | null} where null means the namespace is
 gone, and STATE is
   {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
@@ -26,7 +28,23 @@ import socket
 import struct
 import sys
 
-from netlab_ns import ADDR_GEN_MODES, DEVCONF, NDA_DST, NDA_LLADDR, NUD_PERMANENT, Namespaces, Netlink, interface_setting, parse_attrs, proc_net_path, read_request
+from netlab_ns import (
+    ADDR_GEN_MODES,
+    DEVCONF,
+    NDA_DST,
+    NDA_IFINDEX,
+    NDA_LLADDR,
+    NUD_PERMANENT,
+    Namespaces,
+    Netlink,
+    attr,
+    find_attr,
+    interface_setting,
+    parse_attrs,
+    pick_attrs,
+    proc_net_path,
+    read_request,
+)
 
 RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
 AF_BRIDGE = 7
@@ -44,65 +62,75 @@ RTNH_F_ONLINK = 0x4
 
 
 def mac(raw):
-    return ":".join(f"{b:02x}" for b in raw)
+    return raw.hex(":")
+
+
+def u32(raw):
+    return struct.unpack("=I", raw)[0]
+
+
+LINK_ATTRS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO, IFLA_AF_SPEC))
 
 
 def link_of(body):
     _, _, index, flags, _ = struct.unpack_from("=BxHiII", body)
-    a = parse_attrs(body[16:])
+    a = pick_attrs(body, LINK_ATTRS, 16)
     link = {
         "name": a.get(IFLA_IFNAME, b"").rstrip(b"\0").decode(),
         "index": index,
         "kind": "other",
         "mac": mac(a.get(IFLA_ADDRESS, b"")),
-        "mtu": struct.unpack("=I", a[IFLA_MTU])[0] if IFLA_MTU in a else 0,
+        "mtu": u32(a[IFLA_MTU]) if IFLA_MTU in a else 0,
         "up": bool(flags & IFF_UP),
     }
     if IFLA_MASTER in a:
-        link["master_index"] = struct.unpack("=I", a[IFLA_MASTER])[0]
-    info = parse_attrs(a.get(IFLA_LINKINFO, b""))
-    if IFLA_INFO_KIND in info:
-        link["kind"] = info[IFLA_INFO_KIND].rstrip(b"\0").decode()
-    data = parse_attrs(info.get(IFLA_INFO_DATA, b""))
+        link["master_index"] = u32(a[IFLA_MASTER])
+    info = a.get(IFLA_LINKINFO, b"")
+    kind = find_attr(info, IFLA_INFO_KIND)
+    if kind:
+        link["kind"] = kind.rstrip(b"\0").decode()
     if link["kind"] == "veth" and IFLA_LINK in a:
-        link["peerIndex"] = struct.unpack("=I", a[IFLA_LINK])[0]
+        link["peerIndex"] = u32(a[IFLA_LINK])
     if link["kind"] == "vxlan":
+        data = parse_attrs(find_attr(info, IFLA_INFO_DATA) or b"")
         link["vxlan"] = {
-            "id": struct.unpack("=I", data[IFLA_VXLAN_ID])[0] if IFLA_VXLAN_ID in data else 0,
+            "id": u32(data[IFLA_VXLAN_ID]) if IFLA_VXLAN_ID in data else 0,
             "local": socket.inet_ntoa(data[IFLA_VXLAN_LOCAL]) if IFLA_VXLAN_LOCAL in data else "",
             "port": struct.unpack("!H", data[IFLA_VXLAN_PORT])[0] if IFLA_VXLAN_PORT in data else 0,
         }
-    slave = parse_attrs(info.get(IFLA_INFO_SLAVE_DATA, b""))
-    if IFLA_BRPORT_MODE in slave:
-        link["hairpin"] = bool(slave[IFLA_BRPORT_MODE][0])
-    spec = parse_attrs(a.get(IFLA_AF_SPEC, b""))
-    link["conf"] = conf_of(spec)
-    mode = parse_attrs(spec.get(AF_INET6, b"")).get(IFLA_INET6_ADDR_GEN_MODE)
+    hairpin = find_attr(find_attr(info, IFLA_INFO_SLAVE_DATA) or b"", IFLA_BRPORT_MODE)
+    if hairpin:
+        link["hairpin"] = bool(hairpin[0])
+    spec = a.get(IFLA_AF_SPEC, b"")
+    inet6 = find_attr(spec, AF_INET6) or b""
+    link["conf"] = (find_attr(find_attr(spec, socket.AF_INET) or b"", IFLA_INET_CONF) or b"", find_attr(inet6, IFLA_INET6_CONF) or b"")
+    mode = find_attr(inet6, IFLA_INET6_ADDR_GEN_MODE)
     if mode:
         link["addrGenMode"] = ADDR_GEN_MODES[mode[0]] if mode[0] < len(ADDR_GEN_MODES) else str(mode[0])
     return link
 
 
-def conf_of(spec):
-    """An interface's settings of DEVCONF, as sysctl prints them, from its IFLA_AF_SPEC: {("ipv4", NAME): VALUE}."""
-    conf = {}
-    v4 = parse_attrs(spec.get(socket.AF_INET, b"")).get(IFLA_INET_CONF, b"")
-    values4 = struct.unpack(f"={len(v4) // 4}I", v4[: len(v4) // 4 * 4])
-    for name, number in DEVCONF["ipv4"].items():
-        if number <= len(values4):
-            conf[("ipv4", name)] = str(values4[number - 1])
-    v6 = parse_attrs(spec.get(AF_INET6, b"")).get(IFLA_INET6_CONF, b"")
-    values6 = struct.unpack(f"={len(v6) // 4}i", v6[: len(v6) // 4 * 4])
-    for name, number in DEVCONF["ipv6"].items():
-        if number < len(values6):
-            conf[("ipv6", name)] = str(values6[number])
-    return conf
+def conf_value(conf, family, name):
+    """One of DEVCONF's settings, as sysctl prints it, from a link's raw IPv4 and IPv6 settings
+    (IPv4's numbered from 1, IPv6's from 0); None when the kernel did not send it."""
+    raw, first = (conf[0], 1) if family == "ipv4" else (conf[1], 0)
+    at = (DEVCONF[family][name] - first) * 4
+    if at + 4 > len(raw):
+        return None
+    return str(struct.unpack_from("=I" if family == "ipv4" else "=i", raw, at)[0])
 
 
 ALL_KINDS = ("links", "addresses", "routes", "neighbours", "fdb")
 
 
-def observe(nl, sysctls, read=ALL_KINDS):
+def on_devices(names, index_of):
+    """The ifindexes to dump entries of: 0 (every device) when no names are given; a device that is gone has none."""
+    if names is None:
+        return [0]
+    return [index_of[n] for n in names if n in index_of]
+
+
+def observe(nl, sysctls, read=ALL_KINDS, devices=None):
     links = [link_of(body) for _, body in nl.dump(RTM_GETLINK, struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0))]
     names = {l["index"]: l["name"] for l in links}
     for l in links:
@@ -127,20 +155,27 @@ def observe(nl, sysctls, read=ALL_KINDS):
         if RTA_OIF in a:
             route["dev"] = names.get(struct.unpack("=i", a[RTA_OIF])[0], "?")
         routes.append(route)
+    index_of = {l["name"]: l["index"] for l in links}
+    devices = devices or {}
     neighbours = []
-    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0)) if "neighbours" in read else []:
-        _, index, state, _, _ = struct.unpack_from("=BxxxiHBB", body)
-        a = parse_attrs(body[12:])
-        if NDA_DST in a:
-            neighbours.append({"dev": names.get(index, "?"), "address": socket.inet_ntoa(a[NDA_DST]), "lladdr": mac(a.get(NDA_LLADDR, b"")), "permanent": bool(state & NUD_PERMANENT)})
+    for index in on_devices(devices.get("neighbours"), index_of) if "neighbours" in read else []:
+        # A neighbour dump is filtered by NDA_IFINDEX; an FDB dump (below) by the index in an ifinfomsg header
+        # (the kernel's legacy FDB request, as `bridge fdb show dev DEV` sends it: an ndmsg one is not filtered).
+        request = struct.pack("=BxxxiHBB", socket.AF_INET, 0, 0, 0, 0) + (attr(NDA_IFINDEX, struct.pack("=I", index)) if index else b"")
+        for _, body in nl.dump(RTM_GETNEIGH, request):
+            _, index, state, _, _ = struct.unpack_from("=BxxxiHBB", body)
+            a = parse_attrs(body[12:])
+            if NDA_DST in a:
+                neighbours.append({"dev": names.get(index, "?"), "address": socket.inet_ntoa(a[NDA_DST]), "lladdr": mac(a.get(NDA_LLADDR, b"")), "permanent": bool(state & NUD_PERMANENT)})
     fdb = []
-    for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxxxiHBB", AF_BRIDGE, 0, 0, 0, 0)) if "fdb" in read else []:
-        _, index, _, _, _ = struct.unpack_from("=BxxxiHBB", body)
-        a = parse_attrs(body[12:])
-        entry = {"dev": names.get(index, "?"), "mac": mac(a.get(NDA_LLADDR, b""))}
-        if len(a.get(NDA_DST, b"")) == 4:
-            entry["dst"] = socket.inet_ntoa(a[NDA_DST])
-        fdb.append(entry)
+    for index in on_devices(devices.get("fdb"), index_of) if "fdb" in read else []:
+        for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxHiII", AF_BRIDGE, 0, index, 0, 0)):
+            _, index, _, _, _ = struct.unpack_from("=BxxxiHBB", body)
+            a = parse_attrs(body[12:])
+            entry = {"dev": names.get(index, "?"), "mac": mac(a.get(NDA_LLADDR, b""))}
+            if len(a.get(NDA_DST, b"")) == 4:
+                entry["dst"] = socket.inet_ntoa(a[NDA_DST])
+            fdb.append(entry)
     # Each link's settings answer the sysctls asked of it; they are not part of what is reported of the link.
     values = read_sysctls(sysctls, {link["name"]: link.pop("conf") for link in links})
     return {"links": links if "links" in read else [], "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
@@ -154,7 +189,7 @@ def read_sysctls(keys, conf):
         setting = interface_setting(key)
         if setting:
             family, dev, name = setting
-            values[key] = conf[dev].get((family, name)) if dev in conf else None
+            values[key] = conf_value(conf[dev], family, name) if dev in conf else None
         else:
             rest.append(key)
     if not rest:
@@ -189,7 +224,7 @@ def main():
         with ns.inside(netns):
             nl = Netlink()
             try:
-                out[netns] = observe(nl, item.get("sysctls", []), item.get("read", ALL_KINDS))
+                out[netns] = observe(nl, item.get("sysctls", []), item.get("read", ALL_KINDS), item.get("devices"))
             finally:
                 nl.close()
         ns.forget(netns)

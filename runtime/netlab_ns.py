@@ -205,6 +205,39 @@ def parse_attrs(data):
     return out
 
 
+_HEADER = struct.Struct("=HH").unpack_from
+
+
+def pick_attrs(data, wanted, start=0):
+    """Like parse_attrs, for the types in `wanted` only, from data[start:]: the others are stepped over, not
+    copied (half the cost of reading a node's 250 links)."""
+    out = {}
+    i, end = start, len(data)
+    while i + 4 <= end:
+        length, kind = _HEADER(data, i)
+        if length < 4:
+            break
+        kind &= ~NLA_F_NESTED
+        if kind in wanted:
+            out[kind] = data[i + 4 : i + length]
+        i += (length + 3) & ~3
+    return out
+
+
+def find_attr(data, kind, start=0, end=None):
+    """The payload of the first attribute `kind` in data[start:end], or None. Walks without copying the
+    others: a link message has some 40 attributes, a bridge port's data as many, and one or two are wanted."""
+    i, end = start, len(data) if end is None else end
+    while i + 4 <= end:
+        length, found = _HEADER(data, i)
+        if length < 4:
+            return None
+        if found & ~NLA_F_NESTED == kind:
+            return data[i + 4 : i + length]
+        i += (length + 3) & ~3
+    return None
+
+
 def messages(data):
     """Splits a netlink datagram into (type, flags, seq, body) tuples."""
     i = 0
@@ -214,6 +247,11 @@ def messages(data):
             break
         yield kind, flags, seq, data[i + 16 : i + length]
         i += (length + 3) & ~3
+
+
+# A dump's answers come in datagrams of at most 32 KiB. Python allocates the whole size asked on every
+# recv: 1 MiB cost 34 us per dump (mmap, then shrinking), a third of reading a pod at 10,000 pods.
+RECEIVE_SIZE = 1 << 16
 
 
 class Netlink:
@@ -242,12 +280,24 @@ class Netlink:
                         raise OSError(-err, os.strerror(-err))
                     return
 
+    def get(self, kind, body):
+        """Asks for one object: the body of the kernel's answer. A refusal raises OSError."""
+        seq = self._send(kind, 0, body)
+        while True:
+            for back, _, got, payload in messages(self.sock.recv(RECEIVE_SIZE)):
+                if got != seq:
+                    continue
+                if back == NLMSG_ERROR:
+                    err = struct.unpack_from("=i", payload)[0]
+                    raise OSError(-err, os.strerror(-err))
+                return payload
+
     def dump(self, kind, body):
         """Every object of a kind, as (type, body) of each answer."""
         seq = self._send(kind, NLM_F_DUMP, body)
         out = []
         while True:
-            for back, _, got, payload in messages(self.sock.recv(1 << 20)):
+            for back, _, got, payload in messages(self.sock.recv(RECEIVE_SIZE)):
                 if got != seq:
                     continue
                 if back == NLMSG_DONE:
@@ -260,7 +310,7 @@ class Netlink:
                 out.append((back, payload))
 
 
-RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 2, 0x40, 0x80
+RTM_GETNEIGH, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NDA_IFINDEX, NUD_NOARP, NUD_PERMANENT = 30, 29, 1, 2, 8, 0x40, 0x80
 
 
 def forget_learned_neighbours(nl):

@@ -17,3 +17,6 @@ export const OBSERVE_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-obse
  * PROTOCOL); sent with every request, and a helper of another version refuses.
  */
 export const HELPER_PROTOCOL = 1;
+
+/** Watches a lab's pod namespaces for changes, for `status`. */
+export const WATCH_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-watch.py', import.meta.url));

@@ -8,7 +8,7 @@ export type Invocation =
   | { command: 'plan'; file: string; json: boolean }
   | { command: 'up'; file: string; recreate: boolean; cniPaths: string[] }
   | { command: 'down'; target: string }
-  | { command: 'status'; lab: string | undefined; json: boolean }
+  | { command: 'status'; lab: string | undefined; json: boolean; full: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
   | { command: 'bgp'; lab: string; node: string; argv: string[] }
   | {
@@ -120,7 +120,8 @@ export function parseCLI(argv: string[]): Invocation {
     .description('what is up: nodes, pods, addresses, namespaces')
     .argument('[lab]', 'only this lab')
     .option('--json', 'machine-readable')
-    .action((lab: string | undefined, o: { json?: boolean }) => set({ command: 'status', lab, json: Boolean(o.json) }));
+    .option('--full', "read every namespace, even those the lab's watcher says are unchanged")
+    .action((lab: string | undefined, o: { json?: boolean; full?: boolean }) => set({ command: 'status', lab, json: Boolean(o.json), full: Boolean(o.full) }));
 
   program
     .command('exec')

@@ -5,8 +5,17 @@ import { KernelError } from '../errors.js';
 import { describeOutcome } from './failure.js';
 import { run } from './run.js';
 
-/** Namespaces one observe helper reads before the work is shared with another (each costs about 0.3 ms). */
-const NAMESPACES_PER_HELPER = 500;
+/**
+ * Work one observe helper does before it is shared with another, in links
+ * and sysctls read (a pod's namespace is about 3, a node's of 250 pods about
+ * 500, and each costs some 0.05 ms).
+ */
+const WORK_PER_HELPER = 2_000;
+
+/** What reading a namespace costs, roughly: its links (a node's sysctls name each of its veths) and its dumps. */
+function work(query: NamespaceQuery): number {
+  return 1 + query.read.length + query.sysctls.length;
+}
 
 /**
  * Reads the kernel state of many namespaces through the helper
@@ -16,11 +25,18 @@ const NAMESPACES_PER_HELPER = 500;
  */
 export async function observeNamespaces(wanted: Map<string, NamespaceQuery>): Promise<LiveLab['namespaces']> {
   if (wanted.size === 0) return {};
-  const all = [...wanted].map(([netns, query]) => ({ netns, ...query }));
-  const helpers = Math.max(1, Math.min(availableParallelism(), Math.ceil(all.length / NAMESPACES_PER_HELPER)));
-  const parts = Array.from({ length: helpers }, (_, h) => all.filter((_, i) => i % helpers === h));
+  const all = [...wanted].map(([netns, query]) => ({ netns, ...query, work: work(query) }));
+  const total = all.reduce((n, q) => n + q.work, 0);
+  const helpers = Math.max(1, Math.min(availableParallelism(), Math.ceil(total / WORK_PER_HELPER)));
+  // Heaviest first, each to the helper with the least so far.
+  const parts = Array.from({ length: helpers }, () => ({ work: 0, namespaces: [] as Array<{ netns: string } & NamespaceQuery> }));
+  for (const { work, ...q } of all.sort((a, b) => b.work - a.work)) {
+    const part = parts.reduce((a, b) => (b.work < a.work ? b : a));
+    part.work += work;
+    part.namespaces.push(q);
+  }
   const results = await Promise.all(
-    parts.map(async (namespaces) => {
+    parts.map(async ({ namespaces }) => {
       const r = await run('python3', [OBSERVE_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, namespaces }) });
       if (r.exitCode !== 0) throw new KernelError(`reading the lab's kernel state failed: ${describeOutcome(r)}`);
       return JSON.parse(r.stdout) as Record<string, LiveNetns | null>;

@@ -14,6 +14,7 @@ import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
 import { bgpSessionsAt } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
+import type { Vouched } from './watch.js';
 
 /** What a lab's plan is made with: its state directory, and its conflist when it attaches pods with one. */
 export function planContext(lab: string, conflist: Conflist | undefined): PlanContext {
@@ -31,9 +32,25 @@ export function agentRunning(state: LabState, plan = planOf(state)): boolean | u
   return isSameProcess(state.agent);
 }
 
-/** The running lab as the kernel holds it. */
-export async function observeLab(state: LabState, plan = planOf(state)): Promise<LiveLab> {
-  const namespaces = await observeNamespaces(whatToRead(plan));
+/**
+ * The running lab as the kernel holds it. With `watch` (the watched
+ * namespaces and the watcher's answer to come, lifecycle/watch.ts), those it
+ * vouches for are not read: the others are read while it answers, then the
+ * watched ones it says changed.
+ */
+export async function observeLab(state: LabState, plan = planOf(state), watch?: { watched: string[]; vouching: Promise<Vouched> }): Promise<LiveLab> {
+  const query = whatToRead(plan);
+  let namespaces: LiveLab['namespaces'];
+  let unchanged: string[] = [];
+  if (watch) {
+    const watched = new Set(watch.watched);
+    const [first, vouched] = await Promise.all([observeNamespaces(new Map([...query].filter(([n]) => !watched.has(n)))), watch.vouching]);
+    unchanged = vouched.unchanged;
+    const trusted = new Set(unchanged);
+    namespaces = { ...first, ...(await observeNamespaces(new Map([...query].filter(([n]) => watched.has(n) && !trusted.has(n))))) };
+  } else {
+    namespaces = await observeNamespaces(query);
+  }
   const daemons: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
   // What the namespaces' dump does not hold: tables, daemons and BGP sessions, for the ops that make them.
@@ -45,7 +62,7 @@ export async function observeLab(state: LabState, plan = planOf(state)): Promise
     else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }
-  return { namespaces, agentRunning: agentRunning(state, plan), daemons, bgp };
+  return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: agentRunning(state, plan), daemons, bgp };
 }
 
 /** The running lab compared with its plan, object by object. */

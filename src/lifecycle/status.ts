@@ -11,6 +11,8 @@ import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
 import { observeLab, planOf } from './drift.js';
+import { askLabWatcher, vouched } from './watch.js';
+import { watchedNamespaces } from '../plan/watch.js';
 import { labsWithState, readState } from '../state/store.js';
 
 /** What `status` reports of one lab: the state file joined with what the kernel has. */
@@ -57,6 +59,11 @@ export interface LabStatus {
     ports: Array<{ name: string; protocol: string; port: number; nodePort?: number; endpoints: string[] }>;
   }>;
   policies: Array<{ name: string; types: string[]; isolates: string[] }>;
+  /**
+   * How the kernel was read: the namespaces read, and those left unread
+   * because the lab's watcher vouches nothing changed in them since `up`.
+   */
+  observed?: { namespacesRead: number; unchanged: number; watcher: string };
   /** Namespaces of the lab that the state does not know. */
   strayNamespaces: string[];
   /** What is wrong, in words; empty when all is well. */
@@ -64,7 +71,7 @@ export interface LabStatus {
 }
 
 /** Every lab netlab knows of, from its state files and from the namespaces on the host. */
-export async function labStatuses(only?: string): Promise<LabStatus[]> {
+export async function labStatuses(only?: string, options: { full?: boolean } = {}): Promise<LabStatus[]> {
   const namespaces = await listNetlabNetns(only);
   const labs = new Set<string>(only ? [only] : await labsWithState());
   if (!only) for (const ns of namespaces) labs.add(labOfNetns(ns) ?? '');
@@ -72,13 +79,15 @@ export async function labStatuses(only?: string): Promise<LabStatus[]> {
   const out: LabStatus[] = [];
   for (const lab of [...labs].sort()) {
     const mine = namespaces.filter((n) => labOfNetns(n) === lab);
-    const s = await labStatus(lab, new Set(mine));
+    const s = await labStatus(lab, new Set(mine), options.full ?? false);
     if (s) out.push(s);
   }
   return out;
 }
 
-async function labStatus(name: string, present: Set<string>): Promise<LabStatus | undefined> {
+async function labStatus(name: string, present: Set<string>, full: boolean): Promise<LabStatus | undefined> {
+  // Asked first: the watcher checks what the kernel does not notify while netlab loads and plans.
+  const asked = full ? undefined : askLabWatcher(name);
   const read = await readState(name);
   if (read.kind !== 'ok') {
     if (read.kind === 'missing' && present.size === 0) return undefined;
@@ -99,11 +108,16 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
   const known = new Set(labNamespaces(lab));
   const problems: string[] = [];
   let live: LiveLab | undefined;
+  let observed: LabStatus['observed'];
   if (state.status === 'building') {
     if (!isAlive(state.pid)) problems.push(`the build (pid ${state.pid}) died before it finished (\`netlab up\` rebuilds it)`);
   } else {
     const plan = planOf(state);
-    live = await observeLab(state, plan);
+    const watched = asked ? watchedNamespaces(plan) : [];
+    const vouching = asked?.then((answer) => vouched(state, answer, watched));
+    live = await observeLab(state, plan, vouching && { watched, vouching });
+    const trust = (await vouching) ?? { unchanged: [], watcher: 'not asked (--full)' };
+    observed = { namespacesRead: Object.keys(live.namespaces).length, unchanged: trust.unchanged.length, watcher: trust.watcher };
     problems.push(...describeDrift(findDrift(plan, live), lab.name));
   }
   const backend = lab.network.backend;
@@ -161,6 +175,7 @@ async function labStatus(name: string, present: Set<string>): Promise<LabStatus 
       types: [...(p.types.ingress ? ['Ingress'] : []), ...(p.types.egress ? ['Egress'] : [])],
       isolates: lab.pods.filter((pod) => pod.namespace === p.namespace && selects(p.podSelector, pod.labels)).map((pod) => pod.name),
     })),
+    ...(observed ? { observed } : {}),
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,
   };

@@ -16,7 +16,8 @@ import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
-import { labDrift, planContext, reloadPolicies, repairLab } from './drift.js';
+import { labDrift, planContext, planOf, reloadPolicies, repairLab } from './drift.js';
+import { stopWatching, watchingAll, watchLab } from './watch.js';
 import { tearDownLab } from './teardown.js';
 
 export interface UpOptions {
@@ -73,8 +74,17 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
           return { changed: true, state: current.state, policies: said, seconds: (performance.now() - started) / 1000 };
         }
         const drift = await labDrift(current.state);
-        if (drift.missing.length === 0 && drift.wrong.length === 0) return { changed: false, state: current.state };
+        if (drift.missing.length === 0 && drift.wrong.length === 0) {
+          // As planned, read whole just now: a watcher that is gone or has seen changes (made and undone) starts again.
+          if (!(await watchingAll(current.state))) {
+            await watchLab(current.state, planOf(current.state));
+            await writeState(current.state);
+          }
+          return { changed: false, state: current.state };
+        }
+        await stopWatching(current.state);
         const repaired = await repairLab(current.state, drift, concurrency);
+        await watchLab(current.state, planOf(current.state));
         await writeState(current.state);
         return { changed: true, state: current.state, repaired, seconds: (performance.now() - started) / 1000 };
       }
@@ -129,8 +139,8 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
   await writeState(state);
   const interrupts = watchInterrupts();
   try {
-    await options.progress.run(
-      wavesOf(plan.stages).map((wave) => ({
+    await options.progress.run([
+      ...wavesOf(plan.stages).map((wave) => ({
         title: wave.title,
         run: async () => {
           const signal = interrupts.received();
@@ -139,7 +149,9 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
           if (outcome.agent) state.agent = outcome.agent;
         },
       })),
-    );
+      // Last: the lab as built is the baseline `status` compares with.
+      { title: 'Watch the pods for changes', run: () => watchLab(state, plan) },
+    ]);
     const signal = interrupts.received();
     if (signal) throw new InterruptedError(signal);
     state.status = 'up';

@@ -32,6 +32,7 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
   const missing: Drift[] = [];
   const wrong: WrongLink[] = [];
   const gone = new Set<string>();
+  const unchanged = new Set(live.unchanged);
   const depends = (netns: string, ...links: Array<string | undefined>) => gone.has(netns) || links.some((l) => l !== undefined && gone.has(`${netns}/${l}`));
   for (const op of plan.stages.flatMap((s) => s.ops)) {
     if (op.kind === 'file.write') continue;
@@ -49,6 +50,7 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
       if (live.agentRunning === false) missing.push({ op, what: 'the container runtime is not running: pod ports are not served', dependent: false });
       continue;
     }
+    if (unchanged.has(op.netns)) continue;
     const ns = live.namespaces[op.netns];
     if (op.kind === 'netns.add') {
       if (!ns) {
@@ -62,7 +64,7 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
       missing.push({ op, what: `${where}: ${op.kind}`, dependent: true });
       continue;
     }
-    const problem = check(op, ns, live);
+    const problem = check(op, ns, live, unchanged);
     if (problem === undefined) continue;
     if (op.kind === 'cni.add') {
       missing.push({ op, what: problem, dependent: gone.has(op.podNetns) });
@@ -71,7 +73,7 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
     if (op.kind === 'link.add.bridge' || op.kind === 'link.add.veth' || op.kind === 'link.add.vxlan') {
       gone.add(`${op.netns}/${op.name}`);
       if (op.kind === 'link.add.veth') gone.add(`${op.peer.netns}/${op.peer.name}`);
-      const existing = ns.links.find((l) => l.name === op.name);
+      const existing = linkNamed(ns, op.name);
       if (existing) wrong.push({ netns: op.netns, name: op.name, what: `${where}: ${problem}` });
     }
     // A veth whose other end's namespace is gone went with it; other links are causes, not consequences.
@@ -107,8 +109,8 @@ function linksOf(op: Op): Array<string | undefined> {
 }
 
 /** Why the kernel does not hold what `op` makes, or undefined when it does. */
-function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
-  const link = (name: string) => ns.links.find((l) => l.name === name);
+function check(op: Op, ns: LiveNetns, live: LiveLab, unchanged: ReadonlySet<string>): string | undefined {
+  const link = (name: string) => linkNamed(ns, name);
   switch (op.kind) {
     case 'link.add.bridge':
       return linkProblem(link(op.name), op.name, 'bridge', op.mac, op.mtu);
@@ -124,8 +126,9 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
     }
     case 'link.add.veth': {
       const base = linkProblem(link(op.name), op.name, 'veth', op.mac, op.mtu);
-      if (base) return base;
-      const peer = live.namespaces[op.peer.netns]?.links.find((l) => l.name === op.peer.name);
+      if (base || unchanged.has(op.peer.netns)) return base;
+      const peerNs = live.namespaces[op.peer.netns];
+      const peer = peerNs ? linkNamed(peerNs, op.peer.name) : undefined;
       return peer && peer.mac === op.peer.mac
         ? undefined
         : `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} is ${peer ? `MAC ${peer.mac}, not ${op.peer.mac}` : 'missing'}`;
@@ -181,6 +184,7 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
       return live.rules === planned.rules ? undefined : `iptables has ${live.rules} rules in filter and nat, not the ${planned.rules} planned`;
     }
     case 'cni.add': {
+      if (unchanged.has(op.podNetns)) return undefined;
       // What the plugins made is seen from the pod: its loopback up, its interface holding the planned address.
       const pod = live.namespaces[op.podNetns];
       if (!pod) return `pod ${op.pod} is gone`;
@@ -197,6 +201,15 @@ function check(op: Op, ns: LiveNetns, live: LiveLab): string | undefined {
   }
 }
 
+/** Each namespace's links by name, made once: a node of 250 pods is asked for its links some 1,500 times. */
+const linksByName = new WeakMap<LiveNetns, Map<string, LiveLink>>();
+
+function linkNamed(ns: LiveNetns, name: string): LiveLink | undefined {
+  let byName = linksByName.get(ns);
+  if (!byName) linksByName.set(ns, (byName = new Map(ns.links.map((l) => [l.name, l]))));
+  return byName.get(name);
+}
+
 function linkProblem(l: LiveLink | undefined, name: string, kind: string, mac: string, mtu: number | undefined): string | undefined {
   if (!l) return `link ${name} is missing`;
   if (l.kind !== kind) return `link ${name} is a ${l.kind}, not a ${kind}`;
@@ -209,7 +222,8 @@ function linkProblem(l: LiveLink | undefined, name: string, kind: string, mac: s
  * What the observer must read of each namespace of the plan: its links,
  * addresses and routes, the sysctls it sets, and its neighbour and FDB
  * entries only where the plan makes some (a pod has none: two dumps fewer
- * per pod, which counts at 10,000 pods).
+ * per pod, which counts at 10,000 pods), on the devices it makes them on
+ * (not the hundreds a node's bridge learns).
  */
 export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
   const out = new Map<string, NamespaceQuery>();
@@ -221,8 +235,13 @@ export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
   for (const op of plan.stages.flatMap((s) => s.ops)) {
     if (op.kind === 'netns.add') of(op.netns);
     if (op.kind === 'sysctl.set') of(op.netns).sysctls.push(op.key);
-    if (op.kind === 'neigh.replace' && !of(op.netns).read.includes('neighbours')) of(op.netns).read.push('neighbours');
-    if (op.kind === 'fdb.replace' && !of(op.netns).read.includes('fdb')) of(op.netns).read.push('fdb');
+    if (op.kind === 'neigh.replace' || op.kind === 'fdb.replace') {
+      const q = of(op.netns);
+      const kind = op.kind === 'neigh.replace' ? 'neighbours' : 'fdb';
+      if (!q.read.includes(kind)) q.read.push(kind);
+      const devices = ((q.devices ??= {})[kind] ??= []);
+      if (!devices.includes(op.dev)) devices.push(op.dev);
+    }
   }
   return out;
 }

@@ -22,6 +22,8 @@ export interface LiveLink {
 export interface NamespaceQuery {
   read: Array<'links' | 'addresses' | 'routes' | 'neighbours' | 'fdb'>;
   sysctls: string[];
+  /** Neighbours and FDB entries are read on these devices only (on all when absent): a node's bridge learns hundreds. */
+  devices?: Partial<Record<'neighbours' | 'fdb', string[]>>;
 }
 
 export interface LiveNetns {
@@ -44,6 +46,11 @@ export interface LiveTable {
 /** Every namespace the plan names: its state, or null when the namespace is gone. */
 export interface LiveLab {
   namespaces: Record<string, LiveNetns | null>;
+  /**
+   * Namespaces not read because the lab's watcher vouches that nothing in
+   * them changed since `up` built them as planned (runtime/netlab-watch.py).
+   */
+  unchanged?: string[];
   /** Whether the lab's container runtime still runs (undefined: the lab has none). */
   agentRunning: boolean | undefined;
   /** For each namespace the plan starts a daemon in (dnsmasq): whether a process still runs there. */

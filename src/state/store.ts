@@ -20,6 +20,8 @@ export interface LabState {
   pid: number;
   /** The lab's container runtime, when it has one and it was started. */
   agent?: ProcessId;
+  /** The watcher `up` started for `status` (runtime/netlab-watch.py). */
+  watcher?: ProcessId;
   createdAt: string;
   /** The conflist pods were attached with (network.cni a conflist). */
   conflist?: Conflist;
@@ -39,6 +41,8 @@ interface StoredState {
   pid: number;
   agentPid?: number;
   agentStart?: string;
+  watcherPid?: number;
+  watcherStart?: string;
   createdAt: string;
   /** With network.cni a conflist: the list's text as `up` read it, validated again on every read. */
   conflistText?: string;
@@ -71,7 +75,7 @@ export function fromStored(lab: string, s: unknown): StateRead {
   if (o.version !== STATE_VERSION) return bad(`not a netlab state file of version ${STATE_VERSION}`);
   if (o.status !== 'building' && o.status !== 'up') return bad('no valid status');
   if (typeof o.file !== 'string' || typeof o.text !== 'string') return bad('no lab file or text');
-  if (!isPid(o.pid) || (o.agentPid !== undefined && (!isPid(o.agentPid) || typeof o.agentStart !== 'string'))) return bad('no valid process id');
+  if (!isPid(o.pid) || !isProcess(o.agentPid, o.agentStart) || !isProcess(o.watcherPid, o.watcherStart)) return bad('no valid process id');
   if (typeof o.createdAt !== 'string') return bad('no creation time');
   const loaded = loadLabText(o.file, o.text);
   if (!loaded.ok) return bad(`its lab does not validate: ${loaded.problems[0]!.message}`);
@@ -84,7 +88,13 @@ export function fromStored(lab: string, s: unknown): StateRead {
     state.conflist = parsed.conflist;
   }
   if (o.agentPid !== undefined) state.agent = { pid: o.agentPid as number, start: o.agentStart as string };
+  if (o.watcherPid !== undefined) state.watcher = { pid: o.watcherPid as number, start: o.watcherStart as string };
   return { kind: 'ok', state };
+}
+
+/** An optional process: absent, or a PID with its start time. */
+function isProcess(pid: unknown, start: unknown): boolean {
+  return pid === undefined || (isPid(pid) && typeof start === 'string');
 }
 
 function isPid(v: unknown): v is number {
@@ -102,6 +112,7 @@ export async function writeState(state: LabState): Promise<void> {
     text: state.lab.sourceText,
     pid: state.pid,
     ...(state.agent ? { agentPid: state.agent.pid, agentStart: state.agent.start } : {}),
+    ...(state.watcher ? { watcherPid: state.watcher.pid, watcherStart: state.watcher.start } : {}),
     createdAt: state.createdAt,
     ...(state.conflist ? { conflistText: state.conflist.text } : {}),
   };

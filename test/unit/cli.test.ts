@@ -13,8 +13,9 @@ describe('parseCLI', () => {
     expect(parseCLI(['bgp', 'calico', 'node2', 'disable', 'Mesh_192_168_19_1'])).toMatchObject({ argv: ['disable', 'Mesh_192_168_19_1'] });
     expect(parseCLI(['merge-junit', '-o', 'all.xml', 'a.xml', 'b.xml'])).toEqual({ command: 'merge-junit', output: 'all.xml', inputs: ['a.xml', 'b.xml'] });
     expect(parseCLI(['down', 'two-node'])).toEqual({ command: 'down', target: 'two-node' });
-    expect(parseCLI(['status'])).toEqual({ command: 'status', lab: undefined, json: false });
-    expect(parseCLI(['status', 'x', '--json'])).toEqual({ command: 'status', lab: 'x', json: true });
+    expect(parseCLI(['status'])).toEqual({ command: 'status', lab: undefined, json: false, full: false });
+    expect(parseCLI(['status', 'x', '--json'])).toEqual({ command: 'status', lab: 'x', json: true, full: false });
+    expect(parseCLI(['status', 'x', '--full'])).toEqual({ command: 'status', lab: 'x', json: false, full: true });
     expect(parseCLI(['clean'])).toEqual({ command: 'clean' });
   });
 

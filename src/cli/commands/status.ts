@@ -2,10 +2,10 @@ import { labStatuses, type LabStatus } from '../../lifecycle/status.js';
 import { table } from '../table.js';
 import { checkedLabName } from '../target.js';
 
-/** `netlab status [LAB] [--json]`: what is up, from the state and the kernel. */
-export async function status(inv: { lab: string | undefined; json: boolean }): Promise<number> {
+/** `netlab status [LAB] [--json] [--full]`: what is up, from the state and the kernel. */
+export async function status(inv: { lab: string | undefined; json: boolean; full: boolean }): Promise<number> {
   const only = inv.lab === undefined ? undefined : checkedLabName(inv.lab);
-  const labs = await labStatuses(only);
+  const labs = await labStatuses(only, { full: inv.full });
   if (inv.json) {
     const body = only
       ? (labs[0] ?? { name: only, status: 'down', nodes: [], pods: [], services: [], policies: [], strayNamespaces: [], problems: [] })

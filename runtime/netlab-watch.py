@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Watches a lab's pod namespaces for changes, so `status` need not read 10,000 of them.
+
+Started by `up` inside the lab's fabric namespace when the lab is built as
+planned (that moment is the baseline), it gives each watched namespace an
+id in its own namespace (RTM_NEWNSID) and listens on one rtnetlink socket
+with NETLINK_LISTEN_ALL_NSID: the kernel then tells it of every link,
+IPv4 address, IPv4 route and IPv4 netconf change in any of them, each
+message marked with the id of the namespace it came from.
+
+What the kernel does not notify is checked when asked:
+  - an interface's settings (arp_notify, accept_ra, ... written to /proc/sys
+    send no message): every watched namespace's links are dumped by id
+    (IFLA_TARGET_NETNSID, no setns) and their IPv4 and IPv6 settings
+    compared with the baseline's, byte for byte;
+  - the namespace itself: the file under /run/netns must still be the
+    namespace watched (a namespace deleted and made again under the same
+    name is another one, and has no id here).
+A namespace found changed stays changed: only a new baseline (`up`) clears it.
+If the socket ever overflows (ENOBUFS), events were lost and every namespace
+counts as changed.
+
+Usage: netlab-watch.py CONFIG, CONFIG a JSON file:
+  {"protocol": 1, "socket": PATH, "namespaces": [NETNS, ...], "receiveBuffer"?: BYTES}
+Says "ready PID" on stdout once the baseline is taken, then answers each
+connection to the Unix socket PATH: a request line {"protocol": 1} gets one
+line back:
+  {"protocol": 1, "pid", "watched": SHA256, "lost": bool, "changed": [NETNS, ...]}
+where SHA256 is the hex sha256 of the watched names joined by newlines (which list it was given).
+"""
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+
+from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, messages, Netlink, parse_attrs
+
+SOL_NETLINK, SO_RCVBUFFORCE = 270, 33
+NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
+# The rtnetlink groups whose messages change what `status` compares (linux/rtnetlink.h, enum rtnetlink_groups).
+RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_NSID = 1, 5, 7, 24, 28
+GROUPS = (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_NSID)
+RTM_GETLINK, RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID = 18, 88, 89, 90
+NETNSA_NSID, NETNSA_FD = 1, 3
+IFLA_EXT_MASK, IFLA_AF_SPEC, IFLA_TARGET_NETNSID = 29, 26, 46
+IFLA_INET6_CONF = 2
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+DEFAULT_RECEIVE_BUFFER = 16 << 20
+REQUEST_TIMEOUT_S = 5
+
+
+def rtgen(family=socket.AF_UNSPEC):
+    return struct.pack("=Bxxx", family)
+
+
+def nsid_of(nl, fd):
+    """The id this namespace gives the namespace open at `fd`, or None when it has none."""
+    found = parse_attrs(nl.get(RTM_GETNSID, rtgen() + attr(NETNSA_FD, struct.pack("=I", fd)))[4:]).get(NETNSA_NSID)
+    nsid = struct.unpack("=i", found)[0] if found is not None else -1
+    return nsid if nsid >= 0 else None
+
+
+def give_id(nl, fd):
+    """Gives the namespace open at `fd` an id here (the kernel picks it), or keeps the one it has."""
+    try:
+        nl.request(RTM_NEWNSID, 0, rtgen() + attr(NETNSA_FD, struct.pack("=I", fd)) + attr(NETNSA_NSID, struct.pack("=i", -1)))
+    except FileExistsError:
+        pass
+    nsid = nsid_of(nl, fd)
+    if nsid is None:
+        raise OSError(f"the kernel gave no id to namespace fd {fd}")
+    return nsid
+
+
+def settings_of(nl, nsid):
+    """Every link of the namespace with id `nsid`: its index, IPv4 settings and IPv6 settings, raw bytes."""
+    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
+    body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS))
+    out = []
+    for _, link in nl.dump(RTM_GETLINK, body):
+        spec = find_attr(link, IFLA_AF_SPEC, 16) or b""
+        # The IPv4 settings are the whole AF_INET part; the IPv6 part also holds counters and timers, left out.
+        out += (link[4:8], find_attr(spec, socket.AF_INET) or b"", find_attr(find_attr(spec, socket.AF_INET6) or b"", IFLA_INET6_CONF) or b"")
+    return b"".join(out)
+
+
+def identity(path):
+    """What tells a namespace file's namespace from another: nsfs device and inode (while it lives)."""
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino)
+
+
+class Watch:
+    """The watched namespaces, their baseline, and what the kernel has said of them since."""
+
+    def __init__(self, names, receive_buffer=DEFAULT_RECEIVE_BUFFER, netns_dir=NETNS_DIR):
+        self.dir = netns_dir
+        self.events = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        # Root may size the buffer past rmem_max: a burst of changes must not overflow it.
+        self.events.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, receive_buffer)
+        # Bound (the kernel picks the port id): an unbound socket joins the groups but is given nothing.
+        self.events.bind((0, 0))
+        self.events.setsockopt(SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 1)
+        for group in GROUPS:
+            self.events.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+        self.events.setblocking(False)
+        # Requests go on a socket of their own: their answers must not queue behind notifications.
+        self.nl = Netlink()
+        self.changed = set()
+        self.lost = False
+        self.digest = hashlib.sha256("\n".join(names).encode()).hexdigest()
+        self.watched = {}
+        self.by_nsid = {}
+        for name in names:
+            path = os.path.join(self.dir, name)
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                nsid = give_id(self.nl, fd)
+                st = os.fstat(fd)
+                self.watched[name] = (nsid, st.st_dev, st.st_ino, settings_of(self.nl, nsid))
+            finally:
+                os.close(fd)
+            self.by_nsid[nsid] = name
+
+    def close(self):
+        self.events.close()
+        self.nl.close()
+
+    def drain(self):
+        """Takes in every notification the kernel has queued: each marks the namespace it came from."""
+        while True:
+            try:
+                data, ancillary, _, _ = self.events.recvmsg(1 << 16, socket.CMSG_SPACE(4))
+            except BlockingIOError:
+                return
+            except OSError as e:
+                if e.errno != 105:  # ENOBUFS: the kernel dropped notifications
+                    raise
+                self.lost = True
+                continue
+            nsid = None
+            for level, kind, value in ancillary:
+                if level == SOL_NETLINK and kind == NETLINK_LISTEN_ALL_NSID:
+                    nsid = struct.unpack("=i", value[:4])[0]
+            if nsid is not None:
+                self.mark(nsid)
+                continue
+            # From this namespace itself: a watched namespace that ended loses its id here (RTM_DELNSID).
+            for kind, _, _, body in messages(data):
+                if kind == RTM_DELNSID:
+                    gone = parse_attrs(body[4:]).get(NETNSA_NSID)
+                    if gone is not None:
+                        self.mark(struct.unpack("=i", gone)[0])
+
+    def mark(self, nsid):
+        name = self.by_nsid.get(nsid)
+        if name is not None:
+            self.changed.add(name)
+
+    def report(self):
+        """What changed since the baseline: notified, or found by comparing what the kernel does not notify."""
+        self.drain()
+        for name, (nsid, dev, ino, settings) in self.watched.items():
+            if name in self.changed:
+                continue
+            try:
+                same = identity(os.path.join(self.dir, name)) == (dev, ino) and settings_of(self.nl, nsid) == settings
+            except OSError:
+                same = False
+            if not same:
+                self.changed.add(name)
+        self.drain()
+        return {"watched": self.digest, "lost": self.lost, "changed": sorted(self.changed)}
+
+
+def answer(conn, watch):
+    conn.settimeout(REQUEST_TIMEOUT_S)
+    reader = conn.makefile("rb")
+    try:
+        try:
+            check_protocol(json.loads(reader.readline() or b"null"))
+            reply = {"protocol": 1, "pid": os.getpid(), **watch.report()}
+        except (ValueError, ProtocolError) as e:
+            reply = {"error": f"request: {e}"}
+        conn.sendall(json.dumps(reply).encode() + b"\n")
+    except OSError:
+        pass  # The asker went away: nothing to tell.
+    finally:
+        reader.close()
+        conn.close()
+
+
+def serve(watch, path):
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.path.exists(path):
+        os.unlink(path)
+    old = os.umask(0o077)
+    try:
+        server.bind(path)
+    finally:
+        os.umask(old)
+    server.listen(8)
+    print(f"ready {os.getpid()}", flush=True)
+    poller = select.poll()
+    poller.register(watch.events, select.POLLIN)
+    poller.register(server, select.POLLIN)
+    while True:
+        for fd, _ in poller.poll():
+            if fd == server.fileno():
+                conn, _ = server.accept()
+                answer(conn, watch)
+            else:
+                watch.drain()
+
+
+def main(argv):
+    if len(argv) != 2:
+        raise SystemExit("usage: netlab-watch.py CONFIG")
+    with open(argv[1], encoding="utf-8") as f:
+        config = json.load(f)
+    try:
+        check_protocol(config)
+    except ProtocolError as e:
+        raise SystemExit(f"error: config: {e}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    watch = Watch(config["namespaces"], config.get("receiveBuffer", DEFAULT_RECEIVE_BUFFER))
+    try:
+        serve(watch, config["socket"])
+    finally:
+        watch.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,65 @@
+import { endProcesses } from '../kernel/processes.js';
+import { askWatcher, startWatcher } from '../kernel/watch.js';
+import { isSameProcess, startTime } from '../pid.js';
+import type { Plan } from '../plan/ops.js';
+import { watchConfig, watchedDigest, watchFiles, watchedNamespaces, type WatchReport } from '../plan/watch.js';
+import { HELPER_PROTOCOL } from '../runtime-path.js';
+import { labDir } from '../state/paths.js';
+import type { LabState } from '../state/store.js';
+import { planOf } from './drift.js';
+
+/**
+ * Starts the lab's watcher afresh (ending the one before): the kernel as it
+ * is now becomes its baseline, so the caller must have just built the lab
+ * or found it as planned.
+ */
+export async function watchLab(state: LabState, plan: Plan): Promise<void> {
+  await stopWatching(state);
+  const dir = labDir(state.lab.name);
+  const files = watchFiles(dir);
+  const pid = await startWatcher(state.lab.fabric.netns, watchConfig(plan, dir, HELPER_PROTOCOL), files.config, files.log);
+  state.watcher = { pid, start: startTime(pid) ?? '?' };
+}
+
+/** Ends the lab's watcher, if it runs: a repair is about to change what it watches. */
+export async function stopWatching(state: LabState): Promise<void> {
+  if (state.watcher && isSameProcess(state.watcher)) await endProcesses([state.watcher.pid]);
+  delete state.watcher;
+}
+
+/** The lab's watcher's answer, asked as early as the lab's name is known (it works while netlab plans). */
+export function askLabWatcher(lab: string): ReturnType<typeof askWatcher> {
+  return askWatcher(watchFiles(labDir(lab)).socket);
+}
+
+/** Which namespaces need not be read, and why the others must be. */
+export interface Vouched {
+  /** Whether the watcher `up` started answered about this plan's namespaces, with nothing lost. */
+  answered: boolean;
+  /** Watched namespaces the watcher reports unchanged since its baseline (none unless it answered). */
+  unchanged: string[];
+  /** In words, for `status`: `answered`, `not running`, `lost events: ...`. */
+  watcher: string;
+}
+
+/**
+ * What the watcher's answer lets `status` leave unread: only an answer from
+ * the watcher `up` started (same PID, same start time), about the list of
+ * namespaces the plan watches (`watched`), with no notification lost.
+ */
+export function vouched(state: LabState, answer: WatchReport | { unanswered: string }, watched: string[]): Vouched {
+  if ('unanswered' in answer) return { answered: false, unchanged: [], watcher: answer.unanswered };
+  if (!state.watcher || answer.pid !== state.watcher.pid || !isSameProcess(state.watcher))
+    return { answered: false, unchanged: [], watcher: 'answered, but is not the watcher up started' };
+  if (answer.watched !== watchedDigest(watched)) return { answered: false, unchanged: [], watcher: 'watches another list of namespaces than the plan' };
+  if (answer.lost) return { answered: false, unchanged: [], watcher: 'lost notifications (its socket overflowed): everything is read' };
+  const changed = new Set(answer.changed);
+  return { answered: true, unchanged: watched.filter((n) => !changed.has(n)), watcher: `answered: ${answer.changed.length} of ${watched.length} changed` };
+}
+
+/** Whether the lab's watcher answers and vouches for every namespace it watches. */
+export async function watchingAll(state: LabState): Promise<boolean> {
+  const watched = watchedNamespaces(planOf(state));
+  const v = vouched(state, await askLabWatcher(state.lab.name), watched);
+  return v.answered && v.unchanged.length === watched.length;
+}

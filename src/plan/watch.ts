@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { describeNetns } from '../lab/names.js';
+import type { Op, Plan } from './ops.js';
+
+/** What the watcher (runtime/netlab-watch.py) is started with. */
+export interface WatchConfig {
+  /** runtime/netlab_ns.py PROTOCOL. */
+  protocol: number;
+  /** The Unix socket it answers on. */
+  socket: string;
+  /** The namespaces it watches: their state at its start is the baseline. */
+  namespaces: string[];
+}
+
+/** The watcher's answer: what changed since its baseline. */
+export interface WatchReport {
+  protocol: number;
+  pid: number;
+  /** sha256 of the watched namespaces' names, one per line: which list it was given. */
+  watched: string;
+  /** The kernel dropped notifications (the socket overflowed): nothing it says can be trusted. */
+  lost: boolean;
+  /** Namespaces notified of a change, gone, made anew or with an interface setting changed. */
+  changed: string[];
+}
+
+/** Where a lab's watcher keeps its files, in the lab's state directory. */
+export function watchFiles(stateDir: string): { config: string; socket: string; log: string } {
+  return { config: `${stateDir}/watch.json`, socket: `${stateDir}/watch.sock`, log: `${stateDir}/watch.log` };
+}
+
+/**
+ * Kinds of op whose objects the kernel announces when they change (links,
+ * IPv4 addresses, IPv4 routes) or that the watcher compares itself (an
+ * interface's settings): a namespace made only of these can be watched.
+ * Neighbours are left out on purpose (traffic changes them all the time),
+ * and so is everything that is not a kernel object: tables, daemons.
+ */
+const WATCHED_KINDS: ReadonlySet<Op['kind']> = new Set([
+  'netns.add',
+  'link.add.veth',
+  'link.add.bridge',
+  'link.add.vxlan',
+  'link.up',
+  'link.master',
+  'link.hairpin',
+  'link.addrgenmode',
+  'addr.add',
+  'route.add',
+  'sysctl.set',
+  'cni.add',
+]);
+
+/** `net.ipv4.conf.eth0.arp_notify`: a setting of one interface, which the link dump carries. */
+const INTERFACE_SETTING = /^net\.ipv[46]\.conf\.(?!all\.|default\.)[^.]+\.[a-z0-9_]+$/;
+
+/**
+ * The pod namespaces whose whole planned state the watcher can vouch for:
+ * every op in them is of a watched kind, and every sysctl is an interface
+ * setting. Nodes and the fabric are not watched: `status` reads them every
+ * time (a few dozen namespaces, with the neighbours and FDB entries that
+ * traffic rewrites).
+ */
+export function watchedNamespaces(plan: Plan): string[] {
+  const made: string[] = [];
+  const unwatchable = new Set<string>();
+  for (const stage of plan.stages) {
+    for (const op of stage.ops) {
+      if (op.kind === 'netns.add') made.push(op.netns);
+      else if ('netns' in op && (!WATCHED_KINDS.has(op.kind) || (op.kind === 'sysctl.set' && !INTERFACE_SETTING.test(op.key)))) unwatchable.add(op.netns);
+    }
+  }
+  return made.filter((n) => !unwatchable.has(n) && describeNetns(n).kind === 'pod');
+}
+
+/** The watcher's configuration for a plan. */
+export function watchConfig(plan: Plan, stateDir: string, protocol: number): WatchConfig {
+  return { protocol, socket: watchFiles(stateDir).socket, namespaces: watchedNamespaces(plan) };
+}
+
+/** What the watcher reports as `watched` for these names (netlab-watch.py computes the same). */
+export function watchedDigest(namespaces: string[]): string {
+  return createHash('sha256').update(namespaces.join('\n')).digest('hex');
+}
