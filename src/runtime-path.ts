@@ -1,4 +1,13 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * The interpreter of the helpers below: the system's Python 3 (Debian's
+ * python3, which they are written and tested for), not whichever python3
+ * comes first in PATH. They run as root, and a version manager's shim in
+ * PATH cost 50 ms a start, in every command. NETLAB_PYTHON overrides it.
+ */
+export const PYTHON = process.env.NETLAB_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 /** The container runtime shipped in runtime/, found from src/ and dist/ alike. */
 export const AGENT_PATH = fileURLToPath(new URL('../runtime/netlab-agent.py', import.meta.url));

@@ -5,7 +5,7 @@ import { isToolOp, toolCommand } from '../plan/commands.js';
 import type { Op } from '../plan/ops.js';
 import { commandLine } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
-import { APPLY_HELPER_PATH, HELPER_PROTOCOL } from '../runtime-path.js';
+import { APPLY_HELPER_PATH, HELPER_PROTOCOL, PYTHON } from '../runtime-path.js';
 import { startTime, type ProcessId } from '../pid.js';
 import { startAgent } from './agent.js';
 import { establishBgp } from './bird.js';
@@ -210,7 +210,7 @@ async function runHelper(stage: string, ops: Op[]): Promise<void> {
     list.push(op);
   }
   const ordered = [...groups.values()].flatMap((group) => [...group.values()].flat());
-  const r = await run('python3', [APPLY_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, ops: ordered }) });
+  const r = await run(PYTHON, [APPLY_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, ops: ordered }) });
   if (r.exitCode === 0) return;
   const m = /^error: (\d+): (.*)$/m.exec(r.stderr);
   const op = m ? ordered[Number(m[1])] : undefined;

@@ -1,5 +1,6 @@
 import { closeSync, readFileSync } from 'node:fs';
 import { KernelError } from '../errors.js';
+import { PYTHON } from '../runtime-path.js';
 import { openPrivateLog } from './files.js';
 import { startProcess } from './run.js';
 
@@ -14,7 +15,7 @@ const READY_TIMEOUT_MS = 15_000;
  */
 export function startDaemon(what: string, netns: string, script: string, config: string, logFile: string): Promise<number> {
   const log = openPrivateLog(logFile);
-  const child = startProcess('ip', ['netns', 'exec', netns, 'python3', script, config], {
+  const child = startProcess('ip', ['netns', 'exec', netns, PYTHON, script, config], {
     detached: true,
     stdio: ['ignore', 'pipe', log],
   });

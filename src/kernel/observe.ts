@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { LiveLab, LiveNetns, NamespaceQuery } from '../plan/live.js';
-import { HELPER_PROTOCOL, OBSERVE_HELPER_PATH } from '../runtime-path.js';
+import { HELPER_PROTOCOL, OBSERVE_HELPER_PATH, PYTHON } from '../runtime-path.js';
 import { KernelError } from '../errors.js';
 import { describeOutcome } from './failure.js';
 import { run } from './run.js';
@@ -37,7 +37,7 @@ export async function observeNamespaces(wanted: Map<string, NamespaceQuery>): Pr
   }
   const results = await Promise.all(
     parts.map(async ({ namespaces }) => {
-      const r = await run('python3', [OBSERVE_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, namespaces }) });
+      const r = await run(PYTHON, [OBSERVE_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, namespaces }) });
       if (r.exitCode !== 0) throw new KernelError(`reading the lab's kernel state failed: ${describeOutcome(r)}`);
       return JSON.parse(r.stdout) as Record<string, LiveNetns | null>;
     }),

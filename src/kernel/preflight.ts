@@ -1,7 +1,8 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { PACKAGED_CNI_DIR, SYSTEM_CNI_DIRS } from '../lab/cni.js';
+import { PYTHON } from '../runtime-path.js';
 
 /** A tool netlab runs, and the Debian/Ubuntu package that provides it. */
 export interface Requirement {
@@ -15,7 +16,7 @@ export const LAB_TOOLS: Requirement[] = [
   { program: 'ip', pkg: 'iproute2', why: 'namespaces, links, addresses, routes' },
   { program: 'bridge', pkg: 'iproute2', why: 'VXLAN forwarding entries' },
   { program: 'sysctl', pkg: 'procps', why: 'forwarding and ARP settings inside namespaces' },
-  { program: 'python3', pkg: 'python3', why: 'the container runtime that serves pod ports' },
+  { program: PYTHON, pkg: 'python3', why: "netlab's helpers and the container runtime that serves pod ports" },
 ];
 
 /** For pings (tests, `trace --verify`). */
@@ -47,6 +48,7 @@ function exists(path: string): Promise<boolean> {
 }
 
 async function onPath(program: string): Promise<boolean> {
+  if (program.includes('/')) return (await findExecutable(basename(program), [dirname(program)])) !== undefined;
   return (await findExecutable(program, (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter))) !== undefined;
 }
 

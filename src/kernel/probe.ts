@@ -1,5 +1,5 @@
 import { KernelError } from '../errors.js';
-import { HELPER_PROTOCOL, PROBE_PATH } from '../runtime-path.js';
+import { HELPER_PROTOCOL, PROBE_PATH, PYTHON } from '../runtime-path.js';
 import { runLines } from './run.js';
 
 /** A request to the prober (runtime/netlab-probe.py); `timeout` in seconds. */
@@ -72,7 +72,7 @@ export async function runProbeRounds(
       yield `${JSON.stringify(round)}\n`;
     }
   }
-  const done = await runLines('ip', ['netns', 'exec', homeNetns, 'python3', PROBE_PATH], lines(), (line) => {
+  const done = await runLines('ip', ['netns', 'exec', homeNetns, PYTHON, PROBE_PATH], lines(), (line) => {
     const text = line.trim();
     if (!text.startsWith('{')) return;
     received++;

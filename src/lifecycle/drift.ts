@@ -14,7 +14,8 @@ import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
 import { bgpSessionsAt } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
-import type { Vouched } from './watch.js';
+import type { HeadStart, Vouched } from './watch.js';
+import { unwatchedQuery } from '../plan/watch.js';
 
 /** What a lab's plan is made with: its state directory, and its conflist when it attaches pods with one. */
 export function planContext(lab: string, conflist: Conflist | undefined): PlanContext {
@@ -35,16 +36,24 @@ export function agentRunning(state: LabState, plan = planOf(state)): boolean | u
 /**
  * The running lab as the kernel holds it. With `watch` (the watched
  * namespaces and the watcher's answer to come, lifecycle/watch.ts), those it
- * vouches for are not read: the others are read while it answers, then the
- * watched ones it says changed.
+ * vouches for are not read: the others are read while it answers (or were,
+ * from the stored query, when it is this plan's), then the watched ones it
+ * says changed.
  */
-export async function observeLab(state: LabState, plan = planOf(state), watch?: { watched: string[]; vouching: Promise<Vouched> }): Promise<LiveLab> {
+export async function observeLab(
+  state: LabState,
+  plan = planOf(state),
+  watch?: { watched: string[]; vouching: Promise<Vouched>; headStart?: Promise<HeadStart | undefined> },
+): Promise<LiveLab> {
   const query = whatToRead(plan);
   let namespaces: LiveLab['namespaces'];
   let unchanged: string[] = [];
   if (watch) {
     const watched = new Set(watch.watched);
-    const [first, vouched] = await Promise.all([observeNamespaces(new Map([...query].filter(([n]) => !watched.has(n)))), watch.vouching]);
+    const rest = unwatchedQuery(query, watched);
+    const early = await watch.headStart;
+    const reading = early?.text === rest.text ? Promise.resolve(early.live) : observeNamespaces(rest.query);
+    const [first, vouched] = await Promise.all([reading, watch.vouching]);
     unchanged = vouched.unchanged;
     const trusted = new Set(unchanged);
     namespaces = { ...first, ...(await observeNamespaces(new Map([...query].filter(([n]) => watched.has(n) && !trusted.has(n))))) };

@@ -11,7 +11,7 @@ import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
 import { observeLab, planOf } from './drift.js';
-import { askLabWatcher, vouched } from './watch.js';
+import { askLabWatcher, headStart, vouched } from './watch.js';
 import { watchedNamespaces } from '../plan/watch.js';
 import { labsWithState, readState } from '../state/store.js';
 
@@ -88,6 +88,7 @@ export async function labStatuses(only?: string, options: { full?: boolean } = {
 async function labStatus(name: string, present: Set<string>, full: boolean): Promise<LabStatus | undefined> {
   // Asked first: the watcher checks what the kernel does not notify while netlab loads and plans.
   const asked = full ? undefined : askLabWatcher(name);
+  const early = full ? undefined : headStart(name);
   const read = await readState(name);
   if (read.kind !== 'ok') {
     if (read.kind === 'missing' && present.size === 0) return undefined;
@@ -115,7 +116,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     const plan = planOf(state);
     const watched = asked ? watchedNamespaces(plan) : [];
     const vouching = asked?.then((answer) => vouched(state, answer, watched));
-    live = await observeLab(state, plan, vouching && { watched, vouching });
+    live = await observeLab(state, plan, vouching && { watched, vouching, headStart: early });
     const trust = (await vouching) ?? { unchanged: [], watcher: 'not asked (--full)' };
     observed = { namespacesRead: Object.keys(live.namespaces).length, unchanged: trust.unchanged.length, watcher: trust.watcher };
     problems.push(...describeDrift(findDrift(plan, live), lab.name));

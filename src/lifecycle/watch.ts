@@ -2,7 +2,11 @@ import { endProcesses } from '../kernel/processes.js';
 import { askWatcher, startWatcher } from '../kernel/watch.js';
 import { isSameProcess, startTime } from '../pid.js';
 import type { Plan } from '../plan/ops.js';
-import { watchConfig, watchedDigest, watchFiles, watchedNamespaces, type WatchReport } from '../plan/watch.js';
+import { observeNamespaces } from '../kernel/observe.js';
+import { whatToRead } from '../plan/drift.js';
+import type { LiveLab, NamespaceQuery } from '../plan/live.js';
+import { unwatchedQuery, watchConfig, watchedDigest, watchFiles, watchedNamespaces, type WatchReport } from '../plan/watch.js';
+import { readStatusQuery, writeStatusQuery } from '../state/status-query.js';
 import { HELPER_PROTOCOL } from '../runtime-path.js';
 import { labDir } from '../state/paths.js';
 import type { LabState } from '../state/store.js';
@@ -17,8 +21,36 @@ export async function watchLab(state: LabState, plan: Plan): Promise<void> {
   await stopWatching(state);
   const dir = labDir(state.lab.name);
   const files = watchFiles(dir);
-  const pid = await startWatcher(state.lab.fabric.netns, watchConfig(plan, dir, HELPER_PROTOCOL), files.config, files.log);
+  const config = watchConfig(plan, dir, HELPER_PROTOCOL);
+  await writeStatusQuery(state.lab.name, unwatchedQuery(whatToRead(plan), new Set(config.namespaces.map((n) => n.netns))).text);
+  const pid = await startWatcher(state.lab.fabric.netns, config, files.config, files.log);
   state.watcher = { pid, start: startTime(pid) ?? '?' };
+}
+
+/** What `status` read of the unwatched namespaces with the stored query, before it planned. */
+export interface HeadStart {
+  text: string;
+  live: LiveLab['namespaces'];
+}
+
+/**
+ * Starts reading the namespaces the last `up` said `status` reads every
+ * time, from the stored query, while the lab is loaded and planned.
+ */
+export async function headStart(lab: string): Promise<HeadStart | undefined> {
+  const text = await readStatusQuery(lab);
+  if (text === undefined) return undefined;
+  let query: Map<string, NamespaceQuery>;
+  try {
+    query = new Map(JSON.parse(text) as Array<[string, NamespaceQuery]>);
+  } catch {
+    return undefined;
+  }
+  try {
+    return { text, live: await observeNamespaces(query) };
+  } catch {
+    return undefined; // Read again the usual way, where a failure is reported.
+  }
 }
 
 /** Ends the lab's watcher, if it runs: a repair is about to change what it watches. */

@@ -5,6 +5,8 @@ import type { Op, Plan } from './ops.js';
 export interface ShellOptions {
   /** Absolute path of runtime/netlab-agent.py where this netlab is installed. */
   agentPath: string;
+  /** The interpreter that runs it (runtime-path.ts PYTHON). */
+  python: string;
 }
 
 /**
@@ -59,7 +61,7 @@ function opToShell(op: Op, options: ShellOptions): string[] {
   }
   if (op.kind === 'process.start') {
     // In the background, with every stream redirected: the script must not wait for it.
-    return [`${quote(['ip', 'netns', 'exec', op.netns, 'python3', options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
+    return [`${quote(['ip', 'netns', 'exec', op.netns, options.python, options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
   }
   return [commandLine(op)!];
 }

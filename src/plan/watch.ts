@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describeNetns } from '../lab/names.js';
+import type { NamespaceQuery } from './live.js';
 import type { Op, Plan } from './ops.js';
 
 /** What the watcher (runtime/netlab-watch.py) is started with. */
@@ -8,8 +9,8 @@ export interface WatchConfig {
   protocol: number;
   /** The Unix socket it answers on. */
   socket: string;
-  /** The namespaces it watches: their state at its start is the baseline. */
-  namespaces: string[];
+  /** The namespaces it watches (their state at its start is the baseline), each with the devices whose settings the plan sets. */
+  namespaces: Array<{ netns: string; devices: string[] }>;
 }
 
 /** The watcher's answer: what changed since its baseline. */
@@ -75,7 +76,23 @@ export function watchedNamespaces(plan: Plan): string[] {
 
 /** The watcher's configuration for a plan. */
 export function watchConfig(plan: Plan, stateDir: string, protocol: number): WatchConfig {
-  return { protocol, socket: watchFiles(stateDir).socket, namespaces: watchedNamespaces(plan) };
+  const devices = new Map(watchedNamespaces(plan).map((n) => [n, new Set<string>()]));
+  for (const stage of plan.stages) {
+    for (const op of stage.ops) {
+      // sysctl writes `flannel/1` for the device flannel.1.
+      if (op.kind === 'sysctl.set') devices.get(op.netns)?.add(op.key.split('.')[3]!.replace('/', '.'));
+    }
+  }
+  return { protocol, socket: watchFiles(stateDir).socket, namespaces: [...devices].map(([netns, d]) => ({ netns, devices: [...d] })) };
+}
+
+/**
+ * What `status` reads every time: the plan's query (drift.ts whatToRead)
+ * but for the watched namespaces, as text (the key of its head start).
+ */
+export function unwatchedQuery(query: Map<string, NamespaceQuery>, watched: ReadonlySet<string>): { query: Map<string, NamespaceQuery>; text: string } {
+  const rest = new Map([...query].filter(([n]) => !watched.has(n)));
+  return { query: rest, text: JSON.stringify([...rest]) };
 }
 
 /** What the watcher reports as `watched` for these names (netlab-watch.py computes the same). */

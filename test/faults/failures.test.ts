@@ -35,6 +35,8 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
     await rm(fakeBin, { recursive: true, force: true });
   });
   const withFakes = () => ({ PATH: `${fakeBin}:${process.env.PATH}` });
+  // netlab runs its helpers with NETLAB_PYTHON when set (the system's python3 otherwise): a fake one stands in for it.
+  const withFakePython = () => ({ ...withFakes(), NETLAB_PYTHON: join(fakeBin, 'python3') });
 
   it('Graphviz failing in graph: exit 4, one line naming dot', async () => {
     await fake('dot', 'cat >/dev/null; echo "Error: syntax error in line 1" >&2; exit 1');
@@ -52,7 +54,7 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
     expect((await netlab(['up', file])).code).toBe(0);
     // python3 runs the runtime helpers; this one dies like a segfault when it is the prober.
     await fake('python3', `case "$*" in *netlab-probe.py*) kill -SEGV $$ ;; esac\nexec ${real('python3')} "$@"`);
-    const r = await netlab(['test', file], withFakes());
+    const r = await netlab(['test', file], withFakePython());
     await rm(join(fakeBin, 'python3'));
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stderr).toMatch(/the prober crashed \(killed by SIGSEGV\) after 0 of 1 probes/);
@@ -94,7 +96,7 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
       'ip',
       `case "$*" in "-force -batch -") cat >/dev/null; echo "Cannot remove namespace file: Device or resource busy" >&2; exit 1 ;; esac\nexec ${real('ip')} "$@"`,
     );
-    const r = await netlab(['up', await labFileAs('two-node', LAB)], withFakes());
+    const r = await netlab(['up', await labFileAs('two-node', LAB)], withFakePython());
     await rm(join(fakeBin, 'ip'));
     await rm(join(fakeBin, 'python3'));
     expect(r.code).toBe(4);

@@ -175,7 +175,7 @@ export async function buildByHand(shipped: string, name: string): Promise<void> 
  * Writes into `dir` a `python3` that answers for netlab's apply helper the
  * way the helper reports the kernel refusing an op (`error: INDEX: REASON`,
  * exit 1) at the first op of `kind`, and runs every other request, and every
- * other program, with the real python3. Put `dir` first in PATH.
+ * other program, with the real python3. Point NETLAB_PYTHON at `dir`/python3.
  */
 export async function fakeHelperRefusing(dir: string, kind: string, reason: string): Promise<void> {
   const real = (await execa('sh', ['-c', 'command -v python3'])).stdout.trim();

@@ -41,7 +41,7 @@ describe.skipIf(!isRoot)('lifecycle', () => {
     // namespaces, links and addresses were made.
     const fakeBin = await mkdtemp(join(tmpdir(), 'netlab-fake-'));
     await fakeHelperRefusing(fakeBin, 'fdb.replace', 'Invalid argument');
-    const r = await netlab(['up', await labFileAs('two-node', BAD)], { PATH: `${fakeBin}:${process.env.PATH}` });
+    const r = await netlab(['up', await labFileAs('two-node', BAD)], { PATH: `${fakeBin}:${process.env.PATH}`, NETLAB_PYTHON: join(fakeBin, 'python3') });
     await rm(fakeBin, { recursive: true, force: true });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(
@@ -54,7 +54,7 @@ describe.skipIf(!isRoot)('lifecycle', () => {
 
   it('says which package to install when a tool is missing (exit 3), before changing anything', async () => {
     const file = await labFileAs('same-node', 'it-notools');
-    const r = await netlab(['up', file], { PATH: '/nonexistent' });
+    const r = await netlab(['up', file], { PATH: '/nonexistent', NETLAB_PYTHON: '/nonexistent/python3' });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('apt-get install -y iproute2 procps python3');
     expect(await netnsOf('it-notools')).toEqual([]);

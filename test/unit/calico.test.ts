@@ -81,9 +81,9 @@ describe('calico plan', () => {
   const veth = calicoVethName('default', 'pod1');
 
   it('is pinned as a shell script', async () => {
-    await expect(planToShell(planLab(lab, { stateDir: '/run/netlab/calico' }), { agentPath: '/usr/lib/netlab/runtime/netlab-agent.py' })).toMatchFileSnapshot(
-      '__snapshots__/calico.sh',
-    );
+    await expect(
+      planToShell(planLab(lab, { stateDir: '/run/netlab/calico' }), { agentPath: '/usr/lib/netlab/runtime/netlab-agent.py', python: 'python3' }),
+    ).toMatchFileSnapshot('__snapshots__/calico.sh');
   });
 
   it('makes no bridge; wires each pod with a /32, the link-local gateway, and felix’s route, ARP entry and sysctls on the node', () => {

@@ -9,7 +9,7 @@ const ops = (lab: ReturnType<typeof shippedLab>) => planLab(lab, { stateDir: `/r
 
 describe('plan', () => {
   it.each(['two-node', 'host-gw', 'same-node', 'pod-containers'])('of %s is pinned as a shell script', async (name) => {
-    await expect(planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), { agentPath: AGENT })).toMatchFileSnapshot(
+    await expect(planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), { agentPath: AGENT, python: 'python3' })).toMatchFileSnapshot(
       `__snapshots__/${name}.sh`,
     );
   });
