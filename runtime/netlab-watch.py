@@ -6,7 +6,9 @@ planned (that moment is the baseline), it gives each watched namespace an
 id in its own namespace (RTM_NEWNSID) and listens on one rtnetlink socket
 with NETLINK_LISTEN_ALL_NSID: the kernel then tells it of every link,
 IPv4 address, IPv4 route and IPv4 netconf change in any of them, each
-message marked with the id of the namespace it came from.
+message marked with the id of the namespace it came from. Any of them marks
+its namespace changed, but a link's news that leaves what netlab planned
+of the link as the baseline has it (a carrier coming up a moment later).
 
 What the kernel does not notify is checked when asked:
   - an interface's settings (arp_notify, accept_ra, ... written to /proc/sys
@@ -38,7 +40,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, messages, Netlink, parse_attrs
+from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, messages, Netlink, parse_attrs, pick_attrs
 
 SOL_NETLINK, SO_RCVBUFFORCE = 270, 33
 NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
@@ -47,7 +49,10 @@ RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTN
 GROUPS = (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_NSID)
 RTM_GETLINK, RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID = 18, 88, 89, 90
 NETNSA_NSID, NETNSA_FD = 1, 3
-IFLA_IFNAME, IFLA_EXT_MASK, IFLA_AF_SPEC, IFLA_TARGET_NETNSID = 3, 29, 26, 46
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
+IFLA_EXT_MASK, IFLA_AF_SPEC, IFLA_TARGET_NETNSID = 29, 26, 46
+IFLA_INFO_KIND, IFLA_INET6_ADDR_GEN_MODE, IFF_UP = 1, 8, 0x1
+RTM_NEWLINK = 16
 IFLA_INET6_CONF = 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 DEFAULT_RECEIVE_BUFFER = 16 << 20
@@ -92,6 +97,27 @@ def all_settings(nl, nsid, devices):
     return tuple(settings_of(nl, nsid, d) for d in devices)
 
 
+# What netlab plans of a link, as an RTM_NEWLINK carries it. Its operational state is not: the kernel
+# notifies carrier and operstate changes up to a second after a link comes up, and `status` checks neither.
+LINK_FACTS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER))
+
+
+def link_facts(body):
+    """(ifindex, what netlab plans of the link) from an RTM_NEWLINK's body."""
+    index, flags = struct.unpack_from("=iI", body, 4)
+    a = pick_attrs(body, LINK_FACTS, 16)
+    inet6 = find_attr(find_attr(body, IFLA_AF_SPEC, 16) or b"", socket.AF_INET6) or b""
+    kind = find_attr(find_attr(body, IFLA_LINKINFO, 16) or b"", IFLA_INFO_KIND)
+    return index, (flags & IFF_UP, tuple(sorted(a.items())), kind, find_attr(inet6, IFLA_INET6_ADDR_GEN_MODE))
+
+
+def links_of(nl, nsid):
+    """The facts of every link of the namespace with id `nsid`, by ifindex."""
+    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
+    body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS))
+    return dict(link_facts(link) for _, link in nl.dump(RTM_GETLINK, body))
+
+
 def identity(path):
     """What tells a namespace file's namespace from another: nsfs device and inode (while it lives)."""
     st = os.stat(path)
@@ -119,6 +145,7 @@ class Watch:
         self.digest = hashlib.sha256("\n".join(n["netns"] for n in namespaces).encode()).hexdigest()
         self.watched = {}
         self.by_nsid = {}
+        self.links = {}
         for item in namespaces:
             name, devices = item["netns"], tuple(item.get("devices", ()))
             fd = os.open(os.path.join(self.dir, name), os.O_RDONLY)
@@ -126,6 +153,7 @@ class Watch:
                 nsid = give_id(self.nl, fd)
                 st = os.fstat(fd)
                 self.watched[name] = (nsid, st.st_dev, st.st_ino, devices, all_settings(self.nl, nsid, devices))
+                self.links[nsid] = links_of(self.nl, nsid)
             finally:
                 os.close(fd)
             self.by_nsid[nsid] = name
@@ -151,7 +179,8 @@ class Watch:
                 if level == SOL_NETLINK and kind == NETLINK_LISTEN_ALL_NSID:
                     nsid = struct.unpack("=i", value[:4])[0]
             if nsid is not None:
-                self.mark(nsid)
+                if any(not self.as_built(nsid, kind, body) for kind, _, _, body in messages(data)):
+                    self.mark(nsid)
                 continue
             # From this namespace itself: a watched namespace that ended loses its id here (RTM_DELNSID).
             for kind, _, _, body in messages(data):
@@ -159,6 +188,14 @@ class Watch:
                     gone = parse_attrs(body[4:]).get(NETNSA_NSID)
                     if gone is not None:
                         self.mark(struct.unpack("=i", gone)[0])
+
+    def as_built(self, nsid, kind, body):
+        """Whether a notification leaves what netlab planned as it was: only a link's news can (RTM_NEWLINK
+        saying what the baseline says, as for a carrier that came up); any other change counts."""
+        if kind != RTM_NEWLINK:
+            return False
+        index, facts = link_facts(body)
+        return self.links.get(nsid, {}).get(index) == facts
 
     def mark(self, nsid):
         name = self.by_nsid.get(nsid)

@@ -33,6 +33,9 @@ export function agentRunning(state: LabState, plan = planOf(state)): boolean | u
   return isSameProcess(state.agent);
 }
 
+/** Ops whose objects the namespaces' dump does not hold. */
+const OTHER_READS: ReadonlySet<string> = new Set(['nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish']);
+
 /**
  * The running lab as the kernel holds it. With `watch` (the watched
  * namespaces and the watcher's answer to come, lifecycle/watch.ts), those it
@@ -63,7 +66,7 @@ export async function observeLab(
   const daemons: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
   // What the namespaces' dump does not hold: tables, daemons and BGP sessions, for the ops that make them.
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
+  for (const op of plan.stages.flatMap((s) => s.ops.filter((o) => OTHER_READS.has(o.kind)))) {
     const ns = 'netns' in op ? namespaces[op.netns] : undefined;
     if (!ns) continue;
     if (op.kind === 'nft.load') ns.tables = { ...ns.tables, [op.table]: await observeTable(op.netns, op.table) };

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ipj, isRoot, labFileAs, netlab, netnsOf } from '../helpers/kernel.js';
+import { readFile } from 'node:fs/promises';
+import { ipj, isRoot, labFileAs, netlab, netnsOf, until } from '../helpers/kernel.js';
 
 const LAB = 'it-damage';
 const node1 = `netlab.${LAB}.node.node1`;
@@ -16,6 +17,26 @@ async function status(): Promise<Status> {
   const r = await netlab(['status', '--json', LAB]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Status;
+}
+
+interface Observed {
+  observed: { namespacesRead: number; unchanged: number; watcher: string };
+}
+
+async function observed(...args: string[]): Promise<Status & Observed> {
+  const r = await netlab(['status', '--json', LAB, ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Status & Observed;
+}
+
+async function stateOf(): Promise<{ agentPid: number; watcherPid: number }> {
+  return JSON.parse(await readFile(`/run/netlab/${LAB}/state.json`, 'utf8')) as { agentPid: number; watcherPid: number };
+}
+
+/** The processes in the lab's fabric namespace: the container runtime and the watcher. */
+async function fabricPids(): Promise<number[]> {
+  const r = await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`]);
+  return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
 async function ifindex(netns: string, dev: string): Promise<number> {
@@ -68,13 +89,10 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
 
   it('a killed container runtime is reported, and up starts it again', async () => {
     const file = await labFileAs('two-node', LAB);
-    const pids = String((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout)
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-    expect(pids.length).toBe(1);
-    process.kill(pids[0]!, 'SIGKILL');
-    while ((await execa('ip', ['netns', 'pids', `netlab.${LAB}.fabric`])).stdout.trim() !== '') await new Promise((r) => setTimeout(r, 10));
+    const { agentPid } = await stateOf();
+    expect(await fabricPids()).toContain(agentPid);
+    process.kill(agentPid, 'SIGKILL');
+    await until('the runtime to end', async () => !(await fabricPids()).includes(agentPid));
     expect((await status()).problems).toContain('the container runtime is not running: pod ports are not served');
     const up = await netlab(['up', file]);
     expect(up.stdout).toMatch(/container runtime is not running/);
@@ -94,6 +112,52 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
     expect((await netlab(['up', file])).code).toBe(0);
     expect((await status()).problems).toEqual([]);
     expect((await netlab(['test', file])).code).toBe(0);
+  });
+
+  it('status reads only the pods the watcher says changed, and finds their damage', async () => {
+    const file = await labFileAs('two-node', LAB);
+    expect((await netlab(['up', file])).code).toBe(0);
+    const clean = await observed();
+    expect(clean.problems).toEqual([]);
+    // Two nodes and the fabric are read every time; the four pods are vouched for.
+    expect(clean.observed).toEqual({ namespacesRead: 3, unchanged: 4, watcher: 'answered: 0 of 4 changed' });
+    await execa('ip', ['-n', `netlab.${LAB}.pod.pod2`, 'route', 'del', 'default']);
+    // arp_notify written by hand: the kernel notifies nobody, the watcher compares eth0's settings.
+    await execa('ip', ['netns', 'exec', `netlab.${LAB}.pod.pod3`, 'sysctl', '-qw', 'net.ipv4.conf.eth0.arp_notify=0']);
+    const damaged = await observed();
+    expect(damaged.observed).toEqual({ namespacesRead: 5, unchanged: 2, watcher: 'answered: 2 of 4 changed' });
+    expect(damaged.problems).toContain('pod pod2: route default via 10.244.0.1 dev eth0 is missing');
+    expect(damaged.problems).toContain('pod pod3: sysctl net.ipv4.conf.eth0.arp_notify is 0, not 1');
+    // Read whole, the lab says the same.
+    expect((await observed('--full')).problems).toEqual(damaged.problems);
+    const up = await netlab(['up', file]);
+    expect(up.stdout).toMatch(/was damaged and is repaired/);
+    // The repair is the new baseline.
+    expect((await observed()).observed).toMatchObject({ unchanged: 4 });
+  });
+
+  it('with its watcher killed, status reads everything (and still sees damage), and up starts it again', async () => {
+    const file = await labFileAs('two-node', LAB);
+    const { watcherPid } = await stateOf();
+    process.kill(watcherPid, 'SIGKILL');
+    await until('the watcher to end', async () => !(await fabricPids()).includes(watcherPid));
+    await execa('ip', ['-n', `netlab.${LAB}.pod.pod4`, 'addr', 'flush', 'dev', 'eth0']);
+    const s = await observed();
+    expect(s.observed).toEqual({ namespacesRead: 7, unchanged: 0, watcher: 'not running' });
+    expect(s.problems).toContain('pod pod4: address 10.244.1.3/24 on eth0 is missing');
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect((await stateOf()).watcherPid).not.toBe(watcherPid);
+    expect((await observed()).observed).toEqual({ namespacesRead: 3, unchanged: 4, watcher: 'answered: 0 of 4 changed' });
+  });
+
+  it('a dead watcher alone is no damage: up starts it again and says nothing to do', async () => {
+    const file = await labFileAs('two-node', LAB);
+    const { watcherPid } = await stateOf();
+    process.kill(watcherPid, 'SIGKILL');
+    await until('the watcher to end', async () => !(await fabricPids()).includes(watcherPid));
+    expect((await observed()).status).toBe('up');
+    expect((await netlab(['up', file])).stdout).toMatch(/already up .*nothing to do/);
+    expect((await observed()).observed.watcher).toBe('answered: 0 of 4 changed');
   });
 
   it('up --recreate rebuilds from nothing even when all is well', async () => {

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
-import { containsAddress, parseCidr } from '../../src/lab/cidr.js';
+import { createHash } from 'node:crypto';
+import { Address4 } from 'ip-address';
+import { containsAddress, intToAddress, parseCidr } from '../../src/lab/cidr.js';
+import { shortHash, stableMac } from '../../src/lab/names.js';
 import { loadLabText } from '../../src/lab/index.js';
 import { planLab } from '../../src/plan/index.js';
 import { captureArgs } from '../../src/kernel/capture.js';
@@ -80,4 +83,26 @@ describe('random damage to valid labs', () => {
       { numRuns: 1500, seed },
     );
   }, 60_000);
+});
+
+describe('arithmetic written out for speed agrees with the libraries it replaced', () => {
+  it('intToAddress is ip-address’s dotted quad for every 32-bit integer', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
+        expect(intToAddress(BigInt(n))).toBe(Address4.fromBigInt(BigInt(n)).correctForm());
+      }),
+    );
+    expect(() => intToAddress(1n << 32n)).toThrow(RangeError);
+  });
+
+  it('stableMac and shortHash are the first bytes of createHash sha256, as before', () => {
+    fc.assert(
+      fc.property(fc.string(), (seed) => {
+        const mac = createHash('sha256').update(`mac:${seed}`).digest().subarray(0, 6);
+        mac[0] = (mac[0]! & 0xfc) | 0x02;
+        expect(stableMac(seed)).toBe([...mac].map((b) => b.toString(16).padStart(2, '0')).join(':'));
+        expect(shortHash(seed)).toBe(createHash('sha256').update(seed).digest().subarray(0, 4).toString('hex'));
+      }),
+    );
+  });
 });
