@@ -3,7 +3,7 @@
 
 Started by `up` inside the lab's fabric namespace when the lab is built as
 planned (that moment is the baseline), it gives each watched namespace an
-id in its own namespace (RTM_NEWNSID) and listens on one rtnetlink socket
+id (RTM_NEWNSID) in a namespace of its own sockets, and listens on one rtnetlink socket
 with NETLINK_LISTEN_ALL_NSID: the kernel then tells it of every link,
 IPv4 address, IPv4 route and IPv4 netconf change in any of them, each
 message marked with the id of the namespace it came from. Any of them marks
@@ -23,8 +23,10 @@ If the socket ever overflows (ENOBUFS), events were lost and every namespace
 counts as changed.
 
 Usage: netlab-watch.py CONFIG, CONFIG a JSON file:
-  {"protocol": 1, "socket": PATH, "namespaces": [{"netns", "devices": [DEV, ...]}, ...], "receiveBuffer"?: BYTES}
-where "devices" are those whose settings are compared.
+  {"protocol": 1, "socket": PATH, "namespaces": [{"netns", "devices": [DEV, ...]}, ...], "peers"?: [NETNS, ...],
+   "receiveBuffer"?: BYTES}
+where "devices" are those whose settings are compared, and "peers" the namespaces at the other end of the
+watched ones' veths (not watched: given the first ids, see Watch).
 Says "ready PID" on stdout once the baseline is taken, then answers each
 connection to the Unix socket PATH: a request line {"protocol": 1} gets one
 line back:
@@ -40,14 +42,14 @@ import socket
 import struct
 import sys
 
-from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, messages, Netlink, parse_attrs, pick_attrs
+from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, messages, nameless_netns, Netlink, parse_attrs, pick_attrs
 
 SOL_NETLINK, SO_RCVBUFFORCE = 270, 33
 NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
 # The rtnetlink groups whose messages change what `status` compares (linux/rtnetlink.h, enum rtnetlink_groups).
 RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_NSID = 1, 5, 7, 24, 28
 GROUPS = (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_NSID)
-RTM_GETLINK, RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID = 18, 88, 89, 90
+RTM_GETLINK, RTM_NEWNSID, RTM_DELNSID = 18, 88, 89
 NETNSA_NSID, NETNSA_FD = 1, 3
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
 IFLA_EXT_MASK, IFLA_AF_SPEC, IFLA_TARGET_NETNSID = 29, 26, 46
@@ -63,23 +65,16 @@ def rtgen(family=socket.AF_UNSPEC):
     return struct.pack("=Bxxx", family)
 
 
-def nsid_of(nl, fd):
-    """The id this namespace gives the namespace open at `fd`, or None when it has none."""
-    found = parse_attrs(nl.get(RTM_GETNSID, rtgen() + attr(NETNSA_FD, struct.pack("=I", fd)))[4:]).get(NETNSA_NSID)
-    nsid = struct.unpack("=i", found)[0] if found is not None else -1
-    return nsid if nsid >= 0 else None
+def give_id(nl, fd, nsid):
+    """Gives the namespace open at `fd` the id `nsid` here."""
+    nl.request(RTM_NEWNSID, 0, rtgen() + attr(NETNSA_FD, struct.pack("=I", fd)) + attr(NETNSA_NSID, struct.pack("=i", nsid)))
 
 
-def give_id(nl, fd):
-    """Gives the namespace open at `fd` an id here (the kernel picks it), or keeps the one it has."""
-    try:
-        nl.request(RTM_NEWNSID, 0, rtgen() + attr(NETNSA_FD, struct.pack("=I", fd)) + attr(NETNSA_NSID, struct.pack("=i", -1)))
-    except FileExistsError:
-        pass
-    nsid = nsid_of(nl, fd)
-    if nsid is None:
-        raise OSError(f"the kernel gave no id to namespace fd {fd}")
-    return nsid
+def device_settings(link):
+    """A link's index and all its IPv4 and IPv6 settings, raw bytes, from an RTM_NEWLINK's body."""
+    spec = find_attr(link, IFLA_AF_SPEC, 16) or b""
+    # The IPv4 settings are the whole AF_INET part; the IPv6 part also holds counters and timers, left out.
+    return link[4:8] + (find_attr(spec, socket.AF_INET) or b"") + (find_attr(find_attr(spec, socket.AF_INET6) or b"", IFLA_INET6_CONF) or b"")
 
 
 def settings_of(nl, nsid, device):
@@ -87,10 +82,7 @@ def settings_of(nl, nsid, device):
     One link is asked for by name (IFLA_TARGET_NETNSID: no setns): half the cost of dumping a pod's two."""
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
     body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS)) + attr(IFLA_IFNAME, device.encode() + b"\0")
-    link = nl.get(RTM_GETLINK, body)
-    spec = find_attr(link, IFLA_AF_SPEC, 16) or b""
-    # The IPv4 settings are the whole AF_INET part; the IPv6 part also holds counters and timers, left out.
-    return link[4:8] + (find_attr(spec, socket.AF_INET) or b"") + (find_attr(find_attr(spec, socket.AF_INET6) or b"", IFLA_INET6_CONF) or b"")
+    return device_settings(nl.get(RTM_GETLINK, body))
 
 
 def all_settings(nl, nsid, devices):
@@ -111,11 +103,19 @@ def link_facts(body):
     return index, (flags & IFF_UP, tuple(sorted(a.items())), kind, find_attr(inet6, IFLA_INET6_ADDR_GEN_MODE))
 
 
-def links_of(nl, nsid):
-    """The facts of every link of the namespace with id `nsid`, by ifindex."""
+def baseline_of(nl, nsid, devices):
+    """The namespace with id `nsid` as it is now, from one dump of its links: every link's facts by
+    ifindex, and the settings of `devices` (None for one it lacks)."""
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
     body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS))
-    return dict(link_facts(link) for _, link in nl.dump(RTM_GETLINK, body))
+    links, settings = {}, {}
+    for _, link in nl.dump(RTM_GETLINK, body):
+        index, facts = link_facts(link)
+        links[index] = facts
+        name = dict(facts[1]).get(IFLA_IFNAME, b"").rstrip(b"\0").decode()
+        if name in devices:
+            settings[name] = device_settings(link)
+    return links, tuple(settings.get(d) for d in devices)
 
 
 def identity(path):
@@ -127,9 +127,15 @@ def identity(path):
 class Watch:
     """The watched namespaces, their baseline, and what the kernel has said of them since."""
 
-    def __init__(self, namespaces, receive_buffer=DEFAULT_RECEIVE_BUFFER, netns_dir=NETNS_DIR):
+    def __init__(self, namespaces, peers=(), receive_buffer=DEFAULT_RECEIVE_BUFFER, netns_dir=NETNS_DIR):
         self.dir = netns_dir
-        self.events = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        # The sockets live in a namespace of their own, with no name: the ids are given there, not in the
+        # lab's fabric (whose ids stay those the kernel gave its veths), and a watcher started again starts
+        # with none (giving an id scans all those given: the kernel keeps no index by namespace).
+        with nameless_netns():
+            self.events = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            # Requests go on a socket of their own: their answers must not queue behind notifications.
+            self.nl = Netlink()
         # Root may size the buffer past rmem_max: a burst of changes must not overflow it.
         self.events.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, receive_buffer)
         # Bound (the kernel picks the port id): an unbound socket joins the groups but is given nothing.
@@ -138,24 +144,34 @@ class Watch:
         for group in GROUPS:
             self.events.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
         self.events.setblocking(False)
-        # Requests go on a socket of their own: their answers must not queue behind notifications.
-        self.nl = Netlink()
         self.changed = set()
         self.lost = False
         self.digest = hashlib.sha256("\n".join(n["netns"] for n in namespaces).encode()).hexdigest()
         self.watched = {}
         self.by_nsid = {}
         self.links = {}
-        for item in namespaces:
-            name, devices = item["netns"], tuple(item.get("devices", ()))
-            fd = os.open(os.path.join(self.dir, name), os.O_RDONLY)
+        # Ids before any read: reading a pod's links gives its veth's other end (a node) an id too, and the
+        # kernel finds a namespace's id by walking all ids in order, at every read of such a veth and every
+        # notification: the peers get the first ids, the watched ones those after.
+        for nsid, peer in enumerate(peers):
+            fd = os.open(os.path.join(self.dir, peer), os.O_RDONLY)
             try:
-                nsid = give_id(self.nl, fd)
-                st = os.fstat(fd)
-                self.watched[name] = (nsid, st.st_dev, st.st_ino, devices, all_settings(self.nl, nsid, devices))
-                self.links[nsid] = links_of(self.nl, nsid)
+                give_id(self.nl, fd, nsid)
             finally:
                 os.close(fd)
+        first = len(peers)
+        identities = []
+        for nsid, item in enumerate(namespaces, first):
+            fd = os.open(os.path.join(self.dir, item["netns"]), os.O_RDONLY)
+            try:
+                give_id(self.nl, fd, nsid)
+                identities.append(os.fstat(fd))
+            finally:
+                os.close(fd)
+        for nsid, (item, st) in enumerate(zip(namespaces, identities), first):
+            name, devices = item["netns"], tuple(item.get("devices", ()))
+            self.links[nsid], settings = baseline_of(self.nl, nsid, devices)
+            self.watched[name] = (nsid, st.st_dev, st.st_ino, devices, settings)
             self.by_nsid[nsid] = name
 
     def close(self):
@@ -268,7 +284,7 @@ def main(argv):
     except ProtocolError as e:
         raise SystemExit(f"error: config: {e}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    watch = Watch(config["namespaces"], config.get("receiveBuffer", DEFAULT_RECEIVE_BUFFER))
+    watch = Watch(config["namespaces"], config.get("peers", []), config.get("receiveBuffer", DEFAULT_RECEIVE_BUFFER))
     try:
         serve(watch, config["socket"])
     finally:

@@ -92,6 +92,26 @@ class Namespaces:
             return socket.socket(*args)
 
 
+@contextlib.contextmanager
+def nameless_netns():
+    """Runs the block in a new network namespace with no name and no file: what is made in it (a socket)
+    keeps it alive, and it ends with the last of those. The thread comes back home after, or the helper stops."""
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    try:
+        if _libc.unshare(CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"unshare: {os.strerror(err)}")
+        try:
+            yield
+        finally:
+            try:
+                setns(home, "home")
+            except OSError as e:
+                raise SystemExit(f"error: could not return to the helper's own namespace: {e.strerror}")
+    finally:
+        os.close(home)
+
+
 def enter(netns, netns_dir=NETNS_DIR):
     """Moves the process into `netns` for good (for helpers that work in one namespace at a time)."""
     fd = os.open(os.path.join(netns_dir, netns), os.O_RDONLY)

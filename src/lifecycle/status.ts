@@ -117,7 +117,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     const watched = asked ? watchedNamespaces(plan) : [];
     const vouching = asked?.then((answer) => vouched(state, answer, watched));
     live = await observeLab(state, plan, vouching && { watched, vouching, headStart: early });
-    const trust = (await vouching) ?? { unchanged: [], watcher: 'not asked (--full)' };
+    const trust = (await vouching) ?? { unchanged: [], watcher: 'not asked: --full' };
     observed = { namespacesRead: Object.keys(live.namespaces).length, unchanged: trust.unchanged.length, watcher: trust.watcher };
     problems.push(...describeDrift(findDrift(plan, live), lab.name));
   }

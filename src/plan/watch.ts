@@ -11,6 +11,8 @@ export interface WatchConfig {
   socket: string;
   /** The namespaces it watches (their state at its start is the baseline), each with the devices whose settings the plan sets. */
   namespaces: Array<{ netns: string; devices: string[] }>;
+  /** The namespaces at the other end of the watched ones' veths (their nodes): given the first ids, for speed. */
+  peers: string[];
 }
 
 /** The watcher's answer: what changed since its baseline. */
@@ -77,13 +79,20 @@ export function watchedNamespaces(plan: Plan): string[] {
 /** The watcher's configuration for a plan. */
 export function watchConfig(plan: Plan, stateDir: string, protocol: number): WatchConfig {
   const devices = new Map(watchedNamespaces(plan).map((n) => [n, new Set<string>()]));
+  const peers = new Set<string>();
   for (const stage of plan.stages) {
     for (const op of stage.ops) {
       // sysctl writes `flannel/1` for the device flannel.1.
       if (op.kind === 'sysctl.set') devices.get(op.netns)?.add(op.key.split('.')[3]!.replace('/', '.'));
+      if (op.kind === 'link.add.veth' && devices.has(op.peer.netns) && !devices.has(op.netns)) peers.add(op.netns);
     }
   }
-  return { protocol, socket: watchFiles(stateDir).socket, namespaces: [...devices].map(([netns, d]) => ({ netns, devices: [...d] })) };
+  return {
+    protocol,
+    socket: watchFiles(stateDir).socket,
+    namespaces: [...devices].map(([netns, d]) => ({ netns, devices: [...d] })),
+    peers: [...peers],
+  };
 }
 
 /**

@@ -72,7 +72,15 @@ function render(s: LabStatus): string {
     );
   }
   if (s.strayNamespaces.length > 0) out.push('', `stray namespaces: ${s.strayNamespaces.join(', ')}`);
+  if (s.observed) out.push('', howRead(s.observed));
   return out.join('\n');
+}
+
+/** One line on how the kernel was read, so nobody mistakes a vouched-for pod for one read just now. */
+function howRead(o: NonNullable<LabStatus['observed']>): string {
+  const read = `read from the kernel: ${o.namespacesRead} namespace${o.namespacesRead === 1 ? '' : 's'}`;
+  if (o.unchanged === 0) return `${read} (the lab's watcher: ${o.watcher})`;
+  return `${read}; ${o.unchanged} more unchanged since \`netlab up\`, says the lab's watcher (\`--full\` reads them too)`;
 }
 
 /** `2: eth0@if5 ⇄ 5: veth2e19986c@if2`: the pairing seed 001 finds with ethtool -S and ip link. */
