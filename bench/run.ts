@@ -131,7 +131,15 @@ function largeCase(pods: number, runs: number, sample: number): void {
   const del = join(work, `${name}-netns-del.txt`);
   writeFileSync(add, `${Array.from({ length: namespaces }, (_, i) => `netns add netlab.bench-floor.n${i}`).join('\n')}\n`);
   writeFileSync(del, `${Array.from({ length: namespaces }, (_, i) => `netns delete netlab.bench-floor.n${i}`).join('\n')}\n`);
-  const s = { up: [] as Sample[], status: [] as Sample[], test: [] as Sample[], down: [] as Sample[], floorUp: [] as Sample[], floorDown: [] as Sample[] };
+  const s = {
+    up: [] as Sample[],
+    status: [] as Sample[],
+    statusFull: [] as Sample[],
+    test: [] as Sample[],
+    down: [] as Sample[],
+    floorUp: [] as Sample[],
+    floorDown: [] as Sample[],
+  };
   const failures: string[] = [];
   for (let i = 0; i < runs; i++) {
     waitUntilQuiet();
@@ -141,6 +149,8 @@ function largeCase(pods: number, runs: number, sample: number): void {
       waitUntilQuiet();
       s.up.push(mustPass(`netlab up ${name}`, measure(['node', 'bin/netlab.js', 'up', file], { NETLAB_PROFILE: '1' })));
       s.status.push(mustPass(`netlab status ${name}`, measure(['node', 'bin/netlab.js', 'status', name, '--json'])));
+      // Every namespace read, as without the watcher.
+      s.statusFull.push(mustPass(`netlab status ${name} --full`, measure(['node', 'bin/netlab.js', 'status', name, '--json', '--full'])));
       // The sample's verdict is part of the result: a failed case is reported, not hidden by a crash of the bench.
       const test = measure(['node', 'bin/netlab.js', 'test', file]);
       s.test.push(test);
@@ -160,6 +170,7 @@ function largeCase(pods: number, runs: number, sample: number): void {
   for (const [wave, seconds] of waves) record(caseName, `  up: ${wave}`, [{ ...median, seconds }]);
   record(caseName, '  up: load, plan, state', [{ ...median, seconds: median.seconds - [...waves.values()].reduce((a, b) => a + b, 0) }]);
   record(caseName, 'netlab status --json', s.status);
+  record(caseName, 'netlab status --json --full', s.statusFull);
   record(caseName, `netlab test (sample ${sample}: ${pods * sample} pairs)`, s.test);
   record(caseName, `namespace floor: netns delete ×${namespaces}`, s.floorDown);
   record(caseName, 'netlab down', s.down);

@@ -8,7 +8,7 @@ import sys
 import tempfile
 import unittest
 
-from helpers import IS_ROOT, RUNTIME, TestNamespace
+from helpers import IS_ROOT, RUNTIME, TestNamespace, load
 
 WATCHER = os.path.join(RUNTIME, "netlab-watch.py")
 
@@ -128,6 +128,22 @@ class Watcher(unittest.TestCase):
         host = subprocess.run(["ip", "netns", "list-id"], capture_output=True, text=True, check=True).stdout
         for p in self.pods:
             self.assertNotIn(p.name, host)
+
+
+    def test_shards_each_watch_their_own(self):
+        # In this process, with a shard per namespace: the ids of each live in a namespace of its own.
+        watch_module = load("netlab-watch")
+        watch_module.SHARD_SIZE = 1
+        a, b = self.pods
+        home = os.readlink("/proc/thread-self/ns/net")
+        watch = watch_module.Watch([{"netns": p.name, "devices": ["eth0"]} for p in self.pods], peers=[self.home.name])
+        self.addCleanup(watch.close)
+        self.assertEqual(len(watch.shards), 2)
+        self.assertEqual(watch.report()["changed"], [])
+        b.ip("addr", "add", "10.9.9.9/32", "dev", "eth0")
+        self.assertEqual(watch.report()["changed"], [b.name])
+        # The thread is back in the test's own namespace.
+        self.assertEqual(os.readlink("/proc/thread-self/ns/net"), home)
 
 
 if __name__ == "__main__":

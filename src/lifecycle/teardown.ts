@@ -24,10 +24,11 @@ export interface Teardown {
 export async function tearDownLab(lab: string, only?: ReadonlySet<string>): Promise<Teardown> {
   const found = await listNetlabNetns(lab);
   const namespaces = only ? found.filter((n) => only.has(n)) : found;
-  // Pods the CNI plugins wired are detached by them first, newest first, from the cache: no state or plan needed.
-  const warnings = await cniDelAll(labDir(lab));
+  // Processes first: the lab's watcher, listening to every namespace's changes, would be told of each removal.
   const processes = await processesInNetns(namespaces);
   await endProcesses(processes);
+  // Pods the CNI plugins wired are detached by them, newest first, from the cache: no state or plan needed.
+  const warnings = await cniDelAll(labDir(lab));
   await deleteNetns(namespaces);
   // Pods' resolv.conf under /etc/netns: by the lab's prefix, or only this run's namespaces in a rollback.
   if (only) for (const n of namespaces) await removeNetnsEtc(n, true);

@@ -9,8 +9,9 @@ import type { Conflist } from '../lab/conflist.js';
 import { conflistFor } from '../lab/index.js';
 import { runtimeSockets } from '../plan/containers.js';
 import { planLab } from '../plan/index.js';
-import type { Plan } from '../plan/ops.js';
-import { wavesOf } from '../plan/waves.js';
+import type { Op, Plan } from '../plan/ops.js';
+import { wavesOf, type Wave } from '../plan/waves.js';
+import { watchedNamespaces } from '../plan/watch.js';
 import { acquireLock } from '../state/lock.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
@@ -99,6 +100,26 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   }
 }
 
+/** The index of the last wave with an op in one of `namespaces`, or -1. */
+function lastWaveTouching(waves: Wave[], namespaces: ReadonlySet<string>): number {
+  const touches = (op: Op) =>
+    ('netns' in op && namespaces.has(op.netns)) ||
+    (op.kind === 'link.add.veth' && namespaces.has(op.peer.netns)) ||
+    (op.kind === 'cni.add' && namespaces.has(op.podNetns));
+  let last = -1;
+  waves.forEach((w, i) => {
+    if (w.stages.some((s) => s.ops.some(touches))) last = i;
+  });
+  return last;
+}
+
+/** watchLab, started now and awaited later: a failure is the last task's to report, or the rollback's to ignore. */
+function startWatching(state: LabState, plan: Plan): Promise<void> {
+  const started = watchLab(state, plan);
+  started.catch(() => undefined);
+  return started;
+}
+
 /** The lab running under this name is not the one in the file. */
 export function differentNetwork(lab: Lab, differences: string[]): UsageError {
   return new UsageError(
@@ -138,19 +159,24 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
   };
   await writeState(state);
   const interrupts = watchInterrupts();
+  const waves = wavesOf(plan.stages);
+  // The watcher starts once the last wave that touches a pod it watches is done, while the others run.
+  const lastForPods = lastWaveTouching(waves, new Set(watchedNamespaces(plan)));
+  let watching: Promise<void> | undefined;
   try {
     await options.progress.run([
-      ...wavesOf(plan.stages).map((wave) => ({
+      ...waves.map((wave, i) => ({
         title: wave.title,
         run: async () => {
           const signal = interrupts.received();
           if (signal) throw new InterruptedError(signal);
           const outcome = await applyWave(wave, concurrency);
           if (outcome.agent) state.agent = outcome.agent;
+          if (i === lastForPods) watching = startWatching(state, plan);
         },
       })),
       // Last: the lab as built is the baseline `status` compares with.
-      { title: 'Watch the pods for changes', run: () => watchLab(state, plan) },
+      { title: 'Watch the pods for changes', run: () => watching ?? watchLab(state, plan) },
     ]);
     const signal = interrupts.received();
     if (signal) throw new InterruptedError(signal);
@@ -159,6 +185,8 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
   } catch (e) {
     const signal = interrupts.received();
     const failure = signal && !(e instanceof InterruptedError) ? new InterruptedError(signal) : e;
+    // A watcher still starting would escape the teardown, which finds processes by their namespace.
+    await watching?.catch(() => undefined);
     try {
       await tearDownLab(lab.name, planned);
     } catch (undo) {
