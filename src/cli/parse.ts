@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 export type Invocation =
   | { command: 'validate'; file: string }
   | { command: 'plan'; file: string; json: boolean }
-  | { command: 'up'; file: string; recreate: boolean; cniPaths: string[] }
+  | { command: 'up'; file: string; recreate: boolean; cniPaths: string[]; watch: boolean }
   | { command: 'down'; target: string }
   | { command: 'status'; lab: string | undefined; json: boolean; full: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
@@ -83,7 +83,10 @@ export function parseCLI(argv: string[]): Invocation {
     .argument('<file>', 'lab file')
     .option('--recreate', 'rebuild from nothing (also when the running lab differs from the file)')
     .option('--cni-path <dir>', 'allow CNI plugins from this directory (network.cni path); repeatable', collect, [])
-    .action((file: string, o: { recreate?: boolean; cniPath: string[] }) => set({ command: 'up', file, recreate: Boolean(o.recreate), cniPaths: o.cniPath }));
+    .option('--no-watch', 'run no watcher: status then reads every namespace (a watcher taxes every rtnetlink notification on the host)')
+    .action((file: string, o: { recreate?: boolean; cniPath: string[]; watch: boolean }) =>
+      set({ command: 'up', file, recreate: Boolean(o.recreate), cniPaths: o.cniPath, watch: o.watch }),
+    );
 
   program
     .command('test')

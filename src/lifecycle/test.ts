@@ -92,6 +92,8 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
     broughtUp = (
       await bringUp(lab, {
         recreate: false,
+        // Built to be tested and removed: nobody will ask it for its status.
+        watch: false,
         progress: options.progress,
         ...(options.onWait ? { onWait: options.onWait } : {}),
         ...(options.cniPaths ? { cniPaths: options.cniPaths } : {}),

@@ -30,6 +30,11 @@ export interface UpOptions {
   onWait?: (holder: string) => void;
   /** Plugin directories the person running netlab allows (--cni-path), beside the packaged ones. */
   cniPaths?: string[];
+  /**
+   * Whether the lab runs a watcher for `status` (default true; `up --no-watch`, and `test` building a lab
+   * it removes after). Its cost falls on the whole host: see lifecycle/watch.ts.
+   */
+  watch?: boolean;
 }
 
 export type UpResult =
@@ -60,6 +65,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   const planOnce = () => (plan ??= planLab(lab, planContext(lab.name, conflist)));
   if (lab.network.cni.kind !== 'builtin') await requireCni(planOnce(), options.cniPaths ?? []);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const watch = options.watch ?? true;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
     const current = await readState(lab.name);
@@ -77,7 +83,10 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
         const drift = await labDrift(current.state);
         if (drift.missing.length === 0 && drift.wrong.length === 0) {
           // As planned, read whole just now: a watcher that is gone or has seen changes (made and undone) starts again.
-          if (!(await watchingAll(current.state))) {
+          if (!watch && current.state.watcher) {
+            await stopWatching(current.state);
+            await writeState(current.state);
+          } else if (watch && !(await watchingAll(current.state))) {
             await watchLab(current.state, planOf(current.state));
             await writeState(current.state);
           }
@@ -85,7 +94,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
         }
         await stopWatching(current.state);
         const repaired = await repairLab(current.state, drift, concurrency);
-        await watchLab(current.state, planOf(current.state));
+        if (watch) await watchLab(current.state, planOf(current.state));
         await writeState(current.state);
         return { changed: true, state: current.state, repaired, seconds: (performance.now() - started) / 1000 };
       }
@@ -161,7 +170,7 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
   const interrupts = watchInterrupts();
   const waves = wavesOf(plan.stages);
   // The watcher starts once the last wave that touches a pod it watches is done, while the others run.
-  const lastForPods = lastWaveTouching(waves, new Set(watchedNamespaces(plan)));
+  const lastForPods = options.watch === false ? -1 : lastWaveTouching(waves, new Set(watchedNamespaces(plan)));
   let watching: Promise<void> | undefined;
   try {
     await options.progress.run([
@@ -176,7 +185,7 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
         },
       })),
       // Last: the lab as built is the baseline `status` compares with.
-      { title: 'Watch the pods for changes', run: () => watching ?? watchLab(state, plan) },
+      ...(options.watch === false ? [] : [{ title: 'Watch the pods for changes', run: () => watching ?? watchLab(state, plan) }]),
     ]);
     const signal = interrupts.received();
     if (signal) throw new InterruptedError(signal);

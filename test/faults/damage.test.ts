@@ -29,8 +29,8 @@ async function observed(...args: string[]): Promise<Status & Observed> {
   return JSON.parse(r.stdout) as Status & Observed;
 }
 
-async function stateOf(): Promise<{ agentPid: number; watcherPid: number }> {
-  return JSON.parse(await readFile(`/run/netlab/${LAB}/state.json`, 'utf8')) as { agentPid: number; watcherPid: number };
+async function stateOf(): Promise<{ agentPid: number; watcherPid?: number }> {
+  return JSON.parse(await readFile(`/run/netlab/${LAB}/state.json`, 'utf8')) as { agentPid: number; watcherPid?: number };
 }
 
 /** The processes in the lab's fabric namespace: the container runtime and the watcher. */
@@ -138,7 +138,7 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
 
   it('with its watcher killed, status reads everything (and still sees damage), and up starts it again', async () => {
     const file = await labFileAs('two-node', LAB);
-    const { watcherPid } = await stateOf();
+    const watcherPid = (await stateOf()).watcherPid!;
     process.kill(watcherPid, 'SIGKILL');
     await until('the watcher to end', async () => !(await fabricPids()).includes(watcherPid));
     await execa('ip', ['-n', `netlab.${LAB}.pod.pod4`, 'addr', 'flush', 'dev', 'eth0']);
@@ -152,12 +152,23 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
 
   it('a dead watcher alone is no damage: up starts it again and says nothing to do', async () => {
     const file = await labFileAs('two-node', LAB);
-    const { watcherPid } = await stateOf();
+    const watcherPid = (await stateOf()).watcherPid!;
     process.kill(watcherPid, 'SIGKILL');
     await until('the watcher to end', async () => !(await fabricPids()).includes(watcherPid));
     expect((await observed()).status).toBe('up');
     expect((await netlab(['up', file])).stdout).toMatch(/already up .*nothing to do/);
     expect((await observed()).observed.watcher).toBe('answered: 0 of 4 changed');
+  });
+
+  it('up --no-watch ends the watcher, and status then reads everything; up starts one again', async () => {
+    const file = await labFileAs('two-node', LAB);
+    const { watcherPid } = await stateOf();
+    expect((await netlab(['up', '--no-watch', file])).stdout).toMatch(/already up .*nothing to do/);
+    expect(await fabricPids()).not.toContain(watcherPid);
+    expect((await stateOf()).watcherPid).toBeUndefined();
+    expect((await observed()).observed).toEqual({ namespacesRead: 7, unchanged: 0, watcher: 'not running' });
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect((await observed()).observed).toMatchObject({ namespacesRead: 3, unchanged: 4 });
   });
 
   it('up --recreate rebuilds from nothing even when all is well', async () => {
