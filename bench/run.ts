@@ -11,7 +11,10 @@
  * 10,000 pods (250 per node), each beside the namespace floor (`ip -batch` of
  * `netns add` for the same namespaces, then `netns delete`), with where `up`'s
  * time goes wave by wave, `status --json` and a conformance sample
- * (BENCH_SAMPLE peers per pod, default 2).
+ * (BENCH_SAMPLE peers per pod, default 2), `status --json --full` (every
+ * namespace read) and the time of 1,000 veth pairs made in a namespace
+ * beside the lab (its watcher walks its ids at every rtnetlink
+ * notification on the host) and on the idle host.
  * BENCH_LARGE_SIZES and BENCH_LARGE_RUNS (default 1) change them.
  */
 import { execFileSync } from 'node:child_process';
@@ -135,6 +138,8 @@ function largeCase(pods: number, runs: number, sample: number): void {
     up: [] as Sample[],
     status: [] as Sample[],
     statusFull: [] as Sample[],
+    taxed: [] as Sample[],
+    untaxed: [] as Sample[],
     test: [] as Sample[],
     down: [] as Sample[],
     floorUp: [] as Sample[],
@@ -151,6 +156,8 @@ function largeCase(pods: number, runs: number, sample: number): void {
       s.status.push(mustPass(`netlab status ${name}`, measure(['node', 'bin/netlab.js', 'status', name, '--json'])));
       // Every namespace read, as without the watcher.
       s.statusFull.push(mustPass(`netlab status ${name} --full`, measure(['node', 'bin/netlab.js', 'status', name, '--json', '--full'])));
+      // What the watcher costs others: every rtnetlink notification on the host walks its ids.
+      s.taxed.push(vethsBeside());
       // The sample's verdict is part of the result: a failed case is reported, not hidden by a crash of the bench.
       const test = measure(['node', 'bin/netlab.js', 'test', file]);
       s.test.push(test);
@@ -160,6 +167,8 @@ function largeCase(pods: number, runs: number, sample: number): void {
       waitUntilQuiet();
       s.down.push(mustPass(`netlab down ${name}`, measure(['node', 'bin/netlab.js', 'down', name])));
     }
+    waitUntilQuiet();
+    s.untaxed.push(vethsBeside());
   }
   for (const f of failures) process.stderr.write(`  ! ${f}\n`);
   record(caseName, `namespace floor: ip -batch netns add ×${namespaces}`, s.floorUp);
@@ -171,9 +180,27 @@ function largeCase(pods: number, runs: number, sample: number): void {
   record(caseName, '  up: load, plan, state', [{ ...median, seconds: median.seconds - [...waves.values()].reduce((a, b) => a + b, 0) }]);
   record(caseName, 'netlab status --json', s.status);
   record(caseName, 'netlab status --json --full', s.statusFull);
+  record(caseName, `${TAX_VETHS} veth pairs made beside the lab (its watcher up)`, s.taxed);
+  record(caseName, `${TAX_VETHS} veth pairs made on an idle host`, s.untaxed);
   record(caseName, `netlab test (sample ${sample}: ${pods * sample} pairs)`, s.test);
   record(caseName, `namespace floor: netns delete ×${namespaces}`, s.floorDown);
   record(caseName, 'netlab down', s.down);
+}
+
+/** Veth pairs made in a namespace of the bench's own to time the host's rtnetlink beside a lab. */
+const TAX_VETHS = 1000;
+const TAX_NETNS = 'netlab.bench-tax.veths';
+
+/** `ip -batch` of TAX_VETHS veth pairs in a namespace made for it, timed; the namespace is removed after. */
+function vethsBeside(): Sample {
+  const file = join(work, 'tax-veths.txt');
+  writeFileSync(file, `${Array.from({ length: TAX_VETHS }, (_, i) => `link add v${i} type veth peer name p${i}`).join('\n')}\n`);
+  execFileSync('ip', ['netns', 'add', TAX_NETNS]);
+  try {
+    return mustPass('veth pairs beside the lab', measure(['ip', '-n', TAX_NETNS, '-batch', file]));
+  } finally {
+    execFileSync('ip', ['netns', 'delete', TAX_NETNS]);
+  }
 }
 
 function largeRatios(sizes: number[]): string[] {
