@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  *   lab ← plan ← kernel ← checks, trace, graph, state ← lifecycle ← cli
  *
  * src/lab and src/plan are pure; src/kernel is the only folder that runs
- * programs. The top-level modules (errors, printable, pid, runtime-path) are
+ * programs. The top-level modules (errors, printable, pid, runtime-path, memory) are
  * shared by all and import no folder. A new import across a layer fails
  * `npm run lint`, and so `npm test` and CI.
  */

@@ -13,7 +13,8 @@ import { labDir } from '../state/paths.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
 import { tearDownLab } from './teardown.js';
-import { labDrift } from './drift.js';
+import { watchedDrift } from './watch.js';
+import { collectGarbage } from '../memory.js';
 import { bringUp, differentNetwork } from './up.js';
 
 export interface TestOptions {
@@ -100,7 +101,7 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
       })
     ).changed;
   else if (current.kind === 'ok') {
-    const drift = (await labDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
+    const drift = (await watchedDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
     if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) drift.push("the file's NetworkPolicies are not the running lab's");
     if (drift.length > 0) options.onDamage?.(drift);
   }
@@ -109,6 +110,8 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
     try {
       await expectLabPresent(lab);
       options.onChecks?.(checks);
+      // What the start left (the plan, the drift read) goes before the results come.
+      collectGarbage();
       const results = await runChecks(lab, checks, {
         concurrency: options.concurrency,
         stateDir: labDir(lab.name),

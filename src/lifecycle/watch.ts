@@ -3,14 +3,14 @@ import { askWatcher, startWatcher } from '../kernel/watch.js';
 import { isSameProcess, startTime } from '../pid.js';
 import type { Plan } from '../plan/ops.js';
 import { observeNamespaces } from '../kernel/observe.js';
-import { whatToRead } from '../plan/drift.js';
+import { findDrift, whatToRead, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, NamespaceQuery } from '../plan/live.js';
 import { unwatchedQuery, watchConfig, watchedDigest, watchFiles, watchedNamespaces, type WatchReport } from '../plan/watch.js';
 import { readStatusQuery, writeStatusQuery } from '../state/status-query.js';
 import { HELPER_PROTOCOL } from '../runtime-path.js';
 import { labDir } from '../state/paths.js';
 import type { LabState } from '../state/store.js';
-import { planOf } from './drift.js';
+import { observeLab, planOf } from './drift.js';
 
 /**
  * Starts the lab's watcher afresh (ending the one before): the kernel as it
@@ -70,7 +70,7 @@ export interface Vouched {
   answered: boolean;
   /** Watched namespaces the watcher reports unchanged since its baseline (none unless it answered). */
   unchanged: string[];
-  /** In words, for `status`: `answered`, `not running`, `lost events: ...`. */
+  /** In words, for `status`: `answered: 2 of 4 changed`, `not running`, `lost notifications (…)`. */
   watcher: string;
 }
 
@@ -87,6 +87,18 @@ export function vouched(state: LabState, answer: WatchReport | { unanswered: str
   if (answer.lost) return { answered: false, unchanged: [], watcher: 'lost notifications (its socket overflowed): everything is read' };
   const changed = new Set(answer.changed);
   return { answered: true, unchanged: watched.filter((n) => !changed.has(n)), watcher: `answered: ${answer.changed.length} of ${watched.length} changed` };
+}
+
+/**
+ * The running lab compared with its plan, leaving unread the pods the
+ * watcher vouches for (all are read when it does not answer): what `test`
+ * reports of a lab it tests as it is.
+ */
+export async function watchedDrift(state: LabState): Promise<LabDrift> {
+  const plan = planOf(state);
+  const watched = watchedNamespaces(plan);
+  const vouching = askLabWatcher(state.lab.name).then((answer) => vouched(state, answer, watched));
+  return findDrift(plan, await observeLab(state, plan, { watched, vouching }));
 }
 
 /** Whether the lab's watcher answers and vouches for every namespace it watches. */
