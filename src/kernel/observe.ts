@@ -6,9 +6,9 @@ import { describeOutcome } from './failure.js';
 import { run } from './run.js';
 
 /**
- * Work one observe helper does before it is shared with another, in links
- * and sysctls read (a pod's namespace is about 3, a node's of 250 pods about
- * 500, and each costs some 0.05 ms).
+ * Work one observe helper does before it is shared with another, in dumps
+ * and sysctls read (a pod's namespace is 4, a node's of 250 pods about 260,
+ * one for each veth's settings; a unit costs some 0.03 ms).
  */
 const WORK_PER_HELPER = 2_000;
 
