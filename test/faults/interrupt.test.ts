@@ -70,7 +70,7 @@ describe.skipIf(!isRoot)('interruptions and rebuilds', () => {
     expect((await netlab(['up', await labFileAs('pod-containers', CLEAN_B)])).code).toBe(0);
     const r = await netlab(['clean']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/cleaned 2 labs: 8 namespaces, 2 processes/);
+    expect(r.stdout).toMatch(/cleaned 2 labs: 8 namespaces, 4 processes/);
     expect(await netnsOf(CLEAN_A)).toEqual([]);
     expect(await netnsOf(CLEAN_B)).toEqual([]);
     expect((await readdir('/run/netlab')).filter((f) => f.startsWith('it-clean'))).toEqual([]);

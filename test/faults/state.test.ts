@@ -56,7 +56,7 @@ describe.skipIf(!isRoot)('lost or damaged state', () => {
     expect(exec.code).toBe(0);
     expect(exec.stdout).toContain('10.244.0.2/24');
     const down = await netlab(['down', WIPED]);
-    expect(down.stdout).toMatch(/removed 4 namespaces and 1 processes/);
+    expect(down.stdout).toMatch(/removed 4 namespaces and 2 processes/);
     expect(await netnsOf(WIPED)).toEqual([]);
   });
 });

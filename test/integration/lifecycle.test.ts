@@ -76,7 +76,7 @@ describe.skipIf(!isRoot)('lifecycle', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ name: LOST, status: 'damaged', problems: [expect.stringContaining('no state file')] });
     const r = await netlab(['down', LOST]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/removed 4 namespaces and 1 processes/);
+    expect(r.stdout).toMatch(/removed 4 namespaces and 2 processes/);
     expect(await netnsOf(LOST)).toEqual([]);
   });
 
