@@ -18,7 +18,7 @@ import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
 import { labDrift, planContext, planOf, reloadPolicies, repairLab } from './drift.js';
-import { stopWatching, watchingAll, watchLab } from './watch.js';
+import { stopWatching, watchingAll, watchLabIfAble } from './watch.js';
 import { tearDownLab } from './teardown.js';
 
 export interface UpOptions {
@@ -35,6 +35,8 @@ export interface UpOptions {
    * it removes after). Its cost falls on the whole host: see lifecycle/watch.ts.
    */
   watch?: boolean;
+  /** Told what went wrong without failing `up` (a watcher that would not start). */
+  onWarning?: (message: string) => void;
 }
 
 export type UpResult =
@@ -87,14 +89,14 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
             await stopWatching(current.state);
             await writeState(current.state);
           } else if (watch && !(await watchingAll(current.state))) {
-            await watchLab(current.state, planOf(current.state));
+            warn(options, await watchLabIfAble(current.state, planOf(current.state)));
             await writeState(current.state);
           }
           return { changed: false, state: current.state };
         }
         await stopWatching(current.state);
         const repaired = await repairLab(current.state, drift, concurrency);
-        if (watch) await watchLab(current.state, planOf(current.state));
+        if (watch) warn(options, await watchLabIfAble(current.state, planOf(current.state)));
         await writeState(current.state);
         return { changed: true, state: current.state, repaired, seconds: (performance.now() - started) / 1000 };
       }
@@ -122,11 +124,8 @@ function lastWaveTouching(waves: Wave[], namespaces: ReadonlySet<string>): numbe
   return last;
 }
 
-/** watchLab, started now and awaited later: a failure is the last task's to report, or the rollback's to ignore. */
-function startWatching(state: LabState, plan: Plan): Promise<void> {
-  const started = watchLab(state, plan);
-  started.catch(() => undefined);
-  return started;
+function warn(options: UpOptions, message: string | undefined): void {
+  if (message) options.onWarning?.(message);
 }
 
 /** The lab running under this name is not the one in the file. */
@@ -171,7 +170,7 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
   const waves = wavesOf(plan.stages);
   // The watcher starts once the last wave that touches a pod it watches is done, while the others run.
   const lastForPods = options.watch === false ? -1 : lastWaveTouching(waves, new Set(watchedNamespaces(plan)));
-  let watching: Promise<void> | undefined;
+  let watching: Promise<string | undefined> | undefined;
   try {
     await options.progress.run([
       ...waves.map((wave, i) => ({
@@ -181,11 +180,13 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
           if (signal) throw new InterruptedError(signal);
           const outcome = await applyWave(wave, concurrency);
           if (outcome.agent) state.agent = outcome.agent;
-          if (i === lastForPods) watching = startWatching(state, plan);
+          if (i === lastForPods) watching = watchLabIfAble(state, plan);
         },
       })),
       // Last: the lab as built is the baseline `status` compares with.
-      ...(options.watch === false ? [] : [{ title: 'Watch the pods for changes', run: () => watching ?? watchLab(state, plan) }]),
+      ...(options.watch === false
+        ? []
+        : [{ title: 'Watch the pods for changes', run: async () => warn(options, await (watching ?? watchLabIfAble(state, plan))) }]),
     ]);
     const signal = interrupts.received();
     if (signal) throw new InterruptedError(signal);
@@ -195,7 +196,7 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
     const signal = interrupts.received();
     const failure = signal && !(e instanceof InterruptedError) ? new InterruptedError(signal) : e;
     // A watcher still starting would escape the teardown, which finds processes by their namespace.
-    await watching?.catch(() => undefined);
+    await watching;
     try {
       await tearDownLab(lab.name, planned);
     } catch (undo) {

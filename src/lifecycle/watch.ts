@@ -27,6 +27,21 @@ export async function watchLab(state: LabState, plan: Plan): Promise<void> {
   state.watcher = { pid, start: startTime(pid) ?? '?' };
 }
 
+/**
+ * watchLab, whose failure costs the lab nothing: the watcher only spares
+ * `status` reading what did not change. Returns why none runs (`status`
+ * then reads everything), or undefined when it runs.
+ */
+export async function watchLabIfAble(state: LabState, plan: Plan): Promise<string | undefined> {
+  try {
+    await watchLab(state, plan);
+    return undefined;
+  } catch (e) {
+    delete state.watcher;
+    return `no watcher for \`netlab status\`, which reads every namespace instead: ${(e as Error).message}`;
+  }
+}
+
 /** What `status` read of the unwatched namespaces with the stored query, before it planned. */
 export interface HeadStart {
   text: string;

@@ -90,6 +90,22 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
     expect(await netnsOf(LAB)).toEqual([]);
   });
 
+  it('a watcher that will not start costs the lab nothing: up says so, and status reads everything', async () => {
+    await fake('python3', `case "$*" in *netlab-watch.py*) echo "error: no watching today" >&2; exit 1 ;; esac\nexec ${real('python3')} "$@"`);
+    const file = await labFileAs('two-node', LAB);
+    const r = await netlab(['up', file], withFakePython());
+    await rm(join(fakeBin, 'python3'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /netlab: no watcher for `netlab status`, which reads every namespace instead: the watcher exited \(exit 1\) before it was ready: no watching today/,
+    );
+    noStack(r.stderr);
+    const status = JSON.parse((await netlab(['status', LAB, '--json'])).stdout) as { status: string; observed: { namespacesRead: number; watcher: string } };
+    expect(status.status).toBe('up');
+    expect(status.observed).toMatchObject({ namespacesRead: 7, watcher: 'not running' });
+    expect((await netlab(['down', LAB])).code).toBe(0);
+  });
+
   it('a rollback that fails reports the failure and what it could not undo', async () => {
     await fakeHelperRefusing(fakeBin, 'fdb.replace', 'Invalid argument');
     await fake(

@@ -13,6 +13,7 @@ export async function up(inv: { file: string; recreate: boolean; cniPaths: strin
     cniPaths: inv.cniPaths,
     progress: listrProgress(),
     onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
+    onWarning: (message) => process.stderr.write(`netlab: ${printable(message)}\n`),
   });
   const { nodes, pods, network } = result.state.lab;
   const backend = describeBackend(network.backend, false);
