@@ -10,15 +10,29 @@ export interface TestView {
   finish(): Promise<void>;
 }
 
-/** Plain lines for CI and pipes: each explicit test as it ends; conformance only when a case fails. */
+/**
+ * Plain lines for CI and pipes: each explicit test in the order of the lab
+ * file, as soon as it and those before it have ended (tests run at once, and
+ * a log, or a workshop page, must read the same every time); a conformance
+ * case only when it fails, as it ends.
+ */
 export function plainView(write: (s: string) => void): TestView {
+  let explicit: number[] = [];
+  let next = 0;
+  const ended = new Map<number, TestResult>();
   return {
     start(checks) {
       const cases = checks.filter((c) => c.kind === 'conformance').length;
+      explicit = checks.flatMap((c, i) => (c.kind === 'conformance' ? [] : [i]));
       write(`running ${checks.length - cases} tests${cases ? ` and ${cases} conformance cases` : ''}\n`);
     },
-    result(_index, r) {
-      if (r.kind !== 'conformance' || r.status === 'failed') write(`${formatResult(r)}\n`);
+    result(index, r) {
+      if (r.kind === 'conformance') {
+        if (r.status === 'failed') write(`${formatResult(r)}\n`);
+        return;
+      }
+      ended.set(index, r);
+      for (; next < explicit.length && ended.has(explicit[next]!); next++) write(`${formatResult(ended.get(explicit[next]!)!)}\n`);
     },
     finish: async () => undefined,
   };
