@@ -40,6 +40,7 @@ from netlab_ns import (
     attr,
     find_attr,
     interface_setting,
+    link_settings,
     parse_attrs,
     pick_attrs,
     proc_net_path,
@@ -52,7 +53,7 @@ IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
 IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
 IFLA_BRPORT_MODE = 4
-IFLA_AF_SPEC, IFLA_INET_CONF, IFLA_INET6_CONF, IFLA_INET6_ADDR_GEN_MODE = 26, 1, 2, 8
+IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE = 26, 8
 AF_INET6 = 10
 IFF_UP = 0x1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -103,7 +104,7 @@ def link_of(body):
         link["hairpin"] = bool(hairpin[0])
     spec = a.get(IFLA_AF_SPEC, b"")
     inet6 = find_attr(spec, AF_INET6) or b""
-    link["conf"] = (find_attr(find_attr(spec, socket.AF_INET) or b"", IFLA_INET_CONF) or b"", find_attr(inet6, IFLA_INET6_CONF) or b"")
+    link["conf"] = link_settings(spec)
     mode = find_attr(inet6, IFLA_INET6_ADDR_GEN_MODE)
     if mode:
         link["addrGenMode"] = ADDR_GEN_MODES[mode[0]] if mode[0] < len(ADDR_GEN_MODES) else str(mode[0])

@@ -43,7 +43,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, messages, nameless_netns, Netlink, parse_attrs, pick_attrs
+from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, link_settings, messages, nameless_netns, Netlink, parse_attrs, pick_attrs
 
 SOL_NETLINK, SO_RCVBUFFORCE = 270, 33
 NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
@@ -54,7 +54,7 @@ RTM_NEWLINK, RTM_GETLINK, RTM_NEWNSID, RTM_DELNSID = 16, 18, 88, 89
 NETNSA_NSID, NETNSA_FD = 1, 3
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
 IFLA_AF_SPEC, IFLA_EXT_MASK, IFLA_TARGET_NETNSID = 26, 29, 46
-IFLA_INFO_KIND, IFLA_INET6_CONF, IFLA_INET6_ADDR_GEN_MODE = 1, 2, 8
+IFLA_INFO_KIND, IFLA_INET6_ADDR_GEN_MODE = 1, 8
 IFF_UP, RTEXT_FILTER_SKIP_STATS = 0x1, 1 << 3
 DEFAULT_RECEIVE_BUFFER = 16 << 20
 REQUEST_TIMEOUT_S = 5
@@ -71,13 +71,11 @@ def give_id(nl, fd, nsid):
 
 def device_settings(link):
     """A link's index and all its IPv4 and IPv6 settings, raw bytes, from an RTM_NEWLINK's body."""
-    spec = find_attr(link, IFLA_AF_SPEC, 16) or b""
-    # The IPv4 settings are the whole AF_INET part; the IPv6 part also holds counters and timers, left out.
-    return link[4:8] + (find_attr(spec, socket.AF_INET) or b"") + (find_attr(find_attr(spec, socket.AF_INET6) or b"", IFLA_INET6_CONF) or b"")
+    return (link[4:8], *link_settings(find_attr(link, IFLA_AF_SPEC, 16) or b""))
 
 
 def settings_of(nl, nsid, device):
-    """The IPv4 and IPv6 settings of `device` in the namespace with id `nsid`, raw bytes, with its index.
+    """The index and the IPv4 and IPv6 settings of `device` in the namespace with id `nsid`, raw bytes.
     One link is asked for by name (IFLA_TARGET_NETNSID: no setns): half the cost of dumping a pod's two."""
     body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
     body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS)) + attr(IFLA_IFNAME, device.encode() + b"\0")
@@ -187,8 +185,9 @@ class Shard:
             # From the shard's own namespace: a watched namespace that ended loses its id here (RTM_DELNSID).
             for kind, _, _, body in messages(data):
                 gone = parse_attrs(body[4:]).get(NETNSA_NSID) if kind == RTM_DELNSID else None
-                if gone is not None and struct.unpack("=i", gone)[0] in self.names:
-                    watch.changed.add(self.names[struct.unpack("=i", gone)[0]])
+                name = self.names.get(struct.unpack("=i", gone)[0]) if gone is not None else None
+                if name is not None:
+                    watch.changed.add(name)
 
     def as_built(self, nsid, kind, body):
         """Whether a notification leaves what netlab planned as it was: only a link's news can (RTM_NEWLINK

@@ -55,6 +55,22 @@ def setns(fd, what="namespace"):
         raise OSError(err, f"setns {what}: {os.strerror(err)}")
 
 
+def return_home(home):
+    """Moves the thread back to the namespace open at `home`. A failed return is fatal: nothing may run, and no
+    socket may be made, in the wrong namespace."""
+    try:
+        setns(home, "home")
+    except OSError as e:
+        raise SystemExit(f"error: could not return to the helper's own namespace: {e.strerror}")
+
+
+def unshare_net():
+    """Moves the thread into a new network namespace of its own."""
+    if _libc.unshare(CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare: {os.strerror(err)}")
+
+
 class Namespaces:
     """Enters namespaces by name and always comes back home, or stops the helper."""
 
@@ -76,10 +92,7 @@ class Namespaces:
         try:
             yield
         finally:
-            try:
-                setns(self.home, "home")
-            except OSError as e:
-                raise SystemExit(f"error: could not return to the helper's own namespace: {e.strerror}")
+            return_home(self.home)
 
     def forget(self, netns):
         """Closes the namespace's file: a process visiting 10,000 namespaces once must not keep 10,000 open."""
@@ -98,16 +111,11 @@ def nameless_netns():
     keeps it alive, and it ends with the last of those. The thread comes back home after, or the helper stops."""
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
     try:
-        if _libc.unshare(CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"unshare: {os.strerror(err)}")
+        unshare_net()
         try:
             yield
         finally:
-            try:
-                setns(home, "home")
-            except OSError as e:
-                raise SystemExit(f"error: could not return to the helper's own namespace: {e.strerror}")
+            return_home(home)
     finally:
         os.close(home)
 
@@ -158,9 +166,7 @@ def make_netns(netns, netns_dir=NETNS_DIR):
     path = os.path.join(netns_dir, netns)
     os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
     try:
-        if _libc.unshare(CLONE_NEWNET) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"unshare: {os.strerror(err)}")
+        unshare_net()
         _mount("/proc/thread-self/ns/net", path, MS_BIND)
     except OSError:
         os.unlink(path)
@@ -187,6 +193,17 @@ DEVCONF = {
     "ipv4": {"forwarding": 1, "proxy_arp": 3, "rp_filter": 8, "arp_notify": 22, "route_localnet": 26},
     "ipv6": {"forwarding": 0, "accept_ra": 3, "accept_dad": 27},
 }
+
+
+IFLA_INET_CONF, IFLA_INET6_CONF = 1, 2
+
+
+def link_settings(spec):
+    """A link's IPv4 and IPv6 settings as the kernel sends them (IFLA_INET_CONF, IFLA_INET6_CONF: arrays of
+    DEVCONF values), raw, from its IFLA_AF_SPEC; empty for a family it lacks."""
+    inet = find_attr(find_attr(spec, socket.AF_INET) or b"", IFLA_INET_CONF) or b""
+    inet6 = find_attr(find_attr(spec, socket.AF_INET6) or b"", IFLA_INET6_CONF) or b""
+    return inet, inet6
 
 
 def interface_setting(key):
@@ -244,10 +261,10 @@ def pick_attrs(data, wanted, start=0):
     return out
 
 
-def find_attr(data, kind, start=0, end=None):
-    """The payload of the first attribute `kind` in data[start:end], or None. Walks without copying the
-    others: a link message has some 40 attributes, a bridge port's data as many, and one or two are wanted."""
-    i, end = start, len(data) if end is None else end
+def find_attr(data, kind, start=0):
+    """The payload of the first attribute `kind` in data[start:], or None. Walks without copying the others:
+    a link message has some 40 attributes, a bridge port's data as many, and one or two are wanted."""
+    i, end = start, len(data)
     while i + 4 <= end:
         length, found = _HEADER(data, i)
         if length < 4:

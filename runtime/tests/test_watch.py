@@ -37,6 +37,7 @@ class Watcher(unittest.TestCase):
         with open(path, "w", encoding="utf-8") as f:
             json.dump(config, f)
         proc = subprocess.Popen(["ip", "netns", "exec", self.home.name, sys.executable, WATCHER, path], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(proc.stdout.close)
         self.addCleanup(proc.wait)
         self.addCleanup(proc.kill)
         self.assertEqual(proc.stdout.readline(), f"ready {proc.pid}\n")
@@ -95,6 +96,7 @@ class Watcher(unittest.TestCase):
         self.start()
         a = self.pods[0]
         holder = subprocess.Popen(["ip", "netns", "exec", a.name, "sh", "-c", "echo in; exec sleep 30"], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.stdout.close)
         self.addCleanup(holder.wait)
         self.addCleanup(holder.kill)
         self.assertEqual(holder.stdout.readline(), "in\n")
