@@ -88,8 +88,7 @@ export async function labDrift(state: LabState, plan = planOf(state)): Promise<L
  * made as `up` would, and the container runtime restarts when a pod's
  * namespace was made anew or it had died. Returns what was wrong, in words.
  */
-export async function repairLab(state: LabState, drift: LabDrift, concurrency: number): Promise<string[]> {
-  const plan = planOf(state);
+export async function repairLab(state: LabState, drift: LabDrift, concurrency: number, plan = planOf(state)): Promise<string[]> {
   const repaired = drift.missing.filter((d) => !d.dependent).map((d) => d.what);
   if (drift.wrong.length > 0) {
     await applyWave(

@@ -11,8 +11,7 @@ import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
 import { observeLab, planOf } from './drift.js';
-import { askLabWatcher, headStart, vouched } from './watch.js';
-import { watchedNamespaces } from '../plan/watch.js';
+import { askLabWatcher, headStart, vouchingFor } from './watch.js';
 import { labsWithState, readState } from '../state/store.js';
 
 /** What `status` reports of one lab: the state file joined with what the kernel has. */
@@ -114,10 +113,9 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     if (!isAlive(state.pid)) problems.push(`the build (pid ${state.pid}) died before it finished (\`netlab up\` rebuilds it)`);
   } else {
     const plan = planOf(state);
-    const watched = asked ? watchedNamespaces(plan) : [];
-    const vouching = asked?.then((answer) => vouched(state, answer, watched));
-    live = await observeLab(state, plan, vouching && { watched, vouching, headStart: early });
-    const trust = (await vouching) ?? { unchanged: [], watcher: 'not asked: --full' };
+    const watch = asked && vouchingFor(state, plan, asked);
+    live = await observeLab(state, plan, watch && { ...watch, headStart: early });
+    const trust = (await watch?.vouching) ?? { unchanged: [], watcher: 'not asked: --full' };
     observed = { namespacesRead: Object.keys(live.namespaces).length, unchanged: trust.unchanged.length, watcher: trust.watcher };
     problems.push(...describeDrift(findDrift(plan, live), lab.name));
   }

@@ -17,7 +17,7 @@ import { observeLab, planOf } from './drift.js';
  * is now becomes its baseline, so the caller must have just built the lab
  * or found it as planned.
  */
-export async function watchLab(state: LabState, plan: Plan): Promise<void> {
+async function watchLab(state: LabState, plan: Plan): Promise<void> {
   await stopWatching(state);
   const dir = labDir(state.lab.name);
   const files = watchFiles(dir);
@@ -94,7 +94,7 @@ export interface Vouched {
  * the watcher `up` started (same PID, same start time), about the list of
  * namespaces the plan watches (`watched`), with no notification lost.
  */
-export function vouched(state: LabState, answer: WatchReport | { unanswered: string }, watched: string[]): Vouched {
+function vouched(state: LabState, answer: WatchReport | { unanswered: string }, watched: string[]): Vouched {
   if ('unanswered' in answer) return { answered: false, unchanged: [], watcher: answer.unanswered };
   if (!state.watcher || answer.pid !== state.watcher.pid || !isSameProcess(state.watcher))
     return { answered: false, unchanged: [], watcher: 'answered, but is not the watcher up started' };
@@ -104,6 +104,16 @@ export function vouched(state: LabState, answer: WatchReport | { unanswered: str
   return { answered: true, unchanged: watched.filter((n) => !changed.has(n)), watcher: `answered: ${answer.changed.length} of ${watched.length} changed` };
 }
 
+/** The namespaces the plan watches, and what the watcher's answer (`asked`, or asked now) vouches for of them. */
+export function vouchingFor(
+  state: LabState,
+  plan: Plan,
+  asked: ReturnType<typeof askWatcher> = askLabWatcher(state.lab.name),
+): { watched: string[]; vouching: Promise<Vouched> } {
+  const watched = watchedNamespaces(plan);
+  return { watched, vouching: asked.then((answer) => vouched(state, answer, watched)) };
+}
+
 /**
  * The running lab compared with its plan, leaving unread the pods the
  * watcher vouches for (all are read when it does not answer): what `test`
@@ -111,14 +121,12 @@ export function vouched(state: LabState, answer: WatchReport | { unanswered: str
  */
 export async function watchedDrift(state: LabState): Promise<LabDrift> {
   const plan = planOf(state);
-  const watched = watchedNamespaces(plan);
-  const vouching = askLabWatcher(state.lab.name).then((answer) => vouched(state, answer, watched));
-  return findDrift(plan, await observeLab(state, plan, { watched, vouching }));
+  return findDrift(plan, await observeLab(state, plan, vouchingFor(state, plan)));
 }
 
 /** Whether the lab's watcher answers and vouches for every namespace it watches. */
-export async function watchingAll(state: LabState): Promise<boolean> {
-  const watched = watchedNamespaces(planOf(state));
-  const v = vouched(state, await askLabWatcher(state.lab.name), watched);
+export async function watchingAll(state: LabState, plan: Plan): Promise<boolean> {
+  const { watched, vouching } = vouchingFor(state, plan);
+  const v = await vouching;
   return v.answered && v.unchanged.length === watched.length;
 }
