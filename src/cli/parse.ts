@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Shard } from '../checks/shard.js';
 import { UsageError } from '../errors.js';
+import { birdcCommandProblem } from '../lab/birdc-command.js';
 
 /** What the user asked for, parsed and nothing more: no command has run. */
 export type Invocation =
@@ -142,14 +143,17 @@ export function parseCLI(argv: string[]): Invocation {
 
   program
     .command('bgp')
-    .description("talk to a calico node's BGP daemon: birdc's commands (show protocols, show route, disable NAME, enable NAME)")
+    .description("ask a calico node's BGP daemon: birdc's show commands (show protocols, show route), enable/disable/restart NAME")
     .argument('<lab>', 'lab name')
     .argument('<node>', 'the node whose BIRD to ask')
     .argument('[birdc...]', 'birdc command (default: show protocols)')
     .passThroughOptions()
     .action((lab: string, node: string, argv: string[]) => {
-      const words = argv[0] === '--' ? argv.slice(1) : argv;
-      set({ command: 'bgp', lab, node, argv: words.length > 0 ? words : ['show', 'protocols'] });
+      const given = argv[0] === '--' ? argv.slice(1) : argv;
+      const words = given.length > 0 ? given : ['show', 'protocols'];
+      const problem = birdcCommandProblem(words);
+      if (problem) throw new UsageError(`bgp: ${problem}`);
+      set({ command: 'bgp', lab, node, argv: words });
     });
 
   program

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KernelError } from '../errors.js';
+import { KernelError, UsageError } from '../errors.js';
+import { birdcCommandProblem } from '../lab/birdc-command.js';
 import type { LiveBgpSession } from '../plan/live.js';
 import type { BgpEstablish } from '../plan/ops.js';
 import { ipJson, run, runAttached } from './run.js';
@@ -96,7 +97,14 @@ export async function establishBgp(op: BgpEstablish): Promise<void> {
   }
 }
 
-/** birdc with the terminal attached (interactive when given no command); returns its exit code. */
+/**
+ * birdc with the terminal attached, for one allowed command (never the
+ * interactive prompt, which takes any command); returns its exit code.
+ * Checked here too: a caller that skipped the CLI's check still cannot
+ * reach another socket or `configure`.
+ */
 export function runBirdc(socket: string, args: string[]): Promise<number> {
+  const problem = birdcCommandProblem(args);
+  if (problem) throw new UsageError(`bgp: ${problem}`);
   return runAttached('birdc', ['-s', socket, ...args]);
 }
