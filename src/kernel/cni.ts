@@ -1,6 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { KernelError } from '../errors.js';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { KernelError, UsageError } from '../errors.js';
+import { isPluginName } from '../lab/conflist.js';
 import { pluginConfig, pluginEnv } from '../plan/cni-config.js';
 import { cniResultsDir } from '../plan/cni.js';
 import type { CniAdd } from '../plan/ops.js';
@@ -19,10 +20,18 @@ export interface CniCache {
 /** A plugin's answer: its result, or the error object of the CNI spec. */
 type PluginOutcome = { ok: true; result: Record<string, unknown> } | { ok: false; code: number | undefined; msg: string; details?: string };
 
-/** The first directory of CNI_PATH holding the plugin, as libcni's FindInPath looks for it. */
-async function findPlugin(type: string, dirs: string[]): Promise<string> {
+/**
+ * The first directory of CNI_PATH holding the plugin, as libcni's FindInPath
+ * looks for it. The name was checked when the lab was validated; it is
+ * checked again here, where it is executed as root, and the file found must
+ * sit directly in one of the directories (no name can step out of them).
+ */
+export async function findPlugin(type: string, dirs: string[]): Promise<string> {
+  if (!isPluginName(type)) throw new UsageError(`CNI plugin type ${JSON.stringify(type).slice(0, 80)} is not a plain binary name: refused`);
   const file = await findExecutable(type, dirs);
   if (file === undefined) throw new KernelError(`CNI plugin "${type}" is in none of ${dirs.join(', ')}`);
+  if (!dirs.some((dir) => isAbsolute(dir) && dirname(file) === resolve(dir) && basename(file) === type))
+    throw new UsageError(`CNI plugin "${type}" resolved to ${file}, outside ${dirs.join(', ')}: refused`);
   return file;
 }
 

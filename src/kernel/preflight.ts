@@ -1,7 +1,8 @@
-import { access, constants, readFile, stat } from 'node:fs/promises';
+import { access, constants, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { PACKAGED_CNI_DIR, SYSTEM_CNI_DIRS } from '../lab/cni.js';
+import { isPluginName } from '../lab/conflist.js';
 import { PYTHON } from '../runtime-path.js';
 
 /** A tool netlab runs, and the Debian/Ubuntu package that provides it. */
@@ -163,12 +164,35 @@ export async function requireCniPlugins(dirs: string[], types: string[], allowed
     if (!info?.isDirectory()) throw new EnvironmentError(`CNI plugin directory ${dir} does not exist`);
     if (info.uid !== 0 || (info.mode & 0o022) !== 0)
       throw new EnvironmentError(`CNI plugin directory ${dir} must be root's and writable by no one else (it is run as root)`);
+    const weak = await weakAncestor(await realpath(dir));
+    if (weak) throw new EnvironmentError(`CNI plugin directory ${dir} is not safe to run as root: ${weak}`);
   }
+  const hostile = types.find((t) => !isPluginName(t));
+  if (hostile !== undefined) throw new UsageError(`CNI plugin type ${JSON.stringify(hostile).slice(0, 80)} is not a plain binary name: refused`);
   const missing: string[] = [];
   for (const type of new Set(types)) if ((await findExecutable(type, dirs)) === undefined) missing.push(type);
   if (missing.length > 0) {
     const hint = dirs.includes(PACKAGED_CNI_DIR) ? ' (the reference plugins: apt-get install -y containernetworking-plugins)' : '';
     throw new EnvironmentError(`CNI plugin${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found in ${dirs.join(', ')}${hint}`);
+  }
+}
+
+/**
+ * A directory is only as safe as the path to it: whoever may write to an
+ * ancestor can rename the directory away and put their own in its place.
+ * Every ancestor must be root's and writable by no one else, or sticky (as
+ * /tmp is) with the next step root's, since then only root may move it.
+ */
+async function weakAncestor(dir: string): Promise<string | undefined> {
+  let child = dir;
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    const p = await stat(parent);
+    const c = await stat(child);
+    if (p.uid !== 0) return `its ancestor ${parent} is not root's`;
+    const sticky = (p.mode & 0o1000) !== 0;
+    if ((p.mode & 0o022) !== 0 && !(sticky && c.uid === 0)) return `its ancestor ${parent} is writable by others, who could put another directory in its place`;
+    if (parent === child) return undefined;
+    child = parent;
   }
 }
 

@@ -16,6 +16,15 @@ export interface Conflist {
 
 /** CNI_CONTAINERID's and a network name's alphabet (SPEC.md); also a plugin binary's name: no slash, no leading dot or dash. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * Whether a string may name a plugin binary: a plain file name, looked up
+ * in CNI_PATH. Anything else (`../../../bin/sh`, `/bin/sh`) would make netlab,
+ * or a plugin it runs, execute a program of the lab file's choosing as root.
+ */
+export function isPluginName(type: unknown): type is string {
+  return typeof type === 'string' && type.length <= 255 && NAME.test(type);
+}
 /** Versions whose results carry what CHECK needs (CHECK came with 0.4.0). */
 const VERSIONS = ['0.4.0', '1.0.0', '1.1.0'];
 
@@ -55,9 +64,7 @@ function checkPlugin(p: unknown, path: DocPath, at: (path: DocPath, message: str
     return;
   }
   const plugin = p as Record<string, unknown>;
-  if (typeof plugin.type !== 'string' || !NAME.test(plugin.type)) {
-    at([...path, 'type'], 'must name a plugin binary: letters, digits, _ . -, no path', 'the binary is looked up in network.cni.path, as CNI_PATH');
-  }
+  checkNestedTypes(plugin, path, at);
   const caps = plugin.capabilities;
   if (caps !== undefined && (typeof caps !== 'object' || caps === null || Object.values(caps).some((v) => typeof v !== 'boolean'))) {
     at([...path, 'capabilities'], 'must map capability names to true or false');
@@ -71,6 +78,33 @@ function checkPlugin(p: unknown, path: DocPath, at: (path: DocPath, message: str
         at([...path, 'delegate', key], `flannel sets the delegate's ${key} itself`, 'remove it');
     }
   }
+}
+
+/** Nesting deeper than this in a plugin's configuration is refused (no plugin nests so deep; a walk must end). */
+const MAX_DEPTH = 32;
+
+/**
+ * Every `type` in a plugin's configuration, at any depth, names a binary
+ * someone will execute: netlab for the plugin and flannel's delegate, the
+ * plugins for their `ipam` (libcni's invoke.FindInPath joins it to each
+ * CNI_PATH directory). So each must be a plain binary name; the plugin
+ * itself must have one.
+ */
+function checkNestedTypes(value: unknown, path: DocPath, at: (path: DocPath, message: string, hint?: string) => void, isPlugin = true): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (path.length > MAX_DEPTH) {
+    at(path, `is nested deeper than ${MAX_DEPTH} levels`, 'no plugin configuration needs that');
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item: unknown, i: number) => checkNestedTypes(item, [...path, i], at, false));
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  if ((isPlugin || 'type' in obj) && !isPluginName(obj.type)) {
+    at([...path, 'type'], 'must name a plugin binary: letters, digits, _ . -, no path', 'the binary is looked up in network.cni.path, as CNI_PATH');
+  }
+  for (const [key, child] of Object.entries(obj)) checkNestedTypes(child, [...path, key], at, false);
 }
 
 /** kube-flannel's cni-conf.json, at a CNI version with CHECK: flannel delegating to bridge (hairpin, default gateway), then portmap. */

@@ -1,4 +1,4 @@
-import { parseConflist, REFERENCE_CONFLIST_TEXT, type Conflist } from '../lab/conflist.js';
+import { parseConflist, REFERENCE_CONFLIST_TEXT, type CniPluginConf, type Conflist } from '../lab/conflist.js';
 import { PACKAGED_CNI_DIR } from '../lab/cni.js';
 import { bridgeNodes } from '../lab/node-pods.js';
 import type { Lab, Pod } from '../lab/types.js';
@@ -59,8 +59,9 @@ export function planCniPods(lab: Lab, context: PlanContext): Contribution[] {
   const pods = lab.pods.map((pod, index): Contribution => {
     const node = nodes.get(pod.node)!;
     const env = subnetEnvOf(lab, node);
+    const ipamDir = `${context.stateDir}/cni/ipam/${node.name}`;
     const plugins = conflist.plugins.map((p) =>
-      p.type === 'flannel' ? flannelDelegate(p, conflist.name, conflist.cniVersion, env, `${context.stateDir}/cni/ipam/${node.name}`) : p,
+      p.type === 'flannel' ? flannelDelegate(p, conflist.name, conflist.cniVersion, env, ipamDir) : withIpamStore(p, ipamDir),
     );
     const attach = (list: Conflist, ifname: string, rendered: CniAdd['plugins'], expectAddress?: string): CniAdd => ({
       kind: 'cni.add',
@@ -85,6 +86,18 @@ export function planCniPods(lab: Lab, context: PlanContext): Contribution[] {
     };
   });
   return [{ cni: envFiles }, ...pods];
+}
+
+/**
+ * A plugin's IPAM keeps its store under the lab's state directory, whatever
+ * the list says: host-local's default (/var/lib/cni/networks/NAME) is the
+ * host's and outlives `down`, and a `dataDir` of the file's choosing would
+ * be written as root anywhere.
+ */
+function withIpamStore(plugin: CniPluginConf, dataDir: string): CniPluginConf {
+  const ipam = plugin.ipam;
+  if (typeof ipam !== 'object' || ipam === null || Array.isArray(ipam)) return plugin;
+  return { ...plugin, ipam: { ...(ipam as Record<string, unknown>), dataDir } };
 }
 
 /** kubelet's port mappings for the portmap plugin: every container port with a hostPort. */

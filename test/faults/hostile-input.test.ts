@@ -73,3 +73,68 @@ describe.skipIf(!isRoot)('a hostile capture filter', () => {
     expect(await netnsOf('it-capture-w')).toEqual([]);
   });
 });
+
+describe.skipIf(!isRoot)('a conflist that names a program by path (it once ran /bin/sh as root)', () => {
+  const pwned = '/tmp/netlab-hostile-pwned';
+
+  it.each(['flannel-delegate-sh', 'ipam-path'])('test/fixtures/hostile/%s.yaml: validate and test exit 2 and nothing runs', async (name) => {
+    rmSync(pwned, { force: true });
+    const file = `test/fixtures/hostile/${name}.yaml`;
+    const v = await netlab(['validate', file]);
+    expect(v.code, v.stderr).toBe(2);
+    expect(v.stderr).toMatch(
+      new RegExp(`^/\\S*test/fixtures/hostile/${name}\\.conflist:\\d+:\\d+: plugins\\[0\\]\\.(delegate|ipam)\\.type: must name a plugin binary`),
+    );
+    const t = await netlab(['test', file]);
+    expect(t.code, t.stderr).toBe(2);
+    expect(existsSync(pwned)).toBe(false);
+    expect(await netnsOf(name === 'ipam-path' ? 'hostile-ipam' : 'hostile-delegate')).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot)('a CNI plugin directory under a directory others may write', () => {
+  it('--cni-path is refused when an ancestor is world-writable, though the directory itself is root 0755', async () => {
+    const open = join(dir, 'open');
+    const plugins = join(open, 'plugins');
+    execFileSync('mkdir', ['-p', plugins]);
+    execFileSync('chmod', ['0777', open]);
+    execFileSync('chmod', ['0755', plugins]);
+    execFileSync('cp', ['/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback', plugins]);
+    const conflist = join(dir, 'weak.conflist');
+    writeFileSync(conflist, '{"name":"weak","cniVersion":"1.0.0","plugins":[{"type":"flannel"}]}');
+    const file = join(dir, 'it-weak-cni.yaml');
+    writeFileSync(file, `name: it-weak-cni\nnetwork:\n  cni: { conflist: weak.conflist, path: [${plugins}] }\nnodes: [{name: node1}]\npods: [{name: a}]\n`);
+    const r = await netlab(['up', file, '--cni-path', plugins]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/ancestor .*\/open is writable by others/);
+    expect(await netnsOf('it-weak-cni')).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot)('a conflist whose IPAM keeps its store elsewhere', () => {
+  it('keeps host-local’s reservations under the lab, and down removes them (they went to dataDir, or /var/lib/cni/networks)', async () => {
+    const store = join(dir, 'ipam-store');
+    const conflist = join(dir, 'store.conflist');
+    writeFileSync(
+      conflist,
+      JSON.stringify({
+        name: 'it-ipam-store-net',
+        cniVersion: '1.0.0',
+        plugins: [{ type: 'bridge', bridge: 'cni0', isGateway: true, ipam: { type: 'host-local', dataDir: store, subnet: '10.244.0.0/24' } }],
+      }),
+    );
+    const file = join(dir, 'it-ipam-store.yaml');
+    writeFileSync(file, `name: it-ipam-store\nnetwork:\n  cni: { conflist: store.conflist }\nnodes: [{name: node1}]\npods: [{name: a}]\n`);
+    try {
+      const up = await netlab(['up', file]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(existsSync(store)).toBe(false);
+      expect(existsSync('/var/lib/cni/networks/it-ipam-store-net')).toBe(false);
+      expect(existsSync('/run/netlab/it-ipam-store/cni/ipam/node1/it-ipam-store-net/10.244.0.2')).toBe(true);
+    } finally {
+      await netlab(['down', 'it-ipam-store']);
+    }
+    expect(existsSync('/run/netlab/it-ipam-store')).toBe(false);
+    expect(await netnsOf('it-ipam-store')).toEqual([]);
+  });
+});

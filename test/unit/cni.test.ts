@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
+import { findPlugin } from '../../src/kernel/cni.js';
 import { parseConflist, REFERENCE_CONFLIST_TEXT } from '../../src/lab/conflist.js';
 import { pluginConfig } from '../../src/plan/cni-config.js';
 import { flannelDelegate, subnetEnvOf, subnetEnvText } from '../../src/plan/cni-flannel.js';
@@ -27,6 +28,36 @@ describe('conflists', () => {
       "bad.conflist:6:48: plugins[1].delegate.ipam: flannel sets the delegate's ipam itself (remove it)",
       'bad.conflist:7:42: plugins[2].capabilities: must map capability names to true or false',
     ]);
+  });
+
+  it('refuses a path as any plugin type at any depth: flannel’s delegate, an ipam, something nested (a delegate once ran /bin/sh as root)', () => {
+    const text = `{"name":"evilnet","cniVersion":"1.0.0","plugins":[
+  {"type":"flannel","delegate":{"type":"../../../bin/sh","x":"$(id>/tmp/pwned)"}},
+  {"type":"bridge","ipam":{"type":"/bin/sh"}},
+  {"type":"tuning","deep":{"list":[{"type":"../sh"}]}},
+  {"type":"portmap","x":{"type":".hidden"}}
+]}`;
+    const r = parseConflist('evil.conflist', text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => `${p.position.line}:${p.position.col} ${p.path}`)).toEqual([
+      '2:40 plugins[0].delegate.type',
+      '3:35 plugins[1].ipam.type',
+      '4:44 plugins[2].deep.list[0].type',
+      '5:33 plugins[3].x.type',
+    ]);
+  });
+
+  it('refuses a plugin configuration nested past 32 levels, before any walk runs deep', () => {
+    const deep = `${'{"a":'.repeat(200)}1${'}'.repeat(200)}`;
+    const r = parseConflist('deep.conflist', `{"name":"x","cniVersion":"1.0.0","plugins":[{"type":"bridge","a":${deep}}]}`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems.some((p) => /nested deeper than 32 levels/.test(p.message))).toBe(true);
+  });
+
+  it('the runner itself refuses a hostile name, and a name that resolves outside the directories', async () => {
+    await expect(findPlugin('../../../bin/sh', ['/usr/lib/cni'])).rejects.toThrow(/not a plain binary name: refused/);
+    await expect(findPlugin('/bin/sh', ['/usr/lib/cni'])).rejects.toThrow(/not a plain binary name: refused/);
   });
 
   it('kube-flannel’s list is the reference mode’s, at a version with CHECK', () => {
@@ -129,6 +160,19 @@ describe('the CNI runtime’s plan', () => {
     expect(() => adds(lab)).toThrow(/none was given to the plan/);
     const parsed = parseConflist('x', '{"name":"x","cniVersion":"1.0.0","plugins":[{"type":"ptp","ipam":{"type":"host-local","subnet":"10.244.0.0/24"}}]}');
     const ops = adds(lab, parsed.ok ? parsed.conflist : undefined);
-    expect(ops.find((o) => o.ifname === 'eth0')!.plugins).toEqual([{ type: 'ptp', ipam: { type: 'host-local', subnet: '10.244.0.0/24' } }]);
+    expect(ops.find((o) => o.ifname === 'eth0')!.plugins).toEqual([
+      { type: 'ptp', ipam: { type: 'host-local', subnet: '10.244.0.0/24', dataDir: '/run/netlab/cl/cni/ipam/n1' } },
+    ]);
+  });
+
+  it('keeps every IPAM store under the lab, whatever dataDir the list names (it wrote there as root)', () => {
+    const lab = labOf({ name: 'cl', network: { cni: { conflist: 'x.conflist' } }, nodes: [{ name: 'n1' }], pods: [{ name: 'a' }] });
+    const parsed = parseConflist(
+      'x',
+      '{"name":"x","cniVersion":"1.0.0","plugins":[{"type":"bridge","ipam":{"type":"host-local","dataDir":"/etc/evil","subnet":"10.244.0.0/24"}}]}',
+    );
+    const ops = adds(lab, parsed.ok ? parsed.conflist : undefined);
+    const ipam = ops.find((o) => o.ifname === 'eth0')!.plugins[0]!.ipam as Record<string, unknown>;
+    expect(ipam.dataDir).toBe('/run/netlab/cl/cni/ipam/n1');
   });
 });

@@ -1,7 +1,7 @@
-import { loadLab } from '../../lab/index.js';
+import { conflistFor, loadLab } from '../../lab/index.js';
 
-/** `netlab validate FILE`: silent on success, every problem on failure (exit 2). */
+/** `netlab validate FILE`: silent on success, every problem on failure (exit 2), the conflist it names included. */
 export async function validate(inv: { file: string }): Promise<number> {
-  await loadLab(inv.file);
+  await conflistFor(await loadLab(inv.file));
   return 0;
 }
