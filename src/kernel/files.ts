@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EnvironmentError } from '../errors.js';
@@ -64,22 +65,43 @@ export async function writePrivateFile(path: string, content: string): Promise<v
   await rename(tmp, path);
 }
 
-/** Creates a file that must not exist yet (a lock); false when it does. Never follows a link. */
+/**
+ * What a failed file call means when the file is simply not there: the
+ * fallback for ENOENT, and any other errno (a permission, a directory in
+ * the way, a full disk) is thrown, never taken for absence.
+ */
+export function ifAbsent<T>(fallback: T): (e: unknown) => T {
+  return (e: unknown) => {
+    if ((e as NodeJS.ErrnoException)?.code === 'ENOENT') return fallback;
+    throw e;
+  };
+}
+
+/**
+ * Creates a file that must not exist yet (a lock), whole: its content is
+ * written to a private file beside it, which is then linked into place.
+ * link() never replaces and never follows a link, so a reader sees either
+ * no file or the finished one (an O_EXCL open then a write let a second
+ * netlab read it empty, judge it stale and break it). False when it exists.
+ */
 export async function createExclusive(path: string, content: string): Promise<boolean> {
-  let handle;
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  const handle = await open(tmp, NEW_FILE, PRIVATE_FILE);
   try {
-    handle = await open(path, NEW_FILE, PRIVATE_FILE);
+    try {
+      await handle.chmod(PRIVATE_FILE);
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    await link(tmp, path);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
-  }
-  try {
-    await handle.chmod(PRIVATE_FILE);
-    await handle.writeFile(content);
   } finally {
-    await handle.close();
+    await unlink(tmp).catch(ifAbsent(undefined));
   }
-  return true;
 }
 
 /** A log file opened for appending, created private; a symlink in its place is refused (ELOOP). */

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { KernelError } from '../errors.js';
 import { NETNS_PREFIX } from '../lab/defaults.js';
+import { ifAbsent } from './files.js';
 import { run } from './run.js';
 
 /** Where `ip netns` keeps its bind mounts. */
@@ -8,12 +9,7 @@ export const NETNS_DIR = '/run/netns';
 
 /** Every named network namespace on the host, by reading iproute2's directory. */
 export async function listNetns(): Promise<string[]> {
-  try {
-    return (await readdir(NETNS_DIR)).sort();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  return (await readdir(NETNS_DIR).catch(ifAbsent([] as string[]))).sort();
 }
 
 /** netlab's namespaces, all of them or those of one lab. */
@@ -24,11 +20,7 @@ export async function listNetlabNetns(lab?: string): Promise<string[]> {
 
 /** The namespace's identity (the nsfs inode), to match against /proc/PID/ns/net. */
 export async function netnsInode(name: string): Promise<number | undefined> {
-  try {
-    return (await stat(`${NETNS_DIR}/${name}`)).ino;
-  } catch {
-    return undefined;
-  }
+  return stat(`${NETNS_DIR}/${name}`).then((s) => s.ino, ifAbsent(undefined));
 }
 
 /**
@@ -64,12 +56,7 @@ export const NETNS_ETC_DIR = '/etc/netns';
 
 /** The /etc/netns directories of these namespaces are removed (a pod's resolv.conf); found by name, so a crash leaves none. */
 export async function removeNetnsEtc(prefix: string, exact = false): Promise<string[]> {
-  let names: string[];
-  try {
-    names = (await readdir(NETNS_ETC_DIR)).filter((n) => (exact ? n === prefix : n.startsWith(prefix)));
-  } catch {
-    return [];
-  }
+  const names = (await readdir(NETNS_ETC_DIR).catch(ifAbsent([] as string[]))).filter((n) => (exact ? n === prefix : n.startsWith(prefix)));
   await Promise.all(names.map((n) => rm(`${NETNS_ETC_DIR}/${n}`, { recursive: true, force: true })));
   return names;
 }

@@ -1,9 +1,8 @@
-import { readFile, readdir, rename, unlink } from 'node:fs/promises';
-import { link } from 'node:fs/promises';
+import { link, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, NetlabError } from '../errors.js';
-import { createExclusive, ensurePrivateDir } from '../kernel/files.js';
+import { createExclusive, ensurePrivateDir, ifAbsent } from '../kernel/files.js';
 import { isSameProcess, self, type ProcessId } from '../pid.js';
 import { lockFile, readerFile, readerPrefix, RUN_DIR } from './paths.js';
 
@@ -38,8 +37,8 @@ export class LockedError extends NetlabError {
 }
 
 /**
- * A lock file per lab, created with O_EXCL and holding the owner's PID and
- * start time. A lock whose owner is gone (SIGKILL), or whose PID now belongs
+ * A lock file per lab, published whole (written beside, then linked into
+ * place) and holding the owner's PID and start time. A lock whose owner is gone (SIGKILL), or whose PID now belongs
  * to another process, is taken over; a live owner is waited for. Readers
  * register one file each, under the exclusive lock.
  */
@@ -58,7 +57,7 @@ export async function acquireLock(lab: string, options: LockOptions = {}): Promi
   try {
     if (options.mode === 'shared') {
       const path = readerFile(lab, process.pid);
-      await unlink(path).catch(() => undefined);
+      await unlink(path).catch(ifAbsent(undefined));
       await createExclusive(path, record(self()));
       await exclusive.release();
       return { release: () => releaseFile(path) };
@@ -91,17 +90,16 @@ function record(id: ProcessId): string {
 }
 
 async function releaseFile(path: string): Promise<void> {
-  if ((await holderOf(path))?.pid === process.pid) await unlink(path).catch(() => undefined);
+  if ((await holderOf(path))?.pid === process.pid) await unlink(path).catch(ifAbsent(undefined));
 }
 
+/** Who holds a lock file; undefined when it is gone or says no process (it is published whole, so never half written). */
 async function holderOf(path: string): Promise<ProcessId | undefined> {
-  try {
-    const [pid, start] = (await readFile(path, 'utf8')).trim().split(' ');
-    const n = Number(pid);
-    return Number.isInteger(n) && n > 0 && start ? { pid: n, start } : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = await readFile(path, 'utf8').catch(ifAbsent(undefined));
+  if (text === undefined) return undefined;
+  const [pid, start] = text.trim().split(' ');
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 && start ? { pid: n, start } : undefined;
 }
 
 /** Readers that still run; the files of those that died are removed. */
@@ -111,7 +109,7 @@ async function liveReaders(lab: string): Promise<ProcessId[]> {
     if (!name.startsWith(readerPrefix(lab))) continue;
     const holder = await holderOf(join(RUN_DIR, name));
     if (holder && isSameProcess(holder)) live.push(holder);
-    else await unlink(join(RUN_DIR, name)).catch(() => undefined);
+    else await unlink(join(RUN_DIR, name)).catch(ifAbsent(undefined));
   }
   return live;
 }
@@ -123,28 +121,26 @@ async function liveReaders(lab: string): Promise<ProcessId[]> {
  */
 async function breakStaleLock(path: string): Promise<void> {
   const aside = `${path}.stale.${process.pid}`;
-  try {
-    await rename(path, aside);
-  } catch {
-    return; // Someone else broke it first, or it was released: just try again.
-  }
+  // Gone: someone else broke it first, or it was released; the caller just tries again.
+  if ((await rename(path, aside).then(() => true, ifAbsent(false))) === false) return;
   const holder = await holderOf(aside);
-  if (holder !== undefined && isSameProcess(holder)) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
+  if (holder !== undefined && isSameProcess(holder)) await link(aside, path).catch(ifEexist);
+  await unlink(aside).catch(ifAbsent(undefined));
 }
 
 async function runDirEntries(): Promise<string[]> {
-  try {
-    return await readdir(RUN_DIR);
-  } catch {
-    return [];
-  }
+  return readdir(RUN_DIR).catch(ifAbsent([] as string[]));
+}
+
+/** Putting back a lock moved aside: a newer lock in its place wins. */
+function ifEexist(e: unknown): void {
+  if ((e as NodeJS.ErrnoException)?.code !== 'EEXIST') throw e;
 }
 
 /** Lock and reader files left by processes that are gone (for `clean`). */
 export async function staleLocks(): Promise<string[]> {
   const stale: string[] = [];
-  for (const name of (await runDirEntries()).filter((n) => n.endsWith('.lock') || n.includes('.lock.read.'))) {
+  for (const name of (await runDirEntries()).filter((n) => n.endsWith('.lock') || n.includes('.lock.'))) {
     const holder = await holderOf(join(RUN_DIR, name));
     if (holder === undefined || !isSameProcess(holder)) stale.push(join(RUN_DIR, name));
   }

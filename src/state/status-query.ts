@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writePrivateFile } from '../kernel/files.js';
+import { ifAbsent, writePrivateFile } from '../kernel/files.js';
 import { statusQueryFile } from './paths.js';
 
 /**
@@ -14,9 +14,5 @@ export async function writeStatusQuery(lab: string, text: string): Promise<void>
 
 /** The stored query's text, or undefined when there is none. */
 export async function readStatusQuery(lab: string): Promise<string | undefined> {
-  try {
-    return await readFile(statusQueryFile(lab), 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readFile(statusQueryFile(lab), 'utf8').catch(ifAbsent(undefined));
 }
