@@ -79,50 +79,53 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   if (checks.length === 0) return { checks, total: all.length, results: [], broughtUp: false, seconds: 0 };
   await preflight(checks.some((c) => c.kind === 'dns') ? [...CHECK_TOOLS, DIG] : CHECK_TOOLS);
   const started = performance.now();
-  const current = await readState(lab.name);
-  const wasUp = current.kind === 'ok' && current.state.status === 'up';
-  if (current.kind === 'ok' && wasUp) {
-    const differences = diffNetworks(current.state.lab, lab);
-    if (differences.length > 0) throw differentNetwork(lab, differences);
-  }
-  // A lab that is not up is built for the tests. One that is up is tested as
-  // it is, damage included: a conformance gate must never repair what it
-  // checks. Its differences from the plan are reported first (`up` repairs them).
+  const lockOptions = { mode: 'shared' as const, ...(options.onWait ? { onWait: options.onWait } : {}) };
+  // A running lab is read only under the shared lock: a `down` begun meanwhile must not be taken for damage.
+  let shared = (await isUp(lab.name)) ? await acquireLock(lab.name, lockOptions) : undefined;
   let broughtUp = false;
-  if (!wasUp)
-    broughtUp = (
-      await bringUp(lab, {
-        recreate: false,
-        // Built to be tested and removed: nobody will ask it for its status.
-        watch: false,
-        progress: options.progress,
-        ...(options.onWait ? { onWait: options.onWait } : {}),
-        ...(options.cniPaths ? { cniPaths: options.cniPaths } : {}),
-      })
-    ).changed;
-  else if (current.kind === 'ok') {
-    const drift = (await watchedDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
-    if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) drift.push("the file's NetworkPolicies are not the running lab's");
-    if (drift.length > 0) options.onDamage?.(drift);
-  }
   try {
-    const shared = await acquireLock(lab.name, { mode: 'shared', ...(options.onWait ? { onWait: options.onWait } : {}) });
-    try {
-      await expectLabPresent(lab);
-      options.onChecks?.(checks);
-      // What the start left (the plan, the drift read) goes before the results come.
-      collectGarbage();
-      const results = await runChecks(lab, checks, {
-        concurrency: options.concurrency,
-        stateDir: labDir(lab.name),
-        ...(options.onResult ? { onResult: options.onResult } : {}),
-      });
-      await expectLabPresent(lab);
-      return { checks, total: all.length, results, broughtUp, seconds: (performance.now() - started) / 1000 };
-    } finally {
-      await shared.release();
+    const current = await readState(lab.name);
+    const wasUp = current.kind === 'ok' && current.state.status === 'up';
+    if (!wasUp) {
+      await shared?.release();
+      shared = undefined;
     }
+    if (current.kind === 'ok' && wasUp) {
+      const differences = diffNetworks(current.state.lab, lab);
+      if (differences.length > 0) throw differentNetwork(lab, differences);
+      // Tested as it is, damage included: a conformance gate must never repair what it
+      // checks. Its differences from the plan are reported first (`up` repairs them).
+      const drift = (await watchedDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
+      if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) drift.push("the file's NetworkPolicies are not the running lab's");
+      if (drift.length > 0) options.onDamage?.(drift);
+    } else {
+      // A lab that is not up is built for the tests, and removed after them.
+      broughtUp = (
+        await bringUp(lab, {
+          recreate: false,
+          // Built to be tested and removed: nobody will ask it for its status.
+          watch: false,
+          progress: options.progress,
+          ...(options.onWait ? { onWait: options.onWait } : {}),
+          ...(options.cniPaths ? { cniPaths: options.cniPaths } : {}),
+        })
+      ).changed;
+      shared = await acquireLock(lab.name, lockOptions);
+    }
+    await expectLabPresent(lab);
+    options.onChecks?.(checks);
+    // What the start left (the plan, the drift read) goes before the results come.
+    collectGarbage();
+    const results = await runChecks(lab, checks, {
+      concurrency: options.concurrency,
+      stateDir: labDir(lab.name),
+      ...(options.onResult ? { onResult: options.onResult } : {}),
+    });
+    await expectLabPresent(lab);
+    return { checks, total: all.length, results, broughtUp, seconds: (performance.now() - started) / 1000 };
   } finally {
+    // Whatever ended the run (a failure, a crash of a check): the shared lock goes, then what the run built.
+    await shared?.release();
     if (broughtUp) {
       const lock = await acquireLock(lab.name);
       try {
@@ -132,6 +135,12 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
       }
     }
   }
+}
+
+/** Whether the lab's state says it is up (read without a lock: only to decide whether to take the shared one). */
+async function isUp(name: string): Promise<boolean> {
+  const read = await readState(name);
+  return read.kind === 'ok' && read.state.status === 'up';
 }
 
 /** Every namespace of the lab exists; else the lab went away under us (a `down` between up and the tests, or by hand). */

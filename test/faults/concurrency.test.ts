@@ -91,4 +91,25 @@ describe.skipIf(!isRoot)('labs side by side', () => {
     expect(tested.stderr).toMatch(/lab "it-busy" went away while its tests ran \(1 of its namespaces are gone\)/);
     expect((await netlab(['down', 'it-busy'])).code).toBe(0);
   });
+
+  it.each([200, 300, 400])('a down %d ms after a test of a running lab starts is never taken for damage', async (delay) => {
+    const file = await writeLab(
+      'it-race-down',
+      'name: it-race-down\nnodes: [{name: node1}]\npods: [{name: a}, {name: b}]\ntests:\n  - ping: {from: a, to: b}\n',
+    );
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      const test = netlab(['test', file]);
+      await sleep(delay);
+      const down = await netlab(['down', 'it-race-down']);
+      const tested = await test;
+      expect(down.code, down.stderr).toBe(0);
+      // The test read the lab under its shared lock (the down waited), or found it gone and built its own.
+      expect(tested.stderr).not.toMatch(/differs from its plan/);
+      expect(tested.code, tested.stderr).toBe(0);
+    } finally {
+      await netlab(['down', 'it-race-down']);
+    }
+    expect(await netnsOf('it-race-down')).toEqual([]);
+  });
 });
