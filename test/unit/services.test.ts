@@ -31,6 +31,20 @@ describe('Services', () => {
     expect(own.map((s) => s.ports[0]!.nodePort)).toEqual([undefined, 30001, 30000]);
   });
 
+  it('refuse, with a position, the first NodePort port that finds 30000-32767 full (the allocator ran past 32767)', () => {
+    const many = Array.from({ length: 50 }, (_, i) => `  - { name: s${i}, type: NodePort, selector: { app: web }, ports: [${Array.from({ length: 56 }, (_, j) => `{ name: p${j}, port: ${1000 + j} }`).join(', ')}] }`);
+    const fixed = '  - { name: pinned, type: NodePort, selector: { app: web }, ports: [{ port: 80, nodePort: 30005 }] }';
+    const r = loadLabText('t.yaml', `${BASE}services:\n${fixed}\n${many.join('\n')}\n`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    // 2,768 ports, one pinned: 2,767 left; 50 × 56 = 2,800 need one, and services[50].ports[23] is the 2,768th.
+    expect(r.problems.map((p) => `${p.position.line}:${p.path}: ${p.message}`)).toEqual([
+      '61:services[50].ports[23]: no nodePort left: 30000-32767 has room for 2767 allocated ports, and 2800 need one (this is the first that finds it full)',
+    ]);
+    // One fewer service fits.
+    expect(loadLabText('t.yaml', `${BASE}services:\n${fixed}\n${many.slice(0, 49).join('\n')}\n`).ok).toBe(true);
+  });
+
   it('have as endpoints the ready pods of their namespace whose labels match, at the named target port', () => {
     const l = lab(`${BASE}services:
   - { name: web, selector: { app: web }, ports: [{ name: http, port: 80, targetPort: http }, { name: dns, port: 53, protocol: UDP, targetPort: dns }] }

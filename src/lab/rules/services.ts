@@ -2,7 +2,7 @@ import { addressToInt, containsAddress, parseCidr } from '../cidr.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
 import type { DocPath } from '../path.js';
 import type { RawLab } from '../raw.js';
-import { reservedServiceAddress, staticBand } from '../services.js';
+import { NODE_PORT_MAX, NODE_PORT_MIN, reservedServiceAddress, staticBand } from '../services.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
@@ -71,6 +71,7 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
       }
     });
   });
+  problems.push(...checkNodePortRoom(raw));
   const room = Number(cidr.last - cidr.first + 1n) - staticBand(cidr) - 2;
   if (dynamic > room)
     problems.push(
@@ -128,6 +129,27 @@ function checkPorts(svc: RawService, at: DocPath, nodePorts: Map<string, string>
     }
   });
   return problems;
+}
+
+/**
+ * NodePorts allocated in file order must fit the range with the fixed ones:
+ * past 32767 the allocator ran on (2,800 services validated, and `up` failed
+ * at port 66479). The first port that finds the range full is named.
+ */
+function checkNodePortRoom(raw: RawLab): RuleProblem[] {
+  const services = raw.services ?? [];
+  const fixed = new Set(services.flatMap((s) => s.ports.flatMap((p) => (p.nodePort !== undefined ? [p.nodePort] : []))));
+  const room = NODE_PORT_MAX - NODE_PORT_MIN + 1 - [...fixed].filter((p) => p >= NODE_PORT_MIN && p <= NODE_PORT_MAX).length;
+  const dynamic = services.flatMap((svc, i) => (svc.type === 'NodePort' ? svc.ports.flatMap((p, j) => (p.nodePort === undefined ? [[i, j] as const] : [])) : []));
+  const first = dynamic[room];
+  if (first === undefined) return [];
+  return [
+    problem(
+      ['services', first[0], 'ports', first[1]],
+      `no nodePort left: ${NODE_PORT_MIN}-${NODE_PORT_MAX} has room for ${room} allocated ports, and ${dynamic.length} need one (this is the first that finds it full)`,
+      'use fewer NodePort services or ports (kube-apiserver refuses the same way)',
+    ),
+  ];
 }
 
 function selected(svc: RawService, namespace: string, pods: PodInstance[]): PodInstance[] {
