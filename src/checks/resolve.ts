@@ -17,7 +17,27 @@ const DEFAULT_PING_COUNT = 1;
 
 /** The lab file's `tests:` as checks, conformance expanded into its cases. Pure. */
 export function resolveChecks(lab: Lab): Check[] {
-  return lab.tests.flatMap((test) => resolveTest(lab, test));
+  return uniquelyNamed(lab.tests.flatMap((test) => resolveTest(lab, test)));
+}
+
+/**
+ * A test's name is its id: `--only`, the shards and merge-junit find it by
+ * name. Two tests written alike (or given one name) would be one id, and
+ * merge-junit took them for overlapping shards: the second and later of a
+ * name get ` #2`, ` #3` in file order, the same on every machine.
+ */
+function uniquelyNamed(checks: Check[]): Check[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(checks.map((c) => c.name));
+  return checks.map((c) => {
+    const n = (seen.get(c.name) ?? 0) + 1;
+    seen.set(c.name, n);
+    if (n === 1) return c;
+    let k = n;
+    while (taken.has(`${c.name} #${k}`)) k++;
+    taken.add(`${c.name} #${k}`);
+    return { ...c, name: `${c.name} #${k}` };
+  });
 }
 
 function resolveTest(lab: Lab, test: RawTest): Check[] {

@@ -41,10 +41,9 @@ export function labToDot(lab: Lab): string {
     '  edge [fontname="Helvetica", fontsize=9, color="#5a6b80", arrowhead=none];',
     `  fabric [label=${q(`fabric · bridge ${lab.fabric.bridge}\nunderlay ${lab.network.underlay.cidr} · MTU ${lab.network.underlay.mtu}`)}, fillcolor="${COLORS.fabric}", width=${Math.max(4, lab.nodes.length * 2.6)}, height=0.6, fontsize=12];`,
   ];
-  for (const node of lab.nodes) out.push(...nodeCluster(lab, node));
-  out.push(...crossNodeEdges(lab), ...serviceNodes(lab));
-  out.push('}');
-  return `${out.join('\n')}\n`;
+  // concat, not push(...lines): a spread of 200,000 lines overflowed the call stack (exit 70 on a valid lab).
+  const all = out.concat(...lab.nodes.map((node) => nodeCluster(lab, node)), crossNodeEdges(lab), serviceNodes(lab), ['}']);
+  return `${all.join('\n')}\n`;
 }
 
 function nodeCluster(lab: Lab, node: Node): string[] {
@@ -137,9 +136,15 @@ function serviceNodes(lab: Lab): string[] {
     lines.push(
       `  ${id} [label=${q(`service ${svc.ref} (${svc.type})\n${address}\n${ports}\nkube-proxy rules in every node`)}, shape=note, fillcolor="${COLORS.routes}", fontcolor="${COLORS.route}"];`,
     );
-    const endpoints = new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.pod)));
-    for (const pod of endpoints)
-      if (drawn.has(pod)) lines.push(`  ${id} -> pod_${ident(pod)} [style=dashed, color="${COLORS.route}", arrowhead=normal, constraint=false];`);
+    // A Service selecting thousands of pods gets a few arrows and a count: every one would hide the picture.
+    const endpoints = [...new Set(svc.ports.flatMap((p) => p.endpoints.map((e) => e.pod)))];
+    const shown = endpoints.filter((pod) => drawn.has(pod)).slice(0, MAX_PODS_SHOWN);
+    for (const pod of shown) lines.push(`  ${id} -> pod_${ident(pod)} [style=dashed, color="${COLORS.route}", arrowhead=normal, constraint=false];`);
+    if (endpoints.length > shown.length)
+      lines.push(
+        `  ${id}_more [label=${q(`… ${endpoints.length - shown.length} more endpoints`)}, shape=plaintext, fontcolor="${COLORS.route}"];`,
+        `  ${id} -> ${id}_more [style=dotted, color="${COLORS.route}", constraint=false];`,
+      );
   }
   return lines;
 }

@@ -53,11 +53,19 @@ async function onPath(program: string): Promise<boolean> {
   return (await findExecutable(program, (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter))) !== undefined;
 }
 
+/**
+ * Root, before a command reads a lab: its state and namespaces are root's,
+ * and a reader without root would take EACCES for damage.
+ */
+export function requireRoot(what = 'create network namespaces'): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new EnvironmentError(`netlab needs root to ${what}: run it with sudo`);
+  }
+}
+
 /** Root and the tools; exit 3 with the exact packages to install. */
 export async function preflight(requirements: Requirement[] = LAB_TOOLS): Promise<void> {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new EnvironmentError('netlab needs root to create network namespaces: run it with sudo');
-  }
+  requireRoot();
   const lacking = await missingCapabilities();
   if (lacking.length > 0) {
     throw new EnvironmentError(

@@ -37,13 +37,29 @@ export async function loadLab(file: string): Promise<Lab> {
   return result.lab;
 }
 
+/** What a file netlab reads may be, and what to call it in an error. */
+export interface InputLimits {
+  maxBytes: number;
+  /** `a lab file`, `a JUnit report`. */
+  what: string;
+  /** What such a file is, for the error about a FIFO or a device. */
+  kind: string;
+}
+
+const LAB_FILE: InputLimits = { maxBytes: MAX_LAB_FILE_BYTES, what: 'a lab file', kind: 'a YAML file on disk' };
+
+/** The text of a lab file (or a conflist it names), by the rules of readInputFile. */
+export function readLabFile(file: string): Promise<string> {
+  return readInputFile(file, LAB_FILE);
+}
+
 /**
- * The text of a lab file, refusing what is not a regular file of a sane size
- * before reading it: a FIFO would block forever, /dev/urandom never ends.
- * O_NONBLOCK makes opening a FIFO return at once; the checks run on the
- * opened file itself, so nothing can be swapped in between.
+ * The text of a file netlab reads, refusing what is not a regular file of a
+ * sane size before reading it: a FIFO would block forever, /dev/urandom never
+ * ends. O_NONBLOCK makes opening a FIFO return at once; the checks run on
+ * the opened file itself, so nothing can be swapped in between.
  */
-export async function readLabFile(file: string): Promise<string> {
+export async function readInputFile(file: string, limits: InputLimits): Promise<string> {
   let handle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -55,12 +71,16 @@ export async function readLabFile(file: string): Promise<string> {
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw new UsageError(`${file}: is a directory`);
-    if (!info.isFile()) throw new UsageError(`${file}: not a regular file (a lab file is a YAML file on disk)`);
-    if (info.size > MAX_LAB_FILE_BYTES) throw new UsageError(`${file}: ${info.size} bytes is larger than a lab file may be (${MAX_LAB_FILE_BYTES} bytes)`);
-    // Read at most one byte past the limit: a file that grows while read is still caught.
-    const buffer = Buffer.alloc(MAX_LAB_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_LAB_FILE_BYTES) throw new UsageError(`${file}: larger than a lab file may be (${MAX_LAB_FILE_BYTES} bytes)`);
+    if (!info.isFile()) throw new UsageError(`${file}: not a regular file (${limits.what} is ${limits.kind})`);
+    const tooLarge = `larger than ${limits.what} may be (${limits.maxBytes} bytes)`;
+    if (info.size > limits.maxBytes) throw new UsageError(`${file}: ${info.size} bytes is ${tooLarge}`);
+    // Read at most one byte past its size: a file that grows while read is caught, not cut.
+    const buffer = Buffer.alloc(Math.min(info.size, limits.maxBytes) + 1);
+    let bytesRead = 0;
+    for (let n = -1; n !== 0 && bytesRead < buffer.length; bytesRead += n)
+      n = (await handle.read(buffer, bytesRead, buffer.length - bytesRead, bytesRead)).bytesRead;
+    if (bytesRead > limits.maxBytes) throw new UsageError(`${file}: ${tooLarge}`);
+    if (bytesRead > info.size) throw new UsageError(`${file}: grew while it was read; read it again when it is written`);
     return buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
     await handle.close();

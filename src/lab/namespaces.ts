@@ -32,12 +32,18 @@ export function namespacesOf(raw: RawLab): Namespace[] {
   return [...listed].map(([name, labels]) => ({ name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } }));
 }
 
+/** `default/NAME` is how the README writes a pod of the default namespace; the lab calls it NAME. */
+export function canonicalRef(text: string): string {
+  return text.startsWith(`${DEFAULT_NAMESPACE}/`) ? text.slice(DEFAULT_NAMESPACE.length + 1) : text;
+}
+
 /**
  * A pod named in a test or a command: NAMESPACE/NAME exactly, or a bare NAME
  * when one pod alone has it. Undefined with the candidates when it is ambiguous.
  */
 export function findByRef<T extends { name: string; podName: string }>(items: readonly T[], text: string): { found?: T; ambiguous?: T[] } {
-  const exact = items.find((p) => p.name === text);
+  const ref = canonicalRef(text);
+  const exact = items.find((p) => p.name === ref);
   if (exact) return { found: exact };
   if (text.includes('/')) return {};
   const bare = items.filter((p) => p.podName === text);

@@ -1,3 +1,4 @@
+import { requireRoot } from '../kernel/preflight.js';
 import { CALICO_POD_GATEWAY } from '../lab/defaults.js';
 import { describeBackend } from '../lab/describe-backend.js';
 import { labNamespaces } from '../lab/endpoints.js';
@@ -71,6 +72,7 @@ export interface LabStatus {
 
 /** Every lab netlab knows of, from its state files and from the namespaces on the host. */
 export async function labStatuses(only?: string, options: { full?: boolean } = {}): Promise<LabStatus[]> {
+  requireRoot("read a lab's state and namespaces");
   const namespaces = await listNetlabNetns(only);
   const labs = new Set<string>(only ? [only] : await labsWithState());
   if (!only) for (const ns of namespaces) labs.add(labOfNetns(ns) ?? '');

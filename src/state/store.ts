@@ -3,6 +3,7 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { ensurePrivateDir, writePrivateFile } from '../kernel/files.js';
 import { loadLabText } from '../lab/index.js';
 import type { Lab } from '../lab/types.js';
+import { EnvironmentError } from '../errors.js';
 import type { ProcessId } from '../pid.js';
 import { labDir, RUN_DIR, stateFile } from './paths.js';
 
@@ -55,7 +56,11 @@ export async function readState(lab: string): Promise<StateRead> {
   try {
     text = await readFile(stateFile(lab), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    // Not damage: the state is root's, and this netlab is not (status and graph of a lab by name said "damaged").
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new EnvironmentError(`reading lab "${lab}" needs root: its state (${stateFile(lab)}) is root's; run it with sudo`);
     return { kind: 'corrupt', reason: (e as Error).message };
   }
   let stored: unknown;

@@ -138,3 +138,90 @@ describe.skipIf(!isRoot)('a conflist whose IPAM keeps its store elsewhere', () =
     expect(await netnsOf('it-ipam-store')).toEqual([]);
   });
 });
+
+describe('files merge-junit reads follow the lab file’s rules', () => {
+  it('a FIFO, /dev/zero and a 100 MB file are refused at once with exit 2 (a FIFO blocked forever, /dev/zero took 2.1 GB)', async () => {
+    const fifo = join(dir, 'shard.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const big = join(dir, 'big.xml');
+    execFileSync('truncate', ['-s', '100M', big]);
+    for (const [input, why] of [
+      [fifo, /not a regular file \(a JUnit report is an XML file on disk\)/],
+      ['/dev/zero', /not a regular file/],
+      [big, /104857600 bytes is larger than a JUnit report may be \(67108864 bytes\)/],
+    ] as const) {
+      const r = await netlab(['merge-junit', '-o', join(dir, 'all.xml'), input]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(why);
+    }
+  }, 10_000);
+});
+
+describe('an output path that cannot be written is exit 2 before any work', () => {
+  it.each([
+    ['a missing directory', () => join(dir, 'missing', 'out'), /the directory .*missing does not exist/],
+    ['a directory', () => dir, /is a directory/],
+    ['/dev/full', () => '/dev/full', /not a regular file/],
+  ])(
+    '%s, for graph -o, merge-junit -o and test --junit',
+    async (_, path, why) => {
+      const out = path();
+      const shard = join(dir, 'shard.xml');
+      writeFileSync(shard, '<?xml version="1.0"?>\n<testsuites><testsuite name="s"><testcase name="a" time="1"/></testsuite></testsuites>\n');
+      for (const args of [
+        ['graph', 'labs/two-node.yaml', '--format', 'dot', '-o', out],
+        ['merge-junit', '-o', out, shard],
+        // Refused before the lab is built: it-never-built must not exist at any point.
+        ['test', 'test/fixtures/hostile/never-built.yaml', '--junit', out],
+      ]) {
+        const r = await netlab(args);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(why);
+      }
+      expect(await netnsOf('it-never-built')).toEqual([]);
+    },
+    20_000,
+  );
+});
+
+describe.skipIf(!isRoot)('commands that read a lab, run as another user', () => {
+  it('status and graph of a lab by name say they need root, exit 3 (they said "damaged: EACCES", exit 0, or crashed)', async () => {
+    const file = join(dir, 'it-nonroot.yaml');
+    writeFileSync(file, 'name: it-nonroot\nnodes: [{name: node1}]\npods: [{name: a}]\n');
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      for (const args of [['status', 'it-nonroot'], ['status'], ['status', 'it-nonroot', '--json'], ['graph', 'it-nonroot']]) {
+        let r: { code: number; stderr: string };
+        try {
+          execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, 'bin/netlab.js', ...args], { stdio: 'pipe' });
+          r = { code: 0, stderr: '' };
+        } catch (e) {
+          const err = e as { status: number; stderr: Buffer };
+          r = { code: err.status, stderr: err.stderr.toString() };
+        }
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+        expect(r.stderr).toMatch(/needs root/);
+      }
+    } finally {
+      await netlab(['down', 'it-nonroot']);
+    }
+  });
+});
+
+describe.skipIf(!isRoot)('exec names pods as the README does', () => {
+  it('default/a is the pod a of the default namespace (it was refused)', async () => {
+    const file = join(dir, 'it-exec-ns.yaml');
+    writeFileSync(file, 'name: it-exec-ns\nnodes: [{name: node1}]\npods: [{name: a}, {name: a, namespace: prod}]\n');
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      const mine = await netlab(['exec', 'it-exec-ns', 'default/a', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+      const prod = await netlab(['exec', 'it-exec-ns', 'prod/a', '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+      expect(mine.code, mine.stderr).toBe(0);
+      expect(prod.code, prod.stderr).toBe(0);
+      expect(mine.stdout).toMatch(/inet 10\.244\.0\.2\//);
+      expect(prod.stdout).toMatch(/inet 10\.244\.0\.3\//);
+    } finally {
+      await netlab(['down', 'it-exec-ns']);
+    }
+  });
+});

@@ -5,6 +5,8 @@ import { parseCLI } from '../../src/cli/parse.js';
 import { shardOf } from '../../src/checks/shard.js';
 import { mergeJunit } from '../../src/checks/report/merge-junit.js';
 import { toJunit } from '../../src/checks/report/junit.js';
+import { resolveChecks } from '../../src/checks/resolve.js';
+import { labOf } from '../helpers/labs.js';
 import type { Check, TestResult } from '../../src/checks/types.js';
 
 const doc = readFileSync('docs/ci.md', 'utf8');
@@ -124,5 +126,37 @@ describe('merge-junit', () => {
       ]),
     ).toThrow(/also in a\.xml: the shards overlap/);
     expect(() => mergeJunit([{ name: 'x.xml', xml: '<html/>' }])).toThrow(/not a JUnit report/);
+  });
+
+  it('refuses a time that is not a number (time="abc" made the suite time NaN)', () => {
+    const xml = toJunit('lab', [result('a')]).replace(/(<testcase [^>]*)time="0.005"/, '$1time="abc"');
+    expect(() => mergeJunit([{ name: 'a.xml', xml }])).toThrow(/a\.xml: test "a" has time="abc", not a number of seconds/);
+  });
+
+  it('two tests written alike in one lab are two ids, so their shards never "overlap"', () => {
+    const lab = labOf({
+      name: 'twins',
+      nodes: [{ name: 'n1' }],
+      pods: [{ name: 'a' }, { name: 'b' }],
+      tests: [
+        { ping: { from: 'a', to: 'b' } },
+        { ping: { from: 'a', to: 'b' } },
+        { name: 'same', ping: { from: 'a', to: 'b' } },
+        { name: 'same', ping: { from: 'b', to: 'a' } },
+      ],
+    });
+    const checks = resolveChecks(lab);
+    expect(checks.map((c) => c.name)).toEqual(['ping a → b', 'ping a → b #2', 'same', 'same #2']);
+    const shard = (i: number) =>
+      toJunit(
+        'twins',
+        shardOf(checks, { index: i, total: 2 }).map((c) => result(c.name)),
+      );
+    expect(() =>
+      mergeJunit([
+        { name: '1.xml', xml: shard(1) },
+        { name: '2.xml', xml: shard(2) },
+      ]),
+    ).not.toThrow();
   });
 });

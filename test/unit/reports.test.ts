@@ -46,6 +46,14 @@ describe('reports', () => {
     expect(String(bad['system-out'])).toContain('RTNETLINK answers: Network is unreachable');
   });
 
+  it('writes JUnit that parses whatever a tool printed: escapes, NUL, markup, ]]>', () => {
+    const odd = { ...passed, name: 'a \u001b[31m<b>', message: 'x\u0000y ]]> & <z> 😀' };
+    const xml = toJunit('two-node', [odd]);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false }).parse(xml);
+    expect(doc.testsuites.testsuite.testcase['@_name']).toBe('a \ufffd[31m<b>');
+  });
+
   it('writes JSON with one object per test, its status, duration and evidence', () => {
     const doc = JSON.parse(toJson('two-node', [passed, failed], 3.2));
     expect(doc).toMatchObject({ lab: 'two-node', passed: 1, failed: 1, durationMs: 3200 });

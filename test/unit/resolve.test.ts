@@ -111,3 +111,19 @@ describe('namespace names', () => {
     expect(podNetns('a', 'x')).not.toBe(nodeNetns('a', 'x'));
   });
 });
+
+describe('a pod named on the command line', () => {
+  it('is found as NAME, NAMESPACE/NAME, and default/NAME for the default namespace (exec refused default/a)', async () => {
+    const { findByRef } = await import('../../src/lab/namespaces.js');
+    const pods = [
+      { name: 'a', podName: 'a' },
+      { name: 'prod/a', podName: 'a' },
+      { name: 'prod/b', podName: 'b' },
+    ];
+    expect(findByRef(pods, 'default/a').found).toBe(pods[0]);
+    expect(findByRef(pods, 'prod/a').found).toBe(pods[1]);
+    expect(findByRef(pods, 'b').found).toBe(pods[2]);
+    expect(findByRef(pods, 'a').found).toBe(pods[0]);
+    expect(findByRef(pods, 'default/b').found).toBeUndefined();
+  });
+});

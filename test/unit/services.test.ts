@@ -32,7 +32,11 @@ describe('Services', () => {
   });
 
   it('refuse, with a position, the first NodePort port that finds 30000-32767 full (the allocator ran past 32767)', () => {
-    const many = Array.from({ length: 50 }, (_, i) => `  - { name: s${i}, type: NodePort, selector: { app: web }, ports: [${Array.from({ length: 56 }, (_, j) => `{ name: p${j}, port: ${1000 + j} }`).join(', ')}] }`);
+    const many = Array.from(
+      { length: 50 },
+      (_, i) =>
+        `  - { name: s${i}, type: NodePort, selector: { app: web }, ports: [${Array.from({ length: 56 }, (_, j) => `{ name: p${j}, port: ${1000 + j} }`).join(', ')}] }`,
+    );
     const fixed = '  - { name: pinned, type: NodePort, selector: { app: web }, ports: [{ port: 80, nodePort: 30005 }] }';
     const r = loadLabText('t.yaml', `${BASE}services:\n${fixed}\n${many.join('\n')}\n`);
     expect(r.ok).toBe(false);

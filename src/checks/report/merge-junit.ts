@@ -23,6 +23,9 @@ export function mergeJunit(reports: Array<{ name: string; xml: string }>): strin
       const suiteName = String(suite['@_name'] ?? '');
       const cases = (suite.testcase ?? []) as Node[];
       for (const c of cases) {
+        const time = c['@_time'];
+        if (time !== undefined && !/^\d+(\.\d+)?$/.test(String(time)))
+          throw new Error(`${name}: test "${String(c['@_name'])}" has time="${String(time).slice(0, 40)}", not a number of seconds`);
         const key = `${suiteName}\u0000${String(c['@_classname'] ?? '')}\u0000${String(c['@_name'] ?? '')}`;
         const before = seen.get(key);
         if (before) throw new Error(`${name}: test "${String(c['@_name'])}" is also in ${before}: the shards overlap`);

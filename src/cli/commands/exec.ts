@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { objectNameProblem } from '../../lab/names.js';
-import { findByRef } from '../../lab/namespaces.js';
+import { canonicalRef, findByRef } from '../../lab/namespaces.js';
 import { execInNetns } from '../../kernel/exec.js';
 import { listNetlabNetns } from '../../kernel/netns.js';
 import { preflight } from '../../kernel/preflight.js';
@@ -30,7 +30,8 @@ async function findNetns(lab: string, target: string): Promise<string> {
   }
   // No usable state: the namespace names themselves say what is there.
   const present = await listNetlabNetns(lab);
-  const hit = present.find((n) => n.endsWith(`.node.${target}`) || n.endsWith(`.pod.${target.replace('/', '.')}`));
+  const pod = canonicalRef(target).replace('/', '.');
+  const hit = present.find((n) => n.endsWith(`.node.${target}`) || n.endsWith(`.pod.${pod}`));
   if (hit) return hit;
   throw new UsageError(present.length === 0 ? `lab "${lab}" is not up` : `lab "${lab}" has no node or pod named "${target}"`);
 }

@@ -4,10 +4,12 @@ import { labToMermaid } from '../../graph/mermaid.js';
 import { loadLab } from '../../lab/index.js';
 import type { Lab } from '../../lab/types.js';
 import { renderDot } from '../../kernel/graphviz.js';
+import { checkOutputFile } from '../../lifecycle/output-file.js';
 import { isLabFile, runningLab } from '../target.js';
 
 /** `netlab graph FILE-OR-LAB [--format svg|mermaid|dot] [-o PATH]`: a picture of the lab. */
 export async function graph(inv: { target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }): Promise<number> {
+  if (inv.output) await checkOutputFile(inv.output);
   const lab = await labOf(inv.target);
   const text = inv.format === 'mermaid' ? labToMermaid(lab) : inv.format === 'dot' ? labToDot(lab) : await renderDot(labToDot(lab), 'svg');
   if (inv.output) await writeFile(inv.output, text);

@@ -7,6 +7,7 @@ import { ExitCode } from '../../errors.js';
 import { printable } from '../../printable.js';
 import { loadLab } from '../../lab/index.js';
 import { silentProgress } from '../../lifecycle/progress.js';
+import { checkOutputFile } from '../../lifecycle/output-file.js';
 import { testLab } from '../../lifecycle/test.js';
 import { interactive, listrProgress } from '../progress.js';
 import type { Invocation } from '../parse.js';
@@ -15,6 +16,7 @@ import { liveView, plainView } from '../test-view.js';
 /** `netlab test FILE [--junit P] [--json] [--only NAME]`: exit 0 all passed, 1 any failed. */
 export async function test(inv: Extract<Invocation, { command: 'test' }>): Promise<number> {
   const lab = await loadLab(inv.file);
+  if (inv.junit) await checkOutputFile(inv.junit);
   const out = (s: string) => process.stdout.write(s);
   const view = inv.json ? undefined : interactive() ? liveView() : plainView(out);
   const run = await testLab(lab, {

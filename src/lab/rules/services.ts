@@ -140,7 +140,9 @@ function checkNodePortRoom(raw: RawLab): RuleProblem[] {
   const services = raw.services ?? [];
   const fixed = new Set(services.flatMap((s) => s.ports.flatMap((p) => (p.nodePort !== undefined ? [p.nodePort] : []))));
   const room = NODE_PORT_MAX - NODE_PORT_MIN + 1 - [...fixed].filter((p) => p >= NODE_PORT_MIN && p <= NODE_PORT_MAX).length;
-  const dynamic = services.flatMap((svc, i) => (svc.type === 'NodePort' ? svc.ports.flatMap((p, j) => (p.nodePort === undefined ? [[i, j] as const] : [])) : []));
+  const dynamic = services.flatMap((svc, i) =>
+    svc.type === 'NodePort' ? svc.ports.flatMap((p, j) => (p.nodePort === undefined ? [[i, j] as const] : [])) : [],
+  );
   const first = dynamic[room];
   if (first === undefined) return [];
   return [
