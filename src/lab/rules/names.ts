@@ -1,4 +1,5 @@
 import { MAX_OBJECT_NAME } from '../names.js';
+import type { DocPath } from '../path.js';
 import type { RawLab } from '../raw.js';
 import type { PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
@@ -63,17 +64,26 @@ function checkContainers(containers: NonNullable<RawLab['pods']>[number]['contai
         problems.push(problem([...base, 'listen', li], `port ${port} is out of range`, 'ports go from 1 to 65535'));
         return;
       }
-      const holder = ports.get(spec);
-      if (holder) {
-        problems.push(
-          problem(
-            [...base, 'listen', li],
-            `${spec} is already served by container "${holder}"`,
-            'containers of one pod share one network namespace, so two cannot bind the same port',
-          ),
-        );
-      } else ports.set(spec, c.name);
+      claim(spec, [...base, 'listen', li], c.name);
     });
+    // `ports` are served like `listen` (resolve.ts containersOf): the two lists share the pod's port space.
+    (c.ports ?? []).forEach((p, pi) => claim(`${p.containerPort}/${p.protocol === 'UDP' ? 'udp' : 'tcp'}`, [...base, 'ports', pi, 'containerPort'], c.name));
   });
+  function claim(spec: string, path: DocPath, container: string): void {
+    const holder = ports.get(spec);
+    if (holder === undefined) {
+      ports.set(spec, container);
+      return;
+    }
+    problems.push(
+      problem(
+        path,
+        holder === container
+          ? `${spec} is already served by this container (listen and ports name each port once)`
+          : `${spec} is already served by container "${holder}"`,
+        'containers of one pod share one network namespace, so two cannot bind the same port',
+      ),
+    );
+  }
   return problems;
 }

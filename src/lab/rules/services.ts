@@ -2,7 +2,7 @@ import { addressToInt, containsAddress, parseCidr } from '../cidr.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
 import type { DocPath } from '../path.js';
 import type { RawLab } from '../raw.js';
-import { NODE_PORT_MAX, NODE_PORT_MIN, reservedServiceAddress, staticBand } from '../services.js';
+import { DNS_OFFSET, NODE_PORT_MAX, NODE_PORT_MIN, reservedServiceAddress, staticBand } from '../services.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
@@ -44,8 +44,18 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
     const headless = svc.clusterIP === 'None';
     if (headless && svc.type === 'NodePort')
       problems.push(problem([...at, 'type'], 'a headless service (clusterIP: None) cannot be a NodePort', 'give it a clusterIP, or make it type ClusterIP'));
+    // The injected Service's address is the file's network.dns.serviceIP: a problem with it is told there, not at an entry the file lacks.
     if (svc.clusterIP && !headless)
-      problems.push(...checkClusterIP(svc.clusterIP, [...at, 'clusterIP'], cidr, clusterIPs, key, key === 'kube-system/kube-dns' ? dnsIP : undefined));
+      problems.push(
+        ...checkClusterIP(
+          svc.clusterIP,
+          injected ? ['network', 'dns', 'serviceIP'] : [...at, 'clusterIP'],
+          cidr,
+          clusterIPs,
+          key,
+          key === 'kube-system/kube-dns' ? dnsIP : undefined,
+        ),
+      );
     if (!svc.clusterIP) dynamic++;
     problems.push(...checkPorts(svc, at, nodePorts, key));
     const members = selected(svc, namespace, pods);
@@ -86,8 +96,9 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
 
 function checkClusterIP(ip: string, path: DocPath, cidr: ReturnType<typeof parseCidr>, taken: Map<string, string>, key: string, dnsIP?: string): RuleProblem[] {
   if (!containsAddress(cidr, ip)) return [problem(path, `${ip} is outside serviceCIDR ${cidr.text}`, 'a ClusterIP comes from the service network')];
-  // Cluster DNS's own Service is the one that may hold the address kept for it.
-  const reserved = ip === dnsIP ? undefined : reservedServiceAddress(cidr, addressToInt(ip));
+  // Cluster DNS's own Service is the one that may hold the address kept for it (and no other reserved one).
+  const n = addressToInt(ip);
+  const reserved = ip === dnsIP && n === cidr.first + BigInt(DNS_OFFSET) ? undefined : reservedServiceAddress(cidr, n);
   if (reserved) return [problem(path, `${ip} is ${reserved}`, 'choose another address of serviceCIDR, or leave clusterIP out')];
   const holder = taken.get(ip);
   if (holder) return [problem(path, `${ip} is already the ClusterIP of service "${holder}"`)];
