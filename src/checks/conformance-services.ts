@@ -9,7 +9,8 @@ import type { ConnectCheck } from './types.js';
  * reject connections to services without endpoints"), generated from the lab:
  * - every pod reaches every service port, answered by one of its endpoints,
  *   and the endpoint sees the pod's own address;
- * - from one pod, every endpoint of every service port answers in turn;
+ * - from one pod, every endpoint of every service port answers in turn, or
+ *   under sessionAffinity ClientIP, the endpoint that answered first, always;
  * - a pod that is an endpoint reaches itself through its service (hairpin);
  * - a service port without endpoints refuses the connection;
  * - every NodePort answers `external` on every node, masqueraded, from every
@@ -53,7 +54,10 @@ function clusterIPCases(lab: Lab, svc: Service, port: ServicePort, clusterIP: st
     cases.push(check(pod.name, `pod ${pod.name} → ${label} ${what}`, { sourceIP: 'preserved' }));
   }
   const spreader = lab.pods.find((p) => !endpoints.includes(p.name)) ?? lab.pods.find((p) => p.name === endpoints[0]);
-  if (spreader) cases.push(check(spreader.name, `${label} ${what} spreads over all ${endpoints.length} endpoints`, { everyOf: endpoints }));
+  // ClientIP affinity promises the opposite of spreading: one client, one endpoint ("should have session affinity work for service").
+  if (spreader && svc.sessionAffinity === 'ClientIP')
+    cases.push(check(spreader.name, `${label} ${what} keeps ${spreader.name} on one endpoint (sessionAffinity ClientIP)`, { sticky: true }));
+  else if (spreader) cases.push(check(spreader.name, `${label} ${what} spreads over all ${endpoints.length} endpoints`, { everyOf: endpoints }));
   cases.push(check(endpoints[0]!, `${endpoints[0]} reaches itself through ${label} ${what} (hairpin)`, {}));
   return cases;
 }
@@ -68,10 +72,10 @@ function nodePortCases(lab: Lab, svc: Service, port: ServicePort): ConnectCheck[
     if (answering.length === 0) return { ...base, name: `${name} has no endpoint here`, expect: 'unreachable' as const };
     return {
       ...base,
-      name,
+      name: svc.sessionAffinity === 'ClientIP' ? `${name} keeps external on one endpoint` : name,
       expect: 'reachable' as const,
       answerFrom: answering,
-      everyOf: answering,
+      ...(svc.sessionAffinity === 'ClientIP' ? { sticky: true as const } : { everyOf: answering }),
       sourceIP: local ? ('preserved' as const) : ('masqueraded' as const),
     };
   });

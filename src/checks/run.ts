@@ -52,14 +52,16 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const cniChecks = indexed.filter((c): c is { check: CniCheck; index: number } => c.check.kind === 'cni');
 
   const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
+  const sticky = connects.filter((c) => c.check.sticky && c.check.expect === 'reachable');
   await Promise.all([
     mapLimit(pings, options.concurrency, async ({ check, index }) => record(index, await runPing(check))),
     runConnects(
       lab,
-      connects.filter((c) => !spreads.includes(c)),
+      connects.filter((c) => !spreads.includes(c) && !sticky.includes(c)),
       record,
     ),
     mapLimit(spreads, options.concurrency, async ({ check, index }) => record(index, await runSpread(lab, check))),
+    mapLimit(sticky, options.concurrency, async ({ check, index }) => record(index, await runSticky(lab, check))),
     mapLimit(matrices, 1, async ({ check, index }) => record(index, await runMatrix(lab, check))),
     mapLimit(lookups, options.concurrency, async ({ check, index }) => {
       const started = performance.now();
@@ -181,6 +183,38 @@ async function runSpread(lab: Lab, check: ConnectCheck): Promise<TestResult> {
       ? `every endpoint answered (${[...wanted].join(', ')})`
       : `${missing.join(', ')} never answered in ${SPREAD_ROUNDS * wanted.size * SPREAD_TRIES_PER_ENDPOINT} connections (answered: ${[...seen.keys()].join(', ') || 'none'})`;
   return result(check, missing.length === 0, message, started, { command: describeConnect(check), output });
+}
+
+/** Connections after the first in an affinity check: with three endpoints, a random pick agrees 15 times with odds 3^-15. */
+const STICKY_CONNECTIONS = 15;
+
+/**
+ * ClientIP affinity, proved: a first connection picks an endpoint and
+ * records the client; the next ones (new connections, so new conntrack
+ * entries, sent together) must all reach the same pod.
+ */
+async function runSticky(lab: Lab, check: ConnectCheck): Promise<TestResult> {
+  const started = performance.now();
+  const evidence = (output: string[]) => ({ command: describeConnect(check), output });
+  const first = (await runProbes(lab.fabric.netns, [connectProbe(0, check)])).get(0)!;
+  const v = judgeConnect(check, first);
+  if (!v.ok) return result(check, false, v.message, started, evidence([`first connection: ${first.error ?? v.message}`]));
+  const chosen = first.answer?.hostname ?? '?';
+  const probes = Array.from({ length: STICKY_CONNECTIONS }, (_, i) => connectProbe(i + 1, check));
+  const seen = new Map<string, number>();
+  for (const r of (await runProbes(lab.fabric.netns, probes, { parallel: 16 })).values()) {
+    const w = judgeConnect(check, r);
+    if (!w.ok) return result(check, false, w.message, started, evidence([`first connection: ${chosen}`, `error: ${r.error ?? w.message}`]));
+    const who = r.answer?.hostname ?? '?';
+    seen.set(who, (seen.get(who) ?? 0) + 1);
+  }
+  const others = [...seen].filter(([pod]) => pod !== chosen);
+  const output = [`first connection: ${chosen}`, `then ${STICKY_CONNECTIONS}: ${[...seen].map(([p, n]) => `${p} ×${n}`).join(', ')}`];
+  const message =
+    others.length === 0
+      ? `all ${STICKY_CONNECTIONS + 1} connections answered by ${chosen}`
+      : `the first connection went to ${chosen}, then ${others.map(([p, n]) => `${n} to ${p}`).join(', ')}: no affinity`;
+  return result(check, others.length === 0, message, started, evidence(output));
 }
 
 /** The checks whose DNS-name target did not resolve in the source to the address cluster DNS must give: their failed results. */

@@ -25,6 +25,8 @@ export interface ConnectCheck {
   answerFrom?: string[];
   /** Keep connecting (bounded) until each of these pods has answered: load balancing proved, not assumed. */
   everyOf?: string[];
+  /** sessionAffinity ClientIP: every connection from this client is answered by the pod that answered its first. */
+  sticky?: true;
   /** What the answering pod must see as the client: the sender's own address, or anything else (a node's, after SNAT). */
   sourceIP?: 'preserved' | 'masqueraded';
 }

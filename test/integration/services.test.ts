@@ -196,4 +196,53 @@ services:
       await netlab(['down', 'it-svc-aff']);
     }
   });
+
+  it.each(['nftables', 'iptables'])('conformance of a ClientIP Service checks affinity, not spreading, and passes (%s mode)', async (mode) => {
+    const lab = `it-aff-${mode.slice(0, 3)}`;
+    const file = await writeLab(
+      lab,
+      `name: ${lab}
+network: { kubeProxy: { mode: ${mode} } }
+nodes: [{ name: node1 }, { name: node2 }]
+pods:
+  - { name: web, replicas: 3, labels: { app: web }, containers: [{ name: c, listen: [80/tcp] }] }
+  - { name: client }
+services:
+  - { name: sticky, type: NodePort, sessionAffinity: ClientIP, selector: { app: web }, ports: [{ port: 80 }] }
+tests:
+  - conformance: {}
+`,
+    );
+    try {
+      const { code, report } = await testJson(file);
+      const affinity = report.tests.filter((t) => /one endpoint/.test(t.name));
+      // The ClusterIP case from a pod, and the NodePort case from external on each node.
+      expect(affinity.map((t) => t.name).sort()).toEqual([
+        'conformance: external → node1:30000/tcp (service/sticky) keeps external on one endpoint',
+        'conformance: external → node2:30000/tcp (service/sticky) keeps external on one endpoint',
+        'conformance: service/sticky 80/tcp keeps client on one endpoint (sessionAffinity ClientIP)',
+      ]);
+      expect(report.tests.filter((t) => /spreads over/.test(t.name))).toEqual([]);
+      expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+      if (mode !== 'nftables') return;
+      // Broken on purpose: without the rules that look the client up in the affinity sets, each connection picks anew.
+      expect((await netlab(['up', file])).code).toBe(0);
+      for (const node of ['node1', 'node2']) {
+        const netns = `netlab.${lab}.node.${node}`;
+        const table = String((await execa('ip', ['netns', 'exec', netns, 'nft', '-a', 'list', 'table', 'ip', 'kube-proxy'])).stdout);
+        let chain = '';
+        for (const line of table.split('\n')) {
+          const c = /^\s*chain (\S+) \{/.exec(line);
+          if (c) chain = c[1]!;
+          const h = /@affinity-\S+ .*# handle (\d+)$/.exec(line);
+          if (h) await execa('ip', ['netns', 'exec', netns, 'nft', 'delete', 'rule', 'ip', 'kube-proxy', chain, 'handle', h[1]!]);
+        }
+      }
+      const broken = await testJson(file, ['--only', 'one endpoint']);
+      expect(broken.code).toBe(1);
+      expect(broken.report.tests.find((t) => t.status === 'failed')!.message).toMatch(/the first connection went to web-\d, then .*: no affinity/);
+    } finally {
+      await netlab(['down', lab]);
+    }
+  });
 });
