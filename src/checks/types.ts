@@ -91,6 +91,8 @@ export interface MatrixCell {
   allowed: boolean;
   /** The oracle's reason: the policy and rule that allowed it, or the policies that isolate a pod. */
   why: string;
+  /** Whether a container of the destination listens on this port and protocol: a closed port says nothing of the policies. */
+  served: boolean;
 }
 
 /** Every (from, to, port, protocol) probed and compared with the oracle, as upstream's truth table. */

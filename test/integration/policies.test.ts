@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, labFileAs, netlab, testJson } from '../helpers/kernel.js';
+import { isRoot, labFileAs, netlab, testJson, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-netpol';
 const node1 = `netlab.${LAB}.node.node1`;
@@ -89,6 +89,39 @@ describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
       const { code, report } = await testJson(file);
       expect(code).toBe(1);
       expect(report.tests[0]!.message).toMatch(/^\d+ of 288 cells differ from the policies/);
+    } finally {
+      await netlab(['down', lab]);
+    }
+  });
+
+  it('a matrix over a port no pod serves says the port is closed, and does not blame the policies', async () => {
+    const lab = 'it-np-closed';
+    const file = await writeLab(
+      lab,
+      `name: ${lab}
+nodes: [{ name: node1 }]
+pods:
+  - { name: a, labels: { app: a }, containers: [{ name: c, listen: [80/tcp] }] }
+  - { name: b, labels: { app: b }, containers: [{ name: c, listen: [80/tcp] }] }
+  - { name: c, labels: { app: c }, containers: [{ name: c, listen: [80/tcp] }] }
+policies:
+  - { name: only-a, spec: { podSelector: { matchLabels: { app: b } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: a } } }] }] } }
+tests:
+  - name: served and closed
+    policyMatrix: { ports: [80, 82] }
+  - name: closed only
+    policyMatrix: { ports: [82] }
+`,
+    );
+    try {
+      const { report } = await testJson(file);
+      const [mixed, closed] = report.tests;
+      expect(mixed!.status, mixed!.message).toBe('passed');
+      expect(mixed!.message).toBe('all 6 cells as the policies say (reachability: correct: 6, incorrect: 0); 6 cells to closed ports not probed');
+      expect(mixed!.evidence.output).toContain('  c: 82/tcp is closed on a, b, c (no container listens on it): not probed, says nothing of the policies');
+      expect(closed!.status).toBe('failed');
+      expect(closed!.message).toMatch(/no pod of the matrix listens on 82\/tcp: every port is closed/);
+      expect(closed!.message).not.toMatch(/the policies say/);
     } finally {
       await netlab(['down', lab]);
     }
