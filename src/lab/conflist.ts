@@ -1,5 +1,6 @@
 import { parseLabText, problemAt } from './document.js';
 import type { LabProblem } from '../errors.js';
+import { MAX_CONFLIST_PLUGINS } from './limits.js';
 import type { DocPath } from './path.js';
 
 /** One plugin of a network configuration list: its own keys, kept as the file has them. */
@@ -51,6 +52,9 @@ export function parseConflist(file: string, text: string): { ok: true; conflist:
   }
   if (!Array.isArray(data.plugins) || data.plugins.length === 0) {
     at(['plugins'], 'must list at least one plugin');
+  } else if (data.plugins.length > MAX_CONFLIST_PLUGINS) {
+    // Each runs three times per pod (ADD, CHECK, DEL): 2,000 loopbacks took 48 s a pod.
+    at(['plugins'], `lists ${data.plugins.length} plugins, more than netlab runs in one list (${MAX_CONFLIST_PLUGINS})`, 'real lists chain a few');
   } else {
     data.plugins.forEach((p: unknown, i: number) => checkPlugin(p, ['plugins', i], at));
   }

@@ -15,6 +15,7 @@ import { checkNetwork } from './rules/network.js';
 import { problem, type RuleProblem } from './rules/problem.js';
 import { checkReferences } from './rules/references.js';
 import { checkServices } from './rules/services.js';
+import { checkCosts } from './rules/costs.js';
 import { checkTotals } from './rules/totals.js';
 import { resolveServices } from './services.js';
 import { expandPods, networkSettings, type NetworkSettings, type PodInstance } from './settings.js';
@@ -47,6 +48,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     ...services.problems,
     ...checkPolicies(raw),
   ];
+  // What planning and testing will cost, counted only for a lab whose references hold.
+  if (problems.length === 0) problems.push(...checkCosts(raw, instances, dnsPods));
   // Allocation assumes the rules hold (e.g. a node a pod names exists).
   if (problems.length > 0) return { ok: false, problems };
 

@@ -225,3 +225,47 @@ describe.skipIf(!isRoot)('exec names pods as the README does', () => {
     }
   });
 });
+
+describe('work a lab asks for is counted before any is done (each once took seconds to minutes and gigabytes)', () => {
+  const pods = (n: number, extra = '') =>
+    `nodes: [{name: n1}, {name: n2}, {name: n3}, {name: n4}]\npods: [{name: p, replicas: ${n}, labels: {app: a}, containers: [{name: c, listen: [80/tcp, 81/tcp]}]}]\n${extra}`;
+
+  it('100 Services × 64 ports over 1,000 pods (plan took 115 s and 4.4 GB, then V8 aborted)', async () => {
+    const ports = Array.from({ length: 64 }, (_, j) => `{name: p${j}, port: ${1000 + j}, targetPort: 80}`).join(', ');
+    const services = Array.from({ length: 100 }, (_, i) => `  - {name: s${i}, selector: {app: a}, ports: [${ports}]}`).join('\n');
+    const file = join(dir, 'svc-bomb.yaml');
+    writeFileSync(file, `name: svc-bomb\n${pods(1000, `services:\n${services}\n`)}`);
+    await refused(file, /services\[0\]: the lab needs 256,256 kube-proxy chains by here, more than netlab plans \(250,000\)/);
+  }, 10_000);
+
+  it('a 924-byte policy lab: 2,000 pods, 4 rules × 4 peers × 4 ports (exit 70 after 17 s and 1.9 GB)', async () => {
+    const rule = `{from: [{podSelector: {}}, {podSelector: {}}, {podSelector: {}}, {podSelector: {}}], ports: [{port: 80}, {port: 81}, {port: 82}, {port: 83}]}`;
+    const file = join(dir, 'policy-bomb.yaml');
+    writeFileSync(
+      file,
+      `name: policy-bomb\n${pods(2000, `policies:\n  - {name: all, spec: {podSelector: {}, ingress: [${rule}, ${rule}, ${rule}, ${rule}]}}\n`)}`,
+    );
+    await refused(file, /policies\[0\]: the lab needs 256,000,000 addresses in NetworkPolicy statements by here, more than netlab plans \(4,000,000\)/);
+  }, 10_000);
+
+  it('a 281-byte policyMatrix: 400 pods × 16 ports × 2 protocols (crashed in the prober after 35 s and 2.7 GB, lab left up)', async () => {
+    const file = join(dir, 'matrix-bomb.yaml');
+    const ports = Array.from({ length: 16 }, (_, i) => 80 + i).join(', ');
+    writeFileSync(file, `name: matrix-bomb\n${pods(400, `tests:\n  - policyMatrix: {ports: [${ports}], protocols: [tcp, udp]}\n`)}`);
+    await refused(file, /tests\[0\]\.policyMatrix: the lab needs 5,120,000 policy matrix cells by here, more than netlab plans \(20,000\)/);
+  }, 10_000);
+
+  it('the default policyMatrix over 3,000 pods (cubic to build)', async () => {
+    const file = join(dir, 'matrix-default.yaml');
+    writeFileSync(file, `name: matrix-default\n${pods(3000, `tests:\n  - policyMatrix: {}\n`)}`);
+    await refused(file, /the lab needs 18,000,000 policy matrix cells/);
+  }, 10_000);
+
+  it('a conflist of 2,000 loopback plugins (48 s a pod)', async () => {
+    const conflist = join(dir, 'many.conflist');
+    writeFileSync(conflist, JSON.stringify({ name: 'many', cniVersion: '1.0.0', plugins: Array.from({ length: 2000 }, () => ({ type: 'loopback' })) }));
+    const file = join(dir, 'many-plugins.yaml');
+    writeFileSync(file, `name: many-plugins\nnetwork: {cni: {conflist: many.conflist}}\nnodes: [{name: n1}]\npods: [{name: a}]\n`);
+    await refused(file, /many\.conflist:1:\d+: plugins: lists 2000 plugins, more than netlab runs in one list \(16\)/);
+  }, 10_000);
+});
