@@ -1,5 +1,21 @@
+import type { Source } from '../lab/endpoints.js';
 import type { Lab, Node, Pod } from '../lab/types.js';
-import type { ConformanceCase } from './types.js';
+import type { ConformanceCase, MatrixCell } from './types.js';
+
+/** Traffic from a source to a pod, as far as the neighbour tables care: a conformance case, a matrix cell. */
+export interface Flow {
+  from: Source;
+  /** The pod it reaches on the wire; none when it never leaves the source (localhost, own IP). */
+  toPod: string | undefined;
+}
+
+export function caseFlow(c: ConformanceCase): Flow {
+  return { from: c.from, toPod: c.group === 'localhost' || c.group === 'own-ip' ? undefined : c.to.pod };
+}
+
+export function cellFlow(c: MatrixCell): Flow {
+  return { from: c.from, toPod: c.to.pod };
+}
 
 /**
  * Every namespace shares the kernel's one neighbour (ARP) table, whose size
@@ -21,16 +37,16 @@ export function meshNeighbourEstimate(lab: Lab): number {
 }
 
 /**
- * The dynamic neighbour entries one conformance case makes, as
+ * The dynamic neighbour entries one flow (a conformance case, a matrix cell) makes, as
  * "NAMESPACE>ADDRESS": a pod to a pod of its node learns it and is learned
  * back; across nodes each pod learns its gateway and each node its own pod
  * (and, without a tunnel, the other node); a node reaching its pod learns it
  * and is learned back as the gateway. Over-counting is safe: it only makes
  * more, smaller rounds.
  */
-export function neighbourEntries(lab: Lab, c: ConformanceCase, pods: Map<string, Pod>, nodes: Map<string, Node>): string[] {
-  const to = c.to.pod ? pods.get(c.to.pod) : undefined;
-  if (!to || c.group === 'localhost' || c.group === 'own-ip') return [];
+export function neighbourEntries(lab: Lab, c: Flow, pods: Map<string, Pod>, nodes: Map<string, Node>): string[] {
+  const to = c.toPod ? pods.get(c.toPod) : undefined;
+  if (!to) return [];
   if (c.from.kind === 'node') return [`${c.from.netns}>${to.ip}`, `${to.netns}>${to.gateway}`];
   const from = pods.get(c.from.name)!;
   if (from.node === to.node) return [`${from.netns}>${to.ip}`, `${to.netns}>${from.ip}`];
@@ -47,12 +63,12 @@ export function neighbourEntries(lab: Lab, c: ConformanceCase, pods: Map<string,
 }
 
 /**
- * Rounds of cases whose neighbour entries, all at once, stay within the
+ * Rounds of flows whose neighbour entries, all at once, stay within the
  * budget (half the kernel's limit: the lab's own traffic and the nodes'
  * tunnels need room too). Each round names the namespaces whose caches must
  * be emptied before the next. Greedy, in the cases' order; linear in cases.
  */
-export function neighbourRounds(lab: Lab, cases: ConformanceCase[], budget: number): Array<{ cases: number[]; namespaces: string[] }> {
+export function neighbourRounds(lab: Lab, cases: Flow[], budget: number): Array<{ cases: number[]; namespaces: string[] }> {
   const pods = new Map(lab.pods.map((p) => [p.name, p]));
   const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
   const rounds: Array<{ cases: number[]; namespaces: string[] }> = [];

@@ -3,7 +3,7 @@ import { observeNamespaces } from '../kernel/observe.js';
 import { runProbeRounds, type Probe, type ProbeResult } from '../kernel/probe.js';
 import type { Lab } from '../lab/types.js';
 import { judgeAspect, type Verdict } from './judge.js';
-import { meshNeighbourEstimate, neighbourRounds } from './neighbour-budget.js';
+import { caseFlow, meshNeighbourEstimate, neighbourRounds } from './neighbour-budget.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import type { ConformanceCase, TestResult } from './types.js';
 
@@ -42,7 +42,7 @@ async function probe(lab: Lab, probed: Item[], record: Record): Promise<void> {
     meshNeighbourEstimate(lab) > budget
       ? neighbourRounds(
           lab,
-          probed.map((p) => p.check),
+          probed.map((p) => caseFlow(p.check)),
           budget,
         )
       : [{ cases: probed.map((_, i) => i), namespaces: [] }];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conformanceCases, samplePeers } from '../../src/checks/conformance.js';
 import { judgeCapture, judgeConnect, judgePing } from '../../src/checks/judge.js';
-import { meshNeighbourEstimate, neighbourEntries, neighbourRounds } from '../../src/checks/neighbour-budget.js';
+import { caseFlow, meshNeighbourEstimate, neighbourEntries, neighbourRounds } from '../../src/checks/neighbour-budget.js';
 import { resolveChecks } from '../../src/checks/resolve.js';
 import { expandTemplates } from '../../src/checks/templates.js';
 import type { ConnectCheck, PingCheck } from '../../src/checks/types.js';
@@ -180,11 +180,11 @@ describe('neighbour rounds', () => {
   it('keep every round within the budget, run every case once, and name every namespace a round filled', () => {
     const pods = new Map(lab.pods.map((p) => [p.name, p]));
     const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
-    const rounds = neighbourRounds(lab, cases, 512);
+    const rounds = neighbourRounds(lab, cases.map(caseFlow), 512);
     expect(rounds.length).toBeGreaterThan(1);
     expect(rounds.flatMap((r) => r.cases).sort((a, b) => a - b)).toEqual(cases.map((_, i) => i));
     for (const r of rounds) {
-      const entries = new Set(r.cases.flatMap((i) => neighbourEntries(lab, cases[i]!, pods, nodes)));
+      const entries = new Set(r.cases.flatMap((i) => neighbourEntries(lab, caseFlow(cases[i]!), pods, nodes)));
       expect(entries.size).toBeLessThanOrEqual(512);
       for (const e of entries) expect(r.namespaces).toContain(e.split('>')[0]);
     }
@@ -194,8 +194,8 @@ describe('neighbour rounds', () => {
     const pods = new Map(lab.pods.map((p) => [p.name, p]));
     const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
     const same = cases.find((c) => c.group === 'pod-to-pod' && c.name.includes('same node'))!;
-    expect(neighbourEntries(lab, same, pods, nodes)).toHaveLength(2);
+    expect(neighbourEntries(lab, caseFlow(same), pods, nodes)).toHaveLength(2);
     const across = cases.find((c) => c.group === 'pod-to-pod' && !c.name.includes('same node'))!;
-    expect(neighbourEntries(lab, across, pods, nodes)).toHaveLength(6);
+    expect(neighbourEntries(lab, caseFlow(across), pods, nodes)).toHaveLength(6);
   });
 });
