@@ -29,3 +29,6 @@ export const HELPER_PROTOCOL = 1;
 
 /** Watches a lab's pod namespaces for changes, for `status`. */
 export const WATCH_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-watch.py', import.meta.url));
+
+/** Loads planned rulesets into a namespace of its own and reads them back, for `status` to compare rule by rule. */
+export const CANON_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-canon.py', import.meta.url));

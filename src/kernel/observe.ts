@@ -1,3 +1,4 @@
+import { imageOfIptables, imageOfNft, type NftJsonItem, type TableImage } from '../plan/table-image.js';
 import { availableParallelism } from 'node:os';
 import type { LiveLab, LiveNetns, NamespaceQuery } from '../plan/live.js';
 import { HELPER_PROTOCOL, OBSERVE_HELPER_PATH, PYTHON } from '../runtime-path.js';
@@ -45,15 +46,8 @@ export async function observeNamespaces(wanted: Map<string, NamespaceQuery>): Pr
   return Object.assign({}, ...results) as Record<string, LiveNetns | null>;
 }
 
-/** An nftables table as the kernel holds it: its chains and how many rules and elements it has. */
-export interface LiveTable {
-  chains: string[];
-  rules: number;
-  elements: number;
-}
-
 /** One entry of `nft -j` output: `{ "chain": {...} }`, `{ "rule": {...} }`, `{ "map": {...} }`, … */
-export type NftItem = Record<string, Record<string, unknown>>;
+export type NftItem = NftJsonItem;
 
 /** The items of `nft -j list table FAMILY NAME` inside a namespace; undefined when the table (or the namespace) is not there. */
 export async function listNftTable(netns: string, table: string): Promise<NftItem[] | undefined> {
@@ -63,25 +57,24 @@ export async function listNftTable(netns: string, table: string): Promise<NftIte
   return (JSON.parse(r.stdout) as { nftables: NftItem[] }).nftables;
 }
 
-/** `nft -j list table` inside a namespace; null when the table is not there. */
-export async function observeTable(netns: string, table: string): Promise<LiveTable | null> {
-  const items = (await listNftTable(netns, table)) as Array<Record<string, { name?: string; elem?: unknown[] }>> | undefined;
-  if (!items) return null;
-  const chains = items.flatMap((i) => (i.chain?.name ? [i.chain.name] : []));
-  const rules = items.filter((i) => i.rule).length;
-  const elements = items.reduce((n, i) => n + (i.set?.elem?.length ?? 0) + (i.map?.elem?.length ?? 0), 0);
-  return { chains, rules, elements };
+/** `nft -j list table` inside a namespace, as an image; null when the table is not there. */
+export async function observeTable(netns: string, table: string): Promise<TableImage | null> {
+  const items = await listNftTable(netns, table);
+  return items ? imageOfNft(items) : null;
 }
 
-/** iptables' filter and nat tables inside a namespace (`iptables-save`): their chains and how many rules. */
-export async function observeIptables(netns: string): Promise<LiveTable | null> {
+/** Every nftables table inside a namespace, as `FAMILY NAME` (iptables-nft's own tables included); undefined when it cannot be read. */
+export async function observeTableNames(netns: string): Promise<string[] | undefined> {
+  const r = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'tables']);
+  if (r.exitCode !== 0) return undefined;
+  const items = (JSON.parse(r.stdout) as { nftables: NftItem[] }).nftables;
+  return items.flatMap((i) => (i.table ? [`${String(i.table.family)} ${String(i.table.name)}`] : []));
+}
+
+/** iptables' filter and nat tables inside a namespace (`iptables-save`), as an image. */
+export async function observeIptables(netns: string): Promise<TableImage | null> {
   const r = await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'filter']);
   const n = await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'nat']);
   if (r.exitCode !== 0 || n.exitCode !== 0) return null;
-  const lines = `${r.stdout}\n${n.stdout}`.split('\n');
-  return {
-    chains: lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!),
-    rules: lines.filter((l) => l.startsWith('-A ')).length,
-    elements: 0,
-  };
+  return imageOfIptables({ filter: r.stdout, nat: n.stdout });
 }

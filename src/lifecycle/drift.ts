@@ -1,6 +1,8 @@
 import { KernelError } from '../errors.js';
 import { applyWave } from '../kernel/apply.js';
-import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
+import { plannedImages, rulesetKey, type PlannedRuleset } from '../kernel/canon.js';
+import { observeIptables, observeNamespaces, observeTable, observeTableNames } from '../kernel/observe.js';
+import type { TableImage } from '../plan/table-image.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
@@ -65,12 +67,26 @@ export async function observeLab(
   }
   const daemons: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
+  const others = plan.stages.flatMap((s) => s.ops.filter((o) => OTHER_READS.has(o.kind)));
+  // The planned rulesets as the kernel holds them once loaded, to compare rule by rule (read back once, then kept).
+  const rulesets = others.flatMap((op): PlannedRuleset[] =>
+    op.kind === 'nft.load'
+      ? [{ kind: 'nft', table: op.table, ruleset: op.ruleset }]
+      : op.kind === 'iptables.restore'
+        ? [{ kind: 'iptables', ruleset: op.ruleset }]
+        : [],
+  );
+  const planned = rulesets.length > 0 ? await plannedImages(labDir(state.lab.name), rulesets) : new Map<string, TableImage>();
+  const table = (image: TableImage | null, r: PlannedRuleset) => (image ? { image, planned: planned.get(rulesetKey(r))! } : null);
   // What the namespaces' dump does not hold: tables, daemons and BGP sessions, for the ops that make them.
-  for (const op of plan.stages.flatMap((s) => s.ops.filter((o) => OTHER_READS.has(o.kind)))) {
+  for (const op of others) {
     const ns = 'netns' in op ? namespaces[op.netns] : undefined;
     if (!ns) continue;
-    if (op.kind === 'nft.load') ns.tables = { ...ns.tables, [op.table]: await observeTable(op.netns, op.table) };
-    else if (op.kind === 'iptables.restore') ns.tables = { ...ns.tables, iptables: await observeIptables(op.netns) };
+    if (op.kind === 'nft.load' || op.kind === 'iptables.restore') ns.allTables ??= await observeTableNames(op.netns);
+    if (op.kind === 'nft.load')
+      ns.tables = { ...ns.tables, [op.table]: table(await observeTable(op.netns, op.table), { kind: 'nft', table: op.table, ruleset: op.ruleset }) };
+    else if (op.kind === 'iptables.restore')
+      ns.tables = { ...ns.tables, iptables: table(await observeIptables(op.netns), { kind: 'iptables', ruleset: op.ruleset }) };
     else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }

@@ -1,6 +1,7 @@
 import { describeNetns } from '../lab/names.js';
 import type { LiveLab, LiveLink, LiveNetns, NamespaceQuery } from './live.js';
-import type { Op, Plan } from './ops.js';
+import type { NftLoad, Op, Plan } from './ops.js';
+import { compareImages, withoutCniChains } from './table-image.js';
 
 /** One planned object the kernel does not have as planned. */
 export interface Drift {
@@ -9,6 +10,8 @@ export interface Drift {
   what: string;
   /** True when it follows from another drift (its namespace or link is gone), so `status` need not list it. */
   dependent: boolean;
+  /** An op of no plan that removes what is not planned (a table someone added): the repair runs it first. */
+  removal?: true;
 }
 
 /** A link that exists but is not the one planned: it must go before the planned one can be made. */
@@ -80,7 +83,43 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
     const dependent = op.kind === 'link.add.veth' ? gone.has(op.peer.netns) : depends(op.netns, ...linksOf(op)) && !op.kind.startsWith('link.add');
     missing.push({ op, what: `${where}: ${problem}`, dependent });
   }
+  missing.push(...foreignTables(plan, live));
   return { missing, wrong };
+}
+
+/** Tables iptables-nft makes for iptables-restore, and the CNI plugins (portmap, bridge's ipMasq) through it. */
+const IPTABLES_TABLES = ['ip filter', 'ip nat', 'ip mangle', 'ip raw', 'ip6 filter', 'ip6 nat', 'ip6 mangle', 'ip6 raw'];
+
+/**
+ * Every table of a namespace where the plan loads tables that the plan does
+ * not make is damage: a nat table at priority -150 that DNATs a ClusterIP
+ * elsewhere works beside kube-proxy's. Its removal is the repair.
+ */
+function foreignTables(plan: Plan, live: LiveLab): Drift[] {
+  const allowed = new Map<string, Set<string>>();
+  const allow = (netns: string, ...tables: string[]) => {
+    const set = allowed.get(netns) ?? new Set<string>();
+    for (const t of tables) set.add(t);
+    allowed.set(netns, set);
+  };
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind === 'nft.load') allow(op.netns, op.table);
+    else if (op.kind === 'iptables.restore' || op.kind === 'cni.add') allow(op.netns, ...IPTABLES_TABLES);
+  }
+  const out: Drift[] = [];
+  for (const [netns, tables] of allowed) {
+    for (const table of live.namespaces[netns]?.allTables ?? []) {
+      if (tables.has(table)) continue;
+      const op: NftLoad = { kind: 'nft.load', netns, table, ruleset: `delete table ${table}\n` };
+      out.push({
+        op,
+        what: `${place(netns)}: nftables table ${table} is not planned (netlab did not make it; \`netlab up\` deletes it)`,
+        dependent: false,
+        removal: true,
+      });
+    }
+  }
+  return out;
 }
 
 function place(netns: string): string {
@@ -166,22 +205,16 @@ function check(op: Op, ns: LiveNetns, live: LiveLab, unchanged: ReadonlySet<stri
       const live = ns.tables?.[op.table];
       if (live === undefined) return undefined; // not read: nothing to say
       if (live === null) return `nftables table ${op.table} is missing`;
-      const planned = plannedTable(op.ruleset);
-      const missingChains = planned.chains.filter((c) => !live.chains.includes(c));
-      if (missingChains.length > 0)
-        return `table ${op.table} lacks chain ${missingChains[0]}${missingChains.length > 1 ? ` and ${missingChains.length - 1} more` : ''}`;
-      if (live.rules !== planned.rules) return `table ${op.table} has ${live.rules} rules, not the ${planned.rules} planned`;
-      if (live.elements !== planned.elements) return `table ${op.table} has ${live.elements} set and map elements, not the ${planned.elements} planned`;
-      return undefined;
+      const differences = live.planned ? compareImages(op.table, live.planned, live.image) : [];
+      return differences.length > 0 ? differences.join('; ') : undefined;
     }
     case 'iptables.restore': {
       const live = ns.tables?.['iptables'];
       if (live === undefined) return undefined;
       if (live === null) return "kube-proxy's iptables rules cannot be read";
-      const planned = plannedIptables(op.ruleset);
-      const missing = planned.chains.filter((c) => !live.chains.includes(c));
-      if (missing.length > 0) return `iptables lacks chain ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`;
-      return live.rules === planned.rules ? undefined : `iptables has ${live.rules} rules in filter and nat, not the ${planned.rules} planned`;
+      // The CNI plugins' own chains (portmap, bridge's masquerade) are theirs, not netlab's plan.
+      const differences = live.planned ? compareImages('iptables', withoutCniChains(live.planned), withoutCniChains(live.image)) : [];
+      return differences.length > 0 ? differences.join('; ') : undefined;
     }
     case 'cni.add': {
       if (unchanged.has(op.podNetns)) return undefined;
@@ -257,38 +290,21 @@ export function repairPlan(plan: Plan, drift: LabDrift): Plan {
   const restartAgent = drift.missing.some((d) => d.op.kind === 'process.start' || d.op.kind === 'netns.add');
   // A daemon that starts again reads its configuration again: rewrite the files too.
   const rewrite = restartAgent || drift.missing.some((d) => d.op.kind === 'daemon.start');
+  const removals = drift.missing.filter((d) => d.removal).map((d) => d.op);
   return {
     lab: plan.lab,
-    stages: plan.stages
-      .map((stage) => ({
-        ...stage,
-        ops: stage.ops
-          .filter((op) => missing.has(JSON.stringify(op)) || (rewrite && op.kind === 'file.write') || (restartAgent && op.kind === 'process.start'))
-          .map((op) => (op.kind === 'route.add' ? { ...op, verb: 'replace' as const } : op)),
-      }))
-      .filter((stage) => stage.ops.length > 0),
+    stages: [
+      ...(removals.length > 0 ? [{ name: 'services' as const, title: 'remove what netlab did not plan', barrier: false, ops: removals }] : []),
+      ...plan.stages
+        .map((stage) => ({
+          ...stage,
+          ops: stage.ops
+            .filter((op) => missing.has(JSON.stringify(op)) || (rewrite && op.kind === 'file.write') || (restartAgent && op.kind === 'process.start'))
+            .map((op) => (op.kind === 'route.add' ? { ...op, verb: 'replace' as const } : op)),
+        }))
+        .filter((stage) => stage.ops.length > 0),
+    ],
   };
-}
-
-/** What an `nft -f` ruleset of `add` commands makes: its chains, rules and elements (a vmap's inline map is part of its rule). */
-export function plannedTable(ruleset: string): { chains: string[]; rules: number; elements: number } {
-  const chains: string[] = [];
-  let rules = 0;
-  // A set holds an element once, however often it is added (every port of a service adds its ClusterIP).
-  const elements = new Set<string>();
-  for (const line of ruleset.split('\n')) {
-    const chain = /^add chain \S+ \S+ (\S+)/.exec(line);
-    if (chain) chains.push(chain[1]!);
-    else if (line.startsWith('add rule ')) rules++;
-    else if (line.startsWith('add element ')) elements.add(line);
-  }
-  return { chains, rules, elements: elements.size };
-}
-
-/** What an iptables-restore input makes: its chains (declared with `:`) and rules (`-A`). */
-export function plannedIptables(ruleset: string): { chains: string[]; rules: number } {
-  const lines = ruleset.split('\n');
-  return { chains: lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!), rules: lines.filter((l) => l.startsWith('-A ')).length };
 }
 
 /** A node whose BIRD does not answer, or whose planned sessions are not all Established. */

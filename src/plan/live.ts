@@ -1,3 +1,4 @@
+import type { TableImage } from './table-image.js';
 /**
  * The kernel state of a lab's namespaces as read back (runtime/netlab-observe.py):
  * what the plan is compared with. Data only; reading it is src/kernel's job.
@@ -33,14 +34,16 @@ export interface LiveNetns {
   neighbours: Array<{ dev: string; address: string; lladdr: string; permanent: boolean }>;
   fdb: Array<{ dev: string; mac: string; dst?: string }>;
   sysctls: Record<string, string | null>;
-  /** nftables tables the plan loads here, as read back (null: absent). */
+  /** nftables tables the plan loads here (`iptables` for iptables' filter and nat), as read back (null: absent). */
   tables?: Record<string, LiveTable | null>;
+  /** Every nftables table of the namespace, `FAMILY NAME`, where the plan loads one: any other is damage. */
+  allTables?: string[];
 }
 
+/** A table as the kernel holds it, and the plan as the kernel holds it once loaded (kernel/canon.ts), to compare rule by rule. */
 export interface LiveTable {
-  chains: string[];
-  rules: number;
-  elements: number;
+  image: TableImage;
+  planned?: TableImage;
 }
 
 /** Every namespace the plan names: its state, or null when the namespace is gone. */

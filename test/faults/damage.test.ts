@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { ipj, isRoot, labFileAs, netlab, netnsOf, until } from '../helpers/kernel.js';
+import { ipj, isRoot, labFileAs, netlab, netnsOf, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-damage';
 const node1 = `netlab.${LAB}.node.node1`;
@@ -181,5 +181,113 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
     expect(r.stdout).toMatch(/is up: 2 nodes/);
     expect(await netnsOf(LAB)).toEqual(before);
     expect((await execa('ip', ['-n', node1, 'link', 'show', 'mark0'], { reject: false })).exitCode).not.toBe(0);
+  });
+});
+
+/** The handle of the first rule of a chain whose listing line matches. */
+async function ruleHandle(netns: string, table: string, chain: string, match: RegExp): Promise<string> {
+  const [family, name] = table.split(' ');
+  const text = String((await execa('ip', ['netns', 'exec', netns, 'nft', '-a', 'list', 'chain', family!, name!, chain])).stdout);
+  const line = text.split('\n').find((l) => match.test(l));
+  if (!line) throw new Error(`no rule matching ${match} in ${chain}:\n${text}`);
+  return /# handle (\d+)/.exec(line)![1]!;
+}
+
+/** The name of the first chain of a table whose name matches. */
+async function chainNamed(netns: string, table: string, match: RegExp): Promise<string> {
+  const r = await execa('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'table', ...table.split(' ')]);
+  const items = (JSON.parse(String(r.stdout)) as { nftables: Array<{ chain?: { name: string } }> }).nftables;
+  return items.flatMap((i) => (i.chain && match.test(i.chain.name) ? [i.chain.name] : []))[0]!;
+}
+
+/**
+ * Damage that changes packets while every chain and rule count stays as
+ * planned (issue #23): status said healthy. Each is now named rule by rule,
+ * and up repairs it.
+ */
+describe.skipIf(!isRoot)('firewall damage that keeps the counts', () => {
+  const lab = 'it-damage-rules';
+  const node1 = `netlab.${lab}.node.node1`;
+  let file = '';
+  // What status names, without its closing hint (`netlab up` repairs …).
+  const problems = async () => {
+    const r = await netlab(['status', '--json', lab]);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as Status).problems.filter((p) => !p.startsWith('`netlab up` repairs'));
+  };
+  const repaired = async (what: RegExp) => {
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(what);
+    expect(await problems()).toEqual([]);
+  };
+  afterAll(async () => {
+    await netlab(['down', lab]);
+  });
+
+  it('an endpoint rule replaced in place: status names the chain, the rule and both DNATs; up puts it back', async () => {
+    file = await writeLab(
+      lab,
+      `name: ${lab}
+nodes: [{ name: node1 }, { name: node2 }]
+pods:
+  - { name: web, replicas: 2, labels: { app: web }, containers: [{ name: c, listen: [80/tcp] }] }
+  - { name: client, labels: { app: client } }
+services:
+  - { name: web, selector: { app: web }, ports: [{ port: 80 }] }
+policies:
+  - { name: web-from-client, spec: { podSelector: { matchLabels: { app: web } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: client } } }] }] } }
+`,
+    );
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect(await problems()).toEqual([]);
+    const chain = await chainNamed(node1, 'ip kube-proxy', /^endpoint-/);
+    const handle = await ruleHandle(node1, 'ip kube-proxy', chain, /dnat to/);
+    await execa('ip', [
+      'netns',
+      'exec',
+      node1,
+      'nft',
+      'replace',
+      'rule',
+      'ip',
+      'kube-proxy',
+      chain,
+      'handle',
+      handle,
+      'meta',
+      'l4proto',
+      'tcp',
+      'dnat',
+      'to',
+      '10.240.0.250:80',
+    ]);
+    const said = await problems();
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      new RegExp(
+        `^node node1: table ip kube-proxy: chain ${chain.replace(/[/.]/g, '\\$&')} rule \\d+: meta l4proto tcp dnat to 10\\.240\\.0\\.250:80, planned meta l4proto tcp dnat to 10\\.244\\.\\d+\\.\\d+:\\d+$`,
+      ),
+    );
+    await repaired(/dnat to 10\.240\.0\.250:80/);
+  });
+
+  it('a policy drop replaced by accept is named, and up puts the drop back', async () => {
+    const chain = await chainNamed(node1, 'ip netlab-policy', /^ingress-/);
+    const handle = await ruleHandle(node1, 'ip netlab-policy', chain, /\bdrop comment/);
+    await execa('ip', ['netns', 'exec', node1, 'nft', 'replace', 'rule', 'ip', 'netlab-policy', chain, 'handle', handle, 'accept']);
+    const said = await problems();
+    expect(said[0]).toMatch(/table ip netlab-policy: chain ingress-\S+ rule \d+: accept, planned drop comment "/);
+    await repaired(/accept, planned drop/);
+  });
+
+  it('a table of someone else’s that DNATs a ClusterIP first (priority -150) is named, and up deletes it', async () => {
+    await execa('ip', ['netns', 'exec', node1, 'nft', '-f', '-'], {
+      input: 'table ip evil {\n  chain pre { type nat hook prerouting priority -150; ip daddr 10.96.0.0/12 dnat to 10.240.0.250; }\n}\n',
+    });
+    expect(await problems()).toEqual(['node node1: nftables table ip evil is not planned (netlab did not make it; `netlab up` deletes it)']);
+    await repaired(/table ip evil is not planned/);
+    const tables = String((await execa('ip', ['netns', 'exec', node1, 'nft', 'list', 'tables'])).stdout);
+    expect(tables).not.toContain('evil');
   });
 });
