@@ -3,21 +3,23 @@
 
 `ip -j` per namespace and per kind of object would be thousands of program
 starts for a big lab; this helper enters each namespace (setns), dumps its
-links, IPv4 addresses, main-table routes, permanent neighbours and FDB
-entries over rtnetlink, and reads the sysctls it is asked for.
+links, IPv4 addresses, routes of every table but `local`, permanent neighbours, FDB
+entries and root qdiscs over rtnetlink, and reads the sysctls it is asked for.
 
 Input (stdin, JSON): {"protocol": 1, "namespaces": [{"netns", "sysctls": [KEY, ...], "read"?: [KIND, ...],
                                                      "devices"?: {"neighbours"?: [DEV, ...], "fdb"?: [DEV, ...]}}, ...]}
-where KIND is links, addresses, routes, neighbours or fdb: what to report (all when "read" is absent; a
+where KIND is links, addresses, routes, neighbours, fdb or qdiscs: what to report (all when "read" is absent; a
 kind not read comes back empty, and is not dumped, but for the links, which name the others' devices).
 A pod has no neighbour or FDB entries worth a dump each; "devices" limits those dumps to some devices
 (a node's bridge learns an FDB entry and a neighbour per pod: hundreds nobody asked for).
 Output (stdout, JSON): {NETNS: STATE | null} where null means the namespace is
 gone, and STATE is
-  {"links": [{"name", "index", "kind", "mac", "mtu", "up", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
+  {"links": [{"name", "index", "kind", "mac", "mtu", "up", "arp", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
               "vxlan"?: {"id", "local", "port"}}],
    "addresses": [{"dev", "address": "IP/PLEN"}],
-   "routes": [{"dst": "default"|"CIDR", "via"?, "dev"?, "onlink"}],
+   "routes": [{"dst": "default"|"CIDR", "via"?, "dev"?, "onlink", "table"?, "type"?, "kernel"?}],
+              (table only outside main, type only when not unicast, kernel for the connected routes the kernel made)
+   "qdiscs": [{"dev", "kind"}] (root qdiscs only),
    "neighbours": [{"dev", "address", "lladdr", "permanent"}],
    "fdb": [{"dev", "mac", "dst"?}],
    "sysctls": {KEY: VALUE | null}}
@@ -47,7 +49,7 @@ from netlab_ns import (
     read_request,
 )
 
-RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH = 18, 22, 26, 30
+RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH, RTM_GETQDISC = 18, 22, 26, 30, 38
 AF_BRIDGE = 7
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
@@ -55,10 +57,13 @@ IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
 IFLA_BRPORT_MODE = 4
 IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE = 26, 8
 AF_INET6 = 10
-IFF_UP = 0x1
+IFF_UP, IFF_NOARP = 0x1, 0x80
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
-RT_TABLE_MAIN = 254
+RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
+RTPROT_KERNEL, RTN_UNICAST = 2, 1
+ROUTE_TYPES = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole", 7: "unreachable", 8: "prohibit", 9: "throw"}
+TCA_KIND, TC_H_ROOT = 1, 0xFFFFFFFF
 RTNH_F_ONLINK = 0x4
 
 
@@ -83,6 +88,7 @@ def link_of(body):
         "mac": mac(a.get(IFLA_ADDRESS, b"")),
         "mtu": u32(a[IFLA_MTU]) if IFLA_MTU in a else 0,
         "up": bool(flags & IFF_UP),
+        "arp": not flags & IFF_NOARP,
     }
     if IFLA_MASTER in a:
         link["master_index"] = u32(a[IFLA_MASTER])
@@ -121,7 +127,7 @@ def conf_value(conf, family, name):
     return str(struct.unpack_from("=I" if family == "ipv4" else "=i", raw, at)[0])
 
 
-ALL_KINDS = ("links", "addresses", "routes", "neighbours", "fdb")
+ALL_KINDS = ("links", "addresses", "routes", "neighbours", "fdb", "qdiscs")
 
 
 def on_devices(names, index_of):
@@ -146,11 +152,19 @@ def observe(nl, sysctls, read=ALL_KINDS, devices=None):
             addresses.append({"dev": names.get(index, "?"), "address": f"{socket.inet_ntoa(raw)}/{plen}"})
     routes = []
     for _, body in nl.dump(RTM_GETROUTE, struct.pack("=BBBBBBBBI", socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0)) if "routes" in read else []:
-        _, plen, _, _, table, _, _, _, flags = struct.unpack_from("=BBBBBBBBI", body)
+        _, plen, _, _, table, proto, _, kind, flags = struct.unpack_from("=BBBBBBBBI", body)
         a = parse_attrs(body[12:])
-        if (struct.unpack("=I", a[RTA_TABLE])[0] if RTA_TABLE in a else table) != RT_TABLE_MAIN:
+        table = struct.unpack("=I", a[RTA_TABLE])[0] if RTA_TABLE in a else table
+        # The local table is the kernel's own (one entry per address); every other table can steer a packet.
+        if table == RT_TABLE_LOCAL:
             continue
-        route = {"dst": f"{socket.inet_ntoa(a[RTA_DST])}/{plen}" if plen else "default", "onlink": bool(flags & RTNH_F_ONLINK)}
+        route = {"dst": f"{socket.inet_ntoa(a[RTA_DST])}/{plen}" if RTA_DST in a else "default", "onlink": bool(flags & RTNH_F_ONLINK)}
+        if table != RT_TABLE_MAIN:
+            route["table"] = table
+        if kind != RTN_UNICAST:
+            route["type"] = ROUTE_TYPES.get(kind, str(kind))
+        if proto == RTPROT_KERNEL:
+            route["kernel"] = True
         if RTA_GATEWAY in a:
             route["via"] = socket.inet_ntoa(a[RTA_GATEWAY])
         if RTA_OIF in a:
@@ -177,9 +191,15 @@ def observe(nl, sysctls, read=ALL_KINDS, devices=None):
             if len(a.get(NDA_DST, b"")) == 4:
                 entry["dst"] = socket.inet_ntoa(a[NDA_DST])
             fdb.append(entry)
+    qdiscs = []
+    for _, body in nl.dump(RTM_GETQDISC, struct.pack("=BxxxiIII", socket.AF_UNSPEC, 0, 0, 0, 0)) if "qdiscs" in read else []:
+        _, index, _, parent, _ = struct.unpack_from("=BxxxiIII", body)
+        kind = find_attr(body, TCA_KIND, 20)
+        if parent == TC_H_ROOT and kind:
+            qdiscs.append({"dev": names.get(index, "?"), "kind": kind.rstrip(b"\0").decode()})
     # Each link's settings answer the sysctls asked of it; they are not part of what is reported of the link.
     values = read_sysctls(sysctls, {link["name"]: link.pop("conf") for link in links})
-    return {"links": links if "links" in read else [], "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "sysctls": values}
+    return {"links": links if "links" in read else [], "addresses": addresses, "routes": routes, "neighbours": neighbours, "fdb": fdb, "qdiscs": qdiscs, "sysctls": values}
 
 
 def read_sysctls(keys, conf):

@@ -132,6 +132,7 @@ function jobKey(op: Op): string {
     return `${c.tool} ${c.netns ?? '(host)'}`;
   }
   if (op.kind === 'nft.load') return `nft ${op.netns}`;
+  if (op.kind === 'qdisc.delete') return `tc ${op.netns}`;
   if (op.kind === 'iptables.restore') return `iptables ${op.netns}`;
   if (op.kind === 'bgp.establish') return `bgp ${op.netns}`;
   // One node's pods in plan order: host-local hands out the addresses in the order it is asked.
@@ -153,6 +154,9 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
   for (const op of job.ops) {
     if (op.kind === 'nft.load') {
       await loadNft(stage, op);
+    } else if (op.kind === 'qdisc.delete') {
+      const r = await run('ip', ['netns', 'exec', op.netns, 'tc', 'qdisc', 'del', 'dev', op.dev, 'root']);
+      if (r.exitCode !== 0) throw new KernelError(`${stage}: removing the qdisc of ${op.dev} in ${op.netns} failed: ${kernelReason(r.stderr)}`);
     } else if (op.kind === 'iptables.restore') {
       await restoreIptables(stage, op);
     } else if (op.kind === 'daemon.start') {

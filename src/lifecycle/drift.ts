@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { KernelError } from '../errors.js';
+import { ifAbsent } from '../kernel/files.js';
+import { mapLimit } from '../kernel/run.js';
 import { applyWave } from '../kernel/apply.js';
 import { plannedImages, rulesetKey, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable, observeTableNames } from '../kernel/observe.js';
@@ -90,7 +93,14 @@ export async function observeLab(
     else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }
-  return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: agentRunning(state, plan), daemons, bgp };
+  // The files the plan writes, as they are (a pod's resolv.conf deleted or edited by hand is damage).
+  const files: Record<string, string | null> = {};
+  const written = plan.stages.flatMap((s) => s.ops).flatMap((op) => (op.kind === 'file.write' ? [op.path] : []));
+  // Bounded: a lab of thousands of pods with cluster DNS has a resolv.conf each, and open files are limited.
+  await mapLimit(written, 32, async (path) => {
+    files[path] = await readFile(path, 'utf8').catch(ifAbsent(null));
+  });
+  return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: agentRunning(state, plan), daemons, bgp, files };
 }
 
 /** The running lab compared with its plan, object by object. */

@@ -10,11 +10,13 @@ export interface ToolCommand {
 
 type ToolOp = Exclude<
   Op,
-  { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' | 'cni.add' }
+  { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' | 'cni.add' | 'qdisc.delete' }
 >;
 
 export function isToolOp(op: Op): op is ToolOp {
-  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish', 'cni.add'].includes(op.kind);
+  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish', 'cni.add', 'qdisc.delete'].includes(
+    op.kind,
+  );
 }
 
 /** The iproute2 words for an operation: one source for the shell script and the batches. */
@@ -40,6 +42,8 @@ export function toolCommand(op: ToolOp): ToolCommand {
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'up']);
     case 'link.delete':
       return ip(op.netns, ['link', 'delete', 'dev', op.name]);
+    case 'link.arp.on':
+      return ip(op.netns, ['link', 'set', 'dev', op.name, 'arp', 'on']);
     case 'link.master':
       return ip(op.netns, ['link', 'set', 'dev', op.name, 'master', op.master]);
     case 'link.hairpin':
@@ -50,6 +54,12 @@ export function toolCommand(op: ToolOp): ToolCommand {
       return ip(op.netns, ['addr', 'add', op.address, ...(op.broadcast ? ['broadcast', op.broadcast] : []), 'dev', op.dev]);
     case 'route.add':
       return ip(op.netns, ['route', op.verb, op.dst, ...(op.via ? ['via', op.via] : []), 'dev', op.dev, ...(op.onlink ? ['onlink'] : [])]);
+    case 'route.delete':
+      // prettier-ignore
+      return ip(op.netns, [
+        'route', 'delete', ...(op.type ? [op.type] : []), op.dst, ...(op.via ? ['via', op.via] : []), ...(op.dev ? ['dev', op.dev] : []),
+        ...(op.table !== undefined ? ['table', String(op.table)] : []),
+      ]);
     case 'neigh.replace':
       return ip(op.netns, ['neigh', 'replace', op.address, 'lladdr', op.lladdr, 'dev', op.dev, 'nud', 'permanent']);
     case 'fdb.replace':

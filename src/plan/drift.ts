@@ -38,7 +38,13 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
   const unchanged = new Set(live.unchanged);
   const depends = (netns: string, ...links: Array<string | undefined>) => gone.has(netns) || links.some((l) => l !== undefined && gone.has(`${netns}/${l}`));
   for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind === 'file.write') continue;
+    if (op.kind === 'file.write') {
+      // A file netlab writes that was deleted or edited (a pod's resolv.conf): its next read sees other servers.
+      const content = live.files?.[op.path];
+      if (content !== undefined && content !== op.content)
+        missing.push({ op, what: `file ${op.path} ${content === null ? 'is missing' : 'was changed: it is not what netlab wrote'}`, dependent: false });
+      continue;
+    }
     if (op.kind === 'daemon.start') {
       const gone = !live.namespaces[op.netns];
       if (gone || live.daemons?.[op.netns] === false) missing.push({ op, what: `${place(op.netns)}: ${op.name} is not running`, dependent: gone });
@@ -83,8 +89,87 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
     const dependent = op.kind === 'link.add.veth' ? gone.has(op.peer.netns) : depends(op.netns, ...linksOf(op)) && !op.kind.startsWith('link.add');
     missing.push({ op, what: `${where}: ${problem}`, dependent });
   }
-  missing.push(...foreignTables(plan, live));
+  missing.push(...foreignTables(plan, live), ...foreignRoutes(plan, live), ...foreignQdiscs(plan, live), ...arpOff(plan, live));
   return { missing, wrong };
+}
+
+/**
+ * Routes in a namespace whose every route netlab plans (not one where CNI
+ * plugins or a BGP daemon add their own): any route of any table that is
+ * neither planned nor made by the kernel for an address is damage, and its
+ * removal the repair (a blackhole to another node's pods, a table of
+ * someone else's).
+ */
+function foreignRoutes(plan: Plan, live: LiveLab): Drift[] {
+  const planned = new Map<string, Set<string>>();
+  const others = new Set<string>();
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind === 'netns.add') planned.set(op.netns, planned.get(op.netns) ?? new Set());
+    else if (op.kind === 'route.add') (planned.get(op.netns) ?? planned.set(op.netns, new Set()).get(op.netns)!).add(routeKey(op.dst, op.via, op.dev));
+    else if (op.kind === 'cni.add') others.add(op.netns).add(op.podNetns);
+    else if (op.kind === 'bgp.establish') others.add(op.netns);
+  }
+  const out: Drift[] = [];
+  for (const [netns, routes] of planned) {
+    const ns = live.namespaces[netns];
+    if (!ns || others.has(netns)) continue;
+    for (const r of ns.routes) {
+      if (r.kernel || (r.table === undefined && r.type === undefined && routes.has(routeKey(r.dst, r.via, r.dev)))) continue;
+      const op: Op = {
+        kind: 'route.delete',
+        netns,
+        dst: r.dst,
+        ...(r.type ? { type: r.type } : {}),
+        ...(r.via ? { via: r.via } : {}),
+        ...(r.dev ? { dev: r.dev } : {}),
+        ...(r.table !== undefined ? { table: r.table } : {}),
+      };
+      const words = [r.type, r.dst, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`, r.table !== undefined && `table ${r.table}`].filter(Boolean).join(' ');
+      out.push({ op, what: `${place(netns)}: route ${words} is not planned`, dependent: false, removal: true });
+    }
+  }
+  return out;
+}
+
+function routeKey(dst: string, via: string | undefined, dev: string | undefined): string {
+  return `${dst} ${via ?? ''} ${dev ?? ''}`;
+}
+
+/** No link netlab brings up has ARP off: with it off (`ip link set eth0 arp off`), the link neither asks nor answers for its addresses. */
+function arpOff(plan: Plan, live: LiveLab): Drift[] {
+  const out: Drift[] = [];
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind !== 'link.up') continue;
+    const ns = live.namespaces[op.netns];
+    if (ns && linkNamed(ns, op.name)?.arp === false)
+      out.push({
+        op: { kind: 'link.arp.on', netns: op.netns, name: op.name },
+        what: `${place(op.netns)}: link ${op.name} has ARP off`,
+        dependent: false,
+        removal: true,
+      });
+  }
+  return out;
+}
+
+/** The root qdiscs the kernel gives links itself: netlab plans none, so any other (netem loss 100%, tbf) is damage. */
+const DEFAULT_QDISCS = new Set(['noqueue', 'pfifo_fast', 'fq_codel', 'mq', 'noop']);
+
+function foreignQdiscs(plan: Plan, live: LiveLab): Drift[] {
+  const out: Drift[] = [];
+  for (const op of plan.stages.flatMap((s) => s.ops)) {
+    if (op.kind !== 'netns.add') continue;
+    for (const q of live.namespaces[op.netns]?.qdiscs ?? []) {
+      if (DEFAULT_QDISCS.has(q.kind)) continue;
+      out.push({
+        op: { kind: 'qdisc.delete', netns: op.netns, dev: q.dev },
+        what: `${place(op.netns)}: qdisc ${q.kind} on ${q.dev} is not planned`,
+        dependent: false,
+        removal: true,
+      });
+    }
+  }
+  return out;
 }
 
 /** Tables iptables-nft makes for iptables-restore, and the CNI plugins (portmap, bridge's ipMasq) through it. */
@@ -168,9 +253,10 @@ function check(op: Op, ns: LiveNetns, live: LiveLab, unchanged: ReadonlySet<stri
       if (base || unchanged.has(op.peer.netns)) return base;
       const peerNs = live.namespaces[op.peer.netns];
       const peer = peerNs ? linkNamed(peerNs, op.peer.name) : undefined;
-      return peer && peer.mac === op.peer.mac
-        ? undefined
-        : `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} is ${peer ? `MAC ${peer.mac}, not ${op.peer.mac}` : 'missing'}`;
+      if (!peer || peer.mac !== op.peer.mac)
+        return `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} is ${peer ? `MAC ${peer.mac}, not ${op.peer.mac}` : 'missing'}`;
+      // Both ends are made with the MTU: a pod's eth0 lowered by hand drops what the path carries.
+      return peer.mtu === op.mtu ? undefined : `the peer ${op.peer.name} of ${op.name} in ${place(op.peer.netns)} has MTU ${peer.mtu}, not ${op.mtu}`;
     }
     case 'link.up': {
       const l = link(op.name);
@@ -262,7 +348,7 @@ export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
   const out = new Map<string, NamespaceQuery>();
   const of = (netns: string) => {
     let q = out.get(netns);
-    if (!q) out.set(netns, (q = { read: ['links', 'addresses', 'routes'], sysctls: [] }));
+    if (!q) out.set(netns, (q = { read: ['links', 'addresses', 'routes', 'qdiscs'], sysctls: [] }));
     return q;
   };
   for (const op of plan.stages.flatMap((s) => s.ops)) {

@@ -10,6 +10,8 @@ export interface LiveLink {
   mac: string;
   mtu: number;
   up: boolean;
+  /** False when ARP is off (IFF_NOARP): the link neither asks nor answers for its addresses. */
+  arp: boolean;
   master?: string;
   hairpin?: boolean;
   /** How the kernel makes its IPv6 link-local address (eui64, none, stable_secret, random), as `ip -d link` says. */
@@ -21,7 +23,7 @@ export interface LiveLink {
 
 /** What to read of a namespace: these kinds of objects (the others read as empty) and these sysctls. */
 export interface NamespaceQuery {
-  read: Array<'links' | 'addresses' | 'routes' | 'neighbours' | 'fdb'>;
+  read: Array<'links' | 'addresses' | 'routes' | 'neighbours' | 'fdb' | 'qdiscs'>;
   sysctls: string[];
   /** Neighbours and FDB entries are read on these devices only (on all when absent): a node's bridge learns hundreds. */
   devices?: Partial<Record<'neighbours' | 'fdb', string[]>>;
@@ -30,7 +32,10 @@ export interface NamespaceQuery {
 export interface LiveNetns {
   links: LiveLink[];
   addresses: Array<{ dev: string; address: string }>;
-  routes: Array<{ dst: string; via?: string; dev?: string; onlink: boolean }>;
+  /** Every table's routes but the kernel's `local`: `table` outside main, `type` when not unicast, `kernel` for connected routes. */
+  routes: LiveRoute[];
+  /** Root qdiscs of its links (none of which netlab plans). */
+  qdiscs?: Array<{ dev: string; kind: string }>;
   neighbours: Array<{ dev: string; address: string; lladdr: string; permanent: boolean }>;
   fdb: Array<{ dev: string; mac: string; dst?: string }>;
   sysctls: Record<string, string | null>;
@@ -47,6 +52,16 @@ export interface LiveTable {
 }
 
 /** Every namespace the plan names: its state, or null when the namespace is gone. */
+export interface LiveRoute {
+  dst: string;
+  via?: string;
+  dev?: string;
+  onlink: boolean;
+  table?: number;
+  type?: string;
+  kernel?: true;
+}
+
 export interface LiveLab {
   namespaces: Record<string, LiveNetns | null>;
   /**
@@ -60,6 +75,8 @@ export interface LiveLab {
   daemons?: Record<string, boolean>;
   /** For each node with a BGP daemon: its sessions as BIRD reports them, or null when BIRD does not answer. */
   bgp?: Record<string, LiveBgpSession[] | null>;
+  /** The files the plan writes, as they are on disk (null: missing). */
+  files?: Record<string, string | null>;
 }
 
 export interface LiveBgpSession {

@@ -16,6 +16,9 @@ export type Op =
   | LinkAddrGenMode
   | AddrAdd
   | RouteAdd
+  | RouteDelete
+  | QdiscDelete
+  | LinkArpOn
   | NeighReplace
   | FdbReplace
   | SysctlSet
@@ -125,6 +128,31 @@ export interface RouteAdd {
   via?: string;
   dev: string;
   onlink?: boolean;
+}
+
+/** Removes a route netlab did not plan (a repair): what `ip route delete` needs to name it. */
+export interface RouteDelete {
+  kind: 'route.delete';
+  netns: string;
+  dst: string;
+  type?: string;
+  via?: string;
+  dev?: string;
+  table?: number;
+}
+
+/** Turns ARP back on for a link someone turned it off on (a repair; no link netlab makes has it off). */
+export interface LinkArpOn {
+  kind: 'link.arp.on';
+  netns: string;
+  name: string;
+}
+
+/** Removes a root qdisc netlab did not plan (a repair): the link is left with the kernel's default. */
+export interface QdiscDelete {
+  kind: 'qdisc.delete';
+  netns: string;
+  dev: string;
 }
 
 export interface NeighReplace {

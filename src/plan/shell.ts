@@ -59,6 +59,7 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     const end = heredocEnd(op.ruleset);
     return [`${quote(['ip', 'netns', 'exec', op.netns, 'nft', '-f', '-'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];
   }
+  if (op.kind === 'qdisc.delete') return [quote(['ip', 'netns', 'exec', op.netns, 'tc', 'qdisc', 'del', 'dev', op.dev, 'root'])];
   if (op.kind === 'process.start') {
     // In the background, with every stream redirected: the script must not wait for it.
     return [`${quote(['ip', 'netns', 'exec', op.netns, options.python, options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];

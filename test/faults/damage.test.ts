@@ -291,3 +291,60 @@ policies:
     expect(tables).not.toContain('evil');
   });
 });
+
+/**
+ * Damage to a pod that status could not see (issue #23), on a pod the
+ * watcher vouches for: each must make status read it, be named, and be
+ * repaired by up. (netem is not in every kernel: a tbf qdisc stands for it.)
+ */
+describe.skipIf(!isRoot)('pod damage that changes packets', () => {
+  const lab = 'it-damage-pod';
+  const pod = `netlab.${lab}.pod.client`;
+  let file = '';
+  const problems = async () => {
+    const r = await netlab(['status', '--json', lab]);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as Status).problems.filter((p) => !p.startsWith('`netlab up` repairs'));
+  };
+  afterAll(async () => {
+    await netlab(['down', lab]);
+  });
+
+  it.each([
+    ['eth0 MTU 1400', ['ip', '-n', pod, 'link', 'set', 'eth0', 'mtu', '1400'], /the peer eth0 of veth\w+ in pod client has MTU 1400, not 1450/],
+    ['ARP off on eth0', ['ip', '-n', pod, 'link', 'set', 'eth0', 'arp', 'off'], /^pod client: link eth0 has ARP off$/],
+    [
+      'a blackhole to another node’s pods',
+      ['ip', '-n', pod, 'route', 'add', 'blackhole', '10.244.1.0/25'],
+      /^pod client: route blackhole 10\.244\.1\.0\/25 is not planned$/,
+    ],
+    [
+      'a route in table 100',
+      ['ip', '-n', pod, 'route', 'add', '10.9.0.0/16', 'dev', 'eth0', 'table', '100'],
+      /^pod client: route 10\.9\.0\.0\/16 dev eth0 table 100 is not planned$/,
+    ],
+    [
+      'a qdisc on eth0',
+      ['ip', 'netns', 'exec', pod, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '1kbit', 'burst', '1600', 'latency', '1ms'],
+      /^pod client: qdisc tbf on eth0 is not planned$/,
+    ],
+    ['resolv.conf edited', ['sh', '-c', `echo nameserver 8.8.8.8 > /etc/netns/${pod}/resolv.conf`], /^file \/etc\/netns\/.*\/resolv\.conf was changed/],
+    ['resolv.conf deleted', ['rm', `/etc/netns/${pod}/resolv.conf`], /^file \/etc\/netns\/.*\/resolv\.conf is missing$/],
+  ])('%s: status names it on a watched pod, and up repairs it', async (_, damage, said) => {
+    if (!file) {
+      file = await labFileAs('dns', lab);
+      expect((await netlab(['up', file])).code).toBe(0);
+    }
+    expect(await problems()).toEqual([]);
+    await execa(damage[0]!, damage.slice(1));
+    const named = await problems();
+    expect(
+      named.some((p) => said.test(p)),
+      named.join('\n'),
+    ).toBe(true);
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/was damaged and is repaired/);
+    expect(await problems()).toEqual([]);
+  });
+});

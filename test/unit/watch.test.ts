@@ -58,7 +58,7 @@ describe('drift with pods the watcher vouches for', () => {
     if (veth?.kind !== 'link.add.veth') throw new Error('two-node wires pod1 with a veth');
     const liveOf = (unchanged: string[]): LiveLab => {
       const namespaces: LiveLab['namespaces'] = Object.fromEntries([...whatToRead(plan).keys()].map((n) => [n, empty()]));
-      namespaces[veth.netns]!.links.push({ name: veth.name, index: 5, kind: 'veth', mac: veth.mac, mtu: veth.mtu, up: true, peerIndex: 2 });
+      namespaces[veth.netns]!.links.push({ name: veth.name, index: 5, kind: 'veth', mac: veth.mac, mtu: veth.mtu, up: true, arp: true, peerIndex: 2 });
       for (const n of unchanged) delete namespaces[n];
       return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: true, daemons: {}, bgp: {} };
     };
