@@ -58,6 +58,22 @@ class Observe(unittest.TestCase):
         self.assertIn({"dev": "vx0", "mac": "02:00:00:00:00:09", "dst": "10.0.0.9"}, state["fdb"])
         self.assertEqual(state["sysctls"], {"net.ipv4.ip_forward": "0", "net.ipv4.conf.nope.arp_notify": None})
 
+    def test_what_else_decides_a_packet_arp_route_types_and_tables_qdiscs(self):
+        n = self.netns
+        n.ip("link", "set", "v2", "arp", "off")
+        n.ip("route", "add", "blackhole", "10.244.7.0/24")
+        n.ip("route", "add", "10.9.0.0/16", "dev", "br0", "table", "100")
+        __import__("subprocess").run(["ip", "netns", "exec", n.name, "tc", "qdisc", "add", "dev", "v1", "root", "tbf", "rate", "1kbit", "burst", "1600", "latency", "1ms"], check=True)
+        state = self.read()
+        links = {l["name"]: l for l in state["links"]}
+        self.assertEqual((links["v1"]["arp"], links["v2"]["arp"]), (True, False))
+        self.assertIn({"dst": "10.244.7.0/24", "onlink": False, "type": "blackhole"}, state["routes"])
+        self.assertIn({"dst": "10.9.0.0/16", "onlink": False, "table": 100, "dev": "br0"}, state["routes"])
+        self.assertIn({"dst": "10.244.0.0/24", "onlink": False, "kernel": True, "dev": "br0"}, state["routes"])
+        # The kernel reports its own defaults too (noqueue on a link that is up): netlab judges those, not the helper.
+        self.assertIn({"dev": "v1", "kind": "tbf"}, state["qdiscs"])
+        self.assertIn({"dev": "br0", "kind": "noqueue"}, state["qdiscs"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -67,6 +67,20 @@ class Watcher(unittest.TestCase):
         b.ip("route", "add", "10.8.0.0/16", "dev", "eth0")
         self.assertEqual(self.changed(), sorted([a.name, b.name]))
 
+    def test_arp_off_a_qdisc_and_a_route_in_another_table_mark_their_namespace(self):
+        self.start()
+        a, b = self.pods
+        a.ip("link", "set", "eth0", "arp", "off")
+        self.assertEqual(self.changed(), [a.name])
+        subprocess.run(["ip", "netns", "exec", b.name, "tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "1kbit", "burst", "1600", "latency", "1ms"], check=True)
+        self.assertEqual(self.changed(), sorted([a.name, b.name]))
+
+    def test_a_route_in_another_table_marks_its_namespace(self):
+        self.start()
+        a = self.pods[0]
+        a.ip("route", "add", "blackhole", "10.7.0.0/16", "table", "100")
+        self.assertEqual(self.changed(), [a.name])
+
     def test_a_change_undone_stays_a_change(self):
         self.start()
         a = self.pods[0]
