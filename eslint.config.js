@@ -24,6 +24,30 @@ const LAYERS = {
   lifecycle: ['lab', 'plan', 'kernel', 'checks', 'trace', 'graph', 'state'],
   cli: ['lab', 'plan', 'kernel', 'checks', 'trace', 'graph', 'state', 'lifecycle'],
 };
+
+/**
+ * The CLI is thin: parse, one lifecycle call, print. It may import
+ * src/lifecycle, and the formatters it prints with (src/checks/report,
+ * src/trace/format); from anywhere else, types only. State, the kernel and
+ * plans are lifecycle's.
+ */
+const CLI_ONLY = [
+  ...['lab', 'plan', 'kernel', 'graph', 'state'].map((f) => ({
+    regex: `(^|/)\\.\\./(\\.\\./)*${f}/`,
+    allowTypeImports: true,
+    message: `src/cli imports src/lifecycle and formatting only: src/${f} is lifecycle's to use. See docs/architecture.md.`,
+  })),
+  {
+    regex: '(^|/)\\.\\./(\\.\\./)*checks/(?!report/)',
+    allowTypeImports: true,
+    message: 'src/cli imports src/lifecycle and formatting only: of src/checks, its report formatters.',
+  },
+  {
+    regex: '(^|/)\\.\\./(\\.\\./)*trace/(?!format\\.js)',
+    allowTypeImports: true,
+    message: 'src/cli imports src/lifecycle and formatting only: of src/trace, format.ts.',
+  },
+];
 const FOLDERS = Object.keys(LAYERS);
 
 /** Running programs is the kernel layer's job alone, and within it src/kernel/run.ts's. */
@@ -58,7 +82,7 @@ export default tseslint.config(
     files: [`src/${folder}/**/*.ts`],
     ignores: folder === 'kernel' ? ['src/kernel/run.ts'] : [],
     rules: {
-      'no-restricted-imports': ['error', { paths: SPAWNING, patterns: forbiddenFor(folder) }],
+      'no-restricted-imports': ['error', { paths: SPAWNING, patterns: folder === 'cli' ? [...forbiddenFor(folder), ...CLI_ONLY] : forbiddenFor(folder) }],
     },
   })),
   {

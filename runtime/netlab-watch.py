@@ -43,7 +43,7 @@ import socket
 import struct
 import sys
 
-from netlab_ns import NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, link_settings, messages, nameless_netns, Netlink, parse_attrs, pick_attrs
+from netlab_ns import NETLINK_NETFILTER, NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, link_settings, messages, nameless_netns, Netlink, parse_attrs, pick_attrs
 
 SOL_NETLINK, SO_RCVBUFFORCE = 270, 33
 NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
@@ -129,23 +129,35 @@ def identity(path):
 SHARD_SIZE = 500
 
 
+NFNLGRP_NFTABLES = 7
+
+
+def listener(protocol, groups, receive_buffer):
+    """A socket that hears these groups of every namespace with an id here, without blocking."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol)
+    # Root may size the buffer past rmem_max: a burst of changes must not overflow it.
+    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, receive_buffer)
+    # Bound (the kernel picks the port id): an unbound socket joins the groups but is given nothing.
+    sock.bind((0, 0))
+    sock.setsockopt(SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 1)
+    for group in groups:
+        sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+    sock.setblocking(False)
+    return sock
+
+
 class Shard:
     """Some of the watched namespaces, with ids in a namespace of the shard's own sockets: a nameless one, so
     the lab's fabric keeps the ids the kernel gave its veths, and a watcher started again starts with none."""
 
     def __init__(self, receive_buffer):
         with nameless_netns():
-            self.events = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            self.events = listener(socket.NETLINK_ROUTE, GROUPS, receive_buffer)
+            # nf_tables news (a table, chain or rule added in a pod: a drop-all table) comes over nfnetlink; its
+            # ids are the same, given in this namespace.
+            self.nf_events = listener(NETLINK_NETFILTER, (NFNLGRP_NFTABLES,), receive_buffer)
             # Requests go on a socket of their own: their answers must not queue behind notifications.
             self.nl = Netlink()
-        # Root may size the buffer past rmem_max: a burst of changes must not overflow it.
-        self.events.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, receive_buffer)
-        # Bound (the kernel picks the port id): an unbound socket joins the groups but is given nothing.
-        self.events.bind((0, 0))
-        self.events.setsockopt(SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, 1)
-        for group in GROUPS:
-            self.events.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
-        self.events.setblocking(False)
         self.names = {}  # nsid -> watched namespace
         self.links = {}  # nsid -> {ifindex: facts} at the baseline
         self.next_id = 0
@@ -162,10 +174,33 @@ class Shard:
 
     def close(self):
         self.events.close()
+        self.nf_events.close()
         self.nl.close()
 
     def drain(self, watch):
         """Takes in every notification the kernel has queued: each marks the namespace it came from."""
+        self.drain_nf(watch)
+        self.drain_route(watch)
+
+    def drain_nf(self, watch):
+        """nf_tables news: netlab plans no table in a watched pod, so any news marks it."""
+        while True:
+            try:
+                _, ancillary, _, _ = self.nf_events.recvmsg(1 << 16, socket.CMSG_SPACE(4))
+            except BlockingIOError:
+                return
+            except OSError as e:
+                if e.errno != 105:  # ENOBUFS: the kernel dropped notifications
+                    raise
+                watch.lost = True
+                continue
+            for level, kind, value in ancillary:
+                if level == SOL_NETLINK and kind == NETLINK_LISTEN_ALL_NSID:
+                    nsid = struct.unpack("=i", value[:4])[0]
+                    if nsid in self.names:
+                        watch.changed.add(self.names[nsid])
+
+    def drain_route(self, watch):
         while True:
             try:
                 data, ancillary, _, _ = self.events.recvmsg(1 << 16, socket.CMSG_SPACE(4))
@@ -282,7 +317,7 @@ def serve(watch, path):
     server.listen(8)
     print(f"ready {os.getpid()}", flush=True)
     poller = select.poll()
-    shards = {shard.events.fileno(): shard for shard in watch.shards}
+    shards = {sock.fileno(): shard for shard in watch.shards for sock in (shard.events, shard.nf_events)}
     for fd in shards:
         poller.register(fd, select.POLLIN)
     poller.register(server, select.POLLIN)

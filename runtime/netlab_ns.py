@@ -291,11 +291,14 @@ def messages(data):
 RECEIVE_SIZE = 1 << 16
 
 
-class Netlink:
-    """An rtnetlink socket in the namespace the thread is in when it is made."""
+NETLINK_NETFILTER = 12
 
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+
+class Netlink:
+    """A netlink socket (rtnetlink unless told) in the namespace the thread is in when it is made."""
+
+    def __init__(self, protocol=socket.NETLINK_ROUTE):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol)
         self.seq = 0
 
     def close(self):

@@ -75,6 +75,12 @@ class Watcher(unittest.TestCase):
         subprocess.run(["ip", "netns", "exec", b.name, "tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "1kbit", "burst", "1600", "latency", "1ms"], check=True)
         self.assertEqual(self.changed(), sorted([a.name, b.name]))
 
+    def test_an_nftables_table_made_in_a_pod_marks_it(self):
+        self.start()
+        a = self.pods[0]
+        subprocess.run(["ip", "netns", "exec", a.name, "nft", "add", "table", "ip", "dropall"], check=True)
+        self.assertEqual(self.changed(), [a.name])
+
     def test_a_route_in_another_table_marks_its_namespace(self):
         self.start()
         a = self.pods[0]

@@ -4,8 +4,8 @@ import { parseCLI, type Invocation } from './parse.js';
 
 /**
  * The entry point: parse, run one command (imported lazily, so `netlab
- * validate` never loads execa or listr2), and turn what escaped into an exit
- * code. Expected failures print their message; anything else is a bug.
+ * validate` never loads listr2 or the modules that run programs), and turn
+ * what escaped into an exit code. Expected failures print their message; anything else is a bug.
  */
 export async function main(argv: string[]): Promise<number> {
   ignoreClosedPipes();

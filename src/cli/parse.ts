@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Shard } from '../checks/shard.js';
 import { UsageError } from '../errors.js';
-import { birdcCommandProblem } from '../lab/birdc-command.js';
+import { birdcCommandProblem } from '../lifecycle/words.js';
 
 /** What the user asked for, parsed and nothing more: no command has run. */
 export type Invocation =

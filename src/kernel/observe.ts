@@ -63,14 +63,6 @@ export async function observeTable(netns: string, table: string): Promise<TableI
   return items ? imageOfNft(items) : null;
 }
 
-/** Every nftables table inside a namespace, as `FAMILY NAME` (iptables-nft's own tables included); undefined when it cannot be read. */
-export async function observeTableNames(netns: string): Promise<string[] | undefined> {
-  const r = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'tables']);
-  if (r.exitCode !== 0) return undefined;
-  const items = (JSON.parse(r.stdout) as { nftables: NftItem[] }).nftables;
-  return items.flatMap((i) => (i.table ? [`${String(i.table.family)} ${String(i.table.name)}`] : []));
-}
-
 /** iptables' filter and nat tables inside a namespace (`iptables-save`), as an image. */
 export async function observeIptables(netns: string): Promise<TableImage | null> {
   const r = await run('ip', ['netns', 'exec', netns, 'iptables-save', '-t', 'filter']);

@@ -4,7 +4,7 @@ import { ifAbsent } from '../kernel/files.js';
 import { mapLimit } from '../kernel/run.js';
 import { applyWave } from '../kernel/apply.js';
 import { plannedImages, rulesetKey, type PlannedRuleset } from '../kernel/canon.js';
-import { observeIptables, observeNamespaces, observeTable, observeTableNames } from '../kernel/observe.js';
+import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import type { TableImage } from '../plan/table-image.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
@@ -85,7 +85,6 @@ export async function observeLab(
   for (const op of others) {
     const ns = 'netns' in op ? namespaces[op.netns] : undefined;
     if (!ns) continue;
-    if (op.kind === 'nft.load' || op.kind === 'iptables.restore') ns.allTables ??= await observeTableNames(op.netns);
     if (op.kind === 'nft.load')
       ns.tables = { ...ns.tables, [op.table]: table(await observeTable(op.netns, op.table), { kind: 'nft', table: op.table, ruleset: op.ruleset }) };
     else if (op.kind === 'iptables.restore')

@@ -1,3 +1,4 @@
+import { describeBackend } from '../lab/describe-backend.js';
 import { resolve as resolvePath } from 'node:path';
 import { KernelError, UsageError } from '../errors.js';
 import { diffNetworks } from '../lab/diff.js';
@@ -209,4 +210,10 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
     interrupts.dispose();
   }
   return { changed: true, state, plan, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A lab's size in words, for what `up` says: `2 nodes, 4 pods, vxlan (flannel.1, VNI 1, UDP 8472)`. */
+export function describeSize(lab: Lab): string {
+  const { nodes, pods, network } = lab;
+  return `${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${pods.length} pod${pods.length === 1 ? '' : 's'}, ${describeBackend(network.backend, false)}`;
 }

@@ -176,9 +176,9 @@ function foreignQdiscs(plan: Plan, live: LiveLab): Drift[] {
 const IPTABLES_TABLES = ['ip filter', 'ip nat', 'ip mangle', 'ip raw', 'ip6 filter', 'ip6 nat', 'ip6 mangle', 'ip6 raw'];
 
 /**
- * Every table of a namespace where the plan loads tables that the plan does
- * not make is damage: a nat table at priority -150 that DNATs a ClusterIP
- * elsewhere works beside kube-proxy's. Its removal is the repair.
+ * Every table of a lab namespace that the plan does not make is damage: a
+ * nat table at priority -150 that DNATs a ClusterIP elsewhere works beside
+ * kube-proxy's, a drop-all table cuts a pod off. Its removal is the repair.
  */
 function foreignTables(plan: Plan, live: LiveLab): Drift[] {
   const allowed = new Map<string, Set<string>>();
@@ -188,12 +188,17 @@ function foreignTables(plan: Plan, live: LiveLab): Drift[] {
     allowed.set(netns, set);
   };
   for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind === 'nft.load') allow(op.netns, op.table);
-    else if (op.kind === 'iptables.restore' || op.kind === 'cni.add') allow(op.netns, ...IPTABLES_TABLES);
+    if (op.kind === 'netns.add') allow(op.netns);
+    else if (op.kind === 'nft.load') allow(op.netns, op.table);
+    else if (op.kind === 'iptables.restore') allow(op.netns, ...IPTABLES_TABLES);
+    else if (op.kind === 'cni.add') {
+      allow(op.netns, ...IPTABLES_TABLES);
+      allow(op.podNetns, ...IPTABLES_TABLES);
+    }
   }
   const out: Drift[] = [];
   for (const [netns, tables] of allowed) {
-    for (const table of live.namespaces[netns]?.allTables ?? []) {
+    for (const table of live.namespaces[netns]?.nftables ?? []) {
       if (tables.has(table)) continue;
       const op: NftLoad = { kind: 'nft.load', netns, table, ruleset: `delete table ${table}\n` };
       out.push({
@@ -348,7 +353,7 @@ export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
   const out = new Map<string, NamespaceQuery>();
   const of = (netns: string) => {
     let q = out.get(netns);
-    if (!q) out.set(netns, (q = { read: ['links', 'addresses', 'routes', 'qdiscs'], sysctls: [] }));
+    if (!q) out.set(netns, (q = { read: ['links', 'addresses', 'routes', 'qdiscs', 'nftables'], sysctls: [] }));
     return q;
   };
   for (const op of plan.stages.flatMap((s) => s.ops)) {

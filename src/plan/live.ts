@@ -23,7 +23,7 @@ export interface LiveLink {
 
 /** What to read of a namespace: these kinds of objects (the others read as empty) and these sysctls. */
 export interface NamespaceQuery {
-  read: Array<'links' | 'addresses' | 'routes' | 'neighbours' | 'fdb' | 'qdiscs'>;
+  read: Array<'links' | 'addresses' | 'routes' | 'neighbours' | 'fdb' | 'qdiscs' | 'nftables'>;
   sysctls: string[];
   /** Neighbours and FDB entries are read on these devices only (on all when absent): a node's bridge learns hundreds. */
   devices?: Partial<Record<'neighbours' | 'fdb', string[]>>;
@@ -41,8 +41,8 @@ export interface LiveNetns {
   sysctls: Record<string, string | null>;
   /** nftables tables the plan loads here (`iptables` for iptables' filter and nat), as read back (null: absent). */
   tables?: Record<string, LiveTable | null>;
-  /** Every nftables table of the namespace, `FAMILY NAME`, where the plan loads one: any other is damage. */
-  allTables?: string[];
+  /** Every nftables table of the namespace, `FAMILY NAME` (iptables-nft's included): any the plan does not make is damage. */
+  nftables?: string[];
 }
 
 /** A table as the kernel holds it, and the plan as the kernel holds it once loaded (kernel/canon.ts), to compare rule by rule. */

@@ -159,12 +159,15 @@ function statementText(s: unknown): string {
 
 function valueText(v: unknown): string {
   if (typeof v !== 'object' || v === null) return String(v);
-  if (Array.isArray(v)) return v.map(valueText).join(', ');
+  // A bare list is flags (ct state established,related); a set prints in braces below.
+  if (Array.isArray(v)) return v.map(valueText).join(',');
   const o = v as Record<string, Record<string, unknown>>;
   if (o.payload) return `${String(o.payload.protocol)} ${String(o.payload.field)}`;
   if (o.meta) return `meta ${String(o.meta.key)}`;
   if (o.ct) return `ct ${String(o.ct.key)}`;
-  if (o.set) return `{ ${valueText(o.set)} }`;
+  // A map's element is [key, value]: `10.96.1.1 . tcp . 80 : goto service-…`.
+  if (o.set)
+    return `{ ${(o.set as unknown as unknown[]).map((e) => (Array.isArray(e) && e.length === 2 ? `${valueText(e[0])} : ${valueText(e[1])}` : valueText(e))).join(', ')} }`;
   if (o.range) return (o.range as unknown as unknown[]).map(valueText).join('-');
   if (o.prefix) return `${String(o.prefix.addr)}/${String(o.prefix.len)}`;
   if (o.concat) return (o.concat as unknown as unknown[]).map(valueText).join(' . ');

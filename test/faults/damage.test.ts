@@ -328,6 +328,11 @@ describe.skipIf(!isRoot)('pod damage that changes packets', () => {
       ['ip', 'netns', 'exec', pod, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '1kbit', 'burst', '1600', 'latency', '1ms'],
       /^pod client: qdisc tbf on eth0 is not planned$/,
     ],
+    [
+      'a drop-all nftables table',
+      ['ip', 'netns', 'exec', pod, 'nft', 'add table ip dropall; add chain ip dropall in { type filter hook input priority 0; policy drop; }'],
+      /^pod client: nftables table ip dropall is not planned/,
+    ],
     ['resolv.conf edited', ['sh', '-c', `echo nameserver 8.8.8.8 > /etc/netns/${pod}/resolv.conf`], /^file \/etc\/netns\/.*\/resolv\.conf was changed/],
     ['resolv.conf deleted', ['rm', `/etc/netns/${pod}/resolv.conf`], /^file \/etc\/netns\/.*\/resolv\.conf is missing$/],
   ])('%s: status names it on a watched pod, and up repairs it', async (_, damage, said) => {

@@ -59,7 +59,7 @@ export function mirror(plan: Plan): LiveLab {
         break;
       case 'nft.load':
         ns(op.netns).tables = { ...ns(op.netns).tables, [op.table]: { image, planned: image } };
-        ns(op.netns).allTables = [...(ns(op.netns).allTables ?? []), op.table];
+        ns(op.netns).nftables = [...(ns(op.netns).nftables ?? []), op.table];
         break;
       case 'file.write':
         files[op.path] = op.content;

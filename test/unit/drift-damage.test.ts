@@ -55,6 +55,14 @@ describe('damage that changes packets is named', () => {
     ).toEqual(['pod client: route blackhole 10.244.1.0/24 is not planned', 'pod client: route 10.9.0.0/16 dev eth0 table 100 is not planned']);
   });
 
+  it('a drop-all table in a pod (the watcher listens to nf_tables news of every watched pod)', () => {
+    expect(
+      damaged((_, pod) => {
+        pod.nftables = ['ip dropall'];
+      }),
+    ).toEqual(['pod client: nftables table ip dropall is not planned (netlab did not make it; `netlab up` deletes it)']);
+  });
+
   it('a qdisc added to a pod’s eth0 (the watcher listens to RTNLGRP_TC)', () => {
     expect(
       damaged((_, pod) => {
@@ -70,7 +78,7 @@ describe('damage that changes packets is named', () => {
   });
 
   it('a table of someone else’s on a node (nodes are read every time, never vouched for)', () => {
-    expect(damaged((live) => live.namespaces[node]!.allTables!.push('ip evil'))).toEqual([
+    expect(damaged((live) => live.namespaces[node]!.nftables!.push('ip evil'))).toEqual([
       'node node1: nftables table ip evil is not planned (netlab did not make it; `netlab up` deletes it)',
     ]);
     expect(watchedNamespaces(plan)).not.toContain(node);

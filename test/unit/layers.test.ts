@@ -37,3 +37,25 @@ describe('the import rules of docs/architecture.md', () => {
     for (const folder of ['kernel', 'checks', 'trace', 'state', 'lifecycle', 'cli']) expect(await lint(`src/${folder}/example.ts`, code), folder).toEqual([]);
   });
 });
+
+describe('the CLI is thin', () => {
+  it('may import src/lifecycle and the formatters, and types from anywhere', async () => {
+    const code =
+      "import { labStatuses } from '../../lifecycle/status.js';\nimport { formatTrace } from '../../trace/format.js';\nimport { toJunit } from '../../checks/report/junit.js';\nimport type { Lab } from '../../lab/types.js';\nexport const x = [labStatuses, formatTrace, toJunit];\nexport type L = Lab;\n";
+    expect(await lint('src/cli/commands/example.ts', code)).toEqual([]);
+  });
+
+  it('refuses state, the kernel, plans and the lab loader in src/cli', async () => {
+    for (const [module, name] of [
+      ['../../state/store.js', 'readState'],
+      ['../../kernel/netns.js', 'listNetns'],
+      ['../../plan/index.js', 'planLab'],
+      ['../../lab/index.js', 'loadLab'],
+      ['../../checks/run.js', 'runChecks'],
+      ['../../trace/index.js', 'traceLab'],
+    ]) {
+      const messages = await lint('src/cli/commands/example.ts', `import { ${name} } from '${module}';\nexport const x = ${name};\n`);
+      expect(messages.join('\n'), module).toMatch(/src\/cli imports src\/lifecycle and formatting only/);
+    }
+  });
+});

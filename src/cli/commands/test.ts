@@ -5,7 +5,7 @@ import { toJunit } from '../../checks/report/junit.js';
 import { summarize } from '../../checks/report/summary.js';
 import { ExitCode } from '../../errors.js';
 import { printable } from '../../printable.js';
-import { loadLab } from '../../lab/index.js';
+import { loadLabFile } from '../../lifecycle/files.js';
 import { silentProgress } from '../../lifecycle/progress.js';
 import { checkOutputFile } from '../../lifecycle/output-file.js';
 import { testLab } from '../../lifecycle/test.js';
@@ -15,7 +15,7 @@ import { liveView, plainView } from '../test-view.js';
 
 /** `netlab test FILE [--junit P] [--json] [--only NAME]`: exit 0 all passed, 1 any failed. */
 export async function test(inv: Extract<Invocation, { command: 'test' }>): Promise<number> {
-  const lab = await loadLab(inv.file);
+  const lab = await loadLabFile(inv.file);
   if (inv.junit) await checkOutputFile(inv.junit);
   const out = (s: string) => process.stdout.write(s);
   const view = inv.json ? undefined : interactive() ? liveView() : plainView(out);

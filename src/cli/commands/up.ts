@@ -1,12 +1,11 @@
-import { describeBackend } from '../../lab/describe-backend.js';
-import { loadLab } from '../../lab/index.js';
-import { bringUp } from '../../lifecycle/up.js';
+import { loadLabFile } from '../../lifecycle/files.js';
+import { bringUp, describeSize } from '../../lifecycle/up.js';
 import { printable } from '../../printable.js';
 import { listrProgress } from '../progress.js';
 
 /** `netlab up FILE [--recreate] [--no-watch]`: builds the lab, repairs it where it differs from its plan, or says it is already up. */
 export async function up(inv: { file: string; recreate: boolean; cniPaths: string[]; watch: boolean }): Promise<number> {
-  const lab = await loadLab(inv.file);
+  const lab = await loadLabFile(inv.file);
   const result = await bringUp(lab, {
     recreate: inv.recreate,
     watch: inv.watch,
@@ -15,9 +14,7 @@ export async function up(inv: { file: string; recreate: boolean; cniPaths: strin
     onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
     onWarning: (message) => process.stderr.write(`netlab: ${printable(message)}\n`),
   });
-  const { nodes, pods, network } = result.state.lab;
-  const backend = describeBackend(network.backend, false);
-  const size = `${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${pods.length} pod${pods.length === 1 ? '' : 's'}, ${backend}`;
+  const size = describeSize(result.state.lab);
   if (!result.changed) {
     process.stdout.write(`lab "${lab.name}" is already up (${size}); nothing to do\n`);
   } else if ('policies' in result) {

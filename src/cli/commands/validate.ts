@@ -1,7 +1,7 @@
-import { conflistFor, loadLab } from '../../lab/index.js';
+import { validateFile } from '../../lifecycle/files.js';
 
 /** `netlab validate FILE`: silent on success, every problem on failure (exit 2), the conflist it names included. */
 export async function validate(inv: { file: string }): Promise<number> {
-  await conflistFor(await loadLab(inv.file));
+  await validateFile(inv.file);
   return 0;
 }
