@@ -1,6 +1,7 @@
-import { describeNetns } from '../lab/names.js';
 import type { LiveLab, LiveLink, LiveNetns, NamespaceQuery } from './live.js';
-import type { NftLoad, Op, Plan } from './ops.js';
+import type { Op, Plan } from './ops.js';
+import { linkNamed, place } from './live-names.js';
+import { unplanned } from './unplanned.js';
 import { compareImages, withoutCniChains } from './table-image.js';
 
 /** One planned object the kernel does not have as planned. */
@@ -37,7 +38,8 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
   const gone = new Set<string>();
   const unchanged = new Set(live.unchanged);
   const depends = (netns: string, ...links: Array<string | undefined>) => gone.has(netns) || links.some((l) => l !== undefined && gone.has(`${netns}/${l}`));
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
+  const ops = plan.stages.flatMap((s) => s.ops);
+  for (const op of ops) {
     if (op.kind === 'file.write') {
       // A file netlab writes that was deleted or edited (a pod's resolv.conf): its next read sees other servers.
       const content = live.files?.[op.path];
@@ -89,132 +91,8 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
     const dependent = op.kind === 'link.add.veth' ? gone.has(op.peer.netns) : depends(op.netns, ...linksOf(op)) && !op.kind.startsWith('link.add');
     missing.push({ op, what: `${where}: ${problem}`, dependent });
   }
-  missing.push(...foreignTables(plan, live), ...foreignRoutes(plan, live), ...foreignQdiscs(plan, live), ...arpOff(plan, live));
+  missing.push(...unplanned(ops, live).map((r) => ({ ...r, dependent: false, removal: true as const })));
   return { missing, wrong };
-}
-
-/**
- * Routes in a namespace whose every route netlab plans (not one where CNI
- * plugins or a BGP daemon add their own): any route of any table that is
- * neither planned nor made by the kernel for an address is damage, and its
- * removal the repair (a blackhole to another node's pods, a table of
- * someone else's).
- */
-function foreignRoutes(plan: Plan, live: LiveLab): Drift[] {
-  const planned = new Map<string, Set<string>>();
-  const others = new Set<string>();
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind === 'netns.add') planned.set(op.netns, planned.get(op.netns) ?? new Set());
-    else if (op.kind === 'route.add') (planned.get(op.netns) ?? planned.set(op.netns, new Set()).get(op.netns)!).add(routeKey(op.dst, op.via, op.dev));
-    else if (op.kind === 'cni.add') others.add(op.netns).add(op.podNetns);
-    else if (op.kind === 'bgp.establish') others.add(op.netns);
-  }
-  const out: Drift[] = [];
-  for (const [netns, routes] of planned) {
-    const ns = live.namespaces[netns];
-    if (!ns || others.has(netns)) continue;
-    for (const r of ns.routes) {
-      if (r.kernel || (r.table === undefined && r.type === undefined && routes.has(routeKey(r.dst, r.via, r.dev)))) continue;
-      const op: Op = {
-        kind: 'route.delete',
-        netns,
-        dst: r.dst,
-        ...(r.type ? { type: r.type } : {}),
-        ...(r.via ? { via: r.via } : {}),
-        ...(r.dev ? { dev: r.dev } : {}),
-        ...(r.table !== undefined ? { table: r.table } : {}),
-      };
-      const words = [r.type, r.dst, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`, r.table !== undefined && `table ${r.table}`].filter(Boolean).join(' ');
-      out.push({ op, what: `${place(netns)}: route ${words} is not planned`, dependent: false, removal: true });
-    }
-  }
-  return out;
-}
-
-function routeKey(dst: string, via: string | undefined, dev: string | undefined): string {
-  return `${dst} ${via ?? ''} ${dev ?? ''}`;
-}
-
-/** No link netlab brings up has ARP off: with it off (`ip link set eth0 arp off`), the link neither asks nor answers for its addresses. */
-function arpOff(plan: Plan, live: LiveLab): Drift[] {
-  const out: Drift[] = [];
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind !== 'link.up') continue;
-    const ns = live.namespaces[op.netns];
-    if (ns && linkNamed(ns, op.name)?.arp === false)
-      out.push({
-        op: { kind: 'link.arp.on', netns: op.netns, name: op.name },
-        what: `${place(op.netns)}: link ${op.name} has ARP off`,
-        dependent: false,
-        removal: true,
-      });
-  }
-  return out;
-}
-
-/** The root qdiscs the kernel gives links itself: netlab plans none, so any other (netem loss 100%, tbf) is damage. */
-const DEFAULT_QDISCS = new Set(['noqueue', 'pfifo_fast', 'fq_codel', 'mq', 'noop']);
-
-function foreignQdiscs(plan: Plan, live: LiveLab): Drift[] {
-  const out: Drift[] = [];
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind !== 'netns.add') continue;
-    for (const q of live.namespaces[op.netns]?.qdiscs ?? []) {
-      if (DEFAULT_QDISCS.has(q.kind)) continue;
-      out.push({
-        op: { kind: 'qdisc.delete', netns: op.netns, dev: q.dev },
-        what: `${place(op.netns)}: qdisc ${q.kind} on ${q.dev} is not planned`,
-        dependent: false,
-        removal: true,
-      });
-    }
-  }
-  return out;
-}
-
-/** Tables iptables-nft makes for iptables-restore, and the CNI plugins (portmap, bridge's ipMasq) through it. */
-const IPTABLES_TABLES = ['ip filter', 'ip nat', 'ip mangle', 'ip raw', 'ip6 filter', 'ip6 nat', 'ip6 mangle', 'ip6 raw'];
-
-/**
- * Every table of a lab namespace that the plan does not make is damage: a
- * nat table at priority -150 that DNATs a ClusterIP elsewhere works beside
- * kube-proxy's, a drop-all table cuts a pod off. Its removal is the repair.
- */
-function foreignTables(plan: Plan, live: LiveLab): Drift[] {
-  const allowed = new Map<string, Set<string>>();
-  const allow = (netns: string, ...tables: string[]) => {
-    const set = allowed.get(netns) ?? new Set<string>();
-    for (const t of tables) set.add(t);
-    allowed.set(netns, set);
-  };
-  for (const op of plan.stages.flatMap((s) => s.ops)) {
-    if (op.kind === 'netns.add') allow(op.netns);
-    else if (op.kind === 'nft.load') allow(op.netns, op.table);
-    else if (op.kind === 'iptables.restore') allow(op.netns, ...IPTABLES_TABLES);
-    else if (op.kind === 'cni.add') {
-      allow(op.netns, ...IPTABLES_TABLES);
-      allow(op.podNetns, ...IPTABLES_TABLES);
-    }
-  }
-  const out: Drift[] = [];
-  for (const [netns, tables] of allowed) {
-    for (const table of live.namespaces[netns]?.nftables ?? []) {
-      if (tables.has(table)) continue;
-      const op: NftLoad = { kind: 'nft.load', netns, table, ruleset: `delete table ${table}\n` };
-      out.push({
-        op,
-        what: `${place(netns)}: nftables table ${table} is not planned (netlab did not make it; \`netlab up\` deletes it)`,
-        dependent: false,
-        removal: true,
-      });
-    }
-  }
-  return out;
-}
-
-function place(netns: string): string {
-  const d = describeNetns(netns);
-  return d.kind === 'other' ? netns : d.kind === 'fabric' ? 'fabric' : `${d.kind} ${d.name}`;
 }
 
 function linksOf(op: Op): Array<string | undefined> {
@@ -323,15 +201,6 @@ function check(op: Op, ns: LiveNetns, live: LiveLab, unchanged: ReadonlySet<stri
     default:
       return undefined;
   }
-}
-
-/** Each namespace's links by name, made once: a node of 250 pods is asked for its links some 1,500 times. */
-const linksByName = new WeakMap<LiveNetns, Map<string, LiveLink>>();
-
-function linkNamed(ns: LiveNetns, name: string): LiveLink | undefined {
-  let byName = linksByName.get(ns);
-  if (!byName) linksByName.set(ns, (byName = new Map(ns.links.map((l) => [l.name, l]))));
-  return byName.get(name);
 }
 
 function linkProblem(l: LiveLink | undefined, name: string, kind: string, mac: string, mtu: number | undefined): string | undefined {
