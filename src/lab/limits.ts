@@ -2,7 +2,7 @@
  * How big a lab may be. A lab file is untrusted input (CI runs labs from pull
  * requests), so every size that costs memory or time is bounded before the
  * work starts; the bounds are far above any lab a person writes and above
- * what netlab is benchmarked at. README.md, "Limits", states them.
+ * what netlab is benchmarked at. docs/limits.md states them.
  */
 
 /** Bytes of a lab file: a 10,000-pod lab with 1,000 services is under 200 KiB. */

@@ -19,13 +19,25 @@ describe('shipped labs', () => {
   });
 });
 
-describe('the README', () => {
-  it('shows a lab file that validates', async () => {
+describe('the docs', () => {
+  it('show a lab file that validates (docs/lab-file.md)', async () => {
     const { loadLabText } = await import('../../src/lab/index.js');
-    const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('## The lab file'));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const result = loadLabText('README.md', yaml);
+    const page = readFileSync('docs/lab-file.md', 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(page)![1]!;
+    const result = loadLabText('docs/lab-file.md', yaml);
     expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
+  it('keep the README a front door: at most 250 lines, every docs page linked from it, every relative link resolving', async () => {
+    const { existsSync, readdirSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme.split('\n').length).toBeLessThanOrEqual(250);
+    for (const page of readdirSync('docs').filter((f) => f.endsWith('.md'))) expect(readme, page).toContain(`](docs/${page})`);
+    for (const file of ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
+      for (const [, target] of readFileSync(file, 'utf8').matchAll(/\]\(([^)#:\s]+)(#[^)]*)?\)/g)) {
+        expect(existsSync(join(dirname(file), target!)), `${file} links to ${target}`).toBe(true);
+      }
+    }
   });
 });
