@@ -34,7 +34,12 @@ describe('the docs', () => {
     const readme = readFileSync('README.md', 'utf8');
     expect(readme.split('\n').length).toBeLessThanOrEqual(250);
     for (const page of readdirSync('docs').filter((f) => f.endsWith('.md'))) expect(readme, page).toContain(`](docs/${page})`);
-    for (const file of ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
+    for (const file of [
+      'README.md',
+      ...readdirSync('docs')
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ]) {
       for (const [, target] of readFileSync(file, 'utf8').matchAll(/\]\(([^)#:\s]+)(#[^)]*)?\)/g)) {
         expect(existsSync(join(dirname(file), target!)), `${file} links to ${target}`).toBe(true);
       }
