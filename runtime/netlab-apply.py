@@ -44,18 +44,55 @@ import sys
 
 from netlab_ns import (
     ADDR_GEN_MODES,
+    AF_BRIDGE,
     DEVCONF,
+    IFA_ADDRESS,
+    IFA_BROADCAST,
+    IFA_LOCAL,
+    IFF_UP,
+    IFLA_ADDRESS,
+    IFLA_AF_SPEC,
+    IFLA_BRPORT_MODE,
+    IFLA_IFNAME,
+    IFLA_INET6_ADDR_GEN_MODE,
     IFLA_INET_CONF,
+    IFLA_INFO_DATA,
+    IFLA_INFO_KIND,
+    IFLA_INFO_SLAVE_DATA,
+    IFLA_INFO_SLAVE_KIND,
+    IFLA_LINKINFO,
+    IFLA_MASTER,
+    IFLA_MTU,
+    IFLA_NET_NS_FD,
+    IFLA_TXQLEN,
     NDA_DST,
     NDA_LLADDR,
     NETNS_DIR,
+    NLA_F_NESTED,
     NLM_F_CREATE,
     NLM_F_EXCL,
     NLM_F_REPLACE,
+    NTF_SELF,
     NUD_PERMANENT,
+    RTA_DST,
+    RTA_GATEWAY,
+    RTA_OIF,
+    RTM_NEWADDR,
+    RTM_NEWLINK,
+    RTM_NEWNEIGH,
+    RTM_NEWROUTE,
+    RTM_SETLINK,
+    RTNH_F_ONLINK,
+    RTN_UNICAST,
+    RTPROT_BOOT,
+    RT_SCOPE_LINK,
+    RT_SCOPE_UNIVERSE,
+    RT_TABLE_MAIN,
+    VETH_INFO_PEER,
     Netlink,
     attr,
     enter,
+    ifinfomsg,
     interface_setting,
     make_netns,
     proc_net_path,
@@ -64,24 +101,11 @@ from netlab_ns import (
     share_netns_dir,
 )
 
-RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 20, 24
-IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
-RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 4, 5
-IFF_UP = 0x1
-RT_TABLE_MAIN, RTPROT_BOOT, RTN_UNICAST = 254, 3, 1
-RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
-RTNH_F_ONLINK = 0x4
-RTM_SETLINK, IFLA_AF_SPEC, NLA_F_NESTED = 19, 26, 0x8000
-IFLA_INET6_ADDR_GEN_MODE = 8
-IFLA_MASTER, IFLA_LINKINFO, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA, IFLA_BRPORT_MODE = 10, 18, 4, 5, 4
-IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_TXQLEN, IFLA_NET_NS_FD = 1, 3, 4, 13, 28
-IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER = 1, 2, 1
-RTM_NEWNEIGH, NTF_SELF, AF_BRIDGE = 28, 0x02, 7
 
 
 def ifinfo(index=0, flags=0):
     """struct ifinfomsg: the link (0 for a new one) and the flags to set (`change` = `flags`)."""
-    return struct.pack("=BxHiII", socket.AF_UNSPEC, 0, index, flags, flags)
+    return ifinfomsg(index, flags, flags)
 
 
 def index_of(name):

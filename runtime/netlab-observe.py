@@ -33,16 +33,52 @@ import sys
 
 from netlab_ns import (
     ADDR_GEN_MODES,
+    AF_BRIDGE,
     DEVCONF,
+    IFA_ADDRESS,
+    IFA_LOCAL,
+    IFF_NOARP,
+    IFF_UP,
+    IFLA_ADDRESS,
+    IFLA_AF_SPEC,
+    IFLA_BRPORT_MODE,
+    IFLA_IFNAME,
+    IFLA_INET6_ADDR_GEN_MODE,
+    IFLA_INFO_DATA,
+    IFLA_INFO_KIND,
+    IFLA_INFO_SLAVE_DATA,
+    IFLA_LINK,
+    IFLA_LINKINFO,
+    IFLA_MASTER,
+    IFLA_MTU,
+    IFLA_VXLAN_ID,
+    IFLA_VXLAN_LOCAL,
+    IFLA_VXLAN_PORT,
     NDA_DST,
     NDA_IFINDEX,
     NDA_LLADDR,
-    NUD_PERMANENT,
     NETLINK_NETFILTER,
+    NUD_PERMANENT,
+    RTA_DST,
+    RTA_GATEWAY,
+    RTA_OIF,
+    RTA_TABLE,
+    RTM_GETADDR,
+    RTM_GETLINK,
+    RTM_GETNEIGH,
+    RTM_GETQDISC,
+    RTM_GETROUTE,
+    RTNH_F_ONLINK,
+    RTN_UNICAST,
+    RTPROT_KERNEL,
+    RT_TABLE_LOCAL,
+    RT_TABLE_MAIN,
     Namespaces,
     Netlink,
     attr,
     find_attr,
+    ifinfomsg,
+    ifinfomsg_of,
     interface_setting,
     link_settings,
     parse_attrs,
@@ -51,25 +87,12 @@ from netlab_ns import (
     read_request,
 )
 
-RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH, RTM_GETQDISC = 18, 22, 26, 30, 38
-AF_BRIDGE = 7
-IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
-IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
-IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
-IFLA_BRPORT_MODE = 4
-IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE = 26, 8
 AF_INET6 = 10
-IFF_UP, IFF_NOARP = 0x1, 0x80
-IFA_ADDRESS, IFA_LOCAL = 1, 2
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
-RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
-RTPROT_KERNEL, RTN_UNICAST = 2, 1
 ROUTE_TYPES = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole", 7: "unreachable", 8: "prohibit", 9: "throw"}
 TCA_KIND, TC_H_ROOT = 1, 0xFFFFFFFF
 # nf_tables over nfnetlink: a table dump, as `nft list tables` asks for it.
 NFT_MSG_GETTABLE, NFNL_SUBSYS_NFTABLES, NFTA_TABLE_NAME = 1, 10, 1
 NFT_FAMILIES = {1: "inet", 2: "ip", 3: "arp", 5: "netdev", 7: "bridge", 10: "ip6"}
-RTNH_F_ONLINK = 0x4
 
 
 def mac(raw):
@@ -84,7 +107,7 @@ LINK_ATTRS = frozenset((IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MAS
 
 
 def link_of(body):
-    _, _, index, flags, _ = struct.unpack_from("=BxHiII", body)
+    _, _, index, flags, _ = ifinfomsg_of(body)
     a = pick_attrs(body, LINK_ATTRS, 16)
     link = {
         "name": a.get(IFLA_IFNAME, b"").rstrip(b"\0").decode(),
@@ -143,7 +166,7 @@ def on_devices(names, index_of):
 
 
 def observe(nl, sysctls, read=ALL_KINDS, devices=None):
-    links = [link_of(body) for _, body in nl.dump(RTM_GETLINK, struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0))]
+    links = [link_of(body) for _, body in nl.dump(RTM_GETLINK, ifinfomsg())]
     names = {l["index"]: l["name"] for l in links}
     for l in links:
         if "master_index" in l:
@@ -189,7 +212,7 @@ def observe(nl, sysctls, read=ALL_KINDS, devices=None):
                 neighbours.append({"dev": names.get(index, "?"), "address": socket.inet_ntoa(a[NDA_DST]), "lladdr": mac(a.get(NDA_LLADDR, b"")), "permanent": bool(state & NUD_PERMANENT)})
     fdb = []
     for index in on_devices(devices.get("fdb"), index_of) if "fdb" in read else []:
-        for _, body in nl.dump(RTM_GETNEIGH, struct.pack("=BxHiII", AF_BRIDGE, 0, index, 0, 0)):
+        for _, body in nl.dump(RTM_GETNEIGH, ifinfomsg(index, family=AF_BRIDGE)):
             _, index, _, _, _ = struct.unpack_from("=BxxxiHBB", body)
             a = parse_attrs(body[12:])
             entry = {"dev": names.get(index, "?"), "mac": mac(a.get(NDA_LLADDR, b""))}

@@ -43,7 +43,41 @@ import socket
 import struct
 import sys
 
-from netlab_ns import NETLINK_NETFILTER, NETNS_DIR, ProtocolError, attr, check_protocol, find_attr, link_settings, messages, nameless_netns, Netlink, parse_attrs, pick_attrs
+from netlab_ns import (
+    IFF_NOARP,
+    IFF_UP,
+    IFLA_ADDRESS,
+    IFLA_AF_SPEC,
+    IFLA_EXT_MASK,
+    IFLA_IFNAME,
+    IFLA_INET6_ADDR_GEN_MODE,
+    IFLA_INFO_KIND,
+    IFLA_LINK,
+    IFLA_LINKINFO,
+    IFLA_MASTER,
+    IFLA_MTU,
+    IFLA_TARGET_NETNSID,
+    NETLINK_NETFILTER,
+    NETNSA_FD,
+    NETNSA_NSID,
+    NETNS_DIR,
+    RTEXT_FILTER_SKIP_STATS,
+    RTM_DELNSID,
+    RTM_GETLINK,
+    RTM_NEWLINK,
+    RTM_NEWNSID,
+    Netlink,
+    ProtocolError,
+    attr,
+    check_protocol,
+    find_attr,
+    ifinfomsg,
+    link_settings,
+    messages,
+    nameless_netns,
+    parse_attrs,
+    pick_attrs,
+)
 
 SOL_NETLINK, SO_RCVBUFFORCE = 270, 33
 NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
@@ -51,12 +85,6 @@ NETLINK_ADD_MEMBERSHIP, NETLINK_LISTEN_ALL_NSID = 1, 8
 RTNLGRP_LINK, RTNLGRP_TC, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF, RTNLGRP_NSID = 1, 4, 5, 7, 24, 28
 # RTNLGRP_TC: a qdisc added by hand (netem loss 100%) changes packets and is in no other group.
 GROUPS = (RTNLGRP_LINK, RTNLGRP_TC, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_NETCONF)
-RTM_NEWLINK, RTM_GETLINK, RTM_NEWNSID, RTM_DELNSID = 16, 18, 88, 89
-NETNSA_NSID, NETNSA_FD = 1, 3
-IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO = 1, 3, 4, 5, 10, 18
-IFLA_AF_SPEC, IFLA_EXT_MASK, IFLA_TARGET_NETNSID = 26, 29, 46
-IFLA_INFO_KIND, IFLA_INET6_ADDR_GEN_MODE = 1, 8
-IFF_UP, IFF_NOARP, RTEXT_FILTER_SKIP_STATS = 0x1, 0x80, 1 << 3
 DEFAULT_RECEIVE_BUFFER = 16 << 20
 REQUEST_TIMEOUT_S = 5
 
@@ -78,7 +106,7 @@ def device_settings(link):
 def settings_of(nl, nsid, device):
     """The index and the IPv4 and IPv6 settings of `device` in the namespace with id `nsid`, raw bytes.
     One link is asked for by name (IFLA_TARGET_NETNSID: no setns): half the cost of dumping a pod's two."""
-    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
+    body = ifinfomsg() + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
     body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS)) + attr(IFLA_IFNAME, device.encode() + b"\0")
     return device_settings(nl.get(RTM_GETLINK, body))
 
@@ -105,7 +133,7 @@ def link_facts(body):
 def baseline_of(nl, nsid, devices):
     """The namespace with id `nsid` as it is now, from one dump of its links: every link's facts by
     ifindex, and the settings of `devices` (None for one it lacks)."""
-    body = struct.pack("=BxHiII", socket.AF_UNSPEC, 0, 0, 0, 0) + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
+    body = ifinfomsg() + attr(IFLA_TARGET_NETNSID, struct.pack("=i", nsid))
     body += attr(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS))
     links, settings = {}, {}
     for _, link in nl.dump(RTM_GETLINK, body):

@@ -216,6 +216,47 @@ def interface_setting(key):
     return (family, dev, name) if name in DEVCONF.get(family, {}) else None
 
 
+# -- the kernel's numbers, one definition for every helper --------------------
+# linux/rtnetlink.h, if_link.h, if_addr.h, neighbour.h, net_namespace.h, pkt_sched.h
+RTM_NEWLINK, RTM_GETLINK, RTM_SETLINK = 16, 18, 19
+RTM_NEWADDR, RTM_GETADDR = 20, 22
+RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+RTM_NEWNEIGH = 28
+RTM_GETQDISC = 38
+RTM_NEWNSID, RTM_DELNSID = 88, 89
+NETNSA_NSID, NETNSA_FD = 1, 3
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
+IFLA_TXQLEN, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_TARGET_NETNSID = 13, 18, 26, 28, 29, 46
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
+IFLA_INET6_ADDR_GEN_MODE = 8
+IFLA_VXLAN_ID, IFLA_VXLAN_LOCAL, IFLA_VXLAN_PORT = 1, 4, 15
+IFLA_BRPORT_MODE = 4
+VETH_INFO_PEER = 1
+IFF_UP, IFF_NOARP = 0x1, 0x80
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST = 1, 2, 4
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
+RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
+RTPROT_KERNEL, RTPROT_BOOT = 2, 3
+RTN_UNICAST = 1
+RT_SCOPE_UNIVERSE, RT_SCOPE_LINK = 0, 253
+RTNH_F_ONLINK = 0x4
+NTF_SELF = 0x02
+AF_BRIDGE = 7
+
+_IFINFOMSG = struct.Struct("=BxHiII")
+
+
+def ifinfomsg(index=0, flags=0, change=0, family=socket.AF_UNSPEC):
+    """struct ifinfomsg: a link by index (0: every link, or a new one), the flags to set and which change."""
+    return _IFINFOMSG.pack(family, 0, index, flags, change)
+
+
+def ifinfomsg_of(body):
+    """(family, type, index, flags, change) of a link message's header."""
+    return _IFINFOMSG.unpack_from(body)
+
+
 # -- rtnetlink -------------------------------------------------------------
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
