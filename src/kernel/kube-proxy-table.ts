@@ -125,12 +125,15 @@ export async function readIptablesRules(netns: string): Promise<IptablesRules | 
   if (r.exitCode !== 0 || !r.stdout.includes(':KUBE-SERVICES')) return undefined;
   const chains = new Map<string, string[][]>();
   let table = '';
+  // iptables-save prints one rule a line, `-A CHAIN WORDS…`: split into words, no pattern needed.
   for (const line of r.stdout.split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
-    const m = /^-A (\S+) (.*)$/.exec(line);
-    if (!m) continue;
-    const key = `${table}/${m[1]}`;
-    chains.set(key, [...(chains.get(key) ?? []), m[2]!.split(' ')]);
+    if (!line.startsWith('-A ')) continue;
+    const [, chain, ...words] = line.split(' ');
+    const key = `${table}/${chain}`;
+    const rules = chains.get(key);
+    if (rules) rules.push(words);
+    else chains.set(key, [words]);
   }
   const addrs = await run('ip', ['-n', netns, '-j', '-4', 'addr', 'show']);
   const local =

@@ -70,24 +70,29 @@ export function policyRuleset(lab: Lab, node: Node): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A peer as a match: its text, and the pods it names (none for an ipBlock or no peers: then every pod may receive). */
+interface PeerMatch {
+  text: string;
+  pods?: Pod[];
+}
+
 /** The match of one rule: its peers (as addresses) and its ports; a named port is looked up on the receiving pod. */
 function ruleStatements(lab: Lab, pod: Pod, dir: 'ingress' | 'egress', peers: PolicyPeer[] | undefined, ports: PolicyPort[] | undefined): string[] {
   const peerField = dir === 'egress' ? 'daddr' : 'saddr';
-  const peerMatches =
-    peers === undefined || peers.length === 0 ? [''] : peers.flatMap((p) => peerMatch(lab, dir === 'egress' ? pod.namespace : pod.namespace, p, peerField));
-  if (ports === undefined || ports.length === 0) return peerMatches.map((m) => m.trim());
+  const peerMatches: PeerMatch[] = peers === undefined || peers.length === 0 ? [{ text: '' }] : peers.flatMap((p) => peerMatch(lab, pod.namespace, p, peerField));
+  if (ports === undefined || ports.length === 0) return peerMatches.map((m) => m.text.trim());
   const out: string[] = [];
   for (const m of peerMatches) {
     for (const port of ports) {
       const proto = port.protocol === 'UDP' ? 'udp' : 'tcp';
-      if (port.port === undefined) out.push(`${m} meta l4proto ${proto}`.trim());
-      else if (typeof port.port === 'number') out.push(`${m} ${proto} dport ${port.endPort !== undefined ? `${port.port}-${port.endPort}` : port.port}`.trim());
+      if (port.port === undefined) out.push(`${m.text} meta l4proto ${proto}`.trim());
+      else if (typeof port.port === 'number') out.push(`${m.text} ${proto} dport ${port.endPort !== undefined ? `${port.port}-${port.endPort}` : port.port}`.trim());
       else {
         // Named: the number on the receiver; for egress each peer pod may number it differently.
-        const receivers = dir === 'ingress' ? [pod] : receiversOf(lab, m);
+        const receivers = dir === 'ingress' ? [pod] : (m.pods ?? lab.pods);
         for (const r of receivers) {
           const n = namedPort(r, port.port, proto);
-          if (n !== undefined) out.push(`${dir === 'egress' ? `ip daddr ${r.ip}` : m} ${proto} dport ${n}`.trim());
+          if (n !== undefined) out.push(`${dir === 'egress' ? `ip daddr ${r.ip}` : m.text} ${proto} dport ${n}`.trim());
         }
       }
     }
@@ -95,26 +100,17 @@ function ruleStatements(lab: Lab, pod: Pod, dir: 'ingress' | 'egress', peers: Po
   return out;
 }
 
-function peerMatch(lab: Lab, policyNamespace: string, peer: PolicyPeer, field: 'saddr' | 'daddr'): string[] {
+function peerMatch(lab: Lab, policyNamespace: string, peer: PolicyPeer, field: 'saddr' | 'daddr'): PeerMatch[] {
   if (peer.ipBlock) {
     const except = peer.ipBlock.except ?? [];
-    return [`ip ${field} ${peer.ipBlock.cidr}${except.length > 0 ? ` ip ${field} != { ${except.join(', ')} }` : ''}`];
+    return [{ text: `ip ${field} ${peer.ipBlock.cidr}${except.length > 0 ? ` ip ${field} != { ${except.join(', ')} }` : ''}` }];
   }
   const nsLabels = new Map(lab.namespaces.map((n) => [n.name, n.labels]));
-  const ips = lab.pods
+  const pods = lab.pods
     .filter((p) => (peer.namespaceSelector ? selects(peer.namespaceSelector, nsLabels.get(p.namespace) ?? {}) : p.namespace === policyNamespace))
-    .filter((p) => (peer.podSelector ? selects(peer.podSelector, p.labels) : true))
-    .map((p) => p.ip);
+    .filter((p) => (peer.podSelector ? selects(peer.podSelector, p.labels) : true));
   // A selector that matches no pod allows nothing: no statement at all.
-  return ips.length === 0 ? [] : [`ip ${field} { ${ips.join(', ')} }`];
-}
-
-/** The pods a peer statement's address set names (for named ports on egress); everything when it names no set. */
-function receiversOf(lab: Lab, match: string): Pod[] {
-  const set = /\{ ([^}]*) \}/.exec(match)?.[1];
-  if (!set) return lab.pods;
-  const ips = new Set(set.split(', '));
-  return lab.pods.filter((p) => ips.has(p.ip));
+  return pods.length === 0 ? [] : [{ text: `ip ${field} { ${pods.map((p) => p.ip).join(', ')} }`, pods }];
 }
 
 export type { Policy };
