@@ -79,14 +79,16 @@ interface PeerMatch {
 /** The match of one rule: its peers (as addresses) and its ports; a named port is looked up on the receiving pod. */
 function ruleStatements(lab: Lab, pod: Pod, dir: 'ingress' | 'egress', peers: PolicyPeer[] | undefined, ports: PolicyPort[] | undefined): string[] {
   const peerField = dir === 'egress' ? 'daddr' : 'saddr';
-  const peerMatches: PeerMatch[] = peers === undefined || peers.length === 0 ? [{ text: '' }] : peers.flatMap((p) => peerMatch(lab, pod.namespace, p, peerField));
+  const peerMatches: PeerMatch[] =
+    peers === undefined || peers.length === 0 ? [{ text: '' }] : peers.flatMap((p) => peerMatch(lab, pod.namespace, p, peerField));
   if (ports === undefined || ports.length === 0) return peerMatches.map((m) => m.text.trim());
   const out: string[] = [];
   for (const m of peerMatches) {
     for (const port of ports) {
       const proto = port.protocol === 'UDP' ? 'udp' : 'tcp';
       if (port.port === undefined) out.push(`${m.text} meta l4proto ${proto}`.trim());
-      else if (typeof port.port === 'number') out.push(`${m.text} ${proto} dport ${port.endPort !== undefined ? `${port.port}-${port.endPort}` : port.port}`.trim());
+      else if (typeof port.port === 'number')
+        out.push(`${m.text} ${proto} dport ${port.endPort !== undefined ? `${port.port}-${port.endPort}` : port.port}`.trim());
       else {
         // Named: the number on the receiver; for egress each peer pod may number it differently.
         const receivers = dir === 'ingress' ? [pod] : (m.pods ?? lab.pods);
