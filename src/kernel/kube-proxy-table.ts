@@ -153,8 +153,15 @@ export function iptablesVerdict(t: IptablesRules, dst: string, proto: string, po
   const matches = (r: string[], daddr: boolean) => opt(r, '-p') === proto && opt(r, '--dport') === String(port) && (!daddr || opt(r, '-d') === `${dst}/32`);
   const rules = (chain: string) => t.chains.get(chain) ?? [];
   const target = (r: string[]) => opt(r, '-j');
-  const refused = rules('filter/KUBE-SERVICES').find((r) => matches(r, true) && target(r) === 'REJECT');
-  if (refused) return { kind: 'reject', element: `filter KUBE-SERVICES -d ${dst}/32 --dport ${port} -j REJECT`, why: 'the service has no endpoints' };
+  const stopped = rules('filter/KUBE-SERVICES').find((r) => matches(r, true) && (target(r) === 'REJECT' || target(r) === 'DROP'));
+  if (stopped) {
+    const dropped = target(stopped) === 'DROP';
+    return {
+      kind: dropped ? 'drop' : 'reject',
+      element: `filter KUBE-SERVICES -d ${dst}/32 --dport ${port} -j ${target(stopped)}`,
+      why: dropped ? 'no endpoint on this node (internal traffic policy Local)' : 'the service has no endpoints',
+    };
+  }
   const isLocal = t.local.includes(dst);
   const external = isLocal ? rules('filter/KUBE-EXTERNAL-SERVICES').find((r) => matches(r, false)) : undefined;
   if (external)

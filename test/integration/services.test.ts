@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, labFileAs, netlab, netnsOf, testJson, writeLab } from '../helpers/kernel.js';
+import { ask, isRoot, labFileAs, netlab, netnsOf, testJson, writeLab } from '../helpers/kernel.js';
 import { readFileSync } from 'node:fs';
 
 const LAB = 'it-svc';
@@ -243,6 +243,33 @@ tests:
       const broken = await testJson(file, ['--only', 'one endpoint']);
       expect(broken.code).toBe(1);
       expect(broken.report.tests.find((t) => t.status === 'failed')!.message).toMatch(/the first connection went to web-\d, then .*: no affinity/);
+    } finally {
+      await netlab(['down', lab]);
+    }
+  });
+
+  it('iptables mode drops a ClusterIP whose internalTrafficPolicy Local endpoints are all on other nodes (the client waits), and refuses one with none', async () => {
+    const lab = 'it-itp-ipt';
+    const file = await writeLab(
+      lab,
+      `name: ${lab}
+network: { kubeProxy: { mode: iptables } }
+nodes: [{ name: node1 }, { name: node2 }]
+pods:
+  - { name: web, node: node2, labels: { app: web }, containers: [{ name: c, listen: [80/tcp] }] }
+  - { name: client, node: node1 }
+services:
+  - { name: local, clusterIP: 10.96.0.30, internalTrafficPolicy: Local, selector: { app: web }, ports: [{ port: 80 }] }
+  - { name: none, clusterIP: 10.96.0.31, selector: { app: nothing }, ports: [{ port: 80 }] }
+`,
+    );
+    try {
+      expect((await netlab(['up', file])).code).toBe(0);
+      const dropped = await ask(`netlab.${lab}.pod.client`, 'tcp', '10.96.0.30', 80);
+      expect(dropped.code).not.toBe(0);
+      expect(dropped.stderr).toMatch(/timed out/);
+      const refused = await ask(`netlab.${lab}.pod.client`, 'tcp', '10.96.0.31', 80);
+      expect(refused.stderr).toMatch(/Connection refused/);
     } finally {
       await netlab(['down', lab]);
     }

@@ -85,3 +85,28 @@ describe("kube-proxy's nftables ruleset", () => {
     expect(ruleset).toContain('add rule ip kube-proxy masquerading masquerade fully-random');
   });
 });
+
+describe("kube-proxy's iptables mode, internalTrafficPolicy Local", () => {
+  // pkg/proxy/iptables/proxier.go: with endpoints only on other nodes the ClusterIP is dropped
+  // ("has no local endpoints" -j DROP: the client waits), with none anywhere rejected (refused at once).
+  const text = `name: itp
+network: { kubeProxy: { mode: iptables } }
+nodes: [{ name: node1 }, { name: node2 }]
+pods:
+  - { name: web, node: node2, labels: { app: web }, containers: [{ name: c, listen: [80/tcp] }] }
+services:
+  - { name: local, clusterIP: 10.96.0.30, internalTrafficPolicy: Local, selector: { app: web }, ports: [{ port: 80 }] }
+  - { name: none, clusterIP: 10.96.0.31, selector: { app: nothing }, ports: [{ port: 80 }] }
+`;
+
+  it('drops on a node without a local endpoint, and rejects a Service with none at all', async () => {
+    const { iptablesRuleset } = await import('../../src/plan/kube-proxy/iptables.js');
+    const r = loadLabText('itp.yaml', text);
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    const node1 = iptablesRuleset(r.lab, r.lab.nodes[0]!);
+    expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/local: has no local endpoints" -m tcp -p tcp -d 10.96.0.30 --dport 80 -j DROP');
+    expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/none: has no endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j REJECT');
+    const node2 = iptablesRuleset(r.lab, r.lab.nodes[1]!);
+    expect(node2).not.toContain('default/local: has no local endpoints');
+  });
+});

@@ -85,7 +85,13 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   const externalLocal = svc.externalTrafficPolicy === 'Local';
 
   if (clusterEndpoints.length === 0) {
-    t.filter.push(`-A KUBE-SERVICES -m comment --comment "${name} has no endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j REJECT`);
+    // Upstream (pkg/proxy/iptables/proxier.go): endpoints only on other nodes under internalTrafficPolicy Local
+    // are dropped (a client waits), none anywhere rejected (refused at once).
+    const verdict =
+      port.endpoints.length > 0
+        ? `"${name} has no local endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j DROP`
+        : `"${name} has no endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j REJECT`;
+    t.filter.push(`-A KUBE-SERVICES -m comment --comment ${verdict}`);
   } else {
     t.nat.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} -j ${svcChain}`);
     t.natChains.push(svcChain);
