@@ -1,3 +1,4 @@
+import { renderNft } from '../src/plan/nft-ruleset.js';
 /**
  * npm run bench:services: what 1,000 Services of 5 endpoints each over 10
  * nodes add to `up`, beside the same rules loaded by a plain `nft -f` per
@@ -57,7 +58,7 @@ writeFileSync(withoutFile, labText('bench-nosvc', false));
 const up = { with: [] as number[], without: [] as number[], floor: [] as number[] };
 const loaded = loadLabText(withFile, labText('bench-svc', true));
 if (!loaded.ok) throw new Error('the bench lab is invalid');
-const rulesets = loaded.lab.nodes.map((n) => nftablesRuleset(loaded.lab, n));
+const rulesets = loaded.lab.nodes.map((n) => renderNft(nftablesRuleset(loaded.lab, n)));
 const floorNetns = Array.from({ length: NODES }, (_, i) => `netlab.bench-nftfloor.node.n${i}`);
 for (let i = 0; i < RUNS; i++) {
   up.with.push(seconds(['node', 'bin/netlab.js', 'up', withFile]));

@@ -11,6 +11,7 @@ import { startAgent } from './agent.js';
 import { establishBgp } from './bird.js';
 import { cniAdd } from './cni.js';
 import { ensurePrivateDir, writePrivateFile, writePublicFile } from './files.js';
+import { renderNft } from '../plan/nft-ruleset.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { enteringNetns } from './netns.js';
 import { mapLimit, run } from './run.js';
@@ -231,10 +232,11 @@ function describeOp(op: Op): string {
  * it loads completely or not at all. nft names the failing line of its input.
  */
 async function loadNft(stage: string, op: Extract<Op, { kind: 'nft.load' }>): Promise<void> {
-  const r = await run('ip', ['netns', 'exec', op.netns, 'nft', '-f', '-'], { input: op.ruleset });
+  const text = renderNft(op.ruleset);
+  const r = await run('ip', ['netns', 'exec', op.netns, 'nft', '-f', '-'], { input: text });
   if (r.exitCode === 0) return;
   const m = /^\/dev\/stdin:(\d+):[^\n]*Error: ([^\n]*)/m.exec(r.stderr);
-  const line = m ? op.ruleset.split('\n')[Number(m[1]) - 1] : undefined;
+  const line = m ? text.split('\n')[Number(m[1]) - 1] : undefined;
   const what = m ? `${m[2]}${line ? `\n  at: ${line.trim()}` : ''}` : describeOutcome(r);
   const message = `${stage}: loading table ${op.table} in ${op.netns} failed: ${what}`;
   throw /Operation not supported|No such file or directory/.test(r.stderr) && !m

@@ -6,6 +6,7 @@ import { applyWave } from '../kernel/apply.js';
 import { plannedImages, rulesetKey, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import type { TableImage } from '../plan/table-image.js';
+import { renderNft } from '../plan/nft-ruleset.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
@@ -74,7 +75,7 @@ export async function observeLab(
   // The planned rulesets as the kernel holds them once loaded, to compare rule by rule (read back once, then kept).
   const rulesets = others.flatMap((op): PlannedRuleset[] =>
     op.kind === 'nft.load'
-      ? [{ kind: 'nft', table: op.table, ruleset: op.ruleset }]
+      ? [{ kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) }]
       : op.kind === 'iptables.restore'
         ? [{ kind: 'iptables', ruleset: op.ruleset }]
         : [],
@@ -86,7 +87,7 @@ export async function observeLab(
     const ns = 'netns' in op ? namespaces[op.netns] : undefined;
     if (!ns) continue;
     if (op.kind === 'nft.load')
-      ns.tables = { ...ns.tables, [op.table]: table(await observeTable(op.netns, op.table), { kind: 'nft', table: op.table, ruleset: op.ruleset }) };
+      ns.tables = { ...ns.tables, [op.table]: table(await observeTable(op.netns, op.table), { kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) }) };
     else if (op.kind === 'iptables.restore')
       ns.tables = { ...ns.tables, iptables: table(await observeIptables(op.netns), { kind: 'iptables', ruleset: op.ruleset }) };
     else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;

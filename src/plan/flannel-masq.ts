@@ -1,8 +1,10 @@
 import { bridgeNodes } from '../lab/node-pods.js';
 import type { BridgeNode, Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
+import { nftCommands, replacing, type NftRuleset } from './nft-ruleset.js';
 
 const T = 'ip flannel-ipv4';
+const nft = nftCommands;
 
 /**
  * flanneld's --ip-masq in nftables mode (pkg/trafficmngr/nftables, the rules
@@ -18,22 +20,22 @@ export function planFlannelMasq(lab: Lab): Contribution[] {
   return bridgeNodes(lab).map((node) => ({ services: [{ kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: flannelMasqRuleset(lab, node) }] }));
 }
 
-export function flannelMasqRuleset(lab: Lab, node: BridgeNode): string {
+export function flannelMasqRuleset(lab: Lab, node: BridgeNode): NftRuleset {
   const cluster = lab.network.podCIDR;
   const own = node.podSubnet;
-  const chain = `add rule ${T} postrtg`;
-  return [
-    "# Replaces flannel's table in one transaction (add first, so the delete never fails).",
-    `add table ${T}`,
-    `delete table ${T}`,
-    `add table ${T} { comment "rules for flannel-ipv4" ; }`,
-    `add chain ${T} postrtg { type nat hook postrouting priority srcnat ; comment "chain to manage traffic masquerading by flannel" ; }`,
-    `${chain} meta mark 0x00004000 return`,
-    `${chain} ip saddr ${own} ip daddr ${cluster} return`,
-    `${chain} ip saddr ${cluster} ip daddr ${own} return`,
-    `${chain} ip saddr != ${own} ip daddr ${cluster} return`,
-    `${chain} ip saddr ${cluster} ip daddr != 224.0.0.0/4 masquerade fully-random`,
-    `${chain} ip saddr != ${cluster} ip daddr ${cluster} masquerade fully-random`,
-    '',
-  ].join('\n');
+  const rule = (r: string) => nft.rule('postrtg', r);
+  return replacing(
+    T,
+    [
+      nft.addTable('comment "rules for flannel-ipv4"'),
+      nft.chain('postrtg', 'type nat hook postrouting priority srcnat ; comment "chain to manage traffic masquerading by flannel"'),
+      rule('meta mark 0x00004000 return'),
+      rule(`ip saddr ${own} ip daddr ${cluster} return`),
+      rule(`ip saddr ${cluster} ip daddr ${own} return`),
+      rule(`ip saddr != ${own} ip daddr ${cluster} return`),
+      rule(`ip saddr ${cluster} ip daddr != 224.0.0.0/4 masquerade fully-random`),
+      rule(`ip saddr != ${cluster} ip daddr ${cluster} masquerade fully-random`),
+    ],
+    "Replaces flannel's table in one transaction (add first, so the delete never fails).",
+  );
 }

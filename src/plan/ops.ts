@@ -1,3 +1,4 @@
+import type { NftRuleset } from './nft-ruleset.js';
 import type { Conflist } from '../lab/conflist.js';
 /**
  * The operations a plan is made of. Each names the namespace it acts in;
@@ -265,7 +266,8 @@ export interface NftLoad {
   netns: string;
   /** `ip kube-proxy`: what the ruleset replaces, for messages. */
   table: string;
-  ruleset: string;
+  /** The transaction as data (nft-ruleset.ts renders it). */
+  ruleset: NftRuleset;
 }
 
 /** Whole iptables tables (filter, nat) in one atomic `iptables-restore` inside a namespace. */

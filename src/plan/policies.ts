@@ -3,11 +3,13 @@ import type { Lab, Node, Pod } from '../lab/types.js';
 import type { PolicyPeer, PolicyPort } from '../lab/raw.generated.js';
 import type { Contribution } from './contribution.js';
 import type { NftLoad } from './ops.js';
+import { nftCommands, replacing, type NftCommand, type NftRuleset } from './nft-ruleset.js';
 import { namedPort } from '../lab/services.js';
 
 /** netlab's own table for NetworkPolicy in every node. */
 export const POLICY_TABLE = 'ip netlab-policy';
 const T = POLICY_TABLE;
+const nft = nftCommands;
 
 /**
  * NetworkPolicy in the kernel, the way the policy implementations do it
@@ -34,22 +36,19 @@ export function policyReloads(lab: Lab): NftLoad[] {
     kind: 'nft.load',
     netns: node.netns,
     table: T,
-    ruleset: lab.policies.length > 0 ? policyRuleset(lab, node) : `add table ${T}\ndelete table ${T}\n`,
+    ruleset: lab.policies.length > 0 ? policyRuleset(lab, node) : { table: T, commands: [nft.addTable(), nft.deleteTable()] },
   }));
 }
 
-export function policyRuleset(lab: Lab, node: Node): string {
-  const lines = [
-    "# Replaces netlab's NetworkPolicy table in one transaction (add first, so the delete never fails).",
-    `add table ${T}`,
-    `delete table ${T}`,
-    `add table ${T} { comment "NetworkPolicy, as netlab enforces it" ; }`,
-    `add chain ${T} forward { type filter hook forward priority 10 ; comment "after kube-proxy's DNAT and filter chains" ; }`,
-    `add chain ${T} egress`,
-    `add chain ${T} ingress`,
-    `add rule ${T} forward ct state established,related accept`,
-    `add rule ${T} forward jump egress`,
-    `add rule ${T} forward jump ingress`,
+export function policyRuleset(lab: Lab, node: Node): NftRuleset {
+  const commands: NftCommand[] = [
+    nft.addTable('comment "NetworkPolicy, as netlab enforces it"'),
+    nft.chain('forward', 'type filter hook forward priority 10 ; comment "after kube-proxy\'s DNAT and filter chains"'),
+    nft.chain('egress'),
+    nft.chain('ingress'),
+    nft.rule('forward', 'ct state established,related accept'),
+    nft.rule('forward', 'jump egress'),
+    nft.rule('forward', 'jump ingress'),
   ];
   for (const pod of lab.pods.filter((p) => p.node === node.name)) {
     for (const dir of ['egress', 'ingress'] as const) {
@@ -57,17 +56,17 @@ export function policyRuleset(lab: Lab, node: Node): string {
       if (applying.length === 0) continue;
       const chain = `${dir}-${pod.name}`;
       const self = dir === 'egress' ? 'saddr' : 'daddr';
-      lines.push(`add chain ${T} ${chain}`, `add rule ${T} ${dir} ip ${self} ${pod.ip} jump ${chain}`);
+      commands.push(nft.chain(chain), nft.rule(dir, `ip ${self} ${pod.ip} jump ${chain}`));
       for (const policy of applying) {
         policy[dir].forEach((rule, i) => {
           for (const stmt of ruleStatements(lab, pod, dir, rule.peers, rule.ports))
-            lines.push(`add rule ${T} ${chain} ${stmt} return comment "${policy.ref} ${dir}[${i}]"`);
+            commands.push(nft.rule(chain, `${stmt} return comment "${policy.ref} ${dir}[${i}]"`));
         });
       }
-      lines.push(`add rule ${T} ${chain} drop comment "${pod.name} is isolated for ${dir} by ${applying.map((p) => p.ref).join(', ')}"`);
+      commands.push(nft.rule(chain, `drop comment "${pod.name} is isolated for ${dir} by ${applying.map((p) => p.ref).join(', ')}"`));
     }
   }
-  return `${lines.join('\n')}\n`;
+  return replacing(T, commands, "Replaces netlab's NetworkPolicy table in one transaction (add first, so the delete never fails).");
 }
 
 /** A peer as a match: its text, and the pods it names (none for an ipBlock or no peers: then every pod may receive). */

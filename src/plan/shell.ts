@@ -1,3 +1,4 @@
+import { renderNft } from './nft-ruleset.js';
 import { isToolOp, toolCommand } from './commands.js';
 import { pluginConfig, pluginEnv } from './cni-config.js';
 import type { Op, Plan } from './ops.js';
@@ -56,8 +57,9 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     return [`${quote(['ip', 'netns', 'exec', op.netns, 'iptables-restore'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];
   }
   if (op.kind === 'nft.load') {
-    const end = heredocEnd(op.ruleset);
-    return [`${quote(['ip', 'netns', 'exec', op.netns, 'nft', '-f', '-'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];
+    const text = renderNft(op.ruleset);
+    const end = heredocEnd(text);
+    return [`${quote(['ip', 'netns', 'exec', op.netns, 'nft', '-f', '-'])} <<'${end}'`, text.replace(/\n$/, ''), end];
   }
   if (op.kind === 'qdisc.delete') return [quote(['ip', 'netns', 'exec', op.netns, 'tc', 'qdisc', 'del', 'dev', op.dev, 'root'])];
   if (op.kind === 'process.start') {

@@ -59,7 +59,7 @@ export function unplanned(ops: readonly Op[], live: LiveLab): Array<{ op: Op; wh
     for (const table of ns.nftables ?? []) {
       if (!planned.tables.has(table))
         removal(
-          { kind: 'nft.load', netns, table, ruleset: `delete table ${table}\n` },
+          { kind: 'nft.load', netns, table, ruleset: { table, commands: [{ kind: 'delete-table' }] } },
           netns,
           `nftables table ${table} is not planned (netlab did not make it; \`netlab up\` deletes it)`,
         );

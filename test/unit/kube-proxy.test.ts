@@ -1,3 +1,4 @@
+import { renderNft } from '../../src/plan/nft-ruleset.js';
 import { describe, expect, it } from 'vitest';
 import { loadLabText } from '../../src/lab/index.js';
 import type { Lab, Service, ServicePort } from '../../src/lab/types.js';
@@ -46,7 +47,7 @@ services:
 
 describe("kube-proxy's nftables ruleset", () => {
   const lab = exampleLab();
-  const ruleset = nftablesRuleset(lab, lab.nodes[0]!);
+  const ruleset = renderNft(nftablesRuleset(lab, lab.nodes[0]!));
 
   it("writes a service's chains and elements as upstream does (REFERENCE-2 §1, verified to load with nft 1.0.6)", () => {
     for (const line of [

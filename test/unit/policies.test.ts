@@ -1,3 +1,4 @@
+import { renderNft } from '../../src/plan/nft-ruleset.js';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadLabText } from '../../src/lab/index.js';
@@ -227,18 +228,22 @@ describe("netlab's NetworkPolicy table", () => {
     const { shippedLab } = await import('../helpers/labs.js');
     const lab = shippedLab('netpol-ports');
     const xb = lab.pods.find((p) => p.name === 'x/b')!;
-    const rules = policyRuleset(
-      lab,
-      lab.nodes.find((n) => n.name === xb.node)!,
+    const rules = renderNft(
+      policyRuleset(
+        lab,
+        lab.nodes.find((n) => n.name === xb.node)!,
+      ),
     ).split('\n');
     expect(rules).toContain(`add rule ip netlab-policy ingress ip daddr ${xb.ip} jump ingress-x/b`);
     // A named port is the number on the receiving pod.
     expect(rules).toContain('add rule ip netlab-policy ingress-x/b udp dport 80 return comment "x/b-named-udp-80 ingress[0]"');
     expect(rules).toContain('add rule ip netlab-policy ingress-x/b drop comment "x/b is isolated for ingress by x/b-named-udp-80"');
     const yc = lab.pods.find((p) => p.name === 'y/c')!;
-    const node = policyRuleset(
-      lab,
-      lab.nodes.find((n) => n.name === yc.node)!,
+    const node = renderNft(
+      policyRuleset(
+        lab,
+        lab.nodes.find((n) => n.name === yc.node)!,
+      ),
     );
     expect(node).toMatch(/add rule ip netlab-policy ingress-y\/c ip saddr \{ [\d., ]+ \} tcp dport 80-81 return/);
     // Pods no policy selects have no chain.
