@@ -11,6 +11,7 @@ import { startAgent } from './agent.js';
 import { establishBgp } from './bird.js';
 import { cniAdd } from './cni.js';
 import { ensurePrivateDir, writePrivateFile, writePublicFile } from './files.js';
+import { renderIptables } from '../plan/iptables-ruleset.js';
 import { renderNft } from '../plan/nft-ruleset.js';
 import { describeOutcome, failedBatchLine, kernelReason, missingFeature } from './failure.js';
 import { enteringNetns } from './netns.js';
@@ -246,9 +247,10 @@ async function loadNft(stage: string, op: Extract<Op, { kind: 'nft.load' }>): Pr
 
 /** filter and nat in one `iptables-restore`: atomic per table; it names the line that failed. */
 async function restoreIptables(stage: string, op: Extract<Op, { kind: 'iptables.restore' }>): Promise<void> {
-  const r = await run('ip', ['netns', 'exec', op.netns, 'iptables-restore'], { input: op.ruleset });
+  const text = renderIptables(op.ruleset);
+  const r = await run('ip', ['netns', 'exec', op.netns, 'iptables-restore'], { input: text });
   if (r.exitCode === 0) return;
   const m = /line:? (\d+) failed/i.exec(r.stderr);
-  const line = m ? op.ruleset.split('\n')[Number(m[1]) - 1] : undefined;
+  const line = m ? text.split('\n')[Number(m[1]) - 1] : undefined;
   throw new KernelError(`${stage}: iptables-restore in ${op.netns} failed: ${kernelReason(r.stderr)}${line ? `\n  at: ${line}` : ''}`);
 }

@@ -6,6 +6,7 @@ import { applyWave } from '../kernel/apply.js';
 import { plannedImages, rulesetKey, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import type { TableImage } from '../plan/table-image.js';
+import { renderIptables } from '../plan/iptables-ruleset.js';
 import { renderNft } from '../plan/nft-ruleset.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
@@ -77,7 +78,7 @@ export async function observeLab(
     op.kind === 'nft.load'
       ? [{ kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) }]
       : op.kind === 'iptables.restore'
-        ? [{ kind: 'iptables', ruleset: op.ruleset }]
+        ? [{ kind: 'iptables', ruleset: renderIptables(op.ruleset) }]
         : [],
   );
   const planned = rulesets.length > 0 ? await plannedImages(labDir(state.lab.name), rulesets) : new Map<string, TableImage>();
@@ -89,7 +90,7 @@ export async function observeLab(
     if (op.kind === 'nft.load')
       ns.tables = { ...ns.tables, [op.table]: table(await observeTable(op.netns, op.table), { kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) }) };
     else if (op.kind === 'iptables.restore')
-      ns.tables = { ...ns.tables, iptables: table(await observeIptables(op.netns), { kind: 'iptables', ruleset: op.ruleset }) };
+      ns.tables = { ...ns.tables, iptables: table(await observeIptables(op.netns), { kind: 'iptables', ruleset: renderIptables(op.ruleset) }) };
     else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }

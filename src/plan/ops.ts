@@ -1,3 +1,4 @@
+import type { IptablesRuleset } from './iptables-ruleset.js';
 import type { NftRuleset } from './nft-ruleset.js';
 import type { Conflist } from '../lab/conflist.js';
 /**
@@ -274,7 +275,8 @@ export interface NftLoad {
 export interface IptablesRestore {
   kind: 'iptables.restore';
   netns: string;
-  ruleset: string;
+  /** The tables as data (iptables-ruleset.ts renders them). */
+  ruleset: IptablesRuleset;
 }
 
 export type StageName = 'namespaces' | 'links' | 'addresses' | 'cni' | 'routes' | 'sysctls' | 'services' | 'routing' | 'converge' | 'containers';

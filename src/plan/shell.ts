@@ -1,3 +1,4 @@
+import { renderIptables } from './iptables-ruleset.js';
 import { renderNft } from './nft-ruleset.js';
 import { isToolOp, toolCommand } from './commands.js';
 import { pluginConfig, pluginEnv } from './cni-config.js';
@@ -53,8 +54,9 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     ];
   }
   if (op.kind === 'iptables.restore') {
-    const end = heredocEnd(op.ruleset);
-    return [`${quote(['ip', 'netns', 'exec', op.netns, 'iptables-restore'])} <<'${end}'`, op.ruleset.replace(/\n$/, ''), end];
+    const text = renderIptables(op.ruleset);
+    const end = heredocEnd(text);
+    return [`${quote(['ip', 'netns', 'exec', op.netns, 'iptables-restore'])} <<'${end}'`, text.replace(/\n$/, ''), end];
   }
   if (op.kind === 'nft.load') {
     const text = renderNft(op.ruleset);

@@ -102,12 +102,13 @@ services:
 
   it('drops on a node without a local endpoint, and rejects a Service with none at all', async () => {
     const { iptablesRuleset } = await import('../../src/plan/kube-proxy/iptables.js');
+    const { renderIptables } = await import('../../src/plan/iptables-ruleset.js');
     const r = loadLabText('itp.yaml', text);
     if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
-    const node1 = iptablesRuleset(r.lab, r.lab.nodes[0]!);
+    const node1 = renderIptables(iptablesRuleset(r.lab, r.lab.nodes[0]!));
     expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/local: has no local endpoints" -m tcp -p tcp -d 10.96.0.30 --dport 80 -j DROP');
     expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/none: has no endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j REJECT');
-    const node2 = iptablesRuleset(r.lab, r.lab.nodes[1]!);
+    const node2 = renderIptables(iptablesRuleset(r.lab, r.lab.nodes[1]!));
     expect(node2).not.toContain('default/local: has no local endpoints');
   });
 });

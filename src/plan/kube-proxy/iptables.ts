@@ -2,6 +2,7 @@ import type { Endpoint, Lab, Node, Service, ServicePort } from '../../lab/types.
 import { AFFINITY_TIMEOUT_SECONDS, nodeEndpoints } from './endpoints.js';
 import { iptEndpointChain, iptServiceChain, iptServicePortName } from './names.js';
 import { MASQUERADE_MARK } from './nftables.js';
+import { iptRule, type IptablesRule, type IptablesRuleset } from '../iptables-ruleset.js';
 
 const MARK = `${MASQUERADE_MARK}/${MASQUERADE_MARK}`;
 
@@ -15,63 +16,53 @@ const MARK = `${MASQUERADE_MARK}/${MASQUERADE_MARK}`;
  * KUBE-EXT-, KUBE-MARK-MASQ and KUBE-POSTROUTING. On Debian 12 `iptables`
  * is iptables-nft: the rules land in nftables tables `ip filter` and `ip nat`.
  */
-export function iptablesRuleset(lab: Lab, node: Node): string {
+export function iptablesRuleset(lab: Lab, node: Node): IptablesRuleset {
   const filterChains = ['KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES'];
-  const filter: string[] = [
-    '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
-    '-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS',
-    '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
-    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
-    '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
-    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
-    '-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
-    '-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
-    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${MARK} -j ACCEPT`,
-    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  const filter: IptablesRule[] = [
+    iptRule('INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL'),
+    iptRule('INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS'),
+    iptRule('INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES'),
+    iptRule('FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL'),
+    iptRule('FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD'),
+    iptRule('FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'),
+    iptRule('FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES'),
+    iptRule('OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL'),
+    iptRule('OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'),
+    iptRule('KUBE-FORWARD', '-m conntrack --ctstate INVALID -j DROP'),
+    iptRule('KUBE-FORWARD', `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${MARK} -j ACCEPT`),
+    iptRule('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'),
   ];
   const natChains = ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES'];
-  const nat: string[] = [
-    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-    `-A KUBE-MARK-MASQ -j MARK --or-mark ${MASQUERADE_MARK}`,
-    `-A KUBE-POSTROUTING -m mark ! --mark ${MARK} -j RETURN`,
-    `-A KUBE-POSTROUTING -j MARK --xor-mark ${MASQUERADE_MARK}`,
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  const nat: IptablesRule[] = [
+    iptRule('PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'),
+    iptRule('OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'),
+    iptRule('POSTROUTING', '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING'),
+    iptRule('KUBE-MARK-MASQ', `-j MARK --or-mark ${MASQUERADE_MARK}`),
+    iptRule('KUBE-POSTROUTING', `-m mark ! --mark ${MARK} -j RETURN`),
+    iptRule('KUBE-POSTROUTING', `-j MARK --xor-mark ${MASQUERADE_MARK}`),
+    iptRule('KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully'),
   ];
   for (const svc of lab.services) {
     if (svc.clusterIP === undefined) continue;
     for (const port of svc.ports) servicePortRules(lab, node, svc, port, svc.clusterIP, { filter, nat, natChains });
   }
   nat.push(
-    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    iptRule(
+      'KUBE-SERVICES',
+      '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    ),
   );
-  const declare = (chains: string[]) => [...new Set(chains)].map((c) => `:${c} - [0:0]`);
-  return [
-    '*filter',
-    ':INPUT ACCEPT [0:0]',
-    ':FORWARD ACCEPT [0:0]',
-    ':OUTPUT ACCEPT [0:0]',
-    ...declare(filterChains),
-    ...filter,
-    'COMMIT',
-    '*nat',
-    ':PREROUTING ACCEPT [0:0]',
-    ':INPUT ACCEPT [0:0]',
-    ':OUTPUT ACCEPT [0:0]',
-    ':POSTROUTING ACCEPT [0:0]',
-    ...declare(natChains),
-    ...nat,
-    'COMMIT',
-    '',
-  ].join('\n');
+  return {
+    tables: [
+      { name: 'filter', builtins: ['INPUT', 'FORWARD', 'OUTPUT'], chains: [...new Set(filterChains)], rules: filter },
+      { name: 'nat', builtins: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], chains: [...new Set(natChains)], rules: nat },
+    ],
+  };
 }
 
 interface Tables {
-  filter: string[];
-  nat: string[];
+  filter: IptablesRule[];
+  nat: IptablesRule[];
   natChains: string[];
 }
 
@@ -91,37 +82,42 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
       port.endpoints.length > 0
         ? `"${name} has no local endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j DROP`
         : `"${name} has no endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j REJECT`;
-    t.filter.push(`-A KUBE-SERVICES -m comment --comment ${verdict}`);
+    t.filter.push(iptRule('KUBE-SERVICES', `-m comment --comment ${verdict}`));
   } else {
-    t.nat.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} -j ${svcChain}`);
+    t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} -j ${svcChain}`));
     t.natChains.push(svcChain);
     t.nat.push(
-      `-A ${svcChain} -m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} ! -s ${lab.network.podCIDR} -j KUBE-MARK-MASQ`,
+      iptRule(
+        svcChain,
+        `-m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} ! -s ${lab.network.podCIDR} -j KUBE-MARK-MASQ`,
+      ),
     );
     t.nat.push(...spread(svcChain, name, clusterEndpoints, svc, port));
   }
   if (port.nodePort !== undefined) {
     const nodePort = `${match} --dport ${port.nodePort}`;
     if (externalLocal && local.length === 0) {
-      t.filter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no local endpoints" -m addrtype --dst-type LOCAL ${nodePort} -j DROP`);
+      t.filter.push(
+        iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment "${name} has no local endpoints" -m addrtype --dst-type LOCAL ${nodePort} -j DROP`),
+      );
     } else if (port.endpoints.length === 0) {
-      t.filter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no endpoints" -m addrtype --dst-type LOCAL ${nodePort} -j REJECT`);
+      t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment "${name} has no endpoints" -m addrtype --dst-type LOCAL ${nodePort} -j REJECT`));
     } else {
       t.natChains.push(extChain, svcChain);
-      t.nat.push(`-A KUBE-NODEPORTS -m comment --comment ${name} ${nodePort} -j ${extChain}`);
+      t.nat.push(iptRule('KUBE-NODEPORTS', `-m comment --comment ${name} ${nodePort} -j ${extChain}`));
       if (externalLocal) {
         t.natChains.push(localChain);
         t.nat.push(
-          `-A ${extChain} -s ${lab.network.podCIDR} -m comment --comment "pod traffic for ${name} external destinations" -j ${svcChain}`,
-          `-A ${extChain} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
-          `-A ${extChain} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svcChain}`,
-          `-A ${extChain} -j ${localChain}`,
+          iptRule(extChain, `-s ${lab.network.podCIDR} -m comment --comment "pod traffic for ${name} external destinations" -j ${svcChain}`),
+          iptRule(extChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`),
+          iptRule(extChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svcChain}`),
+          iptRule(extChain, `-j ${localChain}`),
           ...spread(localChain, name, local, svc, port),
         );
       } else {
         t.nat.push(
-          `-A ${extChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`,
-          `-A ${extChain} -j ${svcChain}`,
+          iptRule(extChain, `-m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`),
+          iptRule(extChain, `-j ${svcChain}`),
         );
       }
     }
@@ -129,27 +125,30 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   for (const e of used) {
     const chain = iptEndpointChain(svc, port, e.ip, e.port);
     t.natChains.push(chain);
-    t.nat.push(`-A ${chain} -m comment --comment ${name} -s ${e.ip} -j KUBE-MARK-MASQ`);
+    t.nat.push(iptRule(chain, `-m comment --comment ${name} -s ${e.ip} -j KUBE-MARK-MASQ`));
     const affinity = svc.sessionAffinity === 'ClientIP' ? ` -m recent --name ${chain} --set` : '';
-    t.nat.push(`-A ${chain} -m comment --comment ${name}${affinity} ${match} -j DNAT --to-destination ${e.ip}:${e.port}`);
+    t.nat.push(iptRule(chain, `-m comment --comment ${name}${affinity} ${match} -j DNAT --to-destination ${e.ip}:${e.port}`));
   }
 }
 
 /** Affinity first, then endpoint i of n with probability 1/(n-i) (`%0.10f`); the last takes the rest. */
-function spread(chain: string, name: string, endpoints: Endpoint[], svc: Service, port: ServicePort): string[] {
-  const out: string[] = [];
+function spread(chain: string, name: string, endpoints: Endpoint[], svc: Service, port: ServicePort): IptablesRule[] {
+  const out: IptablesRule[] = [];
   const sep = (e: Endpoint) => iptEndpointChain(svc, port, e.ip, e.port);
   if (svc.sessionAffinity === 'ClientIP') {
     for (const e of endpoints) {
       out.push(
-        `-A ${chain} -m comment --comment "${name} -> ${e.ip}:${e.port}" -m recent --name ${sep(e)} --rcheck --seconds ${AFFINITY_TIMEOUT_SECONDS} --reap -j ${sep(e)}`,
+        iptRule(
+          chain,
+          `-m comment --comment "${name} -> ${e.ip}:${e.port}" -m recent --name ${sep(e)} --rcheck --seconds ${AFFINITY_TIMEOUT_SECONDS} --reap -j ${sep(e)}`,
+        ),
       );
     }
   }
   endpoints.forEach((e, i) => {
     const n = endpoints.length;
     const probability = i < n - 1 ? ` -m statistic --mode random --probability ${(1 / (n - i)).toFixed(10)}` : '';
-    out.push(`-A ${chain} -m comment --comment "${name} -> ${e.ip}:${e.port}"${probability} -j ${sep(e)}`);
+    out.push(iptRule(chain, `-m comment --comment "${name} -> ${e.ip}:${e.port}"${probability} -j ${sep(e)}`));
   });
   return out;
 }
