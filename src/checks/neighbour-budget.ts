@@ -7,6 +7,8 @@ export interface Flow {
   from: Source;
   /** The pod it reaches on the wire; none when it never leaves the source (localhost, own IP). */
   toPod: string | undefined;
+  /** Other pods it may reach instead (a Service's endpoints): their entries count too. */
+  orTo?: string[];
 }
 
 export function caseFlow(c: ConformanceCase): Flow {
@@ -45,10 +47,19 @@ export function meshNeighbourEstimate(lab: Lab): number {
  * more, smaller rounds.
  */
 export function neighbourEntries(lab: Lab, c: Flow, pods: Map<string, Pod>, nodes: Map<string, Node>): string[] {
-  const to = c.toPod ? pods.get(c.toPod) : undefined;
+  const targets = c.orTo ? [c.toPod, ...c.orTo] : [c.toPod];
+  return targets.flatMap((t) => entriesTo(c.from, t ? pods.get(t) : undefined, pods, nodes));
+}
+
+function entriesTo(fromSource: Flow['from'], to: Pod | undefined, pods: Map<string, Pod>, nodes: Map<string, Node>): string[] {
   if (!to) return [];
-  if (c.from.kind === 'node') return [`${c.from.netns}>${to.ip}`, `${to.netns}>${to.gateway}`];
-  const from = pods.get(c.from.name)!;
+  if (fromSource.kind === 'node') return [`${fromSource.netns}>${to.ip}`, `${to.netns}>${to.gateway}`];
+  const from = pods.get(fromSource.name);
+  // From outside the pods (external): the nodes' side of the path is counted; the source's own cache is one entry.
+  if (!from) {
+    const b = nodes.get(to.node)!;
+    return [`${fromSource.netns}>${b.address}`, `${b.netns}>${to.ip}`, `${to.netns}>${to.gateway}`];
+  }
   if (from.node === to.node) return [`${from.netns}>${to.ip}`, `${to.netns}>${from.ip}`];
   const a = nodes.get(from.node)!;
   const b = nodes.get(to.node)!;
@@ -60,6 +71,11 @@ export function neighbourEntries(lab: Lab, c: Flow, pods: Map<string, Pod>, node
     `${a.netns}>${b.address}`,
     `${b.netns}>${a.address}`,
   ];
+}
+
+/** A connection test: to a pod, or to any of a Service's endpoints. */
+export function connectFlow(c: { from: Flow['from']; to: { pod?: string }; answerFrom?: string[] }): Flow {
+  return { from: c.from, toPod: c.to.pod, ...(c.answerFrom ? { orTo: c.answerFrom } : {}) };
 }
 
 /**

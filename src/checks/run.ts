@@ -1,8 +1,8 @@
 import { startCapture } from '../kernel/capture.js';
 import { lookUp } from '../kernel/diagnose.js';
-import { flushNeighbours } from '../kernel/inspect.js';
+import { flushNeighbours, neighbourLimit } from '../kernel/inspect.js';
 import { ping } from '../kernel/ping.js';
-import { runProbes, type Probe } from '../kernel/probe.js';
+import { runProbeRounds, runProbes, type Probe } from '../kernel/probe.js';
 import { mapLimit } from '../kernel/run.js';
 import type { Lab } from '../lab/types.js';
 import { diagnosisLookups } from './diagnosis.js';
@@ -13,6 +13,7 @@ import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
 import type { ActionCheck, CaptureCheck, Check, CniCheck, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, PolicyMatrixCheck, TestResult } from './types.js';
 import { runCniChecks } from './run-cni.js';
 import { runMatrix } from './run-matrix.js';
+import { connectFlow, neighbourRounds } from './neighbour-budget.js';
 
 export interface RunOptions {
   /** Independent checks in flight at once. */
@@ -105,17 +106,32 @@ function describeConnect(check: ConnectCheck): string {
   return `from ${check.from.netns}: ${check.kind} connect to ${check.to.ip}:${check.port}, send "identify", read the answer`;
 }
 
+/**
+ * Connection tests, all from one prober: at once when their neighbour
+ * entries fit the kernel's shared table, else in rounds that each fit, the
+ * caches each round filled emptied before the next (as conformance and the
+ * policy matrix run).
+ */
 async function runConnects(lab: Lab, items: Array<{ check: ConnectCheck; index: number }>, record: (i: number, r: TestResult) => void): Promise<void> {
+  if (items.length === 0) return;
   const started = performance.now();
-  const probes = items.map(({ check }, id) => connectProbe(id, check));
-  await runProbes(lab.fabric.netns, probes, {
-    onResult: (r) => {
-      const { check, index } = items[r.id]!;
-      const v = judgeConnect(check, r);
-      const output = [r.ok ? `answer: ${JSON.stringify(r.answer)}` : `error: ${r.error}`];
-      record(index, { ...result(check, v.ok, v.message, started, { command: describeConnect(check), output }), durationMs: Math.round(r.ms) });
+  const rounds = neighbourRounds(
+    lab,
+    items.map(({ check }) => connectFlow(check)),
+    (await neighbourLimit()) / 2,
+  );
+  await runProbeRounds(
+    lab.fabric.netns,
+    rounds.map((round) => ({ probes: round.cases.map((id) => connectProbe(id, items[id]!.check)), forget: rounds.length > 1 ? round.namespaces : [] })),
+    {
+      onResult: (r) => {
+        const { check, index } = items[r.id]!;
+        const v = judgeConnect(check, r);
+        const output = [r.ok ? `answer: ${JSON.stringify(r.answer)}` : `error: ${r.error}`];
+        record(index, { ...result(check, v.ok, v.message, started, { command: describeConnect(check), output }), durationMs: Math.round(r.ms) });
+      },
     },
-  });
+  );
 }
 
 /** One action a capture watches; its outcome is evidence, not the verdict. */

@@ -61,6 +61,27 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
     noStack(r.stderr);
   });
 
+  it('a test that crashes on a lab it brought up releases its lock and takes the lab down', async () => {
+    const name = `${LAB}-crash`;
+    const file = await writeLab(
+      name,
+      `name: ${name}\nnodes: [{name: node1}]\npods:\n  - {name: a, containers: [{name: c, listen: [80/tcp]}]}\n  - {name: b}\ntests:\n  - tcp: {from: b, to: a, port: 80}\n`,
+    );
+    await fake('python3', `case "$*" in *netlab-probe.py*) kill -SEGV $$ ;; esac\nexec ${real('python3')} "$@"`);
+    try {
+      const r = await netlab(['test', file], withFakePython());
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      noStack(r.stderr);
+    } finally {
+      await rm(join(fakeBin, 'python3'), { force: true });
+    }
+    expect(await netnsOf(name)).toEqual([]);
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir('/run/netlab')).filter((f) => f.startsWith(name))).toEqual([]);
+    // Nothing holds the lab: a down of it has nothing to wait for.
+    expect((await netlab(['down', name])).stdout).toMatch(/is not up; nothing to remove/);
+  });
+
   it('a lab needing more open files than netlab may have: exit 3 before anything is made, saying what to raise', async () => {
     const name = `${LAB}-files`;
     const file = await writeLab(

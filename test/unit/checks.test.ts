@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conformanceCases, samplePeers } from '../../src/checks/conformance.js';
 import { judgeCapture, judgeConnect, judgePing } from '../../src/checks/judge.js';
-import { caseFlow, meshNeighbourEstimate, neighbourEntries, neighbourRounds } from '../../src/checks/neighbour-budget.js';
+import { caseFlow, connectFlow, meshNeighbourEstimate, neighbourEntries, neighbourRounds } from '../../src/checks/neighbour-budget.js';
 import { resolveChecks } from '../../src/checks/resolve.js';
 import { expandTemplates } from '../../src/checks/templates.js';
 import type { ConnectCheck, PingCheck } from '../../src/checks/types.js';
@@ -197,5 +197,20 @@ describe('neighbour rounds', () => {
     expect(neighbourEntries(lab, caseFlow(same), pods, nodes)).toHaveLength(2);
     const across = cases.find((c) => c.group === 'pod-to-pod' && !c.name.includes('same node'))!;
     expect(neighbourEntries(lab, caseFlow(across), pods, nodes)).toHaveLength(6);
+  });
+
+  it('count a connection to a Service as one to each endpoint that may answer, so plain tests run in rounds too', () => {
+    const pods = new Map(lab.pods.map((p) => [p.name, p]));
+    const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
+    const [a, b, c] = lab.pods;
+    const from = { kind: 'pod' as const, name: a!.name, netns: a!.netns, ip: a!.ip };
+    const toService = connectFlow({ from, to: {}, answerFrom: [b!.name, c!.name] });
+    const one = (p: typeof b) => neighbourEntries(lab, connectFlow({ from, to: { pod: p!.name } }), pods, nodes);
+    expect(new Set(neighbourEntries(lab, toService, pods, nodes))).toEqual(new Set([...one(b), ...one(c)]));
+    // 400 pods, each connecting to the next: far past 512 entries at once, so rounds.
+    const flows = lab.pods.map((p, i) =>
+      connectFlow({ from: { kind: 'pod', name: p.name, netns: p.netns, ip: p.ip }, to: { pod: lab.pods[(i + 1) % lab.pods.length]!.name } }),
+    );
+    expect(neighbourRounds(lab, flows, 512).length).toBeGreaterThan(1);
   });
 });
