@@ -2,7 +2,7 @@ import { startCapture } from '../kernel/capture.js';
 import { lookUp } from '../kernel/diagnose.js';
 import { flushNeighbours, neighbourLimit } from '../kernel/inspect.js';
 import { ping } from '../kernel/ping.js';
-import { runProbeRounds, runProbes, type Probe } from '../kernel/probe.js';
+import { runProbeRounds, runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
 import { mapLimit } from '../kernel/run.js';
 import type { Lab } from '../lab/types.js';
 import { diagnosisLookups } from './diagnosis.js';
@@ -61,7 +61,8 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
       connects.filter((c) => !spreads.includes(c) && !sticky.includes(c)),
       record,
     ),
-    mapLimit(spreads, options.concurrency, async ({ check, index }) => record(index, await runSpread(lab, check))),
+    // Spreads at once while their neighbour entries fit the shared table together, else one at a time.
+    mapLimit(spreads, (await spreadsFit(lab, spreads)) ? options.concurrency : 1, async ({ check, index }) => record(index, await runSpread(lab, check))),
     mapLimit(sticky, options.concurrency, async ({ check, index }) => record(index, await runSticky(lab, check))),
     mapLimit(matrices, 1, async ({ check, index }) => record(index, await runMatrix(lab, check))),
     mapLimit(lookups, options.concurrency, async ({ check, index }) => {
@@ -161,6 +162,13 @@ async function runCapture(lab: Lab, check: CaptureCheck): Promise<TestResult> {
   return result(check, v.ok, v.message, started, { command: capture.command, packets, output: action });
 }
 
+/** Whether every spread's neighbour entries fit half the kernel's table at once. */
+async function spreadsFit(lab: Lab, spreads: Array<{ check: ConnectCheck }>): Promise<boolean> {
+  if (spreads.length < 2) return true;
+  const flows = spreads.map(({ check }) => connectFlow({ ...check, answerFrom: check.everyOf ?? [] }));
+  return neighbourRounds(lab, flows, (await neighbourLimit()) / 2).length <= 1;
+}
+
 /** Connections per endpoint in one round of a spread: a random pick misses a given endpoint of N in 8N tries with odds e^-8. */
 const SPREAD_TRIES_PER_ENDPOINT = 8;
 const SPREAD_ROUNDS = 3;
@@ -182,9 +190,12 @@ async function runSpread(lab: Lab, check: ConnectCheck): Promise<TestResult> {
       output,
     });
   }
+  const learned = neighbourRounds(lab, [connectFlow({ ...check, answerFrom: [...wanted] })], Infinity)[0]?.namespaces ?? [];
   for (let round = 0; round < SPREAD_ROUNDS && [...wanted].some((p) => !seen.has(p)); round++) {
     const probes = Array.from({ length: wanted.size * SPREAD_TRIES_PER_ENDPOINT }, (_, id) => connectProbe(id, check));
-    const answers = await runProbes(lab.fabric.netns, probes, { parallel: 16 });
+    const answers = new Map<number, ProbeResult>();
+    // Each round's learned neighbours are emptied after it: a Service over many pods fills the shared table fast.
+    await runProbeRounds(lab.fabric.netns, [{ probes, forget: learned }], { parallel: 16, onResult: (r) => answers.set(r.id, r) });
     for (const r of answers.values()) {
       const v = judgeConnect(check, r);
       if (!v.ok) return result(check, false, v.message, started, { command: describeConnect(check), output: [...output, `error: ${r.error ?? v.message}`] });
