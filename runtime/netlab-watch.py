@@ -174,6 +174,26 @@ def listener(protocol, groups, receive_buffer):
     return sock
 
 
+def queued(sock, watch):
+    """Every message queued on a listening socket, with the id of the namespace it came from (None: the
+    socket's own). ENOBUFS means the kernel dropped some: the watch says so, and status reads everything."""
+    while True:
+        try:
+            data, ancillary, _, _ = sock.recvmsg(1 << 16, socket.CMSG_SPACE(4))
+        except BlockingIOError:
+            return
+        except OSError as e:
+            if e.errno != 105:  # ENOBUFS
+                raise
+            watch.lost = True
+            continue
+        nsid = None
+        for level, kind, value in ancillary:
+            if level == SOL_NETLINK and kind == NETLINK_LISTEN_ALL_NSID:
+                nsid = struct.unpack("=i", value[:4])[0]
+        yield data, nsid
+
+
 class Shard:
     """Some of the watched namespaces, with ids in a namespace of the shard's own sockets: a nameless one, so
     the lab's fabric keeps the ids the kernel gave its veths, and a watcher started again starts with none."""
@@ -212,37 +232,12 @@ class Shard:
 
     def drain_nf(self, watch):
         """nf_tables news: netlab plans no table in a watched pod, so any news marks it."""
-        while True:
-            try:
-                _, ancillary, _, _ = self.nf_events.recvmsg(1 << 16, socket.CMSG_SPACE(4))
-            except BlockingIOError:
-                return
-            except OSError as e:
-                if e.errno != 105:  # ENOBUFS: the kernel dropped notifications
-                    raise
-                watch.lost = True
-                continue
-            for level, kind, value in ancillary:
-                if level == SOL_NETLINK and kind == NETLINK_LISTEN_ALL_NSID:
-                    nsid = struct.unpack("=i", value[:4])[0]
-                    if nsid in self.names:
-                        watch.changed.add(self.names[nsid])
+        for _, nsid in queued(self.nf_events, watch):
+            if nsid in self.names:
+                watch.changed.add(self.names[nsid])
 
     def drain_route(self, watch):
-        while True:
-            try:
-                data, ancillary, _, _ = self.events.recvmsg(1 << 16, socket.CMSG_SPACE(4))
-            except BlockingIOError:
-                return
-            except OSError as e:
-                if e.errno != 105:  # ENOBUFS: the kernel dropped notifications
-                    raise
-                watch.lost = True
-                continue
-            nsid = None
-            for level, kind, value in ancillary:
-                if level == SOL_NETLINK and kind == NETLINK_LISTEN_ALL_NSID:
-                    nsid = struct.unpack("=i", value[:4])[0]
+        for data, nsid in queued(self.events, watch):
             if nsid is not None:
                 if nsid in self.names and any(not self.as_built(nsid, kind, body) for kind, _, _, body in messages(data)):
                     watch.changed.add(self.names[nsid])

@@ -51,17 +51,22 @@ export async function ensurePrivateDir(path: string): Promise<void> {
     throw new EnvironmentError(`refusing the state directory ${path}: it ${problem}; remove it, or set NETLAB_RUN_DIR to a directory only root can write`);
 }
 
-/** Writes a whole file atomically: a new private file beside it, renamed over it (rename never follows a link). */
-export async function writePrivateFile(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await unlink(tmp).catch(() => undefined);
-  const handle = await open(tmp, NEW_FILE, PRIVATE_FILE);
+/** A new private file (mode 0600 whatever the umask, never through a link) holding `content`, closed. */
+async function writeNewPrivate(path: string, content: string): Promise<void> {
+  const handle = await open(path, NEW_FILE, PRIVATE_FILE);
   try {
     await handle.chmod(PRIVATE_FILE);
     await handle.writeFile(content);
   } finally {
     await handle.close();
   }
+}
+
+/** Writes a whole file atomically: a new private file beside it, renamed over it (rename never follows a link). */
+export async function writePrivateFile(path: string, content: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await unlink(tmp).catch(() => undefined);
+  await writeNewPrivate(tmp, content);
   await rename(tmp, path);
 }
 
@@ -86,14 +91,8 @@ export function ifAbsent<T>(fallback: T): (e: unknown) => T {
  */
 export async function createExclusive(path: string, content: string): Promise<boolean> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  const handle = await open(tmp, NEW_FILE, PRIVATE_FILE);
+  await writeNewPrivate(tmp, content);
   try {
-    try {
-      await handle.chmod(PRIVATE_FILE);
-      await handle.writeFile(content);
-    } finally {
-      await handle.close();
-    }
     await link(tmp, path);
     return true;
   } catch (e) {

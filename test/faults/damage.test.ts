@@ -184,6 +184,13 @@ describe.skipIf(!isRoot)('a damaged lab is seen and repaired', () => {
   });
 });
 
+/** What status names of a lab's damage, without its closing hint (`netlab up` repairs …). */
+async function namedDamage(lab: string): Promise<string[]> {
+  const r = await netlab(['status', '--json', lab]);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as Status).problems.filter((p) => !p.startsWith('`netlab up` repairs'));
+}
+
 /** The handle of the first rule of a chain whose listing line matches. */
 async function ruleHandle(netns: string, table: string, chain: string, match: RegExp): Promise<string> {
   const [family, name] = table.split(' ');
@@ -209,12 +216,7 @@ describe.skipIf(!isRoot)('firewall damage that keeps the counts', () => {
   const lab = 'it-damage-rules';
   const node1 = `netlab.${lab}.node.node1`;
   let file = '';
-  // What status names, without its closing hint (`netlab up` repairs …).
-  const problems = async () => {
-    const r = await netlab(['status', '--json', lab]);
-    expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as Status).problems.filter((p) => !p.startsWith('`netlab up` repairs'));
-  };
+  const problems = () => namedDamage(lab);
   const repaired = async (what: RegExp) => {
     const up = await netlab(['up', file]);
     expect(up.code, up.stderr).toBe(0);
@@ -301,11 +303,7 @@ describe.skipIf(!isRoot)('pod damage that changes packets', () => {
   const lab = 'it-damage-pod';
   const pod = `netlab.${lab}.pod.client`;
   let file = '';
-  const problems = async () => {
-    const r = await netlab(['status', '--json', lab]);
-    expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as Status).problems.filter((p) => !p.startsWith('`netlab up` repairs'));
-  };
+  const problems = () => namedDamage(lab);
   afterAll(async () => {
     await netlab(['down', lab]);
   });
