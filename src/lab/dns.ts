@@ -1,5 +1,6 @@
 import { intToAddress, parseCidr } from './cidr.js';
 import type { RawLab, RawPod } from './raw.js';
+import type { ClusterDns } from './types.js';
 import { DNS_OFFSET } from './services.js';
 
 /** Kubernetes' default cluster domain (kubelet --cluster-domain). */
@@ -11,11 +12,7 @@ export const DNS_SERVICE = 'kube-dns';
 /** kube-dns's pods, as the kube-dns addon named them before CoreDNS: they run dnsmasq, as it did. */
 export const DNS_POD = 'kube-dns';
 
-/** The cluster DNS of a lab: where it answers and for which domain. */
-export interface ClusterDns {
-  domain: string;
-  serviceIP: string;
-}
+export type { ClusterDns };
 
 /**
  * Cluster DNS is on for every lab with Services (a cluster without DNS is

@@ -4,19 +4,9 @@ import type { LabelSelector, Policy as RawPolicy, PolicyPeer, PolicyPort } from 
 import type { RawLab } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
 import { namedPort } from './services.js';
-import type { Namespace, Pod, Protocol } from './types.js';
+import type { Namespace, Pod, Policy, Protocol } from './types.js';
 
-/** A NetworkPolicy after the API server's defaulting: which directions it isolates, and its rules. */
-export interface Policy {
-  name: string;
-  namespace: string;
-  ref: string;
-  podSelector: LabelSelector;
-  /** policyTypes, defaulted: Ingress always when omitted; Egress when omitted only if it has egress rules. */
-  types: { ingress: boolean; egress: boolean };
-  ingress: Array<{ peers: PolicyPeer[] | undefined; ports: PolicyPort[] | undefined }>;
-  egress: Array<{ peers: PolicyPeer[] | undefined; ports: PolicyPort[] | undefined }>;
-}
+export type { Policy };
 
 export function resolvePolicies(raw: RawLab): Policy[] {
   return (raw.policies ?? []).map((p) => {

@@ -1,8 +1,7 @@
 import type { LabProblem } from '../errors.js';
 import type { CniMode } from './cni.js';
-import type { ClusterDns } from './dns.js';
 import type { Namespace } from './namespaces.js';
-import type { Policy } from './policies.js';
+import type { LabelSelector, PolicyPeer, PolicyPort } from './raw.generated.js';
 import type { RawTest } from './raw.js';
 
 export type { Namespace };
@@ -226,4 +225,22 @@ export interface Endpoint {
   node: string;
   ip: string;
   port: number;
+}
+
+/** The cluster DNS of a lab: where it answers and for which domain. */
+export interface ClusterDns {
+  domain: string;
+  serviceIP: string;
+}
+
+/** A NetworkPolicy after the API server's defaulting: which directions it isolates, and its rules. */
+export interface Policy {
+  name: string;
+  namespace: string;
+  ref: string;
+  podSelector: LabelSelector;
+  /** policyTypes, defaulted: Ingress always when omitted; Egress when omitted only if it has egress rules. */
+  types: { ingress: boolean; egress: boolean };
+  ingress: Array<{ peers: PolicyPeer[] | undefined; ports: PolicyPort[] | undefined }>;
+  egress: Array<{ peers: PolicyPeer[] | undefined; ports: PolicyPort[] | undefined }>;
 }

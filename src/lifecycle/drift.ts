@@ -21,7 +21,7 @@ import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
 import { bgpSessionsAt } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
-import type { HeadStart, Vouched } from './watch.js';
+import type { HeadStart, Vouched } from './watch-answer.js';
 import { unwatchedQuery } from '../plan/watch.js';
 
 /** What a lab's plan is made with: its state directory, and its conflist when it attaches pods with one. */

@@ -4,12 +4,15 @@ import { isSameProcess, startTime } from '../pid.js';
 import type { Plan } from '../plan/ops.js';
 import { observeNamespaces } from '../kernel/observe.js';
 import { findDrift, whatToRead, type LabDrift } from '../plan/drift.js';
-import type { LiveLab, NamespaceQuery } from '../plan/live.js';
+import type { NamespaceQuery } from '../plan/live.js';
 import { unwatchedQuery, watchConfig, watchedDigest, watchFiles, watchedNamespaces, type WatchReport } from '../plan/watch.js';
 import { readStatusQuery, writeStatusQuery } from '../state/status-query.js';
 import { HELPER_PROTOCOL } from '../runtime-path.js';
 import { labDir } from '../state/paths.js';
 import type { LabState } from '../state/store.js';
+import type { HeadStart, Vouched } from './watch-answer.js';
+
+export type { HeadStart, Vouched };
 import { observeLab, planOf } from './drift.js';
 
 /**
@@ -42,12 +45,6 @@ export async function watchLabIfAble(state: LabState, plan: Plan): Promise<strin
   }
 }
 
-/** What `status` read of the unwatched namespaces with the stored query, before it planned. */
-export interface HeadStart {
-  text: string;
-  live: LiveLab['namespaces'];
-}
-
 /**
  * Starts reading the namespaces the last `up` said `status` reads every
  * time, from the stored query, while the lab is loaded and planned.
@@ -77,16 +74,6 @@ export async function stopWatching(state: LabState): Promise<void> {
 /** The lab's watcher's answer, asked as early as the lab's name is known (it works while netlab plans). */
 export function askLabWatcher(lab: string): ReturnType<typeof askWatcher> {
   return askWatcher(watchFiles(labDir(lab)).socket);
-}
-
-/** Which namespaces need not be read, and why the others must be. */
-export interface Vouched {
-  /** Whether the watcher `up` started answered about this plan's namespaces, with nothing lost. */
-  answered: boolean;
-  /** Watched namespaces the watcher reports unchanged since its baseline (none unless it answered). */
-  unchanged: string[];
-  /** In words, for `status`: `answered: 2 of 4 changed`, `not running`, `lost notifications (…)`. */
-  watcher: string;
 }
 
 /**
