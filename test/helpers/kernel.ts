@@ -1,7 +1,7 @@
 import type { TestResult } from '../../src/checks/types.js';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { execa } from 'execa';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -75,8 +75,15 @@ export async function labFileAs(shipped: string, name: string): Promise<string> 
   return file;
 }
 
+/** The directories writeLab made: removed when the test process ends (this module is also loaded outside any test). */
+const labDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of labDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function writeLab(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'netlab-test-'));
+  labDirs.push(dir);
   const file = join(dir, `${name}.yaml`);
   await writeFile(file, text);
   return file;
