@@ -12,7 +12,7 @@ import { run } from './run.js';
 export type PlannedRuleset = { kind: 'nft'; table: string; ruleset: string } | { kind: 'iptables'; ruleset: string };
 
 /** The key of a ruleset's image: the same text always reads back the same. */
-export function rulesetKey(r: PlannedRuleset): string {
+function rulesetKey(r: PlannedRuleset): string {
   return createHash('sha256')
     .update(`${r.kind}\0${r.kind === 'nft' ? r.table : ''}\0${r.ruleset}`)
     .digest('hex')
@@ -26,28 +26,33 @@ export function rulesetKey(r: PlannedRuleset): string {
  * distinct ruleset once for the lab's life (a Service lab's nodes share
  * one); `down` removes them with the state.
  */
-export async function plannedImages(stateDir: string, rulesets: PlannedRuleset[]): Promise<Map<string, TableImage>> {
+export async function plannedImages(stateDir: string, rulesets: PlannedRuleset[]): Promise<TableImage[]> {
   const dir = join(stateDir, 'canon');
-  const out = new Map<string, TableImage>();
+  const keys = rulesets.map(rulesetKey);
+  const known = new Map<string, TableImage>();
   const todo = new Map<string, PlannedRuleset>();
-  for (const r of rulesets) {
-    const key = rulesetKey(r);
-    if (out.has(key) || todo.has(key)) continue;
+  for (const [i, key] of keys.entries()) {
+    if (known.has(key) || todo.has(key)) continue;
     const cached = await readFile(join(dir, `${key}.json`), 'utf8').catch(ifAbsent(undefined));
-    if (cached !== undefined) out.set(key, JSON.parse(cached) as TableImage);
-    else todo.set(key, r);
+    if (cached !== undefined) known.set(key, JSON.parse(cached) as TableImage);
+    else todo.set(key, rulesets[i]!);
   }
-  if (todo.size === 0) return out;
-  const r = await run(PYTHON, [CANON_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, rulesets: [...todo.values()] }), timeoutMs: 120_000 });
-  if (r.exitCode !== 0) throw new KernelError(`reading the planned rulesets back failed: ${describeOutcome(r)}`);
-  const answers = JSON.parse(r.stdout) as Array<{ nft?: NftJsonItem[]; iptables?: Record<string, string>; error?: string }>;
-  await ensurePrivateDir(dir);
-  for (const [i, key] of [...todo.keys()].entries()) {
-    const a = answers[i];
-    if (!a || a.error !== undefined) throw new KernelError(`the kernel refused a planned ruleset when read back: ${a?.error ?? 'no answer'}`);
-    const image = a.nft ? imageOfNft(a.nft) : imageOfIptables(a.iptables ?? {});
-    out.set(key, image);
-    await writePrivateFile(join(dir, `${key}.json`), JSON.stringify(image));
+  if (todo.size > 0) {
+    const r = await run(PYTHON, [CANON_HELPER_PATH], {
+      input: JSON.stringify({ protocol: HELPER_PROTOCOL, rulesets: [...todo.values()] }),
+      timeoutMs: 120_000,
+    });
+    if (r.exitCode !== 0) throw new KernelError(`reading the planned rulesets back failed: ${describeOutcome(r)}`);
+    const answers = JSON.parse(r.stdout) as Array<{ nft?: NftJsonItem[]; iptables?: Record<string, string>; error?: string }>;
+    await ensurePrivateDir(dir);
+    for (const [i, key] of [...todo.keys()].entries()) {
+      const a = answers[i];
+      if (!a || a.error !== undefined) throw new KernelError(`the kernel refused a planned ruleset when read back: ${a?.error ?? 'no answer'}`);
+      const image = a.nft ? imageOfNft(a.nft) : imageOfIptables(a.iptables ?? {});
+      known.set(key, image);
+      await writePrivateFile(join(dir, `${key}.json`), JSON.stringify(image));
+    }
   }
-  return out;
+  // In the order asked: one image per ruleset given, the same object for the same text.
+  return keys.map((key) => known.get(key)!);
 }

@@ -3,15 +3,15 @@ import { KernelError } from '../errors.js';
 import { ifAbsent } from '../kernel/files.js';
 import { mapLimit } from '../kernel/run.js';
 import { applyWave } from '../kernel/apply.js';
-import { plannedImages, rulesetKey, type PlannedRuleset } from '../kernel/canon.js';
+import { plannedImages, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
-import type { TableImage } from '../plan/table-image.js';
 import { renderIptables } from '../plan/iptables-ruleset.js';
 import { renderNft } from '../plan/nft-ruleset.js';
 import { endProcesses, processesInNetns } from '../kernel/processes.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan, type PlanContext } from '../plan/index.js';
+import type { IptablesRestore, NftLoad } from '../plan/ops.js';
 import type { Conflist } from '../lab/conflist.js';
 import type { LiveBgpSession, LiveLab } from '../plan/live.js';
 import { POLICY_TABLE, policyReloads } from '../plan/policies.js';
@@ -73,25 +73,21 @@ export async function observeLab(
   const daemons: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
   const others = plan.stages.flatMap((s) => s.ops.filter((o) => OTHER_READS.has(o.kind)));
-  // The planned rulesets as the kernel holds them once loaded, to compare rule by rule (read back once, then kept).
-  const rulesets = others.flatMap((op): PlannedRuleset[] =>
-    op.kind === 'nft.load'
-      ? [{ kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) }]
-      : op.kind === 'iptables.restore'
-        ? [{ kind: 'iptables', ruleset: renderIptables(op.ruleset) }]
-        : [],
-  );
-  const planned = rulesets.length > 0 ? await plannedImages(labDir(state.lab.name), rulesets) : new Map<string, TableImage>();
-  const table = (image: TableImage | null, r: PlannedRuleset) => (image ? { image, planned: planned.get(rulesetKey(r))! } : null);
+  // The planned rulesets as the kernel holds them once loaded, to compare rule by rule: each rendered once, read back once, then kept.
+  const loads = others.filter((op): op is NftLoad | IptablesRestore => op.kind === 'nft.load' || op.kind === 'iptables.restore');
+  const images = loads.length > 0 ? await plannedImages(labDir(state.lab.name), loads.map(plannedRuleset)) : [];
+  const planned = new Map(loads.map((op, i) => [op, images[i]!]));
   // What the namespaces' dump does not hold: tables, daemons and BGP sessions, for the ops that make them.
   for (const op of others) {
     const ns = 'netns' in op ? namespaces[op.netns] : undefined;
     if (!ns) continue;
-    if (op.kind === 'nft.load')
-      ns.tables = { ...ns.tables, [op.table]: table(await observeTable(op.netns, op.table), { kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) }) };
-    else if (op.kind === 'iptables.restore')
-      ns.tables = { ...ns.tables, iptables: table(await observeIptables(op.netns), { kind: 'iptables', ruleset: renderIptables(op.ruleset) }) };
-    else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
+    if (op.kind === 'nft.load') {
+      const image = await observeTable(op.netns, op.table);
+      ns.tables = { ...ns.tables, [op.table]: image ? { image, planned: planned.get(op)! } : null };
+    } else if (op.kind === 'iptables.restore') {
+      const image = await observeIptables(op.netns);
+      ns.tables = { ...ns.tables, iptables: image ? { image, planned: planned.get(op)! } : null };
+    } else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }
   // The files the plan writes, as they are (a pod's resolv.conf deleted or edited by hand is damage).
@@ -102,6 +98,11 @@ export async function observeLab(
     files[path] = await readFile(path, 'utf8').catch(ifAbsent(null));
   });
   return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: agentRunning(state, plan), daemons, bgp, files };
+}
+
+/** A table op's ruleset as the canon helper loads it: rendered text. */
+function plannedRuleset(op: NftLoad | IptablesRestore): PlannedRuleset {
+  return op.kind === 'nft.load' ? { kind: 'nft', table: op.table, ruleset: renderNft(op.ruleset) } : { kind: 'iptables', ruleset: renderIptables(op.ruleset) };
 }
 
 /** The running lab compared with its plan, object by object. */
