@@ -2,8 +2,9 @@ import { connect } from 'node:net';
 import type { WatchConfig, WatchReport } from '../plan/watch.js';
 import { HELPER_PROTOCOL, WATCH_HELPER_PATH } from '../runtime-path.js';
 import { startDaemon } from './daemon.js';
-import { ensurePrivateDir, writePrivateFile } from './files.js';
+import { ensurePrivateDir, ifAbsent, writePrivateFile } from './files.js';
 import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 /** How long `status` waits for the watcher's answer before it reads everything itself. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -57,4 +58,19 @@ function parseReport(text: string): WatchReport | { unanswered: string } {
   } catch {
     return { unanswered: 'an answer that is not JSON' };
   }
+}
+
+/**
+ * The query `status` reads the unwatched namespaces with, kept as text so
+ * the next `status` can start reading before it has planned. It is only a
+ * head start: `status` uses what it read only when the text is the query
+ * its own plan gives, byte for byte.
+ */
+export async function writeStatusQuery(file: string, text: string): Promise<void> {
+  await writePrivateFile(file, text);
+}
+
+/** The stored query's text, or undefined when there is none. */
+export async function readStatusQuery(file: string): Promise<string | undefined> {
+  return readFile(file, 'utf8').catch(ifAbsent(undefined));
 }

@@ -13,7 +13,7 @@ import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.
 import { planLab, type Plan, type PlanContext } from '../plan/index.js';
 import type { IptablesRestore, NftLoad } from '../plan/ops.js';
 import type { Conflist } from '../lab/conflist.js';
-import type { LiveBgpSession, LiveLab } from '../plan/live.js';
+import type { LiveBgpSession, LiveLab, NamespaceQuery } from '../plan/live.js';
 import { POLICY_TABLE, policyReloads } from '../plan/policies.js';
 import { wavesOf } from '../plan/waves.js';
 import { resolve as resolvePath } from 'node:path';
@@ -21,8 +21,6 @@ import type { Lab } from '../lab/types.js';
 import { labDir } from '../state/paths.js';
 import { bgpSessionsAt } from '../kernel/bird.js';
 import type { LabState } from '../state/store.js';
-import type { HeadStart, Vouched } from './watch-answer.js';
-import { unwatchedQuery } from '../plan/watch.js';
 
 /** What a lab's plan is made with: its state directory, and its conflist when it attaches pods with one. */
 export function planContext(lab: string, conflist: Conflist | undefined): PlanContext {
@@ -43,33 +41,19 @@ export function agentRunning(state: LabState, plan = planOf(state)): boolean | u
 /** Ops whose objects the namespaces' dump does not hold. */
 const OTHER_READS: ReadonlySet<string> = new Set(['nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish']);
 
+/** Reads the namespaces a query names; `unchanged` lists those left unread because they are known unchanged. */
+export type ReadNamespaces = (query: Map<string, NamespaceQuery>) => Promise<{ namespaces: LiveLab['namespaces']; unchanged: string[] }>;
+
+/** Reads every namespace the query names. */
+const readAll: ReadNamespaces = async (query) => ({ namespaces: await observeNamespaces(query), unchanged: [] });
+
 /**
- * The running lab as the kernel holds it. With `watch` (the watched
- * namespaces and the watcher's answer to come, lifecycle/watch.ts), those it
- * vouches for are not read: the others are read while it answers (or were,
- * from the stored query, when it is this plan's), then the watched ones it
- * says changed.
+ * The running lab as the kernel holds it, its namespaces read by `read`
+ * (the lab's watcher gives one that leaves the pods it vouches for unread:
+ * lifecycle/watch.ts).
  */
-export async function observeLab(
-  state: LabState,
-  plan = planOf(state),
-  watch?: { watched: string[]; vouching: Promise<Vouched>; headStart?: Promise<HeadStart | undefined> },
-): Promise<LiveLab> {
-  const query = whatToRead(plan);
-  let namespaces: LiveLab['namespaces'];
-  let unchanged: string[] = [];
-  if (watch) {
-    const watched = new Set(watch.watched);
-    const rest = unwatchedQuery(query, watched);
-    const early = await watch.headStart;
-    const reading = early?.text === rest.text ? Promise.resolve(early.live) : observeNamespaces(rest.query);
-    const [first, vouched] = await Promise.all([reading, watch.vouching]);
-    unchanged = vouched.unchanged;
-    const trusted = new Set(unchanged);
-    namespaces = { ...first, ...(await observeNamespaces(new Map([...query].filter(([n]) => watched.has(n) && !trusted.has(n))))) };
-  } else {
-    namespaces = await observeNamespaces(query);
-  }
+export async function observeLab(state: LabState, plan = planOf(state), read: ReadNamespaces = readAll): Promise<LiveLab> {
+  const { namespaces, unchanged } = await read(whatToRead(plan));
   const daemons: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
   const others = plan.stages.flatMap((s) => s.ops.filter((o) => OTHER_READS.has(o.kind)));

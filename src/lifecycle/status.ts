@@ -12,7 +12,7 @@ import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
 import { observeLab, planOf } from './drift.js';
-import { askLabWatcher, headStart, vouchingFor } from './watch.js';
+import { watcher } from './watch.js';
 import { labsWithState, readState } from '../state/store.js';
 
 /** What `status` reports of one lab: the state file joined with what the kernel has. */
@@ -88,8 +88,7 @@ export async function labStatuses(only?: string, options: { full?: boolean } = {
 
 async function labStatus(name: string, present: Set<string>, full: boolean): Promise<LabStatus | undefined> {
   // Asked first: the watcher checks what the kernel does not notify while netlab loads and plans.
-  const asked = full ? undefined : askLabWatcher(name);
-  const early = full ? undefined : headStart(name);
+  const asking = full ? undefined : watcher.ask(name);
   const read = await readState(name);
   if (read.kind !== 'ok') {
     if (read.kind === 'missing' && present.size === 0) return undefined;
@@ -115,9 +114,9 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     if (!isAlive(state.pid)) problems.push(`the build (pid ${state.pid}) died before it finished (\`netlab up\` rebuilds it)`);
   } else {
     const plan = planOf(state);
-    const watch = asked && vouchingFor(state, plan, asked);
-    live = await observeLab(state, plan, watch && { ...watch, headStart: early });
-    const trust = (await watch?.vouching) ?? { unchanged: [], watcher: 'not asked: --full' };
+    const reading = asking && watcher.reading(state, plan, asking);
+    live = await observeLab(state, plan, reading?.read);
+    const trust = (await reading?.said) ?? { unchanged: [], watcher: 'not asked: --full' };
     observed = { namespacesRead: Object.keys(live.namespaces).length, unchanged: trust.unchanged.length, watcher: trust.watcher };
     problems.push(...describeDrift(findDrift(plan, live), lab.name));
   }

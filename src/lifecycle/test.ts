@@ -13,7 +13,7 @@ import { labDir } from '../state/paths.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
 import { tearDownLab } from './teardown.js';
-import { watchedDrift } from './watch.js';
+import { watcher } from './watch.js';
 import { collectGarbage } from '../memory.js';
 import { bringUp, differentNetwork } from './up.js';
 
@@ -95,7 +95,7 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
       if (differences.length > 0) throw differentNetwork(lab, differences);
       // Tested as it is, damage included: a conformance gate must never repair what it
       // checks. Its differences from the plan are reported first (`up` repairs them).
-      const drift = (await watchedDrift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
+      const drift = (await watcher.drift(current.state)).missing.filter((d) => !d.dependent).map((d) => d.what);
       if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) drift.push("the file's NetworkPolicies are not the running lab's");
       if (drift.length > 0) options.onDamage?.(drift);
     } else {

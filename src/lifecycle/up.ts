@@ -12,14 +12,13 @@ import { runtimeSockets } from '../plan/containers.js';
 import { planLab } from '../plan/index.js';
 import type { Op, Plan } from '../plan/ops.js';
 import { wavesOf, type Wave } from '../plan/waves.js';
-import { watchedNamespaces } from '../plan/watch.js';
 import { acquireLock } from '../state/lock.js';
 import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
 import { labDrift, planContext, planOf, reloadPolicies, repairLab } from './drift.js';
-import { stopWatching, watchingAll, watchLabIfAble } from './watch.js';
+import { watcher } from './watch.js';
 import { tearDownLab } from './teardown.js';
 
 export interface UpOptions {
@@ -32,8 +31,9 @@ export interface UpOptions {
   /** Plugin directories the person running netlab allows (--cni-path), beside the packaged ones. */
   cniPaths?: string[];
   /**
-   * Whether the lab runs a watcher for `status` (default true; `up --no-watch`, and `test` building a lab
-   * it removes after). Its cost falls on the whole host: see lifecycle/watch.ts.
+   * Whether the lab runs a watcher for `status` (`up --watch`, `up --no-watch`, and false for `test` building
+   * a lab it removes after). Unset: as the last `up` chose, else from plan/watch.ts WATCH_FROM_PODS pods,
+   * where reading every namespace misses `status`'s 1 s. Its cost falls on the whole host: docs/performance.md.
    */
   watch?: boolean;
   /** Told what went wrong without failing `up` (a watcher that would not start). */
@@ -68,7 +68,6 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
   const planOnce = () => (plan ??= planLab(lab, planContext(lab.name, conflist)));
   if (lab.network.cni.kind !== 'builtin') await requireCni(planOnce(), options.cniPaths ?? []);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const watch = options.watch ?? true;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
     const current = await readState(lab.name);
@@ -86,20 +85,16 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
         // The running lab's plan, made once for the drift, the repair and the watcher (10,000 pods: 0.1 s each).
         const running = planOf(current.state);
         const drift = await labDrift(current.state, running);
+        const watch = watcher.wanted(options.watch, current.state, running);
         if (drift.missing.length === 0 && drift.wrong.length === 0) {
-          // As planned, read whole just now: a watcher that is gone or has seen changes (made and undone) starts again.
-          if (!watch && current.state.watcher) {
-            await stopWatching(current.state);
-            await writeState(current.state);
-          } else if (watch && !(await watchingAll(current.state, running))) {
-            warn(options, await watchLabIfAble(current.state, running));
-            await writeState(current.state);
-          }
+          const settled = await watcher.settle(current.state, running, watch);
+          warn(options, settled.warning);
+          if (settled.changed) await writeState(current.state);
           return { changed: false, state: current.state };
         }
-        await stopWatching(current.state);
+        await watcher.stop(current.state);
         const repaired = await repairLab(current.state, drift, concurrency, running);
-        if (watch) warn(options, await watchLabIfAble(current.state, running));
+        if (watch) warn(options, await watcher.start(current.state, running));
         await writeState(current.state);
         return { changed: true, state: current.state, repaired, seconds: (performance.now() - started) / 1000 };
       }
@@ -172,7 +167,8 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
   const interrupts = watchInterrupts();
   const waves = wavesOf(plan.stages);
   // The watcher starts once the last wave that touches a pod it watches is done, while the others run.
-  const lastForPods = options.watch === false ? -1 : lastWaveTouching(waves, new Set(watchedNamespaces(plan)));
+  const watch = watcher.wanted(options.watch, undefined, plan);
+  const lastForPods = watch ? lastWaveTouching(waves, new Set(watcher.watched(plan))) : -1;
   let watching: Promise<string | undefined> | undefined;
   try {
     await options.progress.run([
@@ -183,13 +179,11 @@ async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Pl
           if (signal) throw new InterruptedError(signal);
           const outcome = await applyWave(wave, concurrency);
           if (outcome.agent) state.agent = outcome.agent;
-          if (i === lastForPods) watching = watchLabIfAble(state, plan);
+          if (i === lastForPods) watching = watcher.start(state, plan);
         },
       })),
       // Last: the lab as built is the baseline `status` compares with.
-      ...(options.watch === false
-        ? []
-        : [{ title: 'Watch the pods for changes', run: async () => warn(options, await (watching ?? watchLabIfAble(state, plan))) }]),
+      ...(watch ? [{ title: 'Watch the pods for changes', run: async () => warn(options, await (watching ?? watcher.start(state, plan))) }] : []),
     ]);
     const signal = interrupts.received();
     if (signal) throw new InterruptedError(signal);

@@ -1,43 +1,65 @@
 import { endProcesses } from '../kernel/processes.js';
-import { askWatcher, startWatcher } from '../kernel/watch.js';
+import { askWatcher, readStatusQuery, startWatcher, writeStatusQuery } from '../kernel/watch.js';
 import { isSameProcess, startTime } from '../pid.js';
 import type { Plan } from '../plan/ops.js';
 import { observeNamespaces } from '../kernel/observe.js';
 import { findDrift, whatToRead, type LabDrift } from '../plan/drift.js';
-import type { NamespaceQuery } from '../plan/live.js';
-import { unwatchedQuery, watchConfig, watchedDigest, watchFiles, watchedNamespaces, type WatchReport } from '../plan/watch.js';
-import { readStatusQuery, writeStatusQuery } from '../state/status-query.js';
+import type { LiveLab, NamespaceQuery } from '../plan/live.js';
+import { unwatchedQuery, watchConfig, watchedDigest, watchedNamespaces, watchFiles, watchPays, WATCH_FROM_PODS, type WatchReport } from '../plan/watch.js';
 import { HELPER_PROTOCOL } from '../runtime-path.js';
 import { labDir } from '../state/paths.js';
 import type { LabState } from '../state/store.js';
-import type { HeadStart, Vouched } from './watch-answer.js';
+import { observeLab, planOf, type ReadNamespaces } from './drift.js';
 
-export type { HeadStart, Vouched };
-import { observeLab, planOf } from './drift.js';
+/*
+ * The lab's watcher (runtime/netlab-watch.py), for `status`: the one module
+ * that starts, stops and asks it. Everything else goes through `watcher`
+ * below; plan/watch.ts decides what it watches, kernel/watch.ts runs it.
+ */
+
+/** Which namespaces need not be read, and why the others must be. */
+interface Vouched {
+  /** Whether the watcher `up` started answered about this plan's namespaces, with nothing lost. */
+  answered: boolean;
+  /** Watched namespaces the watcher reports unchanged since its baseline (none unless it answered). */
+  unchanged: string[];
+  /** In words, for `status`: `answered: 2 of 4 changed`, `not running`, `lost notifications (…)`. */
+  watcher: string;
+}
+
+/** What `status` read of the unwatched namespaces with the stored query, before it planned. */
+interface HeadStart {
+  text: string;
+  live: LiveLab['namespaces'];
+}
+
+/** A question put to a lab's watcher as soon as its name is known, answered while netlab loads and plans. */
+export interface Asking {
+  answer: Promise<WatchReport | { unanswered: string }>;
+  headStart: Promise<HeadStart | undefined>;
+}
+
+/** How `status` read the kernel: namespaces read, those left unread, and the watcher's word. */
+export interface Reading {
+  read: ReadNamespaces;
+  said: Promise<Vouched>;
+}
 
 /**
  * Starts the lab's watcher afresh (ending the one before): the kernel as it
  * is now becomes its baseline, so the caller must have just built the lab
- * or found it as planned.
+ * or found it as planned. Its failure costs the lab nothing (the watcher
+ * only spares `status` reading what did not change): returns why none runs,
+ * or undefined when it runs.
  */
-async function watchLab(state: LabState, plan: Plan): Promise<void> {
-  await stopWatching(state);
-  const dir = labDir(state.lab.name);
-  const files = watchFiles(dir);
-  const config = watchConfig(plan, dir, HELPER_PROTOCOL);
-  await writeStatusQuery(state.lab.name, unwatchedQuery(whatToRead(plan), new Set(config.namespaces.map((n) => n.netns))).text);
-  const pid = await startWatcher(state.lab.fabric.netns, config, files.config, files.log);
-  state.watcher = { pid, start: startTime(pid) ?? '?' };
-}
-
-/**
- * watchLab, whose failure costs the lab nothing: the watcher only spares
- * `status` reading what did not change. Returns why none runs (`status`
- * then reads everything), or undefined when it runs.
- */
-export async function watchLabIfAble(state: LabState, plan: Plan): Promise<string | undefined> {
+async function start(state: LabState, plan: Plan): Promise<string | undefined> {
   try {
-    await watchLab(state, plan);
+    await stop(state);
+    const files = watchFiles(labDir(state.lab.name));
+    const config = watchConfig(plan, labDir(state.lab.name), HELPER_PROTOCOL);
+    await writeStatusQuery(files.query, unwatchedQuery(whatToRead(plan), new Set(config.namespaces.map((n) => n.netns))).text);
+    const pid = await startWatcher(state.lab.fabric.netns, config, files.config, files.log);
+    state.watcher = { pid, start: startTime(pid) ?? '?' };
     return undefined;
   } catch (e) {
     delete state.watcher;
@@ -45,12 +67,18 @@ export async function watchLabIfAble(state: LabState, plan: Plan): Promise<strin
   }
 }
 
+/** Ends the lab's watcher, if it runs: a repair is about to change what it watches. */
+async function stop(state: LabState): Promise<void> {
+  if (state.watcher && isSameProcess(state.watcher)) await endProcesses([state.watcher.pid]);
+  delete state.watcher;
+}
+
 /**
  * Starts reading the namespaces the last `up` said `status` reads every
  * time, from the stored query, while the lab is loaded and planned.
  */
-export async function headStart(lab: string): Promise<HeadStart | undefined> {
-  const text = await readStatusQuery(lab);
+async function headStart(lab: string): Promise<HeadStart | undefined> {
+  const text = await readStatusQuery(watchFiles(labDir(lab)).query);
   if (text === undefined) return undefined;
   let query: Map<string, NamespaceQuery>;
   try {
@@ -65,15 +93,9 @@ export async function headStart(lab: string): Promise<HeadStart | undefined> {
   }
 }
 
-/** Ends the lab's watcher, if it runs: a repair is about to change what it watches. */
-export async function stopWatching(state: LabState): Promise<void> {
-  if (state.watcher && isSameProcess(state.watcher)) await endProcesses([state.watcher.pid]);
-  delete state.watcher;
-}
-
-/** The lab's watcher's answer, asked as early as the lab's name is known (it works while netlab plans). */
-export function askLabWatcher(lab: string): ReturnType<typeof askWatcher> {
-  return askWatcher(watchFiles(labDir(lab)).socket);
+/** Asks the lab's watcher, and starts the head start, as early as the lab's name is known. */
+function ask(lab: string): Asking {
+  return { answer: askWatcher(watchFiles(labDir(lab)).socket), headStart: headStart(lab) };
 }
 
 /**
@@ -82,23 +104,57 @@ export function askLabWatcher(lab: string): ReturnType<typeof askWatcher> {
  * namespaces the plan watches (`watched`), with no notification lost.
  */
 function vouched(state: LabState, answer: WatchReport | { unanswered: string }, watched: string[]): Vouched {
-  if ('unanswered' in answer) return { answered: false, unchanged: [], watcher: answer.unanswered };
-  if (!state.watcher || answer.pid !== state.watcher.pid || !isSameProcess(state.watcher))
-    return { answered: false, unchanged: [], watcher: 'answered, but is not the watcher up started' };
-  if (answer.watched !== watchedDigest(watched)) return { answered: false, unchanged: [], watcher: 'watches another list of namespaces than the plan' };
-  if (answer.lost) return { answered: false, unchanged: [], watcher: 'lost notifications (its socket overflowed): everything is read' };
+  const none = (watcher: string): Vouched => ({ answered: false, unchanged: [], watcher });
+  if (!state.watcher) return none(`none started (\`up\` starts one from ${WATCH_FROM_PODS.toLocaleString('en-US')} pods, or with --watch)`);
+  if ('unanswered' in answer) return none(answer.unanswered);
+  if (answer.pid !== state.watcher.pid || !isSameProcess(state.watcher)) return none('answered, but is not the watcher up started');
+  if (answer.watched !== watchedDigest(watched)) return none('watches another list of namespaces than the plan');
+  if (answer.lost) return none('lost notifications (its socket overflowed): everything is read');
   const changed = new Set(answer.changed);
   return { answered: true, unchanged: watched.filter((n) => !changed.has(n)), watcher: `answered: ${answer.changed.length} of ${watched.length} changed` };
 }
 
-/** The namespaces the plan watches, and what the watcher's answer (`asked`, or asked now) vouches for of them. */
-export function vouchingFor(
-  state: LabState,
-  plan: Plan,
-  asked: ReturnType<typeof askWatcher> = askLabWatcher(state.lab.name),
-): { watched: string[]; vouching: Promise<Vouched> } {
+/**
+ * How to read the lab's namespaces with the watcher's answer: the unwatched
+ * ones are read while it answers (or were, by the head start, when its query
+ * is this plan's), then the watched ones it says changed.
+ */
+function reading(state: LabState, plan: Plan, asking: Asking = ask(state.lab.name)): Reading {
   const watched = watchedNamespaces(plan);
-  return { watched, vouching: asked.then((answer) => vouched(state, answer, watched)) };
+  const said = asking.answer.then((answer) => vouched(state, answer, watched));
+  const read: ReadNamespaces = async (query) => {
+    const watchedSet = new Set(watched);
+    const rest = unwatchedQuery(query, watchedSet);
+    const early = await asking.headStart;
+    const first = early?.text === rest.text ? Promise.resolve(early.live) : observeNamespaces(rest.query);
+    const [namespaces, v] = await Promise.all([first, said]);
+    const trusted = new Set(v.unchanged);
+    const others = await observeNamespaces(new Map([...query].filter(([n]) => watchedSet.has(n) && !trusted.has(n))));
+    return { namespaces: { ...namespaces, ...others }, unchanged: v.unchanged };
+  };
+  return { read, said };
+}
+
+/**
+ * Whether `up` should have a watcher run: as told (`--watch`, `--no-watch`),
+ * else as the last `up` chose when one runs, else when it pays (watchPays).
+ */
+function wanted(told: boolean | undefined, state: LabState | undefined, plan: Plan): boolean {
+  return told ?? (state?.watcher !== undefined || watchPays(plan));
+}
+
+/** After `up` found the lab as planned: starts, restarts or stops the watcher as wanted; says why none could start. */
+async function settle(state: LabState, plan: Plan, want: boolean): Promise<{ changed: boolean; warning?: string }> {
+  if (!want) {
+    if (!state.watcher) return { changed: false };
+    await stop(state);
+    return { changed: true };
+  }
+  // As planned, read whole just now: a watcher that is gone or has seen changes (made and undone) starts again.
+  const v = await reading(state, plan).said;
+  if (v.answered && v.unchanged.length === watchedNamespaces(plan).length) return { changed: false };
+  const warning = await start(state, plan);
+  return { changed: true, ...(warning ? { warning } : {}) };
 }
 
 /**
@@ -106,14 +162,10 @@ export function vouchingFor(
  * watcher vouches for (all are read when it does not answer): what `test`
  * reports of a lab it tests as it is.
  */
-export async function watchedDrift(state: LabState): Promise<LabDrift> {
+async function drift(state: LabState): Promise<LabDrift> {
   const plan = planOf(state);
-  return findDrift(plan, await observeLab(state, plan, vouchingFor(state, plan)));
+  return findDrift(plan, await observeLab(state, plan, reading(state, plan).read));
 }
 
-/** Whether the lab's watcher answers and vouches for every namespace it watches. */
-export async function watchingAll(state: LabState, plan: Plan): Promise<boolean> {
-  const { watched, vouching } = vouchingFor(state, plan);
-  const v = await vouching;
-  return v.answered && v.unchanged.length === watched.length;
-}
+/** The lab's watcher: everything netlab does with it. */
+export const watcher = { wanted, start, stop, settle, ask, reading, drift, watched: watchedNamespaces };

@@ -27,9 +27,13 @@ export interface WatchReport {
   changed: string[];
 }
 
-/** Where a lab's watcher keeps its files, in the lab's state directory. */
-export function watchFiles(stateDir: string): { config: string; socket: string; log: string } {
-  return { config: `${stateDir}/watch.json`, socket: `${stateDir}/watch.sock`, log: `${stateDir}/watch.log` };
+/**
+ * Where a lab's watcher keeps its files, in the lab's state directory, and
+ * `query`: what `status` reads of the kernel every time (all but the watched
+ * namespaces), written with the watcher.
+ */
+export function watchFiles(stateDir: string): { config: string; socket: string; log: string; query: string } {
+  return { config: `${stateDir}/watch.json`, socket: `${stateDir}/watch.sock`, log: `${stateDir}/watch.log`, query: `${stateDir}/status-query.json` };
 }
 
 /**
@@ -74,6 +78,22 @@ export function watchedNamespaces(plan: Plan): string[] {
     }
   }
   return made.filter((n) => !unwatchable.has(n) && describeNetns(n).kind === 'pod');
+}
+
+/**
+ * The number of watched pods from which `up` starts a watcher unless told
+ * (`--watch`, `--no-watch`). `status --full` reads every namespace: on the
+ * project's 2-core machine 0.59 s at 2,000 pods, 0.94 s at 5,000, 1.63 s at
+ * 10,000 (docs/performance.md), so a full read misses the 1 s goal from about
+ * 5,400 pods; 4,000 leaves a quarter for a slower machine. Below it a watcher
+ * would cost every rtnetlink notification on the host for under a tenth of a
+ * second saved.
+ */
+export const WATCH_FROM_PODS = 4000;
+
+/** Whether a watcher pays for this plan: enough watched pods that reading them all misses the 1 s goal. */
+export function watchPays(plan: Plan): boolean {
+  return watchedNamespaces(plan).length >= WATCH_FROM_PODS;
 }
 
 /** The watcher's configuration for a plan. */

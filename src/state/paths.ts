@@ -27,7 +27,3 @@ export function readerPrefix(lab: string): string {
   return `${lab}.lock.read.`;
 }
 
-/** What `status` reads of the kernel every time (all but the watched namespaces), written with the watcher. */
-export function statusQueryFile(lab: string): string {
-  return join(labDir(lab), 'status-query.json');
-}

@@ -114,7 +114,7 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
   it('a watcher that will not start costs the lab nothing: up says so, and status reads everything', async () => {
     await fake('python3', `case "$*" in *netlab-watch.py*) echo "error: no watching today" >&2; exit 1 ;; esac\nexec ${real('python3')} "$@"`);
     const file = await labFileAs('two-node', LAB);
-    const r = await netlab(['up', file], withFakePython());
+    const r = await netlab(['up', '--watch', file], withFakePython());
     await rm(join(fakeBin, 'python3'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
@@ -123,7 +123,7 @@ describe.skipIf(!isRoot)('failures are typed end to end', () => {
     noStack(r.stderr);
     const status = JSON.parse((await netlab(['status', LAB, '--json'])).stdout) as { status: string; observed: { namespacesRead: number; watcher: string } };
     expect(status.status).toBe('up');
-    expect(status.observed).toMatchObject({ namespacesRead: 7, watcher: 'not running' });
+    expect(status.observed).toMatchObject({ namespacesRead: 7, watcher: 'none started (`up` starts one from 4,000 pods, or with --watch)' });
     expect((await netlab(['down', LAB])).code).toBe(0);
   });
 

@@ -57,3 +57,27 @@ describe('the house', () => {
     expect(circles(graph)).toEqual(['a.ts -> b.ts -> c.ts']);
   });
 });
+
+/** The modules of `graph` that import `module`. */
+function importersOf(graph: Map<string, string[]>, module: string): string[] {
+  return [...graph].filter(([, deps]) => deps.includes(module)).map(([m]) => m);
+}
+
+describe('the watcher has one entry point (issue #24)', () => {
+  const graph = importGraph('src');
+
+  it('only lifecycle/watch.ts uses plan/watch.ts and kernel/watch.ts (kernel/watch.ts takes its types from the plan)', () => {
+    expect(importersOf(graph, 'src/kernel/watch.ts')).toEqual(['src/lifecycle/watch.ts']);
+    expect(importersOf(graph, 'src/plan/watch.ts').sort()).toEqual(['src/kernel/watch.ts', 'src/lifecycle/watch.ts']);
+  });
+
+  it('and lifecycle/watch.ts gives the rest one value, `watcher`', () => {
+    const text = readFileSync('src/lifecycle/watch.ts', 'utf8');
+    const values = [...text.matchAll(/^export (?:async )?(?:const|function|class|let) (\w+)/gm)].map((m) => m[1]);
+    expect(values).toEqual(['watcher']);
+  });
+
+  it('which only src/lifecycle imports', () => {
+    expect(importersOf(graph, 'src/lifecycle/watch.ts').every((m) => m.startsWith('src/lifecycle/'))).toBe(true);
+  });
+});

@@ -6,8 +6,9 @@ describe('parseCLI', () => {
   it('parses every command', () => {
     expect(parseCLI(['validate', 'a.yaml'])).toEqual({ command: 'validate', file: 'a.yaml' });
     expect(parseCLI(['plan', 'a.yaml', '--json'])).toEqual({ command: 'plan', file: 'a.yaml', json: true });
-    expect(parseCLI(['up', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: false, cniPaths: [], watch: true });
-    expect(parseCLI(['up', '--recreate', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: true, cniPaths: [], watch: true });
+    expect(parseCLI(['up', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: false, cniPaths: [] });
+    expect(parseCLI(['up', '--recreate', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: true, cniPaths: [] });
+    expect(parseCLI(['up', '--watch', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: false, cniPaths: [], watch: true });
     expect(parseCLI(['up', '--no-watch', 'a.yaml'])).toEqual({ command: 'up', file: 'a.yaml', recreate: false, cniPaths: [], watch: false });
     expect(parseCLI(['up', '--cni-path', '/opt/a', '--cni-path', '/opt/b', 'a.yaml'])).toMatchObject({ cniPaths: ['/opt/a', '/opt/b'] });
     expect(parseCLI(['bgp', 'calico', 'node1'])).toEqual({ command: 'bgp', lab: 'calico', node: 'node1', argv: ['show', 'protocols'] });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { findDrift, whatToRead } from '../../src/plan/drift.js';
 import { planLab } from '../../src/plan/index.js';
 import type { LiveLab, LiveNetns } from '../../src/plan/live.js';
-import { unwatchedQuery, watchConfig, watchedDigest, watchedNamespaces } from '../../src/plan/watch.js';
+import { unwatchedQuery, watchConfig, watchedDigest, watchedNamespaces, watchPays, WATCH_FROM_PODS } from '../../src/plan/watch.js';
+import { loadLabText } from '../../src/lab/index.js';
 import { shippedLab } from '../helpers/labs.js';
 
 const planOf = (name: string) => planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` });
@@ -45,6 +46,26 @@ describe('what the watcher can vouch for', () => {
     expect([...rest.query.keys()].sort()).toEqual(['netlab.two-node.fabric', 'netlab.two-node.node.node1', 'netlab.two-node.node.node2']);
     expect(rest.text).toBe(JSON.stringify([...rest.query]));
     expect(unwatchedQuery(whatToRead(plan), watched).text).toBe(rest.text);
+  });
+});
+
+describe('when up starts a watcher unless told', () => {
+  /** A lab of `pods` replicas, 250 a node, as bench/run.ts builds its large cases. */
+  const sized = (pods: number) => {
+    const nodes = Array.from({ length: Math.ceil(pods / 250) }, (_, i) => `{ name: node${i + 1} }`).join(', ');
+    const lab = loadLabText('sized.yaml', `name: sized\nnodes: [${nodes}]\npods: [{ name: pod, replicas: ${pods} }]\n`);
+    if (!lab.ok) throw new Error(lab.problems.map((p) => p.message).join('\n'));
+    return planLab(lab.lab, { stateDir: '/run/netlab/sized' });
+  };
+
+  it('not for the shipped labs: reading them whole is well under status’s second', () => {
+    for (const name of ['two-node', 'dns', 'services', 'calico']) expect(watchPays(planOf(name)), name).toBe(false);
+  });
+
+  it('from WATCH_FROM_PODS watched pods on', () => {
+    expect(WATCH_FROM_PODS).toBe(4000);
+    expect(watchPays(sized(WATCH_FROM_PODS - 1))).toBe(false);
+    expect(watchPays(sized(WATCH_FROM_PODS))).toBe(true);
   });
 });
 

@@ -3,12 +3,12 @@ import { bringUp, describeSize } from '../../lifecycle/up.js';
 import { printable } from '../../printable.js';
 import { listrProgress } from '../progress.js';
 
-/** `netlab up FILE [--recreate] [--no-watch]`: builds the lab, repairs it where it differs from its plan, or says it is already up. */
-export async function up(inv: { file: string; recreate: boolean; cniPaths: string[]; watch: boolean }): Promise<number> {
+/** `netlab up FILE [--recreate] [--watch | --no-watch]`: builds the lab, repairs it where it differs from its plan, or says it is already up. */
+export async function up(inv: { file: string; recreate: boolean; cniPaths: string[]; watch?: boolean }): Promise<number> {
   const lab = await loadLabFile(inv.file);
   const result = await bringUp(lab, {
     recreate: inv.recreate,
-    watch: inv.watch,
+    ...(inv.watch === undefined ? {} : { watch: inv.watch }),
     cniPaths: inv.cniPaths,
     progress: listrProgress(),
     onWait: (holder) => process.stderr.write(`netlab: waiting for ${holder} to finish with lab "${lab.name}"…\n`),
