@@ -26,4 +26,3 @@ export function readerFile(lab: string, pid: number): string {
 export function readerPrefix(lab: string): string {
   return `${lab}.lock.read.`;
 }
-
