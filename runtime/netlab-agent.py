@@ -17,6 +17,8 @@ over TCP as one line (or an HTTP GET of /hostname, /clientip, /container,
 /echo?msg=TEXT) and over UDP as one datagram.
 
 Only the Python standard library: it must start on a bare Debian or Ubuntu.
+
+What it reads and writes is described once, in runtime/protocol.json: `agent.config`.
 """
 import json
 import os

@@ -36,6 +36,8 @@ Input (stdin, JSON): {"protocol": 1, "ops": [OP, ...]}, applied in order:
   {"netns", "kind": "sysctl.set", "key", "value"}
 On the first failure it prints `error: INDEX: reason` and exits 1, so netlab
 can name the operation; nothing is retried or skipped.
+
+What it reads and writes is described once, in runtime/protocol.json: `apply.request`.
 """
 import os
 import socket

@@ -10,6 +10,8 @@ Request on stdin: {"protocol": 1, "rulesets": [{"kind": "nft", "table": "ip kube
                                               | {"kind": "iptables", "ruleset": TEXT}, ...]}
 Reply on stdout: a JSON list, one entry per ruleset in order: {"nft": [ITEM, ...]} (the items of
 `nft -j list table`), {"iptables": {"filter": TEXT, "nat": TEXT}} (`iptables-save -t`), or {"error": TEXT}.
+
+What it reads and writes is described once, in runtime/protocol.json: `canon.request` and `canon.reply`.
 """
 import json
 import subprocess

@@ -24,6 +24,8 @@ gone, and STATE is
    "neighbours": [{"dev", "address", "lladdr", "permanent"}],
    "fdb": [{"dev", "mac", "dst"?}],
    "sysctls": {KEY: VALUE | null}}
+
+What it reads and writes is described once, in runtime/protocol.json: `observe.request` and `observe.reply`.
 """
 import json
 import os

@@ -18,6 +18,8 @@ shares the kernel's one neighbour table: a large mesh is checked in rounds that 
       reports the source address the receiver saw ("seen").
 Output (stdout): one JSON object per probe as it finishes:
   {"id", "ok", "ms", "error"?, "replies"?, "answer"?, "seen"?}
+
+What it reads and writes is described once, in runtime/protocol.json: `probe.header`, `probe.round` and `probe.result`.
 """
 import errno
 import json

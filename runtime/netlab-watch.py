@@ -33,6 +33,8 @@ connection to the Unix socket PATH: a request line {"protocol": 1} gets one
 line back:
   {"protocol": 1, "pid", "watched": SHA256, "lost": bool, "changed": [NETNS, ...]}
 where SHA256 is the hex sha256 of the watched names joined by newlines (which list it was given).
+
+What it reads and writes is described once, in runtime/protocol.json: `watch.config`, `watch.request`, `watch.reply` and `watch.error`.
 """
 import hashlib
 import json
@@ -66,6 +68,7 @@ from netlab_ns import (
     RTM_GETLINK,
     RTM_NEWLINK,
     RTM_NEWNSID,
+    PROTOCOL,
     Netlink,
     ProtocolError,
     attr,
@@ -317,7 +320,7 @@ def answer(conn, watch):
     try:
         try:
             check_protocol(json.loads(reader.readline() or b"null"))
-            reply = {"protocol": 1, "pid": os.getpid(), **watch.report()}
+            reply = {"protocol": PROTOCOL, "pid": os.getpid(), **watch.report()}
         except (ValueError, ProtocolError) as e:
             reply = {"error": f"request: {e}"}
         conn.sendall(json.dumps(reply).encode() + b"\n")

@@ -17,9 +17,12 @@ import os
 import socket
 import struct
 
-# Bumped whenever the JSON the helpers read or write changes shape; netlab
-# sends it with every request and a helper refuses any other.
-PROTOCOL = 1
+# The version of the JSON the helpers read and write, declared once in
+# protocol.json (beside this file) with the shape of every request and reply;
+# netlab sends it with every request and a helper refuses any other.
+PROTOCOL_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "protocol.json")
+with open(PROTOCOL_FILE, encoding="utf-8") as _f:
+    PROTOCOL = json.load(_f)["version"]
 
 CLONE_NEWNET = 0x40000000
 NETNS_DIR = "/run/netns"

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -21,11 +21,15 @@ export const PROBE_PATH = fileURLToPath(new URL('../runtime/netlab-probe.py', im
 /** Reads links, addresses, routes, neighbours, FDB entries and sysctls of many namespaces at once. */
 export const OBSERVE_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-observe.py', import.meta.url));
 
+/** The one description of what netlab and the helpers say to each other: JSON Schema definitions and the version. */
+export const PROTOCOL_PATH = fileURLToPath(new URL('../runtime/protocol.json', import.meta.url));
+
 /**
- * The version of the JSON the helpers read and write (runtime/netlab_ns.py
- * PROTOCOL); sent with every request, and a helper of another version refuses.
+ * The version of the JSON the helpers read and write, declared in
+ * runtime/protocol.json (runtime/netlab_ns.py reads it there too); sent with
+ * every request, and a helper of another version refuses.
  */
-export const HELPER_PROTOCOL = 1;
+export const HELPER_PROTOCOL = (JSON.parse(readFileSync(PROTOCOL_PATH, 'utf8')) as { version: number }).version;
 
 /** Watches a lab's pod namespaces for changes, for `status`. */
 export const WATCH_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-watch.py', import.meta.url));

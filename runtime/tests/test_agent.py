@@ -3,6 +3,7 @@ import socket
 import unittest
 
 from helpers import IS_ROOT, TestNamespace, load
+from shapes import shape_problems
 
 agent = load("netlab-agent")
 PEER = ("10.244.0.2", 40000)
@@ -39,7 +40,8 @@ class SocketsLiveInTheirPods(unittest.TestCase):
             p.ip("link", "set", "lo", "up")
 
     def test_each_pod_gets_its_own_socket_on_the_same_port(self):
-        config = {"pods": [{"name": f"p{i}", "netns": p.name, "containers": [{"name": "c", "listen": [{"port": 8080, "protocol": "tcp"}]}]} for i, p in enumerate(self.pods)]}
+        config = {"protocol": 1, "lab": "pytest", "pods": [{"name": f"p{i}", "netns": p.name, "containers": [{"name": "c", "listen": [{"port": 8080, "protocol": "tcp"}]}]} for i, p in enumerate(self.pods)]}
+        self.assertEqual(shape_problems("agent.config", config), [])
         runtime = agent.Runtime(config)
         sockets = [key.fileobj for key in runtime.sel.get_map().values()]
         self.addCleanup(lambda: [s.close() for s in sockets])

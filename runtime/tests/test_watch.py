@@ -9,6 +9,7 @@ import tempfile
 import unittest
 
 from helpers import IS_ROOT, RUNTIME, TestNamespace, load
+from shapes import shape_problems
 
 WATCHER = os.path.join(RUNTIME, "netlab-watch.py")
 
@@ -33,6 +34,7 @@ class Watcher(unittest.TestCase):
 
     def start(self, **extra):
         config = {"protocol": 1, "socket": self.socket, "namespaces": [{"netns": p.name, "devices": ["eth0"]} for p in self.pods], **extra}
+        self.assertEqual(shape_problems("watch.config", config), [])
         path = os.path.join(self.dir, "watch.json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump(config, f)
@@ -47,7 +49,10 @@ class Watcher(unittest.TestCase):
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(self.socket)
             s.sendall(json.dumps(request or {"protocol": 1}).encode() + b"\n")
-            return json.loads(s.makefile("rb").readline())
+            reply = json.loads(s.makefile("rb").readline())
+        # Every answer is one runtime/protocol.json describes: the report, or the refusal of a request.
+        self.assertEqual(shape_problems("watch.error" if "error" in reply else "watch.reply", reply), [])
+        return reply
 
     def changed(self):
         # Notifications arrive as the kernel makes the change; a request drains them before it answers.

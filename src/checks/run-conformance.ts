@@ -113,7 +113,7 @@ class CaseTally {
 }
 
 /** The prober's probes for conformance cases; `owner`, indexed by probe id, is told which case and aspect each serves. */
-function probesFor(cases: Array<{ item: number; check: ConformanceCase }>, owner: Array<{ item: number; aspect: number }>): Probe[] {
+export function probesFor(cases: Array<{ item: number; check: ConformanceCase }>, owner: Array<{ item: number; aspect: number }>): Probe[] {
   const probes: Probe[] = [];
   for (const { item, check } of cases) {
     check.aspects.forEach((aspect, a) => {

@@ -216,12 +216,17 @@ async function runHelper(stage: string, ops: Op[]): Promise<void> {
     list.push(op);
   }
   const ordered = [...groups.values()].flatMap((group) => [...group.values()].flat());
-  const r = await run(PYTHON, [APPLY_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, ops: ordered }) });
+  const r = await run(PYTHON, [APPLY_HELPER_PATH], { input: applyRequest(ordered) });
   if (r.exitCode === 0) return;
   const m = /^error: (\d+): (.*)$/m.exec(r.stderr);
   const op = m ? ordered[Number(m[1])] : undefined;
   if (!op) throw new KernelError(`${stage}: the apply helper failed: ${describeOutcome(r)}`);
   throw new KernelError(`${stage}: ${describeOp(op)} failed: ${m![2]}`);
+}
+
+/** The apply helper's request (runtime/protocol.json `apply.request`). */
+export function applyRequest(ops: Op[]): string {
+  return JSON.stringify({ protocol: HELPER_PROTOCOL, ops });
 }
 
 function describeOp(op: Op): string {

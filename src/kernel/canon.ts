@@ -19,6 +19,11 @@ function rulesetKey(r: PlannedRuleset): string {
     .slice(0, 32);
 }
 
+/** The canon helper's request (runtime/protocol.json `canon.request`). */
+export function canonRequest(rulesets: PlannedRuleset[]): string {
+  return JSON.stringify({ protocol: HELPER_PROTOCOL, rulesets });
+}
+
 /**
  * The image of each planned ruleset as the kernel holds it: loaded into a
  * namespace of the canon helper's own (gone when it exits) and read back.
@@ -39,7 +44,7 @@ export async function plannedImages(stateDir: string, rulesets: PlannedRuleset[]
   }
   if (todo.size > 0) {
     const r = await run(PYTHON, [CANON_HELPER_PATH], {
-      input: JSON.stringify({ protocol: HELPER_PROTOCOL, rulesets: [...todo.values()] }),
+      input: canonRequest([...todo.values()]),
       timeoutMs: 120_000,
     });
     if (r.exitCode !== 0) throw new KernelError(`reading the planned rulesets back failed: ${describeOutcome(r)}`);

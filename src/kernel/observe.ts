@@ -38,12 +38,17 @@ export async function observeNamespaces(wanted: Map<string, NamespaceQuery>): Pr
   }
   const results = await Promise.all(
     parts.map(async ({ namespaces }) => {
-      const r = await run(PYTHON, [OBSERVE_HELPER_PATH], { input: JSON.stringify({ protocol: HELPER_PROTOCOL, namespaces }) });
+      const r = await run(PYTHON, [OBSERVE_HELPER_PATH], { input: observeRequest(namespaces) });
       if (r.exitCode !== 0) throw new KernelError(`reading the lab's kernel state failed: ${describeOutcome(r)}`);
       return JSON.parse(r.stdout) as Record<string, LiveNetns | null>;
     }),
   );
   return Object.assign({}, ...results) as Record<string, LiveNetns | null>;
+}
+
+/** The observe helper's request (runtime/protocol.json `observe.request`). */
+export function observeRequest(namespaces: Array<{ netns: string } & NamespaceQuery>): string {
+  return JSON.stringify({ protocol: HELPER_PROTOCOL, namespaces });
 }
 
 /** One entry of `nft -j` output: `{ "chain": {...} }`, `{ "rule": {...} }`, `{ "map": {...} }`, … */

@@ -30,6 +30,16 @@ export interface ProbeRound {
   forget: string[];
 }
 
+/** The prober's first line (runtime/protocol.json `probe.header`). */
+export function probeHeader(parallel: number): string {
+  return `${JSON.stringify({ protocol: HELPER_PROTOCOL, parallel })}\n`;
+}
+
+/** A round's line to the prober (runtime/protocol.json `probe.round`). */
+export function probeRoundLine(round: ProbeRound): string {
+  return `${JSON.stringify(round)}\n`;
+}
+
 /**
  * Runs probes in one prober process started inside `homeNetns` (a lab
  * namespace, so nothing it does can reach the host's network). Results
@@ -66,10 +76,10 @@ export async function runProbeRounds(
   let sent = 0;
   let received = 0;
   function* lines(): Generator<string> {
-    yield `${JSON.stringify({ protocol: HELPER_PROTOCOL, parallel: options.parallel ?? 256 })}\n`;
+    yield probeHeader(options.parallel ?? 256);
     for (const round of rounds) {
       sent += round.probes.length;
-      yield `${JSON.stringify(round)}\n`;
+      yield probeRoundLine(round);
     }
   }
   const done = await runLines('ip', ['netns', 'exec', homeNetns, PYTHON, PROBE_PATH], lines(), (line) => {

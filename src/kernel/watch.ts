@@ -34,7 +34,7 @@ export function askWatcher(socket: string): Promise<WatchReport | { unanswered: 
     };
     conn.setTimeout(ANSWER_TIMEOUT_MS, () => done({ unanswered: `no answer within ${ANSWER_TIMEOUT_MS / 1000} s` }));
     conn.on('error', (e: NodeJS.ErrnoException) => done({ unanswered: e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? 'not running' : e.message }));
-    conn.on('connect', () => conn.write(`${JSON.stringify({ protocol: HELPER_PROTOCOL })}\n`));
+    conn.on('connect', () => conn.write(watchRequest()));
     conn.on('data', (chunk) => {
       data += chunk.toString();
       if (data.endsWith('\n')) done(parseReport(data));
@@ -43,7 +43,13 @@ export function askWatcher(socket: string): Promise<WatchReport | { unanswered: 
   });
 }
 
-function parseReport(text: string): WatchReport | { unanswered: string } {
+/** The line asking the watcher (runtime/protocol.json `watch.request`). */
+export function watchRequest(): string {
+  return `${JSON.stringify({ protocol: HELPER_PROTOCOL })}\n`;
+}
+
+/** The watcher's answer line (runtime/protocol.json `watch.reply`, or `watch.error`), or why it cannot be used. */
+export function parseReport(text: string): WatchReport | { unanswered: string } {
   try {
     const r = JSON.parse(text) as Partial<WatchReport> & { error?: string };
     if (r.error) return { unanswered: r.error };

@@ -21,7 +21,12 @@ export interface AgentConfig {
  * per lab serves all pods, so a 1000-pod lab costs one process, not 1000.
  */
 export function planContainers(lab: Lab, context: PlanContext): Contribution {
-  const pods = servedPods(lab).map((p) => ({ name: p.name, netns: p.netns, containers: p.containers }));
+  // Only what the runtime reads (runtime/protocol.json agent.config): a port's name and hostPort are the plan's business.
+  const pods = servedPods(lab).map((p) => ({
+    name: p.name,
+    netns: p.netns,
+    containers: p.containers.map((c) => ({ name: c.name, listen: c.listen.map((l) => ({ port: l.port, protocol: l.protocol })) })),
+  }));
   if (pods.length === 0) return {};
   const config: AgentConfig = { protocol: HELPER_PROTOCOL, lab: lab.name, pods };
   const path = `${context.stateDir}/containers.json`;

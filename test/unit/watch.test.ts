@@ -95,12 +95,3 @@ describe('drift with pods the watcher vouches for', () => {
     expect(read.some((w) => w.includes(`the peer eth0 of ${veth.name}`))).toBe(true);
   });
 });
-
-describe('the helper protocol', () => {
-  it('is one version on both sides: runtime-path.ts and runtime/netlab_ns.py', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { HELPER_PROTOCOL } = await import('../../src/runtime-path.js');
-    const python = /^PROTOCOL = (\d+)$/m.exec(readFileSync('runtime/netlab_ns.py', 'utf8'));
-    expect(Number(python?.[1])).toBe(HELPER_PROTOCOL);
-  });
-});
