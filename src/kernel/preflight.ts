@@ -3,6 +3,7 @@ import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { PACKAGED_CNI_DIR, SYSTEM_CNI_DIRS } from '../lab/cni.js';
 import { isPluginName } from '../lab/conflist.js';
+import type { KernelFeature, Need, Program } from '../plan/needs.js';
 import { PYTHON } from '../runtime-path.js';
 
 /** A tool netlab runs, and the Debian/Ubuntu package that provides it. */
@@ -12,13 +13,12 @@ export interface Requirement {
   why: string;
 }
 
-/** What `up` and `down` need on the machine. */
-export const LAB_TOOLS: Requirement[] = [
-  { program: 'ip', pkg: 'iproute2', why: 'namespaces, links, addresses, routes' },
-  { program: 'bridge', pkg: 'iproute2', why: 'VXLAN forwarding entries' },
-  { program: 'sysctl', pkg: 'procps', why: 'forwarding and ARP settings inside namespaces' },
-  { program: PYTHON, pkg: 'python3', why: "netlab's helpers and the container runtime that serves pod ports" },
-];
+const IP: Requirement = { program: 'ip', pkg: 'iproute2', why: 'namespaces, links, addresses, routes' };
+const BRIDGE: Requirement = { program: 'bridge', pkg: 'iproute2', why: 'VXLAN forwarding entries' };
+const PYTHON3: Requirement = { program: PYTHON, pkg: 'python3', why: "netlab's helpers and the container runtime that serves pod ports" };
+
+/** What every command that reads or removes a lab needs on the machine (`up` adds what its plan needs: plan/needs.ts). */
+export const LAB_TOOLS: Requirement[] = [IP, BRIDGE, PYTHON3];
 
 /** For pings (tests, `trace --verify`). */
 export const PING: Requirement = { program: 'ping', pkg: 'iputils-ping', why: 'ping tests and trace --verify' };
@@ -105,24 +105,23 @@ export async function requireTools(requirements: Requirement[]): Promise<void> {
 export const NFT: Requirement = { program: 'nft', pkg: 'nftables', why: "kube-proxy's rules for Services" };
 
 /**
- * What kube-proxy needs of the kernel, probed before anything is made:
- * bridge netfilter (a pod reaching a ClusterIP whose endpoint is on its own
- * bridge is only DNATed when bridged frames pass netfilter), and for ipvs
- * mode, IP_VS. Read from /proc; nothing on the host is changed.
+ * kube-proxy's ipvs mode: IP_VS in the kernel (read from /proc), and then
+ * netlab, which does not build it.
  */
-export async function requireServiceKernel(mode: 'nftables' | 'iptables' | 'ipvs'): Promise<void> {
-  if (mode === 'ipvs') {
-    if (!(await exists('/proc/net/ip_vs'))) {
-      throw new EnvironmentError('kube-proxy mode ipvs needs the kernel feature IP_VS (CONFIG_IP_VS), which this kernel lacks; use mode nftables or iptables');
-    }
-    throw new EnvironmentError('kube-proxy mode ipvs is not built in this netlab; use mode nftables or iptables');
+async function requireIpvs(): Promise<void> {
+  if (!(await exists('/proc/net/ip_vs'))) {
+    throw new EnvironmentError('kube-proxy mode ipvs needs the kernel feature IP_VS (CONFIG_IP_VS), which this kernel lacks; use mode nftables or iptables');
   }
+  throw new EnvironmentError('kube-proxy mode ipvs is not built in this netlab; use mode nftables or iptables');
+}
+
+/** Bridge netfilter, for Services: read from /proc. */
+async function requireBridgeNetfilter(): Promise<void> {
   if (!(await exists('/proc/sys/net/bridge/bridge-nf-call-iptables'))) {
     throw new EnvironmentError(
       'Services need bridge netfilter (br_netfilter), which this kernel has not loaded: a pod reaching a Service whose endpoint shares its bridge would never be translated (as root: modprobe br_netfilter)',
     );
   }
-  await requireTools(mode === 'iptables' ? [IPTABLES] : [NFT]);
 }
 
 /** For kube-proxy's iptables mode (iptables-nft on Debian 12). */
@@ -223,4 +222,40 @@ export async function requireOpenFiles(sockets: number): Promise<void> {
     `the lab's containers listen on ${sockets} ports, one socket each, but netlab may open only ${hard} files (ulimit -Hn); ` +
       `raise the limit (as root: ulimit -n ${sockets + 1024}, or LimitNOFILE= for a service) or listen on fewer ports`,
   );
+}
+
+/** Each program a plan may name (plan/needs.ts), as found on PATH, with its package and what it is for. */
+const PROGRAMS: Record<Program, Requirement> = {
+  ip: IP,
+  bridge: BRIDGE,
+  tc: { program: 'tc', pkg: 'iproute2', why: 'removing a queueing discipline nobody planned' },
+  nsenter: { program: 'nsenter', pkg: 'util-linux', why: 'entering a namespace for a batch of ip commands' },
+  python3: PYTHON3,
+  nft: NFT,
+  'iptables-restore': IPTABLES,
+  dnsmasq: DNSMASQ,
+  bird: BIRD,
+  birdc: BIRDC,
+};
+
+/** How each kernel feature is probed (read only: nothing on the host changes). */
+const FEATURES: Record<KernelFeature, () => Promise<void>> = {
+  ip_vs: requireIpvs,
+  br_netfilter: requireBridgeNetfilter,
+  ipip: requireIpip,
+};
+
+/**
+ * Everything a plan needs (plan/needs.ts), checked before anything is made:
+ * root, then every program at once (one message naming the packages), the
+ * kernel's features, the CNI plugins (from directories `allowedCniPaths`
+ * permits) and the open files the container runtime will hold.
+ */
+export async function requireNeeds(needs: Need[], allowedCniPaths: string[]): Promise<void> {
+  await preflight(needs.flatMap((n) => (n.kind === 'program' ? [PROGRAMS[n.program]] : [])));
+  for (const need of needs) {
+    if (need.kind === 'kernel') await FEATURES[need.feature]();
+    else if (need.kind === 'open-files') await requireOpenFiles(need.sockets);
+    else if (need.kind === 'cni-plugins') await requireCniPlugins(need.dirs, need.types, allowedCniPaths);
+  }
 }

@@ -6,7 +6,8 @@ import type { Check, TestResult } from '../checks/types.js';
 import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { listNetlabNetns } from '../kernel/netns.js';
-import { DIG, LAB_TOOLS, PING, TCPDUMP, preflight } from '../kernel/preflight.js';
+import { preflight } from '../kernel/preflight.js';
+import { checkTools } from '../checks/needs.js';
 import { shardOf, type Shard } from '../checks/shard.js';
 import { acquireLock } from '../state/lock.js';
 import { labDir } from '../state/paths.js';
@@ -43,9 +44,6 @@ export interface TestRun {
   seconds: number;
 }
 
-/** The tools the checks run, on top of the lab's own. */
-const CHECK_TOOLS = [...LAB_TOOLS, PING, TCPDUMP];
-
 /** Keeps the checks whose name contains `only` (case-insensitive); none is a usage error. */
 export function selectChecks(checks: Check[], only: string | undefined): Check[] {
   if (only === undefined) return checks;
@@ -77,7 +75,7 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
   const checks = options.shard ? shardOf(all, options.shard) : all;
   // More shards than tests: this machine has nothing to do, and need not build the lab for it.
   if (checks.length === 0) return { checks, total: all.length, results: [], broughtUp: false, seconds: 0 };
-  await preflight(checks.some((c) => c.kind === 'dns') ? [...CHECK_TOOLS, DIG] : CHECK_TOOLS);
+  await preflight(checkTools(checks));
   const started = performance.now();
   const lockOptions = { mode: 'shared' as const, ...(options.onWait ? { onWait: options.onWait } : {}) };
   // A running lab is read only under the shared lock: a `down` begun meanwhile must not be taken for damage.

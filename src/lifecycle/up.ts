@@ -5,10 +5,10 @@ import { diffNetworks } from '../lab/diff.js';
 import type { Lab } from '../lab/types.js';
 import { applyWave, DEFAULT_CONCURRENCY } from '../kernel/apply.js';
 import { listNetns } from '../kernel/netns.js';
-import { BIRD, BIRDC, DNSMASQ, preflight, requireCniPlugins, requireIpip, requireOpenFiles, requireServiceKernel, requireTools } from '../kernel/preflight.js';
+import { requireNeeds, requireRoot } from '../kernel/preflight.js';
 import type { Conflist } from '../lab/conflist.js';
 import { conflistFor } from '../lab/index.js';
-import { runtimeSockets } from '../plan/containers.js';
+import { planNeeds } from '../plan/needs.js';
 import { planLab } from '../plan/index.js';
 import type { Op, Plan } from '../plan/ops.js';
 import { wavesOf, type Wave } from '../plan/waves.js';
@@ -54,19 +54,11 @@ export type UpResult =
  * during a build rolls back everything this run made.
  */
 export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
-  await preflight();
-  await requireOpenFiles(runtimeSockets(lab));
-  if (lab.services.length > 0 || lab.network.kubeProxy.mode !== 'nftables') await requireServiceKernel(lab.network.kubeProxy.mode);
-  if (lab.dns) await requireTools([DNSMASQ]);
-  if (lab.network.backend.kind === 'calico') {
-    await requireTools([BIRD, BIRDC]);
-    if (lab.network.backend.encapsulation.kind === 'ipip') await requireIpip();
-  }
+  requireRoot();
   const conflist = await conflistFor(lab);
-  // Planned once, and only when needed: to check the CNI plugins before anything is made, or to build.
-  let plan: Plan | undefined;
-  const planOnce = () => (plan ??= planLab(lab, planContext(lab.name, conflist)));
-  if (lab.network.cni.kind !== 'builtin') await requireCni(planOnce(), options.cniPaths ?? []);
+  // What the plan needs of the machine (programs, kernel features, CNI plugins) is checked before anything is made.
+  const plan = planLab(lab, planContext(lab.name, conflist));
+  await requireNeeds(planNeeds(lab, plan), options.cniPaths ?? []);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const lock = await acquireLock(lab.name, options.onWait ? { onWait: options.onWait } : {});
   try {
@@ -103,7 +95,7 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
       // A build that died (SIGKILL, power) or whose state got damaged: what is there is ours.
       await tearDownLab(lab.name);
     }
-    return await build(lab, options, concurrency, planOnce(), conflist);
+    return await build(lab, options, concurrency, plan, conflist);
   } finally {
     await lock.release();
   }
@@ -135,16 +127,6 @@ export function differentNetwork(lab: Lab, differences: string[]): UsageError {
 }
 
 /** Every CNI plugin the plan runs is where it may be run from. */
-async function requireCni(plan: Plan, allowed: string[]): Promise<void> {
-  const adds = plan.stages.flatMap((s) => s.ops).filter((op) => op.kind === 'cni.add');
-  const dirs = [...new Set(adds.flatMap((op) => op.cniPath))];
-  await requireCniPlugins(
-    dirs,
-    adds.flatMap((op) => op.plugins.map((p) => p.type)),
-    allowed,
-  );
-}
-
 async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Plan, conflist: Conflist | undefined): Promise<UpResult> {
   const started = performance.now();
   const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));

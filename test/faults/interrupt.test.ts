@@ -66,11 +66,12 @@ describe.skipIf(!isRoot)('interruptions and rebuilds', () => {
   // `clean` removes every lab on the host: never run it over someone's own labs. When there are
   // some, the test is reported as skipped, not passed.
   it.skipIf(labsOfOthers().length > 0)('clean removes every lab, state and lock', async () => {
-    expect((await netlab(['up', await labFileAs('same-node', CLEAN_A)])).code).toBe(0);
+    // One with a watcher: each lab's container runtime, and the watcher, are ended.
+    expect((await netlab(['up', '--watch', await labFileAs('same-node', CLEAN_A)])).code).toBe(0);
     expect((await netlab(['up', await labFileAs('pod-containers', CLEAN_B)])).code).toBe(0);
     const r = await netlab(['clean']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/cleaned 2 labs: 8 namespaces, 4 processes/);
+    expect(r.stdout).toMatch(/cleaned 2 labs: 8 namespaces, 3 processes/);
     expect(await netnsOf(CLEAN_A)).toEqual([]);
     expect(await netnsOf(CLEAN_B)).toEqual([]);
     expect((await readdir('/run/netlab')).filter((f) => f.startsWith('it-clean'))).toEqual([]);

@@ -50,7 +50,7 @@ describe.skipIf(!isRoot)('lost or damaged state', () => {
   });
 
   it('with /run/netlab wiped entirely, down finds the lab by prefix and exec still works', async () => {
-    expect((await netlab(['up', await labFileAs('same-node', WIPED)])).code).toBe(0);
+    expect((await netlab(['up', '--watch', await labFileAs('same-node', WIPED)])).code).toBe(0);
     for (const entry of (await readdir('/run/netlab')).filter((e) => e.startsWith(WIPED))) await rm(`/run/netlab/${entry}`, { recursive: true, force: true });
     const exec = await netlab(['exec', WIPED, 'pod-a', '--', 'ip', '-4', '-br', 'addr', 'show', 'eth0']);
     expect(exec.code).toBe(0);
