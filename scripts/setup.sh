@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 # cluster DNS; dnsutils: dig and nslookup, for DNS tests and students;
 # bird2: Calico's BGP daemon, one per node namespace in calico labs;
 # containernetworking-plugins: the CNI reference plugins (/usr/lib/cni), for
-# network.cni reference and conflists.
-PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins)
+# network.cni reference and conflists; netcat-openbsd: `nc`, as the README's
+# examples talk to a pod's port (and util-linux's nsenter, essential anyway).
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins netcat-openbsd util-linux)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -82,6 +82,8 @@ export class ExerciseShell {
     writeFileSync(join(this.dir, 'netlab'), `#!/bin/sh\nexec "${process.execPath}" "${resolve('bin/netlab.js')}" "$@"\n`, { mode: 0o755 });
     // Conflists are named relative to their lab file: they come along.
     cpSync('labs/cni', join(this.dir, 'cni'), { recursive: true });
+    // A page may name the repository's test fixtures (a broken lab), relative to the clone.
+    if (options.inScratch) symlinkSync(resolve('test'), join(this.dir, 'test'));
     for (const name of LAB_NAMES) {
       const text = readFileSync(`labs/${name}.yaml`, 'utf8').replace(/^name: .*$/m, `name: it-doc-${name}`);
       writeFileSync(join(this.dir, `${name}.yaml`), text);
@@ -108,17 +110,29 @@ export class ExerciseShell {
   }
 
   async run(command: string): Promise<string[]> {
-    const r = await execa('bash', ['-c', this.rewrite(command)], {
+    return (await this.execute(command)).lines;
+  }
+
+  /** The command run by bash, as a student would type it: its exit code and what it printed (stdout and stderr). */
+  async execute(command: string): Promise<{ code: number | undefined; lines: string[] }> {
+    const r = await this.start(command);
+    return { code: r.exitCode, lines: String(r.all ?? '').split('\n') };
+  }
+
+  /** The command started, to be awaited (its output streams on `all`). */
+  start(command: string) {
+    return execa('bash', ['-c', this.rewrite(command)], {
       ...(this.options.inScratch ? { cwd: this.dir } : {}),
       reject: false,
       all: true,
       timeout: 60_000,
       env: { PATH: `${this.dir}:${process.env.PATH}`, CI: 'true' },
     });
-    return String(r.all ?? '').split('\n');
   }
 
   async cleanUp(): Promise<void> {
     for (const name of this.used) await execa(process.execPath, ['bin/netlab.js', 'down', `it-doc-${name}`], { reject: false });
+    // The scratch directory and what the commands wrote there (a link to the repository's files is removed, not followed).
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
