@@ -15,7 +15,11 @@ import type { ConnectCheck } from './types.js';
  * - a service port without endpoints refuses the connection;
  * - every NodePort answers `external` on every node, masqueraded, from every
  *   endpoint (or, under externalTrafficPolicy Local, only from that node's,
- *   and not at all where it has none).
+ *   and not at all where it has none);
+ * - under externalTrafficPolicy Local, on a node with no endpoint of its own,
+ *   a pod there and the node itself still connect to the NodePort, answered
+ *   by any endpoint: kube-proxy short-circuits their traffic to the cluster's
+ *   endpoints (pkg/proxy/nftables/proxier.go "short-circuit pod traffic").
  * Pure.
  */
 export function serviceConformance(lab: Lab): ConnectCheck[] {
@@ -24,7 +28,8 @@ export function serviceConformance(lab: Lab): ConnectCheck[] {
   for (const svc of lab.services) {
     // kube-dns answers DNS, not netexec's verbs: its cases are the DNS ones.
     if (svc.clusterIP === undefined || svc.ports.some((p) => p.endpoints.some((e) => system.has(e.pod)))) continue;
-    for (const port of svc.ports) out.push(...clusterIPCases(lab, svc, port, svc.clusterIP), ...nodePortCases(lab, svc, port));
+    for (const port of svc.ports)
+      out.push(...clusterIPCases(lab, svc, port, svc.clusterIP), ...nodePortCases(lab, svc, port), ...shortCircuitCases(lab, svc, port));
   }
   return out;
 }
@@ -79,4 +84,20 @@ function nodePortCases(lab: Lab, svc: Service, port: ServicePort): ConnectCheck[
       sourceIP: local ? ('preserved' as const) : ('masqueraded' as const),
     };
   });
+}
+
+/** A Local NodePort on a node with no endpoint of its own: from a pod there, and from the node, it still connects. */
+function shortCircuitCases(lab: Lab, svc: Service, port: ServicePort): ConnectCheck[] {
+  if (port.nodePort === undefined || svc.externalTrafficPolicy !== 'Local' || port.endpoints.length === 0) return [];
+  const endpoints = port.endpoints.map((e) => e.pod);
+  const out: ConnectCheck[] = [];
+  for (const node of lab.nodes) {
+    if (nodePortEndpoints(svc, port, node).length > 0) continue;
+    const where = `${node.name}:${port.nodePort}/${port.protocol} (service/${svc.ref}, Local, no endpoint on ${node.name})`;
+    const base = { kind: port.protocol, to: { ip: node.address, label: node.name }, port: port.nodePort, expect: 'reachable' as const, answerFrom: endpoints };
+    const pod = lab.pods.find((p) => p.node === node.name && p.system === undefined && !endpoints.includes(p.name));
+    if (pod) out.push({ ...base, name: `conformance: pod ${pod.name} → ${where}, short-circuited`, from: source(lab, pod.name) });
+    out.push({ ...base, name: `conformance: ${node.name} itself → ${where}, short-circuited`, from: source(lab, node.name) });
+  }
+  return out;
 }

@@ -274,4 +274,43 @@ services:
       await netlab(['down', lab]);
     }
   });
+
+  it.each(['nftables', 'iptables'])(
+    '%s mode: on a node with no endpoint of a Local NodePort, a pod and the node itself still connect, and not without the short-circuit (#25)',
+    async (mode) => {
+      const lab = `it-svc-sc-${mode.slice(0, 3)}`;
+      const text = readFileSync('labs/service-policies.yaml', 'utf8')
+        .replace(/^name: .*$/m, `name: ${lab}`)
+        .replace(/^nodes:$/m, `network:\n  kubeProxy: { mode: ${mode} }\nnodes:`);
+      const file = await writeLab(lab, text);
+      try {
+        expect((await netlab(['up', file])).code).toBe(0);
+        // The lab's two tests and conformance's two cases of node3:30100, from client (on node3) and from node3.
+        const ok = await testJson(file, ['--only', 'short-circuited']);
+        expect(ok.report.tests.map((t) => `${t.status} ${t.name}`).sort()).toEqual(
+          [
+            "passed but a pod on that node is short-circuited to the cluster's endpoints",
+            'passed and node3 itself is short-circuited too',
+            'passed conformance: pod client → node3:30100/tcp (service/default/web-local, Local, no endpoint on node3), short-circuited',
+            'passed conformance: node3 itself → node3:30100/tcp (service/default/web-local, Local, no endpoint on node3), short-circuited',
+          ].sort(),
+        );
+        // Broken on purpose: node3's external chain emptied, as a kube-proxy writing only the drop would leave it.
+        const node3 = `netlab.${lab}.node.node3`;
+        if (mode === 'nftables') {
+          const external = (await chains(node3)).find((n) => n.startsWith('external-') && n.includes('default/web-local/'))!;
+          await execa('ip', ['netns', 'exec', node3, 'nft', 'flush', 'chain', 'ip', 'kube-proxy', external]);
+        } else {
+          const nat = String((await execa('ip', ['netns', 'exec', node3, 'iptables-save', '-t', 'nat'])).stdout);
+          const ext = /-A KUBE-NODEPORTS .*default\/web-local .*-j (KUBE-EXT-\w{16})/.exec(nat)![1]!;
+          await execa('ip', ['netns', 'exec', node3, 'iptables', '-t', 'nat', '-F', ext]);
+        }
+        const broken = await testJson(file, ['--only', 'short-circuited']);
+        expect(broken.code).toBe(1);
+        expect(broken.report.tests.filter((t) => t.status === 'failed')).toHaveLength(4);
+      } finally {
+        await netlab(['down', lab]);
+      }
+    },
+  );
 });

@@ -77,7 +77,7 @@ describe("kube-proxy's nftables ruleset", () => {
   });
 
   it('rejects a service with no endpoints, and never allocates it a chain', () => {
-    expect(ruleset).toContain('add element ip kube-proxy no-endpoint-services { 10.96.0.21 . tcp . 81 comment "default/none:" : goto reject-chain }');
+    expect(ruleset).toContain('add element ip kube-proxy no-endpoint-services { 10.96.0.21 . tcp . 81 comment "default/none" : goto reject-chain }');
     expect(ruleset).not.toMatch(/service-\w+-default\/none/);
   });
 
@@ -106,9 +106,9 @@ services:
     const r = loadLabText('itp.yaml', text);
     if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
     const node1 = renderIptables(iptablesRuleset(r.lab, r.lab.nodes[0]!));
-    expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/local: has no local endpoints" -m tcp -p tcp -d 10.96.0.30 --dport 80 -j DROP');
-    expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/none: has no endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j REJECT');
+    expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/local has no local endpoints" -m tcp -p tcp -d 10.96.0.30 --dport 80 -j DROP');
+    expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/none has no endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j REJECT');
     const node2 = renderIptables(iptablesRuleset(r.lab, r.lab.nodes[1]!));
-    expect(node2).not.toContain('default/local: has no local endpoints');
+    expect(node2).not.toContain("default/local has no local endpoints");
   });
 });

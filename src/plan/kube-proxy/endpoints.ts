@@ -3,24 +3,63 @@ import type { Endpoint, Node, Service, ServicePort } from '../../lab/types.js';
 /** ClientIP affinity's default timeout (sessionAffinityConfig.clientIP.timeoutSeconds). */
 export const AFFINITY_TIMEOUT_SECONDS = 10800;
 
-/** Which endpoints of one service port a node's kube-proxy programs, and for what. */
-export interface NodeEndpoints {
-  /** The endpoints on this node: the only ones a Local traffic policy sends to. */
-  local: Endpoint[];
-  /** Where in-cluster traffic to the ClusterIP goes: every endpoint, or only the local ones under internalTrafficPolicy Local. */
-  cluster: Endpoint[];
-  /** Every endpoint that needs a chain here: the cluster ones, and the local ones an externalTrafficPolicy Local NodePort picks from. */
-  used: Endpoint[];
-}
+/** What a filter rule does to traffic with nowhere to go: refuse it (no endpoints at all) or drop it (none usable here). */
+export type NoEndpointVerdict = 'reject' | 'drop';
 
 /**
- * The same choice in both proxy modes, as upstream makes it once for both
- * (pkg/proxy/topology.go CategorizeEndpoints): the modes differ in the rules
- * they write, not in which endpoints those rules name.
+ * One service port as one node's kube-proxy programs it, decided once for
+ * both proxy modes as upstream does (pkg/proxy/serviceport.go
+ * UsesClusterEndpoints/UsesLocalEndpoints, pkg/proxy/topology.go
+ * CategorizeEndpoints, and the policy-chain choices of syncProxyRules in
+ * pkg/proxy/nftables and pkg/proxy/iptables): the modes differ in the rules
+ * they write, not in which chains exist or which endpoints they name.
  */
-export function nodeEndpoints(svc: Service, port: ServicePort, node: Node): NodeEndpoints {
-  const local = port.endpoints.filter((e) => e.node === node.name);
-  const cluster = svc.internalTrafficPolicy === 'Local' ? local : port.endpoints;
-  const used = [...new Set([...cluster, ...(svc.externalTrafficPolicy === 'Local' ? local : [])])];
-  return { local, cluster, used };
+export interface PortPlan {
+  /** Any endpoint on any node: without one, traffic is refused, and no chain is made. */
+  hasEndpoints: boolean;
+  /** The cluster-policy chain's endpoints (`service-…` / KUBE-SVC-): every endpoint, when the port uses them at all. */
+  cluster: Endpoint[];
+  /** The local-policy chain's endpoints (`local-…` / KUBE-SVL-): this node's, when a Local policy applies. */
+  local: Endpoint[];
+  /** Every endpoint a chain names: each gets its endpoint chain (and affinity set). */
+  reachable: Endpoint[];
+  /** Whether the cluster-policy chain and the local-policy chain exist. */
+  clusterChain: boolean;
+  localChain: boolean;
+  /** ClusterIP traffic: which policy chain takes it, or the verdict when none can (internalTrafficPolicy Local, no endpoint here). */
+  internal: { policy: 'cluster' | 'local'; verdict?: NoEndpointVerdict };
+  /**
+   * NodePort traffic, when the port has a NodePort: whether the external chain exists (any endpoint at all: it
+   * short-circuits pods' and the node's own traffic to the cluster chain even when no endpoint is local), the policy
+   * chain the rest goes to, and the verdict for the rest when there is none (externalTrafficPolicy Local, no endpoint here).
+   */
+  external?: { chain: boolean; policy: 'cluster' | 'local'; verdict?: NoEndpointVerdict };
+}
+
+export function portPlan(svc: Service, port: ServicePort, node: Node): PortPlan {
+  const hasEndpoints = port.endpoints.length > 0;
+  const externally = port.nodePort !== undefined;
+  const internalLocal = svc.internalTrafficPolicy === 'Local';
+  const externalLocal = svc.externalTrafficPolicy === 'Local';
+  // Even under externalTrafficPolicy Local the cluster endpoints are needed: pods and the node short-circuit to them.
+  const usesCluster = !internalLocal || externally;
+  const usesLocal = internalLocal || (externalLocal && externally);
+  const cluster = usesCluster ? port.endpoints : [];
+  const local = usesLocal ? port.endpoints.filter((e) => e.node === node.name) : [];
+  const reachable = usesCluster ? cluster : local;
+  const verdict = (has: boolean): NoEndpointVerdict | undefined => (!hasEndpoints ? 'reject' : has ? undefined : 'drop');
+  const internalVerdict = verdict(!internalLocal || local.length > 0);
+  const externalVerdict = verdict(!externalLocal || local.length > 0);
+  const plan: PortPlan = {
+    hasEndpoints,
+    cluster,
+    local,
+    reachable,
+    clusterChain: cluster.length > 0,
+    localChain: local.length > 0,
+    internal: { policy: internalLocal ? 'local' : 'cluster', ...(internalVerdict ? { verdict: internalVerdict } : {}) },
+  };
+  if (externally)
+    plan.external = { chain: hasEndpoints, policy: externalLocal ? 'local' : 'cluster', ...(externalVerdict ? { verdict: externalVerdict } : {}) };
+  return plan;
 }

@@ -1,6 +1,6 @@
 import type { Endpoint, Lab, Node, Service, ServicePort } from '../../lab/types.js';
-import { AFFINITY_TIMEOUT_SECONDS, nodeEndpoints } from './endpoints.js';
-import { iptEndpointChain, iptServiceChain, iptServicePortName } from './names.js';
+import { AFFINITY_TIMEOUT_SECONDS, portPlan, type NoEndpointVerdict } from './endpoints.js';
+import { iptEndpointChain, iptServiceChain, servicePortName } from './names.js';
 import { MASQUERADE_MARK } from './nftables.js';
 import { iptRule, type IptablesRule, type IptablesRuleset } from '../iptables-ruleset.js';
 
@@ -66,65 +66,64 @@ interface Tables {
   natChains: string[];
 }
 
+/**
+ * One service port, in upstream's order (pkg/proxy/iptables/proxier.go
+ * syncProxyRules): the ClusterIP capture or its filter verdict, the NodePort
+ * capture and its verdict for what the external chain does not
+ * short-circuit, then the chains portPlan says exist.
+ */
 function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort, clusterIP: string, t: Tables): void {
-  const name = iptServicePortName(svc, port);
+  const name = servicePortName(svc, port);
   const match = `-m ${port.protocol} -p ${port.protocol}`;
-  const svcChain = iptServiceChain('KUBE-SVC-', svc, port);
+  const clusterChain = iptServiceChain('KUBE-SVC-', svc, port);
   const localChain = iptServiceChain('KUBE-SVL-', svc, port);
   const extChain = iptServiceChain('KUBE-EXT-', svc, port);
-  const { local, cluster: clusterEndpoints, used } = nodeEndpoints(svc, port, node);
-  const externalLocal = svc.externalTrafficPolicy === 'Local';
+  const policyChain = (policy: 'cluster' | 'local') => (policy === 'cluster' ? clusterChain : localChain);
+  const p = portPlan(svc, port, node);
+  const filterVerdict = (v: NoEndpointVerdict) =>
+    v === 'reject' ? { comment: `"${name} has no endpoints"`, target: 'REJECT' } : { comment: `"${name} has no local endpoints"`, target: 'DROP' };
 
-  if (clusterEndpoints.length === 0) {
-    // Upstream (pkg/proxy/iptables/proxier.go): endpoints only on other nodes under internalTrafficPolicy Local
-    // are dropped (a client waits), none anywhere rejected (refused at once).
-    const verdict =
-      port.endpoints.length > 0
-        ? `"${name} has no local endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j DROP`
-        : `"${name} has no endpoints" ${match} -d ${clusterIP} --dport ${port.port} -j REJECT`;
-    t.filter.push(iptRule('KUBE-SERVICES', `-m comment --comment ${verdict}`));
+  if (p.clusterChain) t.natChains.push(clusterChain);
+  if (p.localChain) t.natChains.push(localChain);
+  if (p.external?.chain) t.natChains.push(extChain);
+  for (const e of p.reachable) t.natChains.push(iptEndpointChain(svc, port, e.ip, e.port));
+
+  const capture = `${match} -d ${clusterIP} --dport ${port.port}`;
+  if (p.internal.verdict) {
+    const v = filterVerdict(p.internal.verdict);
+    t.filter.push(iptRule('KUBE-SERVICES', `-m comment --comment ${v.comment} ${capture} -j ${v.target}`));
   } else {
-    t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} -j ${svcChain}`));
-    t.natChains.push(svcChain);
-    t.nat.push(
-      iptRule(
-        svcChain,
-        `-m comment --comment "${name} cluster IP" ${match} -d ${clusterIP} --dport ${port.port} ! -s ${lab.network.podCIDR} -j KUBE-MARK-MASQ`,
-      ),
-    );
-    t.nat.push(...spread(svcChain, name, clusterEndpoints, svc, port));
+    t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${capture} -j ${policyChain(p.internal.policy)}`));
   }
-  if (port.nodePort !== undefined) {
+  if (p.external && port.nodePort !== undefined) {
     const nodePort = `${match} --dport ${port.nodePort}`;
-    if (externalLocal && local.length === 0) {
-      t.filter.push(
-        iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment "${name} has no local endpoints" -m addrtype --dst-type LOCAL ${nodePort} -j DROP`),
-      );
-    } else if (port.endpoints.length === 0) {
-      t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment "${name} has no endpoints" -m addrtype --dst-type LOCAL ${nodePort} -j REJECT`));
-    } else {
-      t.natChains.push(extChain, svcChain);
-      t.nat.push(iptRule('KUBE-NODEPORTS', `-m comment --comment ${name} ${nodePort} -j ${extChain}`));
-      if (externalLocal) {
-        t.natChains.push(localChain);
-        t.nat.push(
-          iptRule(extChain, `-s ${lab.network.podCIDR} -m comment --comment "pod traffic for ${name} external destinations" -j ${svcChain}`),
-          iptRule(extChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`),
-          iptRule(extChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${svcChain}`),
-          iptRule(extChain, `-j ${localChain}`),
-          ...spread(localChain, name, local, svc, port),
-        );
-      } else {
-        t.nat.push(
-          iptRule(extChain, `-m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`),
-          iptRule(extChain, `-j ${svcChain}`),
-        );
-      }
+    if (p.external.chain) t.nat.push(iptRule('KUBE-NODEPORTS', `-m comment --comment ${name} ${nodePort} -j ${extChain}`));
+    if (p.external.verdict) {
+      const v = filterVerdict(p.external.verdict);
+      t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${v.comment} -m addrtype --dst-type LOCAL ${nodePort} -j ${v.target}`));
     }
   }
-  for (const e of used) {
+
+  // Off-cluster sources reaching the ClusterIP are masqueraded: their answer must come back through this node.
+  if (!p.internal.verdict) {
+    t.nat.push(iptRule(policyChain(p.internal.policy), `-m comment --comment "${name} cluster IP" ${capture} ! -s ${lab.network.podCIDR} -j KUBE-MARK-MASQ`));
+  }
+  if (p.external?.chain) {
+    if (p.external.policy === 'cluster') {
+      t.nat.push(iptRule(extChain, `-m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`));
+    } else {
+      t.nat.push(
+        iptRule(extChain, `-m comment --comment "pod traffic for ${name} external destinations" -s ${lab.network.podCIDR} -j ${clusterChain}`),
+        iptRule(extChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`),
+        iptRule(extChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${clusterChain}`),
+      );
+    }
+    if (!p.external.verdict) t.nat.push(iptRule(extChain, `-j ${policyChain(p.external.policy)}`));
+  }
+  if (p.clusterChain) t.nat.push(...spread(clusterChain, name, p.cluster, svc, port));
+  if (p.localChain) t.nat.push(...spread(localChain, name, p.local, svc, port));
+  for (const e of p.reachable) {
     const chain = iptEndpointChain(svc, port, e.ip, e.port);
-    t.natChains.push(chain);
     t.nat.push(iptRule(chain, `-m comment --comment ${name} -s ${e.ip} -j KUBE-MARK-MASQ`));
     const affinity = svc.sessionAffinity === 'ClientIP' ? ` -m recent --name ${chain} --set` : '';
     t.nat.push(iptRule(chain, `-m comment --comment ${name}${affinity} ${match} -j DNAT --to-destination ${e.ip}:${e.port}`));

@@ -49,17 +49,22 @@ export function nftEndpointBase(svc: Service, port: ServicePort, ip: string, tar
   return `${nftServicePortName(svc, port)}__${ip}/${target}`;
 }
 
-/** `ns/name:portname`: the iptables proxier's ServicePortName string. */
-export function iptServicePortName(svc: Service, port: ServicePort): string {
-  return `${svc.namespace}/${svc.name}:${port.name}`;
+/**
+ * `ns/name:portname`, or `ns/name` for an unnamed port: upstream's
+ * ServicePortName.String() (pkg/proxy/types.go, fmtPortName adds the colon
+ * only before a name). Both modes' comments say it; the iptables chain
+ * hashes are taken over it.
+ */
+export function servicePortName(svc: Service, port: ServicePort): string {
+  return `${svc.namespace}/${svc.name}${port.name === '' ? '' : `:${port.name}`}`;
 }
 
 /** pkg/proxy/iptables servicePortChainName and friends: PREFIX + base32(sha256(name + protocol))[:16]. */
 export function iptServiceChain(prefix: 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-', svc: Service, port: ServicePort): string {
-  return `${prefix}${hash(iptServicePortName(svc, port) + port.protocol, 16)}`;
+  return `${prefix}${hash(servicePortName(svc, port) + port.protocol, 16)}`;
 }
 
 /** KUBE-SEP- + base32(sha256(name + protocol + "ip:port"))[:16]. */
 export function iptEndpointChain(svc: Service, port: ServicePort, ip: string, target: number): string {
-  return `KUBE-SEP-${hash(iptServicePortName(svc, port) + port.protocol + `${ip}:${target}`, 16)}`;
+  return `KUBE-SEP-${hash(servicePortName(svc, port) + port.protocol + `${ip}:${target}`, 16)}`;
 }

@@ -1,6 +1,6 @@
 import type { Endpoint, Lab, Node, Service, ServicePort } from '../../lab/types.js';
-import { AFFINITY_TIMEOUT_SECONDS, nodeEndpoints } from './endpoints.js';
-import { nftChain, nftEndpointBase, nftServicePortName } from './names.js';
+import { AFFINITY_TIMEOUT_SECONDS, portPlan, type NoEndpointVerdict } from './endpoints.js';
+import { nftChain, nftEndpointBase, nftServicePortName, servicePortName } from './names.js';
 import { nftCommands, replacing, type NftCommand, type NftRuleset } from '../nft-ruleset.js';
 
 /** kube-proxy's --masquerade-bit default (14): the packet mark that asks for SNAT on the way out. */
@@ -95,64 +95,70 @@ export function nftablesRuleset(lab: Lab, node: Node): NftRuleset {
   return replacing(T, commands, "Replaces kube-proxy's table in one transaction (add first, so the delete never fails).");
 }
 
+/**
+ * One service port, in upstream's order (syncProxyRules): the chains it
+ * uses, the map elements that dispatch to them or refuse, the masquerade
+ * rules, the external chain's short-circuits, the policy chains' dispatch
+ * and the endpoint chains. Which chains exist is portPlan's choice.
+ */
 function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort, clusterIP: string): NftCommand[] {
   const base = nftServicePortName(svc, port);
-  const comment = `"${svc.namespace}/${svc.name}:${port.name}"`;
+  const comment = `"${servicePortName(svc, port)}"`;
   const element = `${clusterIP} . ${port.protocol} . ${port.port}`;
-  const { local, cluster: clusterEndpoints, used } = nodeEndpoints(svc, port, node);
+  const p = portPlan(svc, port, node);
   const out: NftCommand[] = [];
-  const serviceChain = nftChain('service', base);
-  const externalChain = nftChain('external', base);
+  const clusterChain = nftChain('service', base);
   const localChain = nftChain('local', base);
+  const externalChain = nftChain('external', base);
+  const policyChain = (policy: 'cluster' | 'local') => (policy === 'cluster' ? clusterChain : localChain);
   const endpointChain = (e: Endpoint) => nftChain('endpoint', nftEndpointBase(svc, port, e.ip, e.port));
   const affinitySet = (e: Endpoint) => nftChain('affinity', nftEndpointBase(svc, port, e.ip, e.port));
   const affinity = svc.sessionAffinity === 'ClientIP';
+  const verdict = (v: NoEndpointVerdict) => (v === 'reject' ? 'goto reject-chain' : 'drop');
+
+  // Chains first: a vmap can only name chains that exist.
+  for (const e of p.reachable) out.push(nft.chain(endpointChain(e)));
+  if (p.clusterChain) out.push(nft.chain(clusterChain));
+  if (p.localChain) out.push(nft.chain(localChain));
+  if (p.external?.chain) out.push(nft.chain(externalChain));
 
   out.push(nft.element('cluster-ips', `${clusterIP}`));
-  if (clusterEndpoints.length === 0) {
-    const verdict = port.endpoints.length === 0 ? 'goto reject-chain' : 'drop';
-    out.push(nft.element('no-endpoint-services', `${element} comment ${comment} : ${verdict}`));
-  }
-  if (used.length === 0 && port.nodePort === undefined) return out;
-
-  // Endpoint chains first: a vmap can only name chains that exist.
-  for (const e of used) {
-    if (affinity) out.push(nft.set(`${affinitySet(e)}`, `type ipv4_addr ; flags dynamic,timeout ; timeout ${AFFINITY_TIMEOUT_SECONDS}s`));
-    out.push(nft.chain(`${endpointChain(e)}`));
-  }
-  out.push(nft.chain(`${serviceChain}`));
-  out.push(nft.rule(`${serviceChain}`, `ip daddr ${clusterIP} ip saddr != ${lab.network.podCIDR} jump mark-for-masquerade`));
-  out.push(...dispatch(serviceChain, clusterEndpoints, endpointChain, affinity ? affinitySet : undefined));
-  if (clusterEndpoints.length > 0) out.push(nft.element('service-ips', `${element} : goto ${serviceChain}`));
-
-  if (port.nodePort !== undefined) {
+  if (p.internal.verdict) out.push(nft.element('no-endpoint-services', `${element} comment ${comment} : ${verdict(p.internal.verdict)}`));
+  else out.push(nft.element('service-ips', `${element} : goto ${policyChain(p.internal.policy)}`));
+  if (p.external && port.nodePort !== undefined) {
     const nodePortElement = `${port.protocol} . ${port.nodePort}`;
-    out.push(nft.chain(`${externalChain}`));
-    if (svc.externalTrafficPolicy === 'Local') {
-      out.push(
-        nft.rule(`${externalChain}`, `ip saddr ${lab.network.podCIDR} goto ${serviceChain} comment "short-circuit pod traffic"`),
-        nft.rule(`${externalChain}`, 'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"'),
-        nft.rule(`${externalChain}`, `fib saddr type local goto ${serviceChain} comment "short-circuit local traffic"`),
-      );
-      if (local.length > 0) {
-        out.push(nft.chain(`${localChain}`), ...dispatch(localChain, local, endpointChain, affinity ? affinitySet : undefined));
-        out.push(nft.rule(`${externalChain}`, `goto ${localChain}`));
-        out.push(nft.element('service-nodeports', `${nodePortElement} : goto ${externalChain}`));
-      } else {
-        out.push(nft.element('no-endpoint-nodeports', `${nodePortElement} comment ${comment} : drop`));
-      }
-    } else {
-      out.push(nft.rule(`${externalChain}`, 'jump mark-for-masquerade'), nft.rule(`${externalChain}`, `goto ${serviceChain}`));
-      if (port.endpoints.length > 0) out.push(nft.element('service-nodeports', `${nodePortElement} : goto ${externalChain}`));
-      else out.push(nft.element('no-endpoint-nodeports', `${nodePortElement} comment ${comment} : goto reject-chain`));
-    }
+    if (p.external.chain) out.push(nft.element('service-nodeports', `${nodePortElement} : goto ${externalChain}`));
+    // Whatever the external chain did not short-circuit (a client off the node) is dropped or refused.
+    if (p.external.verdict) out.push(nft.element('no-endpoint-nodeports', `${nodePortElement} comment ${comment} : ${verdict(p.external.verdict)}`));
   }
 
-  for (const e of used) {
+  // Off-cluster sources reaching the ClusterIP are masqueraded: their answer must come back through this node.
+  if (!p.internal.verdict) {
+    out.push(nft.rule(policyChain(p.internal.policy), `ip daddr ${clusterIP} ip saddr != ${lab.network.podCIDR} jump mark-for-masquerade`));
+  }
+  if (p.external?.chain) {
+    if (p.external.policy === 'cluster') out.push(nft.rule(externalChain, 'jump mark-for-masquerade'));
+    else {
+      out.push(
+        nft.rule(externalChain, `ip saddr ${lab.network.podCIDR} goto ${clusterChain} comment "short-circuit pod traffic"`),
+        nft.rule(externalChain, 'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"'),
+        nft.rule(externalChain, `fib saddr type local goto ${clusterChain} comment "short-circuit local traffic"`),
+      );
+    }
+    if (!p.external.verdict) out.push(nft.rule(externalChain, `goto ${policyChain(p.external.policy)}`));
+  }
+
+  if (affinity) {
+    for (const e of p.reachable) out.push(nft.set(affinitySet(e), `type ipv4_addr ; flags dynamic,timeout ; timeout ${AFFINITY_TIMEOUT_SECONDS}s`));
+  }
+  if (p.clusterChain) out.push(...dispatch(clusterChain, p.cluster, endpointChain, affinity ? affinitySet : undefined));
+  if (p.localChain) out.push(...dispatch(localChain, p.local, endpointChain, affinity ? affinitySet : undefined));
+
+  for (const e of p.reachable) {
     const chain = endpointChain(e);
-    out.push(nft.rule(`${chain}`, `ip saddr ${e.ip} jump mark-for-masquerade`));
-    if (affinity) out.push(nft.rule(`${chain}`, `update @${affinitySet(e)} { ip saddr }`));
-    out.push(nft.rule(`${chain}`, `meta l4proto ${port.protocol} dnat to ${e.ip}:${e.port}`));
+    out.push(nft.rule(chain, `ip saddr ${e.ip} jump mark-for-masquerade`));
+    if (affinity) out.push(nft.rule(chain, `update @${affinitySet(e)} { ip saddr }`));
+    out.push(nft.rule(chain, `meta l4proto ${port.protocol} dnat to ${e.ip}:${e.port}`));
   }
   return out;
 }
