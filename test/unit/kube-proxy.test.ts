@@ -109,6 +109,6 @@ services:
     expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/local has no local endpoints" -m tcp -p tcp -d 10.96.0.30 --dport 80 -j DROP');
     expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/none has no endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j REJECT');
     const node2 = renderIptables(iptablesRuleset(r.lab, r.lab.nodes[1]!));
-    expect(node2).not.toContain("default/local has no local endpoints");
+    expect(node2).not.toContain('default/local has no local endpoints');
   });
 });
