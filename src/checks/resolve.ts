@@ -78,7 +78,7 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
   const from = source(lab, spec.from);
   const to = target(lab, spec.to, from);
   const expect = spec.expect ?? 'reachable';
-  const behind = answeringPods(lab, to, spec.port, kind);
+  const behind = answeringPods(lab, from, to, spec.port, kind);
   const allowed = Array.isArray(spec.endpoints) ? spec.endpoints.map((p) => findByRef(lab.pods, p).found!.name) : behind?.pods;
   const everyOf = spec.endpoints === undefined ? undefined : allowed;
   // A pod talking to a Service is not translated, unless it is its own endpoint (hairpin); NodePort traffic from outside is.

@@ -86,11 +86,11 @@ export function serviceNamed(lab: Lab, text: string): Service | undefined {
 }
 
 /**
- * The pods that may answer a connection to `target` on `port`: a service's
- * endpoints for that port, or, at a node's address, the endpoints of the
- * NodePort service listening there (only that node's own under Local policy).
+ * The pods that may answer a connection from `from` to `target` on `port`: a
+ * service's endpoints for that port, or, at a node's address, the endpoints
+ * of the NodePort service listening there (nodePortEndpoints).
  */
-export function answeringPods(lab: Lab, to: Target, port: number, protocol: Protocol): { service: Service; pods: string[] } | undefined {
+export function answeringPods(lab: Lab, from: Source, to: Target, port: number, protocol: Protocol): { service: Service; pods: string[] } | undefined {
   if (to.service) {
     const svc = lab.services.find((s) => s.ref === to.service)!;
     const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
@@ -101,14 +101,21 @@ export function answeringPods(lab: Lab, to: Target, port: number, protocol: Prot
   for (const svc of lab.services) {
     const sp = svc.ports.find((p) => p.nodePort === port && p.protocol === protocol);
     if (!sp) continue;
-    return { service: svc, pods: nodePortEndpoints(svc, sp, node).map((e) => e.pod) };
+    return { service: svc, pods: nodePortEndpoints(svc, sp, node, from).map((e) => e.pod) };
   }
   return undefined;
 }
 
-/** The endpoints that answer a service port's NodePort at one node: all of them, or only that node's own under externalTrafficPolicy Local. */
-export function nodePortEndpoints(svc: Service, port: ServicePort, node: Node): Endpoint[] {
-  return svc.externalTrafficPolicy === 'Local' ? port.endpoints.filter((e) => e.node === node.name) : port.endpoints;
+/**
+ * The endpoints that answer a service port's NodePort at one node: all of
+ * them, or under externalTrafficPolicy Local only that node's own, but for a
+ * pod or the node itself, whose traffic kube-proxy short-circuits to every
+ * endpoint (pkg/proxy/nftables/proxier.go "short-circuit pod traffic",
+ * "short-circuit local traffic"). Without `from`, a client off the cluster.
+ */
+export function nodePortEndpoints(svc: Service, port: ServicePort, node: Node, from?: Source): Endpoint[] {
+  const shortCircuited = from !== undefined && (from.kind === 'pod' || (from.kind === 'node' && from.name === node.name));
+  return svc.externalTrafficPolicy === 'Local' && !shortCircuited ? port.endpoints.filter((e) => e.node === node.name) : port.endpoints;
 }
 
 /** Every network namespace the lab is made of. */

@@ -76,7 +76,8 @@ async function resolutionHop(lab: Lab, o: Observer, from: ReturnType<typeof sour
 /** The endpoints a Service behind the target may pick, as pod name and IP; empty for a plain address. */
 export function serviceCandidates(lab: Lab, req: TraceRequest): Array<{ pod: string; ip: string }> {
   if (req.proto === 'icmp' || req.port === undefined) return [];
-  const to = target(lab, req.to, source(lab, req.from));
-  const behind = answeringPods(lab, to, req.port, req.proto);
+  const from = source(lab, req.from);
+  const to = target(lab, req.to, from);
+  const behind = answeringPods(lab, from, to, req.port, req.proto);
   return (behind?.pods ?? []).map((pod) => ({ pod, ip: lab.pods.find((p) => p.name === pod)!.ip }));
 }

@@ -291,8 +291,8 @@ services:
           [
             "passed but a pod on that node is short-circuited to the cluster's endpoints",
             'passed and node3 itself is short-circuited too',
-            'passed conformance: pod client → node3:30100/tcp (service/default/web-local, Local, no endpoint on node3), short-circuited',
-            'passed conformance: node3 itself → node3:30100/tcp (service/default/web-local, Local, no endpoint on node3), short-circuited',
+            'passed conformance: pod client → node3:30100/tcp (service/web-local, Local, no endpoint on node3), short-circuited',
+            'passed conformance: node3 itself → node3:30100/tcp (service/web-local, Local, no endpoint on node3), short-circuited',
           ].sort(),
         );
         // Broken on purpose: node3's external chain emptied, as a kube-proxy writing only the drop would leave it.
@@ -302,7 +302,7 @@ services:
           await execa('ip', ['netns', 'exec', node3, 'nft', 'flush', 'chain', 'ip', 'kube-proxy', external]);
         } else {
           const nat = String((await execa('ip', ['netns', 'exec', node3, 'iptables-save', '-t', 'nat'])).stdout);
-          const ext = /-A KUBE-NODEPORTS .*default\/web-local .*-j (KUBE-EXT-\w{16})/.exec(nat)![1]!;
+          const ext = /-A KUBE-NODEPORTS .*default\/web-local"? .*-j (KUBE-EXT-\w{16})/.exec(nat)![1]!;
           await execa('ip', ['netns', 'exec', node3, 'iptables', '-t', 'nat', '-F', ext]);
         }
         const broken = await testJson(file, ['--only', 'short-circuited']);

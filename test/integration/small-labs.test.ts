@@ -42,6 +42,6 @@ describe.skipIf(!isRoot)('the plan as a shell script', () => {
     expect((await ping(a, '10.244.0.3')).code).toBe(0);
     expect((await ask(a, 'tcp', '10.244.0.3', 8080)).stdout).toBe('pod-b');
     const down = await netlab(['down', LAB]);
-    expect(down.stdout).toMatch(/removed 4 namespaces and 1 processes/);
+    expect(down.stdout).toMatch(/removed 4 namespaces and 1 process/);
   });
 });
