@@ -30,7 +30,9 @@ export function clusterDnsOf(raw: RawLab, serviceCIDR: string): ClusterDns | und
  * The lab with cluster DNS's own objects added as Kubernetes has them: two
  * DNS pods in kube-system (on different nodes where there are two, placed
  * after the file's own pods so those keep their nodes and addresses) and the
- * kube-dns Service at its address, ports 53/UDP and 53/TCP.
+ * kube-dns Service at its address, ports 53/UDP, 53/TCP and 9153/TCP
+ * (metrics: netlab's runtime answers it, with netexec's verbs, not
+ * Prometheus text).
  */
 export function withClusterDns(raw: RawLab, dns: ClusterDns): { raw: RawLab; dnsPods: RawPod } {
   const dnsPods: RawPod = {
@@ -45,6 +47,7 @@ export function withClusterDns(raw: RawLab, dns: ClusterDns): { raw: RawLab; dns
         ports: [
           { name: 'dns', containerPort: 53, protocol: 'UDP' },
           { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+          { name: 'metrics', containerPort: 9153, protocol: 'TCP' },
         ],
       },
     ],
@@ -57,6 +60,8 @@ export function withClusterDns(raw: RawLab, dns: ClusterDns): { raw: RawLab; dns
     ports: [
       { name: 'dns', port: 53, protocol: 'UDP' as const },
       { name: 'dns-tcp', port: 53, protocol: 'TCP' as const },
+      // kubeadm's kube-dns Service carries CoreDNS's Prometheus port too.
+      { name: 'metrics', port: 9153, protocol: 'TCP' as const },
     ],
   };
   return { raw: { ...raw, pods: [...(raw.pods ?? []), dnsPods], services: [...(raw.services ?? []), service] }, dnsPods };

@@ -38,10 +38,21 @@ export function planContainers(lab: Lab, context: PlanContext): Contribution {
   };
 }
 
-/** The pods the runtime serves. Cluster DNS's pods serve their port 53 with dnsmasq (plan/dns.ts), not the runtime. */
+/**
+ * The pods the runtime serves, with the ports it serves. Cluster DNS's pods
+ * serve their port 53 with dnsmasq (plan/dns.ts): the runtime serves only
+ * their other ports (metrics).
+ */
 function servedPods(lab: Lab): Lab['pods'] {
-  return lab.pods.filter((p) => p.system === undefined && p.containers.some((c) => c.listen.length > 0));
+  const served = (p: Lab['pods'][number]) =>
+    p.system === undefined
+      ? p
+      : { ...p, containers: p.containers.map((c) => ({ ...c, listen: c.listen.filter((l) => l.port !== DNS_PORT) })) };
+  return lab.pods.map(served).filter((p) => p.containers.some((c) => c.listen.length > 0));
 }
+
+/** The port dnsmasq serves in cluster DNS's pods. */
+const DNS_PORT = 53;
 
 /** The sockets the runtime holds open: one per listening port of every pod it serves. */
 export function runtimeSockets(lab: Lab): number {

@@ -2,8 +2,10 @@ import type { Lab, Pod, Service } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 import type { Op, PlanContext } from './ops.js';
 
-/** The version of the Kubernetes DNS specification the records follow (kubernetes/dns docs/specification.md). */
-const DNS_SCHEMA_VERSION = '1.0.1';
+/** The version of the Kubernetes DNS specification the records follow (kubernetes/dns docs/specification.md, "Schema Version"). */
+export const DNS_SCHEMA_VERSION = '1.1.0';
+/** CoreDNS's kubernetes plugin answers its records with TTL 5 unless told (plugin/kubernetes `ttl`, default 5). */
+const RECORD_TTL_SECONDS = 5;
 /** kubelet's defaultDNSOptions. */
 const NDOTS = 5;
 
@@ -50,7 +52,7 @@ export function hostsFile(lab: Lab): string {
   const lines = ['# Headless services (kubernetes/dns specification 2.4.1): IP NAME'];
   for (const svc of lab.services.filter((s) => s.clusterIP === undefined)) {
     const name = serviceName(lab, svc);
-    for (const e of endpointsOf(svc)) lines.push(`${e.ip} ${name}`, `${e.ip} ${dashed(e.ip)}.${name}`);
+    for (const e of endpointsOf(svc)) lines.push(`${e.ip} ${dashed(e.ip)}.${name}`, `${e.ip} ${name}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -78,11 +80,14 @@ export function dnsmasqConf(lab: Lab, pod: Pod, hosts: string, pidFile: string):
     'domain-needed',
     'local=//',
     'local=/in-addr.arpa/',
-    'local-ttl=30',
+    `local-ttl=${RECORD_TTL_SECONDS}`,
     `addn-hosts=${hosts}`,
     `txt-record=dns-version.${d},${DNS_SCHEMA_VERSION}`,
   ];
+  // `pods insecure`: a-b-c-d.NAMESPACE.pod answers a.b.c.d in every namespace. dnsmasq synthesizes the reverse too,
+  // from the last range that holds the address: the ptr-records below, which dnsmasq prefers, answer instead.
   for (const ns of lab.namespaces) lines.push(`synth-domain=${ns.name}.pod.${d},${lab.network.podCIDR}`);
+  for (const [ip, name] of podPointers(lab)) lines.push(`ptr-record=${reverseName(ip)},${name}`);
   for (const svc of lab.services) {
     const name = serviceName(lab, svc);
     if (svc.clusterIP !== undefined) lines.push(`host-record=${name},${svc.clusterIP}`);
@@ -93,6 +98,30 @@ export function dnsmasqConf(lab: Lab, pod: Pod, hosts: string, pidFile: string):
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a pod's address points back to. CoreDNS's kubernetes plugin
+ * (plugin/kubernetes/reverse.go serviceRecordForIP) answers an endpoint's
+ * address with its hostname under its service, the dashed address where the
+ * endpoint has no hostname: `10-244-0-3.db.other.svc.cluster.local`, as the
+ * specification's 2.4.3 PTR for a headless service's endpoints. Any other
+ * pod gets its own pod record (`10-244-0-2.default.pod.cluster.local`),
+ * where CoreDNS has none and answers NXDOMAIN: dnsmasq cannot synthesize
+ * the forward records without the reverse ones (docs/dns.md).
+ */
+export function podPointers(lab: Lab): Map<string, string> {
+  const pointers = new Map<string, string>();
+  for (const svc of lab.services) {
+    for (const e of endpointsOf(svc)) if (!pointers.has(e.ip)) pointers.set(e.ip, `${dashed(e.ip)}.${serviceName(lab, svc)}`);
+  }
+  for (const pod of lab.pods) if (!pointers.has(pod.ip)) pointers.set(pod.ip, `${dashed(pod.ip)}.${pod.namespace}.pod.${lab.dns!.domain}`);
+  return pointers;
+}
+
+/** `2.0.244.10.in-addr.arpa` for 10.244.0.2. */
+function reverseName(ip: string): string {
+  return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
 }
 
 function serviceName(lab: Lab, svc: Service): string {

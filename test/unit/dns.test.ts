@@ -45,7 +45,7 @@ describe("cluster DNS's plan", () => {
     expect(new Set(dnsPods.map((p) => p.node)).size).toBe(2);
     const kubeDns = lab.services.find((s) => s.ref === 'kube-system/kube-dns')!;
     expect(kubeDns.clusterIP).toBe('10.96.0.10');
-    expect(kubeDns.ports.map((p) => `${p.port}/${p.protocol}`)).toEqual(['53/udp', '53/tcp']);
+    expect(kubeDns.ports.map((p) => `${p.port}/${p.protocol}`)).toEqual(['53/udp', '53/tcp', '9153/tcp']);
   });
 
   it("writes kubelet's resolv.conf for ClusterFirst pods", () => {
@@ -67,12 +67,22 @@ describe("cluster DNS's plan", () => {
       'srv-host=_http._tcp.web.default.svc.cluster.local,web.default.svc.cluster.local,80,0,100',
       'srv-host=_pg._tcp.db.other.svc.cluster.local,10-244-0-3.db.other.svc.cluster.local,5432,0,100',
       'synth-domain=other.pod.cluster.local,10.244.0.0/16',
-      'txt-record=dns-version.cluster.local,1.0.1',
+      // kubernetes/dns docs/specification.md: Schema Version 1.1.0.
+      'txt-record=dns-version.cluster.local,1.1.0',
+      // CoreDNS's kubernetes plugin: TTL 5 unless told.
+      'local-ttl=5',
+      // A headless endpoint's address points at its hostname under its service (spec 2.4.3; CoreDNS reverse.go).
+      'ptr-record=3.0.244.10.in-addr.arpa,10-244-0-3.db.other.svc.cluster.local',
+      // So does an endpoint of a ClusterIP service (CoreDNS's EpIndexReverse covers every service).
+      'ptr-record=2.0.244.10.in-addr.arpa,10-244-0-2.web.default.svc.cluster.local',
     ]) {
       expect(conf.split('\n'), line).toContain(line);
     }
     expect(conf).not.toMatch(/^server=/m);
-    expect(hostsFile(lab)).toContain('10.244.0.3 db.other.svc.cluster.local\n10.244.0.3 10-244-0-3.db.other.svc.cluster.local');
+    expect(hostsFile(lab)).toContain('10.244.0.3 10-244-0-3.db.other.svc.cluster.local\n10.244.0.3 db.other.svc.cluster.local');
+    // A pod no service selects points at its own pod record, in its own namespace (not the first synth-domain's).
+    const visitor = lab.pods.find((p) => p.name === 'other/visitor')!;
+    expect(conf).toContain(`ptr-record=${visitor.ip.split('.').reverse().join('.')}.in-addr.arpa,${visitor.ip.replace(/\./g, '-')}.other.pod.cluster.local`);
   });
 
   it('is off in a pure pod-network lab, and on when asked', () => {

@@ -5,6 +5,7 @@ import { iptEndpointChain, iptServiceChain, servicePortName } from '../../src/pl
 import { nftablesRuleset } from '../../src/plan/kube-proxy/nftables.js';
 import { renderIptables } from '../../src/plan/iptables-ruleset.js';
 import { renderNft } from '../../src/plan/nft-ruleset.js';
+import { planLab } from '../../src/plan/index.js';
 import { labOf, shippedLab } from '../helpers/labs.js';
 
 /*
@@ -130,5 +131,36 @@ describe('internalTrafficPolicy Local dispatches through the local chain; a Node
       '-A KUBE-EXTERNAL-SERVICES -m comment --comment "default/none has no endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30300 -j REJECT',
     );
     expect(ipt).not.toMatch(/KUBE-(EXT|SVC)-\w{16}.*default\/none/);
+  });
+});
+
+describe('what iptables mode always has (item 4)', () => {
+  const lab = shippedLab('services-iptables');
+  const node1 = iptOf(lab, 'node1');
+
+  it('KUBE-FIREWALL first in INPUT and OUTPUT, keeping the network off 127.0.0.0/8 (kubeletFirewallChain)', () => {
+    const input = lines(node1, /^-A INPUT /);
+    expect(input[0]).toBe('-A INPUT -j KUBE-FIREWALL');
+    expect(lines(node1, /^-A OUTPUT /)[0]).toBe('-A OUTPUT -j KUBE-FIREWALL');
+    expect(node1).toContain(
+      '-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    );
+  });
+
+  it('the canary chain in filter and nat', () => {
+    expect(node1.split('*nat')[0]).toContain(':KUBE-PROXY-CANARY - [0:0]');
+    expect(node1.split('*nat')[1]).toContain(':KUBE-PROXY-CANARY - [0:0]');
+  });
+
+  it('route_localnet on each node, so 127.0.0.1:NODEPORT is DNATed to a pod (nftables mode does not support it)', () => {
+    const sysctls = (name: string) =>
+      planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` })
+        .stages.flatMap((s) => s.ops)
+        .filter((op) => op.kind === 'sysctl.set' && op.key === 'net.ipv4.conf.all.route_localnet');
+    expect(sysctls('services-iptables').map((op) => op.kind === 'sysctl.set' && `${op.netns} ${op.value}`)).toEqual([
+      'netlab.services-iptables.node.node1 1',
+      'netlab.services-iptables.node.node2 1',
+    ]);
+    expect(sysctls('services')).toEqual([]);
   });
 });

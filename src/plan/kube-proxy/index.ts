@@ -17,6 +17,11 @@ export function planKubeProxy(lab: Lab): Contribution[] {
     // none allocated) dies in routing with "network unreachable" before
     // kube-proxy's filter chains can reject or drop it as Kubernetes says.
     routes: [{ kind: 'route.add' as const, netns: node.netns, verb: 'add' as const, dst: lab.network.serviceCIDR, dev: 'eth0' }],
+    // iptables mode serves NodePorts on 127.0.0.1 too (--iptables-localhost-nodeports, default true): kube-proxy sets
+    // route_localnet so a packet from 127.0.0.1 may be DNATed to a pod; KUBE-FIREWALL keeps the network off 127/8.
+    ...(lab.network.kubeProxy.mode === 'iptables'
+      ? { sysctls: [{ kind: 'sysctl.set' as const, netns: node.netns, key: 'net.ipv4.conf.all.route_localnet', value: '1' }] }
+      : {}),
     services: [
       lab.network.kubeProxy.mode === 'iptables'
         ? { kind: 'iptables.restore' as const, netns: node.netns, ruleset: iptablesRuleset(lab, node) }

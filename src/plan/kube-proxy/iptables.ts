@@ -17,8 +17,24 @@ const MARK = `${MASQUERADE_MARK}/${MASQUERADE_MARK}`;
  * is iptables-nft: the rules land in nftables tables `ip filter` and `ip nat`.
  */
 export function iptablesRuleset(lab: Lab, node: Node): IptablesRuleset {
-  const filterChains = ['KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES'];
+  const filterChains = [
+    'KUBE-EXTERNAL-SERVICES',
+    'KUBE-FIREWALL',
+    'KUBE-FORWARD',
+    'KUBE-NODEPORTS',
+    'KUBE-PROXY-CANARY',
+    'KUBE-PROXY-FIREWALL',
+    'KUBE-SERVICES',
+  ];
   const filter: IptablesRule[] = [
+    // Localhost NodePorts (127.0.0.1:NODEPORT, on by default) need route_localnet, which would let the network reach
+    // 127.0.0.0/8: kube-proxy blocks that first in INPUT and OUTPUT (iptablesKubeletJumpChains, kubeletFirewallChain).
+    iptRule('INPUT', '-j KUBE-FIREWALL'),
+    iptRule('OUTPUT', '-j KUBE-FIREWALL'),
+    iptRule(
+      'KUBE-FIREWALL',
+      '-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    ),
     iptRule('INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL'),
     iptRule('INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS'),
     iptRule('INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES'),
@@ -32,7 +48,8 @@ export function iptablesRuleset(lab: Lab, node: Node): IptablesRuleset {
     iptRule('KUBE-FORWARD', `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${MARK} -j ACCEPT`),
     iptRule('KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'),
   ];
-  const natChains = ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES'];
+  // KUBE-PROXY-CANARY: empty, as kube-proxy makes it in each table it uses, to notice someone flushing the table.
+  const natChains = ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-PROXY-CANARY', 'KUBE-SERVICES'];
   const nat: IptablesRule[] = [
     iptRule('PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'),
     iptRule('OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES'),
