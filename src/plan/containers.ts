@@ -45,9 +45,7 @@ export function planContainers(lab: Lab, context: PlanContext): Contribution {
  */
 function servedPods(lab: Lab): Lab['pods'] {
   const served = (p: Lab['pods'][number]) =>
-    p.system === undefined
-      ? p
-      : { ...p, containers: p.containers.map((c) => ({ ...c, listen: c.listen.filter((l) => l.port !== DNS_PORT) })) };
+    p.system === undefined ? p : { ...p, containers: p.containers.map((c) => ({ ...c, listen: c.listen.filter((l) => l.port !== DNS_PORT) })) };
   return lab.pods.map(served).filter((p) => p.containers.some((c) => c.listen.length > 0));
 }
 
