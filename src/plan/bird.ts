@@ -1,4 +1,3 @@
-import { addressToInt } from '../lab/cidr.js';
 import { podRangesOf } from '../lab/node-pods.js';
 import type { CalicoBackend, Lab, Node } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
@@ -12,7 +11,11 @@ export interface BgpSession {
   name: string;
   peer: string;
   peerNode: string;
-  /** The peer connects to us (Calico makes each mesh session one-way, from the lower address). */
+  /**
+   * The peer connects to us. Calico makes each session one-way by comparing the two
+   * addresses as strings (confd bgp_processor.go: `if peerIP > currentNodeIP { peer.Passive = true }`,
+   * Go's byte-wise string order): of 192.168.19.9 and 192.168.19.10, .9 is the greater, so .10 waits and .9 connects.
+   */
   passive: boolean;
   /** This node reflects the peer's routes to its other clients. */
   rrClient: boolean;
@@ -54,7 +57,8 @@ export function planBird(lab: Lab, backend: CalicoBackend, context: PlanContext)
 
 /**
  * Who peers with whom. A full mesh (Calico's node-to-node mesh): a `Mesh_`
- * session to every other node, passive toward higher addresses. With a route
+ * session to every other node, passive toward peers whose address is the
+ * greater string (BgpSession.passive). With a route
  * reflector: each node a `Node_` session to the reflector, which has one to
  * each of them as its route reflector client.
  */
@@ -64,7 +68,7 @@ export function bgpSessions(lab: Lab, backend: CalicoBackend, node: Node): BgpSe
     name: `${prefix}_${peer.address.replace(/\./g, '_')}`,
     peer: peer.address,
     peerNode: peer.name,
-    passive: addressToInt(peer.address) > addressToInt(node.address),
+    passive: peer.address > node.address,
     rrClient,
   });
   const reflector = backend.routeReflector;
@@ -147,7 +151,8 @@ export function birdConf(lab: Lab, backend: CalicoBackend, node: Node, log: stri
         `  description "node ${s.peerNode}";`,
         `  neighbor ${s.peer} as ${backend.asNumber};`,
         `  source address ${node.address};`,
-        ...(s.passive ? ['  passive on; # one-way: the peer, with the lower address, connects'] : []),
+        // Calico's comments, word for word (bgp_processor.go PassiveComment).
+        ...(s.passive ? [`  passive on; # ${s.rrClient || s.name.startsWith('Node_') ? 'Peering' : 'Mesh'} is unidirectional, peer will connect to us.`] : []),
         ...(s.rrClient ? ['  rr client;', `  rr cluster id ${node.address};`] : []),
         '}',
       ].join('\n'),

@@ -147,7 +147,23 @@ describe("BIRD's configuration", () => {
     await expect(birdConf(lab, calico(lab), n1, '/run/netlab/calico/bgp/node1.log')).toMatchFileSnapshot('__snapshots__/calico-node1.bird.conf');
   });
 
-  it('meshes every pair once: the node with the higher address is passive, as in Calico’s template', () => {
+  it('decides who connects as Calico does, comparing addresses as strings: .9 connects to .10 (confd bgp_processor.go)', () => {
+    const pair = labOf({
+      name: 'pair',
+      network: { backend: 'calico', underlay: { cidr: '192.168.19.0/24' } },
+      nodes: [
+        { name: 'a', address: '192.168.19.9' },
+        { name: 'b', address: '192.168.19.10' },
+      ],
+    });
+    const [a, b] = pair.nodes as [Lab['nodes'][number], Lab['nodes'][number]];
+    // "192.168.19.9" > "192.168.19.10" as strings (numerically the opposite): b waits, a connects.
+    expect(bgpSessions(pair, calico(pair), a).map((s) => [s.name, s.passive])).toEqual([['Mesh_192_168_19_10', false]]);
+    expect(bgpSessions(pair, calico(pair), b).map((s) => [s.name, s.passive])).toEqual([['Mesh_192_168_19_9', true]]);
+    expect(birdConf(pair, calico(pair), b, 'log')).toContain('  passive on; # Mesh is unidirectional, peer will connect to us.');
+  });
+
+  it('meshes every pair once: the node whose peer has the greater address is passive, as in Calico’s template', () => {
     expect(bgpSessions(lab, calico(lab), n1).map((s) => [s.name, s.passive])).toEqual([
       ['Mesh_192_168_19_2', true],
       ['Mesh_192_168_19_3', true],

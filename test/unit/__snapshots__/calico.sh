@@ -157,13 +157,13 @@ protocol bgp Mesh_192_168_19_2 from calico {
   description "node node2";
   neighbor 192.168.19.2 as 64512;
   source address 192.168.19.1;
-  passive on; # one-way: the peer, with the lower address, connects
+  passive on; # Mesh is unidirectional, peer will connect to us.
 }
 protocol bgp Mesh_192_168_19_3 from calico {
   description "node node3";
   neighbor 192.168.19.3 as 64512;
   source address 192.168.19.1;
-  passive on; # one-way: the peer, with the lower address, connects
+  passive on; # Mesh is unidirectional, peer will connect to us.
 }
 NETLAB_EOF
 ip netns exec netlab.calico.node.node1 bird -c /run/netlab/calico/bgp/node1.conf -s /run/netlab/calico/bgp/node1.ctl -P /run/netlab/calico/bgp/node1.pid
@@ -221,7 +221,7 @@ protocol bgp Mesh_192_168_19_3 from calico {
   description "node node3";
   neighbor 192.168.19.3 as 64512;
   source address 192.168.19.2;
-  passive on; # one-way: the peer, with the lower address, connects
+  passive on; # Mesh is unidirectional, peer will connect to us.
 }
 NETLAB_EOF
 ip netns exec netlab.calico.node.node2 bird -c /run/netlab/calico/bgp/node2.conf -s /run/netlab/calico/bgp/node2.ctl -P /run/netlab/calico/bgp/node2.pid
