@@ -4,6 +4,7 @@ import type { Contribution } from './contribution.js';
 import { nftCommands, replacing, type NftRuleset } from './nft-ruleset.js';
 
 const T = 'ip flannel-ipv4';
+const T6 = 'ip6 flannel-ipv6';
 const nft = nftCommands;
 
 /**
@@ -17,7 +18,18 @@ const nft = nftCommands;
 export function planFlannelMasq(lab: Lab): Contribution[] {
   // Calico masquerades by its IP pool's natOutgoing, not flannel's table.
   if (!lab.external || lab.network.backend.kind === 'calico') return [];
-  return bridgeNodes(lab).map((node) => ({ services: [{ kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: flannelMasqRuleset(lab, node) }] }));
+  return bridgeNodes(lab).map((node) => ({
+    services: [
+      { kind: 'nft.load' as const, netns: node.netns, table: T, ruleset: flannelMasqRuleset(lab, node) },
+      // flanneld makes its IPv6 table too, empty in an IPv4-only cluster (pkg/trafficmngr/nftables Init).
+      {
+        kind: 'nft.load' as const,
+        netns: node.netns,
+        table: T6,
+        ruleset: replacing(T6, [nft.addTable('comment "rules for flannel-ipv6"')], "Replaces flannel's IPv6 table."),
+      },
+    ],
+  }));
 }
 
 export function flannelMasqRuleset(lab: Lab, node: BridgeNode): NftRuleset {
@@ -35,6 +47,10 @@ export function flannelMasqRuleset(lab: Lab, node: BridgeNode): NftRuleset {
       rule(`ip saddr != ${own} ip daddr ${cluster} return`),
       rule(`ip saddr ${cluster} ip daddr != 224.0.0.0/4 masquerade fully-random`),
       rule(`ip saddr != ${cluster} ip daddr ${cluster} masquerade fully-random`),
+      // --iptables-forward-rules (default true): the pod network is forwarded whatever the host's forward policy.
+      nft.chain('forward', 'type filter hook forward priority filter ; comment "chain to accept flannel traffic"'),
+      nft.rule('forward', `ip saddr ${cluster} accept`),
+      nft.rule('forward', `ip daddr ${cluster} accept`),
     ],
     "Replaces flannel's table in one transaction (add first, so the delete never fails).",
   );
