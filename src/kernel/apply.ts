@@ -70,7 +70,7 @@ export async function applyWave(wave: Wave, concurrency: number): Promise<WaveOu
 }
 
 /** What runtime/netlab-apply.py can do in a namespace (and `netns.add`, which it makes). */
-const HELPER_KINDS = new Set<Op['kind']>([
+export const HELPER_KINDS: ReadonlySet<Op['kind']> = new Set<Op['kind']>([
   'link.add.veth',
   'link.up',
   'link.addrgenmode',
