@@ -126,7 +126,6 @@ export function differentNetwork(lab: Lab, differences: string[]): UsageError {
   );
 }
 
-/** Every CNI plugin the plan runs is where it may be run from. */
 async function build(lab: Lab, options: UpOptions, concurrency: number, plan: Plan, conflist: Conflist | undefined): Promise<UpResult> {
   const started = performance.now();
   const planned = new Set(plan.stages.flatMap((s) => s.ops.flatMap((op) => (op.kind === 'netns.add' ? [op.netns] : []))));

@@ -15,8 +15,6 @@ export type NoEndpointVerdict = 'reject' | 'drop';
  * they write, not in which chains exist or which endpoints they name.
  */
 export interface PortPlan {
-  /** Any endpoint on any node: without one, traffic is refused, and no chain is made. */
-  hasEndpoints: boolean;
   /** The cluster-policy chain's endpoints (`service-…` / KUBE-SVC-): every endpoint, when the port uses them at all. */
   cluster: Endpoint[];
   /** The local-policy chain's endpoints (`local-…` / KUBE-SVL-): this node's, when a Local policy applies. */
@@ -29,16 +27,17 @@ export interface PortPlan {
   /** ClusterIP traffic: which policy chain takes it, or the verdict when none can (internalTrafficPolicy Local, no endpoint here). */
   internal: { policy: 'cluster' | 'local'; verdict?: NoEndpointVerdict };
   /**
-   * NodePort traffic, when the port has a NodePort: whether the external chain exists (any endpoint at all: it
+   * NodePort traffic, when the port has a NodePort (`nodePort`): whether the external chain exists (any endpoint at all: it
    * short-circuits pods' and the node's own traffic to the cluster chain even when no endpoint is local), the policy
    * chain the rest goes to, and the verdict for the rest when there is none (externalTrafficPolicy Local, no endpoint here).
    */
-  external?: { chain: boolean; policy: 'cluster' | 'local'; verdict?: NoEndpointVerdict };
+  external?: { nodePort: number; chain: boolean; policy: 'cluster' | 'local'; verdict?: NoEndpointVerdict };
 }
 
 export function portPlan(svc: Service, port: ServicePort, node: Node): PortPlan {
   const hasEndpoints = port.endpoints.length > 0;
-  const externally = port.nodePort !== undefined;
+  const nodePort = port.nodePort;
+  const externally = nodePort !== undefined;
   const internalLocal = svc.internalTrafficPolicy === 'Local';
   const externalLocal = svc.externalTrafficPolicy === 'Local';
   // Even under externalTrafficPolicy Local the cluster endpoints are needed: pods and the node short-circuit to them.
@@ -51,7 +50,6 @@ export function portPlan(svc: Service, port: ServicePort, node: Node): PortPlan 
   const internalVerdict = verdict(!internalLocal || local.length > 0);
   const externalVerdict = verdict(!externalLocal || local.length > 0);
   const plan: PortPlan = {
-    hasEndpoints,
     cluster,
     local,
     reachable,
@@ -59,7 +57,7 @@ export function portPlan(svc: Service, port: ServicePort, node: Node): PortPlan 
     localChain: local.length > 0,
     internal: { policy: internalLocal ? 'local' : 'cluster', ...(internalVerdict ? { verdict: internalVerdict } : {}) },
   };
-  if (externally)
-    plan.external = { chain: hasEndpoints, policy: externalLocal ? 'local' : 'cluster', ...(externalVerdict ? { verdict: externalVerdict } : {}) };
+  if (nodePort !== undefined)
+    plan.external = { nodePort, chain: hasEndpoints, policy: externalLocal ? 'local' : 'cluster', ...(externalVerdict ? { verdict: externalVerdict } : {}) };
   return plan;
 }

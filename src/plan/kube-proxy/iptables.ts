@@ -112,8 +112,8 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   } else {
     t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${capture} -j ${policyChain(p.internal.policy)}`));
   }
-  if (p.external && port.nodePort !== undefined) {
-    const nodePort = `${match} --dport ${port.nodePort}`;
+  if (p.external) {
+    const nodePort = `${match} --dport ${p.external.nodePort}`;
     if (p.external.chain) t.nat.push(iptRule('KUBE-NODEPORTS', `-m comment --comment ${name} ${nodePort} -j ${extChain}`));
     if (p.external.verdict) {
       const v = filterVerdict(p.external.verdict);

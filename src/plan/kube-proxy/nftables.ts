@@ -125,8 +125,8 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   out.push(nft.element('cluster-ips', `${clusterIP}`));
   if (p.internal.verdict) out.push(nft.element('no-endpoint-services', `${element} comment ${comment} : ${verdict(p.internal.verdict)}`));
   else out.push(nft.element('service-ips', `${element} : goto ${policyChain(p.internal.policy)}`));
-  if (p.external && port.nodePort !== undefined) {
-    const nodePortElement = `${port.protocol} . ${port.nodePort}`;
+  if (p.external) {
+    const nodePortElement = `${port.protocol} . ${p.external.nodePort}`;
     if (p.external.chain) out.push(nft.element('service-nodeports', `${nodePortElement} : goto ${externalChain}`));
     // Whatever the external chain did not short-circuit (a client off the node) is dropped or refused.
     if (p.external.verdict) out.push(nft.element('no-endpoint-nodeports', `${nodePortElement} comment ${comment} : ${verdict(p.external.verdict)}`));
