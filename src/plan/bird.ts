@@ -85,79 +85,164 @@ export function expectedRoutes(lab: Lab, backend: CalicoBackend, node: Node): st
 }
 
 /**
- * A node's bird.conf: Calico's templates (confd bird.cfg.template,
- * bird_aggr.cfg.template, bird_ipam.cfg.template) in bird2's syntax, with a
- * lab's timers instead of the internet's, so sessions come up in about a
- * second and a dead peer is noticed within 3.
+ * A node's bird.conf: calico/node's confd output (bird.cfg, bird_aggr.cfg and
+ * bird_ipam.cfg of confd/etc/calico/confd/templates, as the compiled goldens
+ * under confd/tests/compiled_templates render them) in one file and in bird2's
+ * syntax, so `birdc show protocols` names what a Calico node's does: kernel1,
+ * device1, direct1, static1 and a `Mesh_`/`Node_` session per peer, with
+ * Calico's timers. docs/calico.md lists, line by line, where bird2 makes it differ.
  */
 export function birdConf(lab: Lab, backend: CalicoBackend, node: Node, log: string): string {
   const sessions = bgpSessions(lab, backend, node);
   const blocks = podRangesOf(node);
-  const reflector = backend.routeReflector === node.name;
-  const kernelExport =
+  const pool = lab.network.podCIDR;
+  const kernelPool =
     backend.encapsulation.kind === 'vxlan'
-      ? ["      # VXLAN blocks are felix's to route (vxlan.calico), not BIRD's.", '      if proto = "blocks" then accept;', '      reject;']
+      ? [
+          `  if (net ~ ${pool}) then {`,
+          "    # Don't program VXLAN routes into the kernel - these are handled by Felix.",
+          "    # netlab: felix's own blackhole is not built, so BIRD's stays (docs/calico.md).",
+          '    if (source = RTS_STATIC) then { accept; }',
+          '    reject;',
+          '  }',
+        ]
       : backend.encapsulation.kind === 'ipip'
         ? [
-            '      if proto = "blocks" then accept;',
-            '      # IP-in-IP: through tunl0 to the node that announced the block.',
-            '      if source = RTS_BGP then { onlink = true; ifname = "tunl0"; gw = bgp_next_hop; accept; }',
-            '      reject;',
+            `  if (net ~ ${pool}) then {`,
+            '    # krt_tunnel = "tunl0" in Calico\'s BIRD; bird2 names the device and the onlink next hop.',
+            '    if (source = RTS_BGP) then { onlink = true; ifname = "tunl0"; gw = bgp_next_hop; }',
+            '    accept;',
+            '  }',
           ]
-        : ['      if proto = "blocks" then accept;', '      if source = RTS_BGP then accept;', '      reject;'];
+        : [`  if (net ~ ${pool}) then { accept; } # krt_tunnel="" in Calico's BIRD: no tunnel.`];
   const lines = [
-    `# BIRD for node ${node.name} of lab ${lab.name}: Calico's BGP (calico/node confd templates), in bird2 syntax.`,
-    `router id ${node.address};`,
+    `# BIRD for node ${node.name} of lab ${lab.name}: calico/node's confd output in bird2 syntax (docs/calico.md).`,
     `log "${log}" { info, remote, warning, error, auth, fatal, bug };`,
     'timeformat protocol "%T";',
-    'debug protocols { states };',
     '',
-    '# Watch the interfaces.',
-    'protocol device { scan time 2; }',
-    '',
-    "# The node's blocks, announced whole (bird_aggr.cfg): a blackhole per block; the pods' /32 routes are felix's and never leave the node.",
-    `protocol static blocks {\n  ipv4;\n${blocks.map((b) => `  route ${b} blackhole;`).join('\n')}${blocks.length > 0 ? '\n' : ''}}`,
-    '',
-    '# Into the kernel: the blackholes and the blocks learned from peers (bird_ipam.cfg); nothing is read back.',
-    'protocol kernel {',
-    '  ipv4 {',
-    '    import none;',
-    '    export filter {',
-    ...kernelExport,
-    '    };',
-    '  };',
-    '  learn off; persist off; scan time 2; merge paths on; metric 0;',
-    '  graceful restart;',
+    'function apply_communities ()',
+    '{',
     '}',
     '',
-    `# Every session (bgp_template): iBGP in AS ${backend.asNumber} over the shared underlay, with a lab's timers.`,
-    'template bgp calico {',
-    `  local ${node.address} as ${backend.asNumber};`,
-    '  direct;',
-    '  connect delay time 1; connect retry time 1; error wait time 1, 5;',
-    '  hold time 3; keepalive time 1;',
-    '  graceful restart time 120;',
+    '# ------------- bird_aggr.cfg -------------',
+    ...(blocks.length > 0
+      ? ['protocol static {', '  ipv4;', '   # IP blocks for this host.', ...blocks.map((b) => `   route ${b} blackhole;`), '}']
+      : ['# No IP blocks or static routes for this host.']),
+    '',
+    '# Aggregation of routes on this host; export the block, nothing beneath it.',
+    'function calico_aggr ()',
+    '{',
+    ...blocks.flatMap((b) => [
+      `      # Block ${b} is implicitly confirmed.`,
+      `      if ( net = ${b} ) then { accept; }`,
+      `      if ( net ~ ${b} ) then { reject; }`,
+    ]),
+    '}',
+    '',
+    '# ------------- bird_ipam.cfg -------------',
+    'function reject_disabled_pools ()',
+    '{',
+    '}',
+    '',
+    'function reject_tunnel_routes () {',
+    "  # Don't export tunnel routes to other nodes, Felix programs them.",
+    '  # IPIP routes are handled by Bird, and it does not re-advertise them.',
+    '  if (defined(ifname)) then {',
+    '     if ((ifname ~ "*.cali") || (ifname ~ "*.calico")) then {',
+    '        reject;',
+    '     }',
+    '  }',
+    '}',
+    '',
+    'function calico_export_to_bgp_peers(bool internal_peer) {',
+    '  # filter code terminates when it calls `accept;` or `reject;`,',
+    '  # call reject_disabled_pools() first, then reject_tunnel_routes(),',
+    '  # then apply_communities() and then calico_aggr()',
+    '  reject_disabled_pools();',
+    '  if (internal_peer) then {',
+    '    reject_tunnel_routes();',
+    '  }',
+    '  apply_communities();',
+    '  calico_aggr();',
+    `  if (net ~ ${pool}) then { accept; }`,
+    '}',
+    '',
+    'filter calico_kernel_programming {',
+    ...kernelPool,
+    '  accept;',
+    '}',
+    '',
+    '# ------------- bird.cfg -------------',
+    `router id ${node.address};`,
+    '',
+    '# Configure synchronization between routing tables and kernel.',
+    'protocol kernel {',
+    '  learn;             # Learn all alien routes from the kernel',
+    "  persist;           # Don't remove routes on bird shutdown",
+    '  scan time 2;       # Scan kernel routing table every 2 seconds',
     '  ipv4 {',
     '    import all;',
-    reflector
-      ? '    # A reflector passes on what its clients announce, each route\'s next hop unchanged.\n    export where proto = "blocks" || source = RTS_BGP;'
-      : '    export where proto = "blocks";\n    next hop self;',
+    '    export filter calico_kernel_programming; # Default is export none',
     '  };',
+    '  graceful restart;  # Turn on graceful restart to reduce potential flaps in',
+    '                     # routes when reloading BIRD configuration.',
+    '  merge paths on;    # Allow export multipath routes (ECMP)',
+    "  metric 0;          # netlab: BIRD 1 sets no metric; bird2's default is 32.",
     '}',
     '',
-    ...sessions.map((s) =>
-      [
-        `protocol bgp ${s.name} from calico {`,
-        `  description "node ${s.peerNode}";`,
-        `  neighbor ${s.peer} as ${backend.asNumber};`,
-        `  source address ${node.address};`,
-        // Calico's comments, word for word (bgp_processor.go PassiveComment).
-        ...(s.passive ? [`  passive on; # ${s.rrClient || s.name.startsWith('Node_') ? 'Peering' : 'Mesh'} is unidirectional, peer will connect to us.`] : []),
-        ...(s.rrClient ? ['  rr client;', `  rr cluster id ${node.address};`] : []),
-        '}',
-      ].join('\n'),
-    ),
+    '# Watch interface up/down events.',
+    'protocol device {',
+    '  scan time 2;    # Scan interfaces every 2 seconds',
+    '}',
     '',
+    'protocol direct {',
+    '  debug { states };',
+    '  ipv4;',
+    '  interface -"cali*", -"kube-ipvs*", "*"; # Exclude cali* and kube-ipvs* but',
+    '                                          # include everything else.',
+    '}',
+    '',
+    '# Template for all BGP clients',
+    'template bgp bgp_template {',
+    '  debug { states };',
+    '  description "Connection to BGP peer";',
+    `  local as ${backend.asNumber};`,
+    '  multihop;',
+    '  ipv4 {',
+    '    gateway recursive; # This should be the default, but just in case.',
+    '    add paths on;',
+    '  };',
+    '  graceful restart;  # See comment in kernel section about graceful restart.',
+    '  connect delay time 1;',
+    '  connect retry time 3;',
+    '  error wait time 5,60;',
+    '}',
+    '',
+    backend.routeReflector === undefined
+      ? '# ------------- Node-to-node mesh -------------'
+      : node.name === backend.routeReflector
+        ? `# This node (${node.name}) is configured as a route reflector with cluster ID ${node.address};\n# ignore node-to-node mesh setting.\n\n# ------------- Node-specific peers -------------`
+        : '# Node-to-node mesh disabled\n\n# ------------- Node-specific peers -------------',
+    ...sessions.flatMap((s) => [
+      `# For peer ${s.peerNode}`,
+      `protocol bgp ${s.name} from bgp_template {`,
+      `  neighbor ${s.peer} as ${backend.asNumber};`,
+      `  source address ${node.address};  # The local address we use for the TCP connection`,
+      ...(s.rrClient ? ['  rr client;', `  rr cluster id ${node.address};`] : []),
+      '  ipv4 {',
+      "    import all;        # Import all routes, since we don't know what the upstream",
+      '                       # topology is and therefore have to trust the ToR/RR.',
+      '    export filter {',
+      '      calico_export_to_bgp_peers(true);',
+      '      reject;',
+      '    };  # Only want to export routes for workloads.',
+      '  };',
+      // Calico's comments, word for word (bgp_processor.go PassiveComment).
+      ...(s.passive ? [`  passive on; # ${s.name.startsWith('Node_') ? 'Peering' : 'Mesh'} is unidirectional, peer will connect to us.`] : []),
+      '  graceful restart time 120;',
+      '}',
+      '',
+    ]),
   ];
   return lines.join('\n');
 }

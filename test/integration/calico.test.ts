@@ -66,6 +66,17 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
     }
   });
 
+  it('birdc names the protocols as on a Calico node: static1, kernel1, device1, direct1 and a Mesh_ session per peer', async () => {
+    const out = await netlab(['bgp', LAB, 'node1', 'show', 'protocols']);
+    expect(out.code, out.stderr).toBe(0);
+    const names = out.stdout
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(/\s+/)[0])
+      .filter(Boolean);
+    expect(names.sort()).toEqual(['Mesh_192_168_19_2', 'Mesh_192_168_19_3', 'device1', 'direct1', 'kernel1', 'static1']);
+  });
+
   it('BIRD installed the blocks: a blackhole for its own, each other node’s via that node on eth0, proto bird', async () => {
     const routes = await birdRoutes(LAB, 'node1');
     expect(routes).toEqual(

@@ -176,10 +176,16 @@ describe("BIRD's configuration", () => {
 
   it('announces only blocks, and installs blocks learned over BGP and the own blackhole in the kernel', () => {
     const conf = birdConf(lab, calico(lab), n1, 'log');
-    expect(conf).toContain('route 10.244.0.0/26 blackhole;');
-    expect(conf).toContain('export where proto = "blocks";');
-    expect(conf).toMatch(/if source = RTS_BGP then accept;/);
-    expect(conf).toMatch(/hold time 3; keepalive time 1;/);
+    // bird_aggr.cfg.template: an unnamed static protocol (BIRD calls it static1) with a blackhole per block, and calico_aggr.
+    expect(conf).toContain('protocol static {\n  ipv4;\n   # IP blocks for this host.\n   route 10.244.0.0/26 blackhole;\n}');
+    expect(conf).toContain('      if ( net = 10.244.0.0/26 ) then { accept; }\n      if ( net ~ 10.244.0.0/26 ) then { reject; }');
+    // compiled_templates/mesh/bgp-export/bird.cfg: each session's export filter.
+    expect(conf).toContain('    export filter {\n      calico_export_to_bgp_peers(true);\n      reject;\n    };');
+    // bird.cfg.template: the kernel protocol learns and persists; the BGP template's timers.
+    expect(conf).toMatch(/protocol kernel \{\n {2}learn;.*\n {2}persist;.*\n {2}scan time 2;/);
+    expect(conf).toContain('  connect delay time 1;\n  connect retry time 3;\n  error wait time 5,60;');
+    expect(conf).toContain('protocol direct {\n  debug { states };\n  ipv4;\n  interface -"cali*", -"kube-ipvs*", "*";');
+    expect(conf).not.toMatch(/hold time|keepalive time|next hop self/);
   });
 
   it('with a route reflector: clients peer with it alone; it reflects with next hops unchanged', () => {
@@ -197,14 +203,16 @@ describe("BIRD's configuration", () => {
     ]);
     const conf = birdConf(rr, calico(rr), r1, 'log');
     expect(conf).toContain('rr client;');
-    expect(conf).toContain('export where proto = "blocks" || source = RTS_BGP;');
+    expect(conf).toContain('rr cluster id 192.168.19.1;');
+    // Calico's export filter accepts any route in the pool: iBGP's rules, not the filter, keep a client's routes from other clients unless reflected.
+    expect(conf).toContain('  if (net ~ 10.244.0.0/16) then { accept; }\n}');
     expect(conf).not.toContain('next hop self');
   });
 
   it('with IP-in-IP: BGP routes go to the kernel onlink through tunl0', () => {
     const ipip = labOf({ name: 'ipip', network: { backend: 'calico', calico: { encapsulation: 'ipip' } }, nodes: [{ name: 'n1' }, { name: 'n2' }] });
     expect(birdConf(ipip, calico(ipip), ipip.nodes[0]!, 'log')).toContain(
-      'if source = RTS_BGP then { onlink = true; ifname = "tunl0"; gw = bgp_next_hop; accept; }',
+      '    if (source = RTS_BGP) then { onlink = true; ifname = "tunl0"; gw = bgp_next_hop; }\n    accept;',
     );
     expect(ipip.network.podMTU).toBe(1480);
   });

@@ -110,175 +110,412 @@ ip netns exec netlab.calico.node.node3 sysctl -qw net.ipv4.conf.cali3a3e66463d6.
 # Start BGP daemons (BIRD) (6)
 mkdir -p /run/netlab/calico/bgp
 cat > /run/netlab/calico/bgp/node1.conf <<'NETLAB_EOF'
-# BIRD for node node1 of lab calico: Calico's BGP (calico/node confd templates), in bird2 syntax.
-router id 192.168.19.1;
+# BIRD for node node1 of lab calico: calico/node's confd output in bird2 syntax (docs/calico.md).
 log "/run/netlab/calico/bgp/node1.log" { info, remote, warning, error, auth, fatal, bug };
 timeformat protocol "%T";
-debug protocols { states };
 
-# Watch the interfaces.
-protocol device { scan time 2; }
+function apply_communities ()
+{
+}
 
-# The node's blocks, announced whole (bird_aggr.cfg): a blackhole per block; the pods' /32 routes are felix's and never leave the node.
-protocol static blocks {
+# ------------- bird_aggr.cfg -------------
+protocol static {
   ipv4;
-  route 10.244.0.0/26 blackhole;
+   # IP blocks for this host.
+   route 10.244.0.0/26 blackhole;
 }
 
-# Into the kernel: the blackholes and the blocks learned from peers (bird_ipam.cfg); nothing is read back.
+# Aggregation of routes on this host; export the block, nothing beneath it.
+function calico_aggr ()
+{
+      # Block 10.244.0.0/26 is implicitly confirmed.
+      if ( net = 10.244.0.0/26 ) then { accept; }
+      if ( net ~ 10.244.0.0/26 ) then { reject; }
+}
+
+# ------------- bird_ipam.cfg -------------
+function reject_disabled_pools ()
+{
+}
+
+function reject_tunnel_routes () {
+  # Don't export tunnel routes to other nodes, Felix programs them.
+  # IPIP routes are handled by Bird, and it does not re-advertise them.
+  if (defined(ifname)) then {
+     if ((ifname ~ "*.cali") || (ifname ~ "*.calico")) then {
+        reject;
+     }
+  }
+}
+
+function calico_export_to_bgp_peers(bool internal_peer) {
+  # filter code terminates when it calls `accept;` or `reject;`,
+  # call reject_disabled_pools() first, then reject_tunnel_routes(),
+  # then apply_communities() and then calico_aggr()
+  reject_disabled_pools();
+  if (internal_peer) then {
+    reject_tunnel_routes();
+  }
+  apply_communities();
+  calico_aggr();
+  if (net ~ 10.244.0.0/16) then { accept; }
+}
+
+filter calico_kernel_programming {
+  if (net ~ 10.244.0.0/16) then { accept; } # krt_tunnel="" in Calico's BIRD: no tunnel.
+  accept;
+}
+
+# ------------- bird.cfg -------------
+router id 192.168.19.1;
+
+# Configure synchronization between routing tables and kernel.
 protocol kernel {
-  ipv4 {
-    import none;
-    export filter {
-      if proto = "blocks" then accept;
-      if source = RTS_BGP then accept;
-      reject;
-    };
-  };
-  learn off; persist off; scan time 2; merge paths on; metric 0;
-  graceful restart;
-}
-
-# Every session (bgp_template): iBGP in AS 64512 over the shared underlay, with a lab's timers.
-template bgp calico {
-  local 192.168.19.1 as 64512;
-  direct;
-  connect delay time 1; connect retry time 1; error wait time 1, 5;
-  hold time 3; keepalive time 1;
-  graceful restart time 120;
+  learn;             # Learn all alien routes from the kernel
+  persist;           # Don't remove routes on bird shutdown
+  scan time 2;       # Scan kernel routing table every 2 seconds
   ipv4 {
     import all;
-    export where proto = "blocks";
-    next hop self;
+    export filter calico_kernel_programming; # Default is export none
   };
+  graceful restart;  # Turn on graceful restart to reduce potential flaps in
+                     # routes when reloading BIRD configuration.
+  merge paths on;    # Allow export multipath routes (ECMP)
+  metric 0;          # netlab: BIRD 1 sets no metric; bird2's default is 32.
 }
 
-protocol bgp Mesh_192_168_19_2 from calico {
-  description "node node2";
-  neighbor 192.168.19.2 as 64512;
-  source address 192.168.19.1;
-  passive on; # Mesh is unidirectional, peer will connect to us.
+# Watch interface up/down events.
+protocol device {
+  scan time 2;    # Scan interfaces every 2 seconds
 }
-protocol bgp Mesh_192_168_19_3 from calico {
-  description "node node3";
-  neighbor 192.168.19.3 as 64512;
-  source address 192.168.19.1;
+
+protocol direct {
+  debug { states };
+  ipv4;
+  interface -"cali*", -"kube-ipvs*", "*"; # Exclude cali* and kube-ipvs* but
+                                          # include everything else.
+}
+
+# Template for all BGP clients
+template bgp bgp_template {
+  debug { states };
+  description "Connection to BGP peer";
+  local as 64512;
+  multihop;
+  ipv4 {
+    gateway recursive; # This should be the default, but just in case.
+    add paths on;
+  };
+  graceful restart;  # See comment in kernel section about graceful restart.
+  connect delay time 1;
+  connect retry time 3;
+  error wait time 5,60;
+}
+
+# ------------- Node-to-node mesh -------------
+# For peer node2
+protocol bgp Mesh_192_168_19_2 from bgp_template {
+  neighbor 192.168.19.2 as 64512;
+  source address 192.168.19.1;  # The local address we use for the TCP connection
+  ipv4 {
+    import all;        # Import all routes, since we don't know what the upstream
+                       # topology is and therefore have to trust the ToR/RR.
+    export filter {
+      calico_export_to_bgp_peers(true);
+      reject;
+    };  # Only want to export routes for workloads.
+  };
   passive on; # Mesh is unidirectional, peer will connect to us.
+  graceful restart time 120;
+}
+
+# For peer node3
+protocol bgp Mesh_192_168_19_3 from bgp_template {
+  neighbor 192.168.19.3 as 64512;
+  source address 192.168.19.1;  # The local address we use for the TCP connection
+  ipv4 {
+    import all;        # Import all routes, since we don't know what the upstream
+                       # topology is and therefore have to trust the ToR/RR.
+    export filter {
+      calico_export_to_bgp_peers(true);
+      reject;
+    };  # Only want to export routes for workloads.
+  };
+  passive on; # Mesh is unidirectional, peer will connect to us.
+  graceful restart time 120;
 }
 NETLAB_EOF
 ip netns exec netlab.calico.node.node1 bird -c /run/netlab/calico/bgp/node1.conf -s /run/netlab/calico/bgp/node1.ctl -P /run/netlab/calico/bgp/node1.pid
 mkdir -p /run/netlab/calico/bgp
 cat > /run/netlab/calico/bgp/node2.conf <<'NETLAB_EOF'
-# BIRD for node node2 of lab calico: Calico's BGP (calico/node confd templates), in bird2 syntax.
-router id 192.168.19.2;
+# BIRD for node node2 of lab calico: calico/node's confd output in bird2 syntax (docs/calico.md).
 log "/run/netlab/calico/bgp/node2.log" { info, remote, warning, error, auth, fatal, bug };
 timeformat protocol "%T";
-debug protocols { states };
 
-# Watch the interfaces.
-protocol device { scan time 2; }
+function apply_communities ()
+{
+}
 
-# The node's blocks, announced whole (bird_aggr.cfg): a blackhole per block; the pods' /32 routes are felix's and never leave the node.
-protocol static blocks {
+# ------------- bird_aggr.cfg -------------
+protocol static {
   ipv4;
-  route 10.244.0.64/26 blackhole;
+   # IP blocks for this host.
+   route 10.244.0.64/26 blackhole;
 }
 
-# Into the kernel: the blackholes and the blocks learned from peers (bird_ipam.cfg); nothing is read back.
+# Aggregation of routes on this host; export the block, nothing beneath it.
+function calico_aggr ()
+{
+      # Block 10.244.0.64/26 is implicitly confirmed.
+      if ( net = 10.244.0.64/26 ) then { accept; }
+      if ( net ~ 10.244.0.64/26 ) then { reject; }
+}
+
+# ------------- bird_ipam.cfg -------------
+function reject_disabled_pools ()
+{
+}
+
+function reject_tunnel_routes () {
+  # Don't export tunnel routes to other nodes, Felix programs them.
+  # IPIP routes are handled by Bird, and it does not re-advertise them.
+  if (defined(ifname)) then {
+     if ((ifname ~ "*.cali") || (ifname ~ "*.calico")) then {
+        reject;
+     }
+  }
+}
+
+function calico_export_to_bgp_peers(bool internal_peer) {
+  # filter code terminates when it calls `accept;` or `reject;`,
+  # call reject_disabled_pools() first, then reject_tunnel_routes(),
+  # then apply_communities() and then calico_aggr()
+  reject_disabled_pools();
+  if (internal_peer) then {
+    reject_tunnel_routes();
+  }
+  apply_communities();
+  calico_aggr();
+  if (net ~ 10.244.0.0/16) then { accept; }
+}
+
+filter calico_kernel_programming {
+  if (net ~ 10.244.0.0/16) then { accept; } # krt_tunnel="" in Calico's BIRD: no tunnel.
+  accept;
+}
+
+# ------------- bird.cfg -------------
+router id 192.168.19.2;
+
+# Configure synchronization between routing tables and kernel.
 protocol kernel {
-  ipv4 {
-    import none;
-    export filter {
-      if proto = "blocks" then accept;
-      if source = RTS_BGP then accept;
-      reject;
-    };
-  };
-  learn off; persist off; scan time 2; merge paths on; metric 0;
-  graceful restart;
-}
-
-# Every session (bgp_template): iBGP in AS 64512 over the shared underlay, with a lab's timers.
-template bgp calico {
-  local 192.168.19.2 as 64512;
-  direct;
-  connect delay time 1; connect retry time 1; error wait time 1, 5;
-  hold time 3; keepalive time 1;
-  graceful restart time 120;
+  learn;             # Learn all alien routes from the kernel
+  persist;           # Don't remove routes on bird shutdown
+  scan time 2;       # Scan kernel routing table every 2 seconds
   ipv4 {
     import all;
-    export where proto = "blocks";
-    next hop self;
+    export filter calico_kernel_programming; # Default is export none
   };
+  graceful restart;  # Turn on graceful restart to reduce potential flaps in
+                     # routes when reloading BIRD configuration.
+  merge paths on;    # Allow export multipath routes (ECMP)
+  metric 0;          # netlab: BIRD 1 sets no metric; bird2's default is 32.
 }
 
-protocol bgp Mesh_192_168_19_1 from calico {
-  description "node node1";
-  neighbor 192.168.19.1 as 64512;
-  source address 192.168.19.2;
+# Watch interface up/down events.
+protocol device {
+  scan time 2;    # Scan interfaces every 2 seconds
 }
-protocol bgp Mesh_192_168_19_3 from calico {
-  description "node node3";
+
+protocol direct {
+  debug { states };
+  ipv4;
+  interface -"cali*", -"kube-ipvs*", "*"; # Exclude cali* and kube-ipvs* but
+                                          # include everything else.
+}
+
+# Template for all BGP clients
+template bgp bgp_template {
+  debug { states };
+  description "Connection to BGP peer";
+  local as 64512;
+  multihop;
+  ipv4 {
+    gateway recursive; # This should be the default, but just in case.
+    add paths on;
+  };
+  graceful restart;  # See comment in kernel section about graceful restart.
+  connect delay time 1;
+  connect retry time 3;
+  error wait time 5,60;
+}
+
+# ------------- Node-to-node mesh -------------
+# For peer node1
+protocol bgp Mesh_192_168_19_1 from bgp_template {
+  neighbor 192.168.19.1 as 64512;
+  source address 192.168.19.2;  # The local address we use for the TCP connection
+  ipv4 {
+    import all;        # Import all routes, since we don't know what the upstream
+                       # topology is and therefore have to trust the ToR/RR.
+    export filter {
+      calico_export_to_bgp_peers(true);
+      reject;
+    };  # Only want to export routes for workloads.
+  };
+  graceful restart time 120;
+}
+
+# For peer node3
+protocol bgp Mesh_192_168_19_3 from bgp_template {
   neighbor 192.168.19.3 as 64512;
-  source address 192.168.19.2;
+  source address 192.168.19.2;  # The local address we use for the TCP connection
+  ipv4 {
+    import all;        # Import all routes, since we don't know what the upstream
+                       # topology is and therefore have to trust the ToR/RR.
+    export filter {
+      calico_export_to_bgp_peers(true);
+      reject;
+    };  # Only want to export routes for workloads.
+  };
   passive on; # Mesh is unidirectional, peer will connect to us.
+  graceful restart time 120;
 }
 NETLAB_EOF
 ip netns exec netlab.calico.node.node2 bird -c /run/netlab/calico/bgp/node2.conf -s /run/netlab/calico/bgp/node2.ctl -P /run/netlab/calico/bgp/node2.pid
 mkdir -p /run/netlab/calico/bgp
 cat > /run/netlab/calico/bgp/node3.conf <<'NETLAB_EOF'
-# BIRD for node node3 of lab calico: Calico's BGP (calico/node confd templates), in bird2 syntax.
-router id 192.168.19.3;
+# BIRD for node node3 of lab calico: calico/node's confd output in bird2 syntax (docs/calico.md).
 log "/run/netlab/calico/bgp/node3.log" { info, remote, warning, error, auth, fatal, bug };
 timeformat protocol "%T";
-debug protocols { states };
 
-# Watch the interfaces.
-protocol device { scan time 2; }
+function apply_communities ()
+{
+}
 
-# The node's blocks, announced whole (bird_aggr.cfg): a blackhole per block; the pods' /32 routes are felix's and never leave the node.
-protocol static blocks {
+# ------------- bird_aggr.cfg -------------
+protocol static {
   ipv4;
-  route 10.244.0.128/26 blackhole;
+   # IP blocks for this host.
+   route 10.244.0.128/26 blackhole;
 }
 
-# Into the kernel: the blackholes and the blocks learned from peers (bird_ipam.cfg); nothing is read back.
+# Aggregation of routes on this host; export the block, nothing beneath it.
+function calico_aggr ()
+{
+      # Block 10.244.0.128/26 is implicitly confirmed.
+      if ( net = 10.244.0.128/26 ) then { accept; }
+      if ( net ~ 10.244.0.128/26 ) then { reject; }
+}
+
+# ------------- bird_ipam.cfg -------------
+function reject_disabled_pools ()
+{
+}
+
+function reject_tunnel_routes () {
+  # Don't export tunnel routes to other nodes, Felix programs them.
+  # IPIP routes are handled by Bird, and it does not re-advertise them.
+  if (defined(ifname)) then {
+     if ((ifname ~ "*.cali") || (ifname ~ "*.calico")) then {
+        reject;
+     }
+  }
+}
+
+function calico_export_to_bgp_peers(bool internal_peer) {
+  # filter code terminates when it calls `accept;` or `reject;`,
+  # call reject_disabled_pools() first, then reject_tunnel_routes(),
+  # then apply_communities() and then calico_aggr()
+  reject_disabled_pools();
+  if (internal_peer) then {
+    reject_tunnel_routes();
+  }
+  apply_communities();
+  calico_aggr();
+  if (net ~ 10.244.0.0/16) then { accept; }
+}
+
+filter calico_kernel_programming {
+  if (net ~ 10.244.0.0/16) then { accept; } # krt_tunnel="" in Calico's BIRD: no tunnel.
+  accept;
+}
+
+# ------------- bird.cfg -------------
+router id 192.168.19.3;
+
+# Configure synchronization between routing tables and kernel.
 protocol kernel {
-  ipv4 {
-    import none;
-    export filter {
-      if proto = "blocks" then accept;
-      if source = RTS_BGP then accept;
-      reject;
-    };
-  };
-  learn off; persist off; scan time 2; merge paths on; metric 0;
-  graceful restart;
-}
-
-# Every session (bgp_template): iBGP in AS 64512 over the shared underlay, with a lab's timers.
-template bgp calico {
-  local 192.168.19.3 as 64512;
-  direct;
-  connect delay time 1; connect retry time 1; error wait time 1, 5;
-  hold time 3; keepalive time 1;
-  graceful restart time 120;
+  learn;             # Learn all alien routes from the kernel
+  persist;           # Don't remove routes on bird shutdown
+  scan time 2;       # Scan kernel routing table every 2 seconds
   ipv4 {
     import all;
-    export where proto = "blocks";
-    next hop self;
+    export filter calico_kernel_programming; # Default is export none
   };
+  graceful restart;  # Turn on graceful restart to reduce potential flaps in
+                     # routes when reloading BIRD configuration.
+  merge paths on;    # Allow export multipath routes (ECMP)
+  metric 0;          # netlab: BIRD 1 sets no metric; bird2's default is 32.
 }
 
-protocol bgp Mesh_192_168_19_1 from calico {
-  description "node node1";
-  neighbor 192.168.19.1 as 64512;
-  source address 192.168.19.3;
+# Watch interface up/down events.
+protocol device {
+  scan time 2;    # Scan interfaces every 2 seconds
 }
-protocol bgp Mesh_192_168_19_2 from calico {
-  description "node node2";
+
+protocol direct {
+  debug { states };
+  ipv4;
+  interface -"cali*", -"kube-ipvs*", "*"; # Exclude cali* and kube-ipvs* but
+                                          # include everything else.
+}
+
+# Template for all BGP clients
+template bgp bgp_template {
+  debug { states };
+  description "Connection to BGP peer";
+  local as 64512;
+  multihop;
+  ipv4 {
+    gateway recursive; # This should be the default, but just in case.
+    add paths on;
+  };
+  graceful restart;  # See comment in kernel section about graceful restart.
+  connect delay time 1;
+  connect retry time 3;
+  error wait time 5,60;
+}
+
+# ------------- Node-to-node mesh -------------
+# For peer node1
+protocol bgp Mesh_192_168_19_1 from bgp_template {
+  neighbor 192.168.19.1 as 64512;
+  source address 192.168.19.3;  # The local address we use for the TCP connection
+  ipv4 {
+    import all;        # Import all routes, since we don't know what the upstream
+                       # topology is and therefore have to trust the ToR/RR.
+    export filter {
+      calico_export_to_bgp_peers(true);
+      reject;
+    };  # Only want to export routes for workloads.
+  };
+  graceful restart time 120;
+}
+
+# For peer node2
+protocol bgp Mesh_192_168_19_2 from bgp_template {
   neighbor 192.168.19.2 as 64512;
-  source address 192.168.19.3;
+  source address 192.168.19.3;  # The local address we use for the TCP connection
+  ipv4 {
+    import all;        # Import all routes, since we don't know what the upstream
+                       # topology is and therefore have to trust the ToR/RR.
+    export filter {
+      calico_export_to_bgp_peers(true);
+      reject;
+    };  # Only want to export routes for workloads.
+  };
+  graceful restart time 120;
 }
 NETLAB_EOF
 ip netns exec netlab.calico.node.node3 bird -c /run/netlab/calico/bgp/node3.conf -s /run/netlab/calico/bgp/node3.ctl -P /run/netlab/calico/bgp/node3.pid
