@@ -29,12 +29,13 @@ export function render(s: LabStatus): string {
     out.push(
       '',
       table(
-        ['SERVICE', 'TYPE', 'CLUSTER-IP', 'PORT', 'NODEPORT', 'ENDPOINTS'],
+        ['SERVICE', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT', 'NODEPORT', 'ENDPOINTS'],
         s.services.flatMap((svc) =>
           svc.ports.map((p, i) => [
             i === 0 ? svc.name : '',
             i === 0 ? svc.type : '',
             i === 0 ? svc.clusterIP : '',
+            i === 0 ? externalColumn(svc) : '',
             `${p.port}/${p.protocol}${p.name ? ` (${p.name})` : ''}`,
             p.nodePort === undefined ? '' : String(p.nodePort),
             p.endpoints.length > 0 ? p.endpoints.join(', ') : '(none: connections are rejected)',
@@ -55,6 +56,14 @@ export function render(s: LabStatus): string {
   if (s.strayNamespaces.length > 0) out.push('', `stray namespaces: ${s.strayNamespaces.join(', ')}`);
   if (s.observed) out.push('', howRead(s.observed));
   return out.join('\n');
+}
+
+/** kubectl's EXTERNAL-IP: the LoadBalancer addresses (and their pool), the external IPs, `<pending>` or `<none>`. */
+function externalColumn(svc: LabStatus['services'][number]): string {
+  const lb = svc.loadBalancer ? svc.loadBalancer.ingress.map((i) => i.ip) : [];
+  const all = [...lb, ...(svc.externalIPs ?? [])];
+  if (all.length > 0) return `${all.join(',')}${svc.loadBalancer?.pool ? ` (pool ${svc.loadBalancer.pool})` : ''}`;
+  return svc.loadBalancer ? '<pending>' : '<none>';
 }
 
 /** One line on how the kernel was read, so nobody mistakes a vouched-for pod for one read just now. */

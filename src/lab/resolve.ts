@@ -1,7 +1,7 @@
 import { checkCni, cniModeOf } from './cni.js';
 import { allocateNodeAddresses, allocateNodeSubnets } from './allocate.js';
 import { allocateCalico } from './calico-ipam.js';
-import { intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
+import { addressToInt, intToAddress, nthAddress, parseCidr, type Cidr } from './cidr.js';
 import { CALICO_POD_GATEWAY, CALICO_VETH_MAC, CALICO_VXLAN_DEVICE, CALICO_VXLAN_PORT, CALICO_VXLAN_VNI, CNI_BRIDGE, FABRIC_BRIDGE } from './defaults.js';
 import { calicoVethName, externalNetns, fabricNetns, nodeNetns, podNetns, stableMac, uniqueIfname } from './names.js';
 import { namespacesOf } from './namespaces.js';
@@ -17,6 +17,7 @@ import { checkReferences } from './rules/references.js';
 import { checkServices } from './rules/services.js';
 import { checkCosts } from './rules/costs.js';
 import { checkTotals } from './rules/totals.js';
+import { allocateLoadBalancers, checkL2Reach, checkMetalLB, checkPoolPlacement } from './metallb.js';
 import { resolveServices } from './services.js';
 import { expandPods, networkSettings, type NetworkSettings, type PodInstance } from './settings.js';
 import type { Backend, BridgeNode, CalicoBackend, CalicoNode, Container, External, Lab, Listener, Node, Pod } from './types.js';
@@ -39,6 +40,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   const { raw, dnsPods } = dns ? withClusterDns(file, dns) : { raw: file, dnsPods: undefined };
   const instances = expandPods(raw);
   const services = checkServices(raw, instances, settings, dns?.serviceIP);
+  const metallb = checkMetalLB(raw);
+  const loadBalancers = allocateLoadBalancers(raw, metallb.metallb);
   const problems: RuleProblem[] = [
     ...checkNetwork(raw, settings),
     ...checkCalico(raw, settings),
@@ -46,6 +49,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     ...checkNames(raw, instances),
     ...checkReferences(raw, instances, settings),
     ...services.problems,
+    ...metallb.problems,
+    ...loadBalancers.problems,
     ...checkPolicies(raw),
   ];
   // What planning and testing will cost, counted only for a lab whose references hold.
@@ -103,6 +108,22 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       problems: [problem(['network', 'underlay', 'cidr'], `${parseCidr(settings.underlayCIDR).text} has no address left after the nodes`, hint)],
     };
   }
+  const placement = checkPoolPlacement(metallb.metallb, [
+    ...raw.nodes.map((n, i) => ({ what: `node ${n.name}'s address ${addresses[i]!}`, first: addressToInt(addresses[i]!), last: addressToInt(addresses[i]!) })),
+    ...(wantsExternal
+      ? [
+          {
+            what: `the outside client's address ${externalAddress(underlay, addresses)!}`,
+            first: addressToInt(externalAddress(underlay, addresses)!),
+            last: addressToInt(externalAddress(underlay, addresses)!),
+          },
+        ]
+      : []),
+    { what: `the pod network ${parseCidr(settings.podCIDR).text}`, ...parseCidr(settings.podCIDR) },
+    { what: `the service network ${parseCidr(settings.serviceCIDR).text}`, ...parseCidr(settings.serviceCIDR) },
+  ]);
+  placement.push(...checkL2Reach(metallb.metallb, underlay));
+  if (placement.length > 0) return { ok: false, problems: placement };
   const external: External | undefined = !wantsExternal
     ? undefined
     : {
@@ -137,7 +158,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       dns,
       nodes,
       pods,
-      services: resolveServices(raw, pods, settings.serviceCIDR),
+      services: resolveServices(raw, pods, settings.serviceCIDR, loadBalancers.allocations),
+      metallb: metallb.metallb,
       policies: resolvePolicies(raw),
       tests: file.tests ?? [],
     },

@@ -1,5 +1,6 @@
 import { intToAddress, parseCidr, type Cidr } from './cidr.js';
 import { DEFAULT_NAMESPACE, podRef } from './namespaces.js';
+import type { LoadBalancerAllocation } from './metallb.js';
 import type { RawLab } from './raw.js';
 import type { Endpoint, Pod, Protocol, Service, ServicePort } from './types.js';
 
@@ -37,10 +38,15 @@ export function reservedServiceAddress(cidr: Cidr, address: bigint): string | un
  * labels include the selector and that serve its target port. Assumes the
  * rules (rules/services.ts) hold.
  */
-export function resolveServices(raw: RawLab, pods: Pod[], serviceCIDR: string): Service[] {
+export function resolveServices(raw: RawLab, pods: Pod[], serviceCIDR: string, loadBalancers: Map<number, LoadBalancerAllocation> = new Map()): Service[] {
   const cidr = parseCidr(serviceCIDR);
   const takenIPs = new Set((raw.services ?? []).flatMap((s) => (s.clusterIP && s.clusterIP !== 'None' ? [s.clusterIP] : [])));
-  const takenPorts = new Set((raw.services ?? []).flatMap((s) => s.ports.flatMap((p) => (p.nodePort ? [p.nodePort] : []))));
+  const takenPorts = new Set(
+    (raw.services ?? []).flatMap((s) => [
+      ...s.ports.flatMap((p) => (p.nodePort ? [p.nodePort] : [])),
+      ...(s.healthCheckNodePort ? [s.healthCheckNodePort] : []),
+    ]),
+  );
   let nextIP = cidr.first + BigInt(staticBand(cidr));
   let nextPort = NODE_PORT_MIN;
   const allocateIP = () => {
@@ -59,7 +65,7 @@ export function resolveServices(raw: RawLab, pods: Pod[], serviceCIDR: string): 
     takenPorts.add(nextPort);
     return nextPort++;
   };
-  return (raw.services ?? []).map((s) => {
+  return (raw.services ?? []).map((s, i) => {
     const namespace = s.namespace ?? DEFAULT_NAMESPACE;
     const type = s.type ?? 'ClusterIP';
     const clusterIP = s.clusterIP === 'None' ? undefined : (s.clusterIP ?? allocateIP());
@@ -74,8 +80,11 @@ export function resolveServices(raw: RawLab, pods: Pod[], serviceCIDR: string): 
         const port = typeof target === 'number' ? target : namedPort(pod, target, protocol);
         return port === undefined ? [] : [{ pod: pod.name, node: pod.node, ip: pod.ip, port }];
       });
-      return { name: p.name ?? '', protocol, port: p.port, nodePort: type === 'NodePort' ? (p.nodePort ?? allocatePort()) : undefined, endpoints };
+      return { name: p.name ?? '', protocol, port: p.port, nodePort: p.nodePort ?? (allocatesNodePorts(s) ? allocatePort() : undefined), endpoints };
     });
+    const lb = loadBalancers.get(i);
+    // kube-apiserver allocates the health check port after the service's NodePorts (LoadBalancer + Local only).
+    const healthCheck = type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local' ? (s.healthCheckNodePort ?? allocatePort()) : undefined;
     return {
       name: s.name,
       namespace,
@@ -86,8 +95,18 @@ export function resolveServices(raw: RawLab, pods: Pod[], serviceCIDR: string): 
       sessionAffinity: s.sessionAffinity ?? 'None',
       externalTrafficPolicy: s.externalTrafficPolicy ?? 'Cluster',
       internalTrafficPolicy: s.internalTrafficPolicy ?? 'Cluster',
+      loadBalancerIPs: lb ? [lb.ip] : [],
+      addressPool: lb?.pool,
+      externalIPs: [...(s.externalIPs ?? [])],
+      loadBalancerSourceRanges: [...(s.loadBalancerSourceRanges ?? [])],
+      healthCheckNodePort: healthCheck,
     };
   });
+}
+
+/** NodePort services get a NodePort per port; LoadBalancer ones too unless allocateLoadBalancerNodePorts is false. */
+export function allocatesNodePorts(s: { type?: string; allocateLoadBalancerNodePorts?: boolean }): boolean {
+  return s.type === 'NodePort' || (s.type === 'LoadBalancer' && s.allocateLoadBalancerNodePorts !== false);
 }
 
 /** The number of a pod's container port with this name and protocol. */

@@ -29,6 +29,8 @@ export interface Lab {
   nodes: Node[];
   pods: Pod[];
   services: Service[];
+  /** MetalLB's pools and advertisements, when the lab has any. */
+  metallb: MetalLB | undefined;
   /** NetworkPolicies, defaulted as the API server does. */
   policies: Policy[];
   tests: RawTest[];
@@ -200,13 +202,23 @@ export interface Service {
   namespace: string;
   /** NAME in the default namespace, NAMESPACE/NAME elsewhere. */
   ref: string;
-  type: 'ClusterIP' | 'NodePort';
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   /** Undefined for a headless service (clusterIP: None), which kube-proxy ignores. */
   clusterIP: string | undefined;
   ports: ServicePort[];
   sessionAffinity: 'None' | 'ClientIP';
   externalTrafficPolicy: 'Cluster' | 'Local';
   internalTrafficPolicy: 'Cluster' | 'Local';
+  /** status.loadBalancer.ingress[].ip as MetalLB's controller writes it: what kube-proxy serves. Empty when pending or not a LoadBalancer. */
+  loadBalancerIPs: string[];
+  /** The pool MetalLB took the address from (its `metallb.io/ip-allocated-from-pool` annotation). */
+  addressPool: string | undefined;
+  /** spec.externalIPs: served like LoadBalancer addresses, announced by nobody. */
+  externalIPs: string[];
+  /** The client networks allowed to reach the LoadBalancer addresses; empty: every client. */
+  loadBalancerSourceRanges: string[];
+  /** Where kube-proxy's health server answers for this Service: LoadBalancer with externalTrafficPolicy Local only. */
+  healthCheckNodePort: number | undefined;
 }
 
 export interface ServicePort {
@@ -225,6 +237,27 @@ export interface Endpoint {
   node: string;
   ip: string;
   port: number;
+}
+
+/** MetalLB as a lab's admin configured it. */
+export interface MetalLB {
+  pools: AddressPool[];
+  l2Advertisements: L2Advertisement[];
+}
+
+/** An IPAddressPool: its addresses in the order given, each entry a first-to-last range (a CIDR or start-end). */
+export interface AddressPool {
+  name: string;
+  ranges: Array<{ text: string; first: string; last: string }>;
+  autoAssign: boolean;
+  avoidBuggyIPs: boolean;
+}
+
+/** An L2Advertisement, its selectors resolved: the pools it announces and the nodes that may announce them. */
+export interface L2Advertisement {
+  name: string;
+  pools: string[];
+  nodes: string[];
 }
 
 /** The cluster DNS of a lab: where it answers and for which domain. */

@@ -56,6 +56,9 @@ export interface LabStatus {
     name: string;
     type: string;
     clusterIP: string;
+    externalIPs?: string[];
+    loadBalancer?: { ingress: Array<{ ip: string }>; pool?: string };
+    healthCheckNodePort?: number;
     ports: Array<{ name: string; protocol: string; port: number; nodePort?: number; endpoints: string[] }>;
   }>;
   policies: Array<{ name: string; types: string[]; isolates: string[] }>;
@@ -162,6 +165,12 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
       name: s.ref,
       type: s.type,
       clusterIP: s.clusterIP ?? 'None',
+      ...(s.externalIPs.length > 0 ? { externalIPs: s.externalIPs } : {}),
+      // status.loadBalancer.ingress as MetalLB's controller writes it, and the pool it took the address from.
+      ...(s.type === 'LoadBalancer'
+        ? { loadBalancer: { ingress: s.loadBalancerIPs.map((ip) => ({ ip })), ...(s.addressPool ? { pool: s.addressPool } : {}) } }
+        : {}),
+      ...(s.healthCheckNodePort !== undefined ? { healthCheckNodePort: s.healthCheckNodePort } : {}),
       ports: s.ports.map((p) => ({
         name: p.name,
         protocol: p.protocol,

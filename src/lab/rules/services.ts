@@ -2,7 +2,7 @@ import { addressToInt, containsAddress, parseCidr } from '../cidr.js';
 import { DEFAULT_NAMESPACE } from '../namespaces.js';
 import type { DocPath } from '../path.js';
 import type { RawLab } from '../raw.js';
-import { DNS_OFFSET, NODE_PORT_MAX, NODE_PORT_MIN, reservedServiceAddress, staticBand } from '../services.js';
+import { allocatesNodePorts, DNS_OFFSET, NODE_PORT_MAX, NODE_PORT_MIN, reservedServiceAddress, staticBand } from '../services.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
 import { problem, type RuleProblem } from './problem.js';
 
@@ -42,8 +42,9 @@ export function checkServices(raw: RawLab, pods: PodInstance[], s: NetworkSettin
       problems.push(problem([...at, 'name'], `service "${key}" is already defined at services[${first}]`, 'a name is unique in its namespace'));
     } else names.set(key, i);
     const headless = svc.clusterIP === 'None';
-    if (headless && svc.type === 'NodePort')
-      problems.push(problem([...at, 'type'], 'a headless service (clusterIP: None) cannot be a NodePort', 'give it a clusterIP, or make it type ClusterIP'));
+    if (headless && (svc.type === 'NodePort' || svc.type === 'LoadBalancer'))
+      problems.push(problem([...at, 'type'], `a headless service (clusterIP: None) cannot be a ${svc.type}`, 'give it a clusterIP, or make it type ClusterIP'));
+    problems.push(...checkLoadBalancerFields(svc, at));
     // The injected Service's address is the file's network.dns.serviceIP: a problem with it is told there, not at an entry the file lacks.
     if (svc.clusterIP && !headless)
       problems.push(
@@ -125,8 +126,8 @@ function checkPorts(svc: RawService, at: DocPath, nodePorts: Map<string, string>
     if (twin !== undefined) problems.push(problem([...path, 'port'], `${id} is already ports[${twin}] of this service`));
     else seen.set(id, j);
     if (p.nodePort !== undefined) {
-      if ((svc.type ?? 'ClusterIP') !== 'NodePort')
-        problems.push(problem([...path, 'nodePort'], `a ${svc.type ?? 'ClusterIP'} service has no nodePort`, 'set type: NodePort, or remove nodePort'));
+      if ((svc.type ?? 'ClusterIP') === 'ClusterIP')
+        problems.push(problem([...path, 'nodePort'], 'a ClusterIP service has no nodePort', 'set type: NodePort or LoadBalancer, or remove nodePort'));
       const holder = nodePorts.get(`${p.nodePort}/${protocol}`);
       if (holder)
         problems.push(
@@ -139,6 +140,32 @@ function checkPorts(svc: RawService, at: DocPath, nodePorts: Map<string, string>
       else nodePorts.set(`${p.nodePort}/${protocol}`, key);
     }
   });
+  // The health check port is a TCP port on every node like a NodePort, from the same range.
+  if (svc.healthCheckNodePort !== undefined) {
+    const holder = nodePorts.get(`${svc.healthCheckNodePort}/tcp`);
+    if (holder) problems.push(problem([...at, 'healthCheckNodePort'], `port ${svc.healthCheckNodePort}/tcp is already taken by service "${holder}"`));
+    else nodePorts.set(`${svc.healthCheckNodePort}/tcp`, key);
+  }
+  return problems;
+}
+
+/** kube-apiserver's rules for the LoadBalancer-only fields (pkg/apis/core/validation ValidateService). */
+function checkLoadBalancerFields(svc: RawService, at: DocPath): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const type = svc.type ?? 'ClusterIP';
+  if (type !== 'LoadBalancer') {
+    for (const field of ['loadBalancerIP', 'loadBalancerSourceRanges', 'allocateLoadBalancerNodePorts', 'healthCheckNodePort', 'annotations'] as const)
+      if (svc[field] !== undefined) problems.push(problem([...at, field], `may only be used when type is 'LoadBalancer'`, `this service is type ${type}`));
+    return problems;
+  }
+  if (svc.healthCheckNodePort !== undefined && svc.externalTrafficPolicy !== 'Local')
+    problems.push(
+      problem(
+        [...at, 'healthCheckNodePort'],
+        "may only be set when externalTrafficPolicy is 'Local'",
+        'kube-proxy answers health checks only for Local services',
+      ),
+    );
   return problems;
 }
 
@@ -149,18 +176,25 @@ function checkPorts(svc: RawService, at: DocPath, nodePorts: Map<string, string>
  */
 function checkNodePortRoom(raw: RawLab): RuleProblem[] {
   const services = raw.services ?? [];
-  const fixed = new Set(services.flatMap((s) => s.ports.flatMap((p) => (p.nodePort !== undefined ? [p.nodePort] : []))));
-  const room = NODE_PORT_MAX - NODE_PORT_MIN + 1 - [...fixed].filter((p) => p >= NODE_PORT_MIN && p <= NODE_PORT_MAX).length;
-  const dynamic = services.flatMap((svc, i) =>
-    svc.type === 'NodePort' ? svc.ports.flatMap((p, j) => (p.nodePort === undefined ? [[i, j] as const] : [])) : [],
+  const fixed = new Set(
+    services.flatMap((s) => [
+      ...s.ports.flatMap((p) => (p.nodePort !== undefined ? [p.nodePort] : [])),
+      ...(s.healthCheckNodePort !== undefined ? [s.healthCheckNodePort] : []),
+    ]),
   );
+  const room = NODE_PORT_MAX - NODE_PORT_MIN + 1 - [...fixed].filter((p) => p >= NODE_PORT_MIN && p <= NODE_PORT_MAX).length;
+  // In allocation order: each service's ports, then its health check port (LoadBalancer with externalTrafficPolicy Local).
+  const dynamic = services.flatMap((svc, i): DocPath[] => [
+    ...(allocatesNodePorts(svc) ? svc.ports.flatMap((p, j): DocPath[] => (p.nodePort === undefined ? [['services', i, 'ports', j]] : [])) : []),
+    ...(svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort === undefined ? [['services', i] as DocPath] : []),
+  ]);
   const first = dynamic[room];
   if (first === undefined) return [];
   return [
     problem(
-      ['services', first[0], 'ports', first[1]],
+      first,
       `no nodePort left: ${NODE_PORT_MIN}-${NODE_PORT_MAX} has room for ${room} allocated ports, and ${dynamic.length} need one (this is the first that finds it full)`,
-      'use fewer NodePort services or ports (kube-apiserver refuses the same way)',
+      'use fewer NodePort or LoadBalancer services or ports (kube-apiserver refuses the same way)',
     ),
   ];
 }

@@ -95,6 +95,7 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   const clusterChain = iptServiceChain('KUBE-SVC-', svc, port);
   const localChain = iptServiceChain('KUBE-SVL-', svc, port);
   const extChain = iptServiceChain('KUBE-EXT-', svc, port);
+  const fwChain = iptServiceChain('KUBE-FW-', svc, port);
   const policyChain = (policy: 'cluster' | 'local') => (policy === 'cluster' ? clusterChain : localChain);
   const p = portPlan(svc, port, node);
   const filterVerdict = (v: NoEndpointVerdict) =>
@@ -103,6 +104,9 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   if (p.clusterChain) t.natChains.push(clusterChain);
   if (p.localChain) t.natChains.push(localChain);
   if (p.external?.chain) t.natChains.push(extChain);
+  // iptables mode needs endpoints for the firewall chain too: with none, the REJECT in KUBE-EXTERNAL-SERVICES answers first.
+  const firewall = p.external?.chain ? p.external.firewall : undefined;
+  if (firewall) t.natChains.push(fwChain);
   for (const e of p.reachable) t.natChains.push(iptEndpointChain(svc, port, e.ip, e.port));
 
   const capture = `${match} -d ${clusterIP} --dport ${port.port}`;
@@ -113,12 +117,29 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
     t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} cluster IP" ${capture} -j ${policyChain(p.internal.policy)}`));
   }
   if (p.external) {
-    const nodePort = `${match} --dport ${p.external.nodePort}`;
-    if (p.external.chain) t.nat.push(iptRule('KUBE-NODEPORTS', `-m comment --comment ${name} ${nodePort} -j ${extChain}`));
-    if (p.external.verdict) {
-      const v = filterVerdict(p.external.verdict);
-      t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${v.comment} -m addrtype --dst-type LOCAL ${nodePort} -j ${v.target}`));
+    const ext = p.external;
+    const v = ext.verdict ? filterVerdict(ext.verdict) : undefined;
+    const toIP = (ip: string) => `${match} -d ${ip} --dport ${port.port}`;
+    for (const ip of ext.externalIPs) {
+      if (ext.chain) t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} external IP" ${toIP(ip)} -j ${extChain}`));
+      if (v) t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${v.comment} ${toIP(ip)} -j ${v.target}`));
     }
+    for (const ip of ext.loadBalancerIPs) {
+      if (ext.chain) t.nat.push(iptRule('KUBE-SERVICES', `-m comment --comment "${name} loadbalancer IP" ${toIP(ip)} -j ${firewall ? fwChain : extChain}`));
+      // What KUBE-FW- let through was DNATed; the rest still has the LoadBalancer IP as destination and is dropped here.
+      if (firewall) t.filter.push(iptRule('KUBE-PROXY-FIREWALL', `-m comment --comment "${name} traffic not accepted by ${fwChain}" ${toIP(ip)} -j DROP`));
+    }
+    if (v)
+      for (const ip of ext.loadBalancerIPs) t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${v.comment} ${toIP(ip)} -j ${v.target}`));
+    if (ext.nodePort !== undefined) {
+      const nodePort = `${match} --dport ${ext.nodePort}`;
+      if (ext.chain) t.nat.push(iptRule('KUBE-NODEPORTS', `-m comment --comment ${name} ${nodePort} -j ${extChain}`));
+      if (v) t.filter.push(iptRule('KUBE-EXTERNAL-SERVICES', `-m comment --comment ${v.comment} -m addrtype --dst-type LOCAL ${nodePort} -j ${v.target}`));
+    }
+  }
+  // The health check port is opened whether or not this node has endpoints: its answer (200 or 503) says which.
+  if (p.healthCheck) {
+    t.filter.push(iptRule('KUBE-NODEPORTS', `-m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${p.healthCheck.nodePort} -j ACCEPT`));
   }
 
   // Off-cluster sources reaching the ClusterIP are masqueraded: their answer must come back through this node.
@@ -136,6 +157,10 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
       );
     }
     if (!p.external.verdict) t.nat.push(iptRule(extChain, `-j ${policyChain(p.external.policy)}`));
+  }
+  if (firewall) {
+    for (const source of firewall.sources) t.nat.push(iptRule(fwChain, `-m comment --comment "${name} loadbalancer IP" -s ${source} -j ${extChain}`));
+    t.nat.push(iptRule(fwChain, `-m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`));
   }
   if (p.clusterChain) t.nat.push(...spread(clusterChain, name, p.cluster, svc, port));
   if (p.localChain) t.nat.push(...spread(localChain, name, p.local, svc, port));

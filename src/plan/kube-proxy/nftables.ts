@@ -110,6 +110,7 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   const clusterChain = nftChain('service', base);
   const localChain = nftChain('local', base);
   const externalChain = nftChain('external', base);
+  const firewallChain = nftChain('firewall', base);
   const policyChain = (policy: 'cluster' | 'local') => (policy === 'cluster' ? clusterChain : localChain);
   const endpointChain = (e: Endpoint) => nftChain('endpoint', nftEndpointBase(svc, port, e.ip, e.port));
   const affinitySet = (e: Endpoint) => nftChain('affinity', nftEndpointBase(svc, port, e.ip, e.port));
@@ -121,15 +122,33 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
   if (p.clusterChain) out.push(nft.chain(clusterChain));
   if (p.localChain) out.push(nft.chain(localChain));
   if (p.external?.chain) out.push(nft.chain(externalChain));
+  if (p.external?.firewall) out.push(nft.chain(firewallChain));
 
   out.push(nft.element('cluster-ips', `${clusterIP}`));
   if (p.internal.verdict) out.push(nft.element('no-endpoint-services', `${element} comment ${comment} : ${verdict(p.internal.verdict)}`));
   else out.push(nft.element('service-ips', `${element} : goto ${policyChain(p.internal.policy)}`));
   if (p.external) {
-    const nodePortElement = `${port.protocol} . ${p.external.nodePort}`;
-    if (p.external.chain) out.push(nft.element('service-nodeports', `${nodePortElement} : goto ${externalChain}`));
-    // Whatever the external chain did not short-circuit (a client off the node) is dropped or refused.
-    if (p.external.verdict) out.push(nft.element('no-endpoint-nodeports', `${nodePortElement} comment ${comment} : ${verdict(p.external.verdict)}`));
+    const ext = p.external;
+    const noEndpoints = (ip: string) =>
+      nft.element('no-endpoint-services', `${ip} . ${port.protocol} . ${port.port} comment ${comment} : ${verdict(ext.verdict!)}`);
+    const toExternal = (ip: string) => nft.element('service-ips', `${ip} . ${port.protocol} . ${port.port} : goto ${externalChain}`);
+    for (const ip of ext.externalIPs) {
+      if (ext.chain) out.push(toExternal(ip));
+      if (ext.verdict) out.push(noEndpoints(ip));
+    }
+    for (const ip of ext.loadBalancerIPs) {
+      if (ext.chain) out.push(toExternal(ip));
+      // loadBalancerSourceRanges are checked before DNAT (firewall-check, priority -110), for new connections only.
+      if (ext.firewall) out.push(nft.element('firewall-ips', `${ip} . ${port.protocol} . ${port.port} : goto ${firewallChain}`));
+    }
+    if (ext.verdict) for (const ip of ext.loadBalancerIPs) out.push(noEndpoints(ip));
+    if (ext.nodePort !== undefined) {
+      const nodePortElement = `${port.protocol} . ${ext.nodePort}`;
+      // NodePorts are not subject to loadBalancerSourceRanges (upstream: "for better or for worse").
+      if (ext.chain) out.push(nft.element('service-nodeports', `${nodePortElement} : goto ${externalChain}`));
+      // Whatever the external chain did not short-circuit (a client off the node) is dropped or refused.
+      if (ext.verdict) out.push(nft.element('no-endpoint-nodeports', `${nodePortElement} comment ${comment} : ${verdict(ext.verdict)}`));
+    }
   }
 
   // Off-cluster sources reaching the ClusterIP are masqueraded: their answer must come back through this node.
@@ -147,6 +166,7 @@ function servicePortRules(lab: Lab, node: Node, svc: Service, port: ServicePort,
     }
     if (!p.external.verdict) out.push(nft.rule(externalChain, `goto ${policyChain(p.external.policy)}`));
   }
+  if (p.external?.firewall) out.push(nft.rule(firewallChain, `ip saddr != { ${p.external.firewall.sources.join(' , ')} } drop`));
 
   if (affinity) {
     for (const e of p.reachable) out.push(nft.set(affinitySet(e), `type ipv4_addr ; flags dynamic,timeout ; timeout ${AFFINITY_TIMEOUT_SECONDS}s`));
