@@ -16,6 +16,10 @@ It answers like the Kubernetes e2e tests' netexec (agnhost):
 over TCP as one line (or an HTTP GET of /hostname, /clientip, /container,
 /echo?msg=TEXT) and over UDP as one datagram.
 
+It also serves kube-proxy's health check ports (healthCheckNodePort, for
+LoadBalancer Services under externalTrafficPolicy Local) in each node's
+namespace, answering as kube-proxy's service health server does.
+
 Only the Python standard library: it must start on a bare Debian or Ubuntu.
 
 What it reads and writes is described once, in runtime/protocol.json: `agent.config`.
@@ -63,11 +67,38 @@ def answer_http(first_line, pod, container, peer):
     )
 
 
+def answer_health(check):
+    """
+    kube-proxy's service health server (pkg/proxy/healthcheck/service_health.go): any path, JSON, 200 when the node
+    has a local ready endpoint of the Service, 503 when it has none, so a load balancer sends only to nodes that serve.
+    """
+    body = json.dumps({
+        "service": {"namespace": check["namespace"], "name": check["name"]},
+        "localEndpoints": check["localEndpoints"],
+        "serviceProxyHealthy": True,
+    })
+    status = "200 OK" if check["localEndpoints"] > 0 else "503 Service Unavailable"
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
+    )
+
+
 class Runtime:
     def __init__(self, config):
         self.sel = selectors.DefaultSelector()
         self.buffers = {}
         namespaces = Namespaces()
+        for check in config.get("healthChecks", []):
+            # kube-proxy's health server listens in the node's namespace, on every address of the node.
+            with namespaces.inside(check["netns"]):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("0.0.0.0", check["port"]))
+                s.listen(128)
+                s.setblocking(False)
+                self.sel.register(s, selectors.EVENT_READ, ("health", check))
+            namespaces.forget(check["netns"])
         for pod in config["pods"]:
             # inside() comes back home or stops the runtime: a socket of the next
             # pod must never be bound in this one's namespace.
@@ -93,7 +124,7 @@ class Runtime:
             for key, _ in self.sel.select():
                 role = key.data
                 try:
-                    if role[0] == "tcp":
+                    if role[0] in ("tcp", "health"):
                         self.accept(key.fileobj, role)
                     elif role[0] == "udp":
                         self.datagram(key.fileobj, role)
@@ -106,7 +137,8 @@ class Runtime:
         conn, peer = listener.accept()
         conn.setblocking(False)
         self.buffers[conn] = b""
-        self.sel.register(conn, selectors.EVENT_READ, ("conn", role[1], role[2], peer))
+        data = ("health-conn", role[1]) if role[0] == "health" else ("conn", role[1], role[2], peer)
+        self.sel.register(conn, selectors.EVENT_READ, data)
 
     def read(self, conn, role):
         chunk = conn.recv(MAX_REQUEST)
@@ -115,15 +147,18 @@ class Runtime:
             self.buffers[conn] = data
             return
         line = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
-        _, pod, container, peer = role
-        if line.startswith(("GET ", "HEAD ")):
-            reply = answer_http(line, pod, container, peer)
-        else:
-            reply = answer(line, pod, container, peer) + "\n"
+        reply = answer_health(role[1]) if role[0] == "health-conn" else self.answer_pod(line, role)
         conn.setblocking(True)
         conn.settimeout(2)
         conn.sendall(reply.encode())
         self.close(conn)
+
+    @staticmethod
+    def answer_pod(line, role):
+        _, pod, container, peer = role
+        if line.startswith(("GET ", "HEAD ")):
+            return answer_http(line, pod, container, peer)
+        return answer(line, pod, container, peer) + "\n"
 
     def datagram(self, s, role):
         data, peer = s.recvfrom(65535)
@@ -155,7 +190,7 @@ def main():
     except (OSError, ValueError, ProtocolError) as e:
         print(f"error: config: {e}", file=sys.stderr)
         return 2
-    sockets = sum(len(c["listen"]) for p in config["pods"] for c in p["containers"])
+    sockets = sum(len(c["listen"]) for p in config["pods"] for c in p["containers"]) + len(config.get("healthChecks", []))
     if sockets + 64 > hard:
         print(f"error: the lab's containers listen on {sockets} ports, one socket each, but this process may open"
               f" only {hard} files (ulimit -Hn); raise the limit (ulimit -n {sockets + 1024}) or listen on fewer ports",

@@ -12,6 +12,9 @@ export const PYTHON = process.env.NETLAB_PYTHON || (existsSync('/usr/bin/python3
 /** The container runtime shipped in runtime/, found from src/ and dist/ alike. */
 export const AGENT_PATH = fileURLToPath(new URL('../runtime/netlab-agent.py', import.meta.url));
 
+/** MetalLB's L2 speaker, one per node of a lab with an L2Advertisement. */
+export const SPEAKER_PATH = fileURLToPath(new URL('../runtime/netlab-speaker.py', import.meta.url));
+
 /** Applies addresses, links up, routes and sysctls in many namespaces from one process. */
 export const APPLY_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-apply.py', import.meta.url));
 

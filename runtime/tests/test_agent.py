@@ -31,6 +31,22 @@ class Answers(unittest.TestCase):
         self.assertTrue(agent.answer_http("GET / HTTP/1.0", "pod1", "web", PEER).endswith("pod1"))
 
 
+class HealthServer(unittest.TestCase):
+    """kube-proxy's service health server (pkg/proxy/healthcheck/service_health.go)."""
+
+    def check(self, n):
+        return {"netns": "x", "port": 30001, "namespace": "default", "name": "web", "localEndpoints": n}
+
+    def test_200_with_local_endpoints_503_without(self):
+        ok = agent.answer_health(self.check(2))
+        self.assertTrue(ok.startswith("HTTP/1.1 200 OK\r\n"))
+        self.assertIn("Content-Type: application/json\r\n", ok)
+        self.assertIn("X-Content-Type-Options: nosniff\r\n", ok)
+        body = json.loads(ok.split("\r\n\r\n", 1)[1])
+        self.assertEqual(body, {"service": {"namespace": "default", "name": "web"}, "localEndpoints": 2, "serviceProxyHealthy": True})
+        self.assertTrue(agent.answer_health(self.check(0)).startswith("HTTP/1.1 503 Service Unavailable\r\n"))
+
+
 @unittest.skipUnless(IS_ROOT, "needs root to make namespaces")
 class SocketsLiveInTheirPods(unittest.TestCase):
     def setUp(self):

@@ -10,6 +10,7 @@ import type { Check } from './types.js';
 function toolsOf(check: Check): Requirement[] {
   switch (check.kind) {
     case 'ping':
+    case 'announcer':
       return [PING];
     case 'dns':
       return [DIG];

@@ -1,5 +1,5 @@
 import { cniConformance } from './conformance-cni.js';
-import type { RawAction, RawCapture, RawConnect, RawDnsTest, RawPing, RawPolicyMatrix, RawTest } from '../lab/raw.js';
+import type { RawAction, RawAnnouncerTest, RawCapture, RawConnect, RawDnsTest, RawPing, RawPolicyMatrix, RawTest } from '../lab/raw.js';
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
 import { dnsConformance } from './conformance-dns.js';
@@ -8,7 +8,7 @@ import { expandTemplates } from './templates.js';
 import { answeringPods, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
 import { explainVerdict, policyVerdict } from '../lab/policies.js';
-import type { ActionCheck, CaptureCheck, Check, DnsCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
+import type { ActionCheck, AnnouncerCheck, CaptureCheck, Check, DnsCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
 
 export { source, target };
 
@@ -48,6 +48,7 @@ function resolveTest(lab: Lab, test: RawTest): Check[] {
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
   if (test.dns) return [resolveDns(lab, test.dns, test.name)];
   if (test.policyMatrix) return [resolveMatrix(lab, test.policyMatrix, test.name)];
+  if (test.announcer) return [resolveAnnouncer(lab, test.announcer, test.name)];
   return [resolveAction(lab, test, test.name)];
 }
 
@@ -99,6 +100,18 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
     ...(allowed ? { answerFrom: allowed } : {}),
     ...(everyOf ? { everyOf } : {}),
     ...(sourceIP ? { sourceIP } : {}),
+  };
+}
+
+function resolveAnnouncer(lab: Lab, spec: RawAnnouncerTest, name: string | undefined): AnnouncerCheck {
+  return {
+    kind: 'announcer',
+    name: name ?? `announcer: ${spec.node} answers ARP for ${spec.address}`,
+    netns: lab.external!.netns,
+    dev: 'eth0',
+    address: spec.address,
+    node: spec.node,
+    macs: Object.fromEntries(lab.nodes.map((n) => [n.name, n.mac])),
   };
 }
 

@@ -1,6 +1,7 @@
 import { startCapture } from '../kernel/capture.js';
 import { lookUp } from '../kernel/diagnose.js';
 import { flushNeighbours, neighbourLimit } from '../kernel/inspect.js';
+import { askNeighbour } from '../kernel/arp.js';
 import { ping } from '../kernel/ping.js';
 import { runProbeRounds, runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
 import { mapLimit } from '../kernel/run.js';
@@ -10,7 +11,19 @@ import { REACHABLE_TIMEOUT, result } from './result.js';
 import { runConformance } from './run-conformance.js';
 import { dig, resolveName } from '../kernel/dig.js';
 import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
-import type { ActionCheck, CaptureCheck, Check, CniCheck, ConformanceCase, ConnectCheck, DnsCheck, PingCheck, PolicyMatrixCheck, TestResult } from './types.js';
+import type {
+  ActionCheck,
+  AnnouncerCheck,
+  CaptureCheck,
+  Check,
+  CniCheck,
+  ConformanceCase,
+  ConnectCheck,
+  DnsCheck,
+  PingCheck,
+  PolicyMatrixCheck,
+  TestResult,
+} from './types.js';
 import { runCniChecks } from './run-cni.js';
 import { runMatrix } from './run-matrix.js';
 import { connectFlow, neighbourRounds } from './neighbour-budget.js';
@@ -51,6 +64,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const lookups = indexed.filter((c): c is { check: DnsCheck; index: number } => c.check.kind === 'dns');
   const matrices = indexed.filter((c): c is { check: PolicyMatrixCheck; index: number } => c.check.kind === 'policyMatrix');
   const cniChecks = indexed.filter((c): c is { check: CniCheck; index: number } => c.check.kind === 'cni');
+  const announcers = indexed.filter((c): c is { check: AnnouncerCheck; index: number } => c.check.kind === 'announcer');
 
   const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
   const sticky = connects.filter((c) => c.check.sticky && c.check.expect === 'reachable');
@@ -75,12 +89,14 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
     runCniChecks(cniChecks, options, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));
+  // One at a time: each empties the client's entry for its address and asks again.
+  for (const { check, index } of announcers) record(index, await runAnnouncer(check));
 
   let diagnosed = 0;
   for (const [i, r] of results.entries()) {
     if (r.status !== 'failed' || diagnosed >= MAX_DIAGNOSES) continue;
     const check = checks[i]!;
-    if (check.kind === 'dns' || check.kind === 'policyMatrix' || check.kind === 'cni') continue;
+    if (check.kind === 'dns' || check.kind === 'policyMatrix' || check.kind === 'cni' || check.kind === 'announcer') continue;
     const about = check.kind === 'capture' ? check.action : check;
     if (about.kind === 'conformance' && about.group === 'own-ip') continue;
     r.evidence.diagnosis = await lookUp(diagnosisLookups(lab, about.from, about.to.ip));
@@ -96,6 +112,22 @@ async function runPing(check: PingCheck): Promise<TestResult> {
   const o = await ping(check.from.netns, check.to.ip, { count: check.count, size: check.size, dontFragment: check.dontFragment, deadline });
   const v = judgePing(check, o);
   return result(check, v.ok, v.message, started, { command: o.command, exitCode: o.exitCode, output: o.output });
+}
+
+async function runAnnouncer(check: AnnouncerCheck): Promise<TestResult> {
+  const started = performance.now();
+  const a = await askNeighbour(check.netns, check.dev, check.address);
+  const node = Object.entries(check.macs).find(([, mac]) => mac === a.mac)?.[0];
+  const output = [`${check.address} lladdr ${a.mac ?? '(none)'} ${a.state}`];
+  const message =
+    a.mac === undefined
+      ? `nobody answered ARP for ${check.address} (entry ${a.state}): no speaker announces it`
+      : node === undefined
+        ? `${check.address} is at ${a.mac}, which is no node's eth0`
+        : node === check.node
+          ? `${check.address} is at ${a.mac}, ${node}'s eth0`
+          : `${check.address} is at ${a.mac}, ${node}'s eth0, not ${check.node}'s`;
+  return result(check, node === check.node, message, started, { command: a.commands.join('\n'), output });
 }
 
 function connectProbe(id: number, check: ConnectCheck): Probe {
@@ -249,7 +281,9 @@ async function resolveNames(checks: Check[], limit: number): Promise<Map<number,
   const failed = new Map<number, TestResult>();
   await mapLimit(checks, limit, async (check, i) => {
     const action = check.kind === 'capture' ? check.action : check;
-    if (action.kind === 'dns' || action.kind === 'conformance' || action.kind === 'policyMatrix' || action.kind === 'cni' || !action.to.dnsName) return;
+    if (action.kind === 'dns' || action.kind === 'conformance' || action.kind === 'policyMatrix' || action.kind === 'cni' || action.kind === 'announcer')
+      return;
+    if (!action.to.dnsName) return;
     const started = performance.now();
     const r = await resolveName(action.from.netns, action.to.dnsName);
     if (r.addresses.includes(action.to.ip)) return;

@@ -112,7 +112,20 @@ export interface CniCheck {
   containerId: string;
 }
 
-export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck;
+/** MetalLB L2: the node whose MAC the outside client learns for a LoadBalancer IP. */
+export interface AnnouncerCheck {
+  kind: 'announcer';
+  name: string;
+  /** The outside client's namespace and interface. */
+  netns: string;
+  dev: string;
+  address: string;
+  node: string;
+  /** Every node's eth0 MAC, to name the one that answered. */
+  macs: Record<string, string>;
+}
+
+export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck | AnnouncerCheck;
 
 /** What a check left to show for itself. */
 export interface Evidence {

@@ -51,6 +51,8 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/merge-junit.js')).mergeJunitFiles(inv);
     case 'bgp':
       return (await import('./commands/bgp.js')).bgp(inv);
+    case 'node':
+      return (await import('./commands/node.js')).node(inv);
     case 'exec':
       return (await import('./commands/exec.js')).exec(inv);
     case 'test':

@@ -12,6 +12,7 @@ export type Invocation =
   | { command: 'status'; lab: string | undefined; json: boolean; full: boolean }
   | { command: 'exec'; lab: string; target: string; argv: string[] }
   | { command: 'bgp'; lab: string; node: string; argv: string[] }
+  | { command: 'node'; lab: string; node: string; state: 'up' | 'down' }
   | {
       command: 'test';
       file: string;
@@ -57,6 +58,7 @@ export function parseCLI(argv: string[]): Invocation {
         '  netlab test labs/two-node.yaml --junit out.xml',
         '  netlab trace two-node pod1 pod4 --verify     walk a packet and watch every hop',
         "  netlab bgp calico node1 show route           ask a calico node's BGP daemon",
+        '  netlab node loadbalancer-l2 node3 down       unplug a node: MetalLB moves its addresses',
         '  netlab down two-node',
         '',
         'Exit codes: 0 ok, 1 a test failed, 2 bad lab file or usage, 3 something missing on this machine,',
@@ -155,6 +157,17 @@ export function parseCLI(argv: string[]): Invocation {
       const problem = birdcCommandProblem(words);
       if (problem) throw new UsageError(`bgp: ${problem}`);
       set({ command: 'bgp', lab, node, argv: words });
+    });
+
+  program
+    .command('node')
+    .description("unplug a node from the fabric (down) or plug it back (up): its eth0's peer on the fabric bridge set down or up")
+    .argument('<lab>', 'lab name')
+    .argument('<node>', 'the node')
+    .argument('<state>', 'down or up')
+    .action((lab: string, node: string, state: string) => {
+      if (state !== 'up' && state !== 'down') throw new UsageError(`node: "${state}" is neither down nor up`);
+      set({ command: 'node', lab, node, state });
     });
 
   program

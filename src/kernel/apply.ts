@@ -7,7 +7,7 @@ import { commandLine } from '../plan/shell.js';
 import type { Wave } from '../plan/waves.js';
 import { APPLY_HELPER_PATH, HELPER_PROTOCOL, PYTHON } from '../runtime-path.js';
 import { startTime, type ProcessId } from '../pid.js';
-import { startAgent } from './agent.js';
+import { startAgent, startSpeaker } from './agent.js';
 import { establishBgp } from './bird.js';
 import { cniAdd } from './cni.js';
 import { ensurePrivateDir, writePrivateFile, writePublicFile } from './files.js';
@@ -139,6 +139,8 @@ function jobKey(op: Op): string {
   if (op.kind === 'bgp.establish') return `bgp ${op.netns}`;
   // One node's pods in plan order: host-local hands out the addresses in the order it is asked.
   if (op.kind === 'cni.add') return `cni ${op.netns}`;
+  // Speakers start at once (their configurations were written a stage before): each listens a moment for the others.
+  if (op.kind === 'speaker.start') return `speaker ${op.netns}`;
   // The runtime's config file must be written before the runtime starts: one job.
   return 'runtime';
 }
@@ -173,6 +175,12 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
     } else if (op.kind === 'file.write') {
       await ensurePrivateDir(dirname(op.path));
       await writePrivateFile(op.path, op.content);
+    } else if (op.kind === 'speaker.start') {
+      try {
+        await startSpeaker(op.netns, op.config, op.log);
+      } catch (e) {
+        throw new KernelError(`${stage}: starting the speaker of ${op.node} failed: ${(e as Error).message}`);
+      }
     } else if (op.kind === 'process.start') {
       try {
         pid = await startAgent(op.netns, op.config, op.log);

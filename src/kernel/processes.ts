@@ -1,4 +1,4 @@
-import { readdir, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '../pid.js';
 import { netnsInode } from './netns.js';
@@ -25,6 +25,19 @@ export async function processesInNetns(names: string[]): Promise<number[]> {
     }
   }
   return pids;
+}
+
+/** The processes in a namespace that run `script` (their command line names it): a lab daemon among others there. */
+export async function processesRunning(netns: string, script: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const pid of await processesInNetns([netns])) {
+    try {
+      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').includes(script)) out.push(pid);
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return out;
 }
 
 /** SIGTERM, then SIGKILL for whatever has not ended within the grace period. */

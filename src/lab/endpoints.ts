@@ -1,6 +1,7 @@
 import { containsAddress, parseCidr } from './cidr.js';
 import { lookupName, type NameAnswer } from './dns-names.js';
 import { findByRef } from './namespaces.js';
+import { l2Announcements, l2Election } from './l2-election.js';
 import type { Endpoint, Lab, Node, Protocol, Service, ServicePort } from './types.js';
 
 /** Where traffic starts: a pod, a node or the outside client, by its namespace. */
@@ -96,6 +97,11 @@ export function answeringPods(lab: Lab, from: Source, to: Target, port: number, 
     const sp = svc.ports.find((p) => p.port === port && p.protocol === protocol);
     return { service: svc, pods: sp ? sp.endpoints.map((e) => e.pod) : [] };
   }
+  const outside = lab.services.find((s) => s.loadBalancerIPs.includes(to.ip) || s.externalIPs.includes(to.ip));
+  if (outside) {
+    const sp = outside.ports.find((p) => p.port === port && p.protocol === protocol);
+    return { service: outside, pods: sp ? externalEndpoints(lab, outside, sp, to.ip, from).map((e) => e.pod) : [] };
+  }
   const node = lab.nodes.find((n) => n.address === to.ip);
   if (!node) return undefined;
   for (const svc of lab.services) {
@@ -116,6 +122,21 @@ export function answeringPods(lab: Lab, from: Source, to: Target, port: number, 
 export function nodePortEndpoints(svc: Service, port: ServicePort, node: Node, from?: Source): Endpoint[] {
   const shortCircuited = from !== undefined && (from.kind === 'pod' || (from.kind === 'node' && from.name === node.name));
   return svc.externalTrafficPolicy === 'Local' && !shortCircuited ? port.endpoints.filter((e) => e.node === node.name) : port.endpoints;
+}
+
+/**
+ * The endpoints that answer a LoadBalancer or external IP: under
+ * externalTrafficPolicy Local, those of the node the address reaches (for an
+ * L2 address, the node MetalLB's election names while every speaker is up),
+ * but for pods and nodes, which kube-proxy short-circuits to every endpoint;
+ * otherwise all of them.
+ */
+export function externalEndpoints(lab: Lab, svc: Service, port: ServicePort, ip: string, from?: Source): Endpoint[] {
+  const inside = from !== undefined && (from.kind === 'pod' || from.kind === 'node');
+  if (svc.externalTrafficPolicy !== 'Local' || inside) return port.endpoints;
+  const announced = l2Announcements(lab).find((a) => a.ip === ip && a.service === svc.ref);
+  const owner = announced ? l2Election(announced, new Set(lab.nodes.map((n) => n.name))).owner : undefined;
+  return owner === undefined ? [] : port.endpoints.filter((e) => e.node === owner);
 }
 
 /** Every network namespace the lab is made of. */

@@ -277,3 +277,30 @@ function selectorString(svc: RawService): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
+
+/**
+ * `announcer:` tests name an address MetalLB gave out and announces by ARP
+ * (an L2Advertisement names its pool), and a node of the lab.
+ */
+export function checkAnnouncerTests(raw: RawLab, metallb: MetalLB | undefined, allocations: Map<number, LoadBalancerAllocation>): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const given = new Map([...allocations.values()].map((a) => [a.ip, a.pool]));
+  const announced = new Set(metallb?.l2Advertisements.flatMap((ad) => ad.pools) ?? []);
+  const nodes = raw.nodes.map((n) => n.name);
+  (raw.tests ?? []).forEach((test, i) => {
+    const a = test.announcer;
+    if (!a) return;
+    const at: DocPath = ['tests', i, 'announcer'];
+    const pool = given.get(a.address);
+    if (pool === undefined)
+      problems.push(
+        problem([...at, 'address'], `${a.address} is no LoadBalancer Service's address`, `addresses given out: ${[...given.keys()].join(', ') || 'none'}`),
+      );
+    else if (!announced.has(pool))
+      problems.push(
+        problem([...at, 'address'], `${a.address} comes from pool "${pool}", which no L2Advertisement announces`, 'add an L2Advertisement for the pool'),
+      );
+    if (!nodes.includes(a.node)) problems.push(problem([...at, 'node'], `no node named "${a.node}"`, `nodes: ${nodes.join(', ')}`));
+  });
+  return problems;
+}

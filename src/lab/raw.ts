@@ -7,6 +7,7 @@
  */
 import type {
   Action,
+  AnnouncerTest,
   Capture,
   Connect,
   Container,
@@ -34,9 +35,10 @@ export type RawCapture = Capture;
 export type RawTest = Test;
 export type RawDnsTest = DnsTest;
 export type RawPolicyMatrix = PolicyMatrix;
+export type RawAnnouncerTest = AnnouncerTest;
 
 /** The keys of a test entry that name its kind; exactly one must be present. */
-export const TEST_KINDS = ['ping', 'tcp', 'udp', 'dns', 'policyMatrix', 'capture', 'conformance'] as const;
+export const TEST_KINDS = ['ping', 'tcp', 'udp', 'dns', 'policyMatrix', 'capture', 'conformance', 'announcer'] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
 
 // The list above and the schema's test kinds must agree both ways: a kind added
@@ -50,5 +52,6 @@ const everyKindListed: Record<SchemaKinds, true> = {
   policyMatrix: true,
   capture: true,
   conformance: true,
+  announcer: true,
 } satisfies Record<TestKind, true>;
 void everyKindListed;

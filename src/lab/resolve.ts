@@ -17,7 +17,7 @@ import { checkReferences } from './rules/references.js';
 import { checkServices } from './rules/services.js';
 import { checkCosts } from './rules/costs.js';
 import { checkTotals } from './rules/totals.js';
-import { allocateLoadBalancers, checkL2Reach, checkMetalLB, checkPoolPlacement } from './metallb.js';
+import { allocateLoadBalancers, checkAnnouncerTests, checkL2Reach, checkMetalLB, checkPoolPlacement } from './metallb.js';
 import { resolveServices } from './services.js';
 import { expandPods, networkSettings, type NetworkSettings, type PodInstance } from './settings.js';
 import type { Backend, BridgeNode, CalicoBackend, CalicoNode, Container, External, Lab, Listener, Node, Pod } from './types.js';
@@ -51,6 +51,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     ...services.problems,
     ...metallb.problems,
     ...loadBalancers.problems,
+    ...checkAnnouncerTests(raw, metallb.metallb, loadBalancers.allocations),
     ...checkPolicies(raw),
   ];
   // What planning and testing will cost, counted only for a lab whose references hold.

@@ -7,7 +7,8 @@ import { plannedImages, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import { renderIptables } from '../plan/iptables-ruleset.js';
 import { renderNft } from '../plan/nft-ruleset.js';
-import { endProcesses, processesInNetns } from '../kernel/processes.js';
+import { endProcesses, processesInNetns, processesRunning } from '../kernel/processes.js';
+import { SPEAKER_PATH } from '../runtime-path.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
 import { planLab, type Plan, type PlanContext } from '../plan/index.js';
@@ -39,7 +40,7 @@ export function agentRunning(state: LabState, plan = planOf(state)): boolean | u
 }
 
 /** Ops whose objects the namespaces' dump does not hold. */
-const OTHER_READS: ReadonlySet<string> = new Set(['nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish']);
+const OTHER_READS: ReadonlySet<string> = new Set(['nft.load', 'iptables.restore', 'daemon.start', 'speaker.start', 'bgp.establish']);
 
 /** Reads the namespaces a query names; `unchanged` lists those left unread because they are known unchanged. */
 export type ReadNamespaces = (query: Map<string, NamespaceQuery>) => Promise<{ namespaces: LiveLab['namespaces']; unchanged: string[] }>;
@@ -55,6 +56,7 @@ const readAll: ReadNamespaces = async (query) => ({ namespaces: await observeNam
 export async function observeLab(state: LabState, plan = planOf(state), read: ReadNamespaces = readAll): Promise<LiveLab> {
   const { namespaces, unchanged } = await read(whatToRead(plan));
   const daemons: Record<string, boolean> = {};
+  const speakers: Record<string, boolean> = {};
   const bgp: Record<string, LiveBgpSession[] | null> = {};
   const others = plan.stages.flatMap((s) => s.ops.filter((o) => OTHER_READS.has(o.kind)));
   // The planned rulesets as the kernel holds them once loaded, to compare rule by rule: each rendered once, read back once, then kept.
@@ -72,6 +74,7 @@ export async function observeLab(state: LabState, plan = planOf(state), read: Re
       const image = await observeIptables(op.netns);
       ns.tables = { ...ns.tables, iptables: image ? { image, planned: planned.get(op)! } : null };
     } else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesInNetns([op.netns])).length > 0;
+    else if (op.kind === 'speaker.start') speakers[op.netns] = (await processesRunning(op.netns, SPEAKER_PATH)).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }
   // The files the plan writes, as they are (a pod's resolv.conf deleted or edited by hand is damage).
@@ -81,7 +84,7 @@ export async function observeLab(state: LabState, plan = planOf(state), read: Re
   await mapLimit(written, 32, async (path) => {
     files[path] = await readFile(path, 'utf8').catch(ifAbsent(null));
   });
-  return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: agentRunning(state, plan), daemons, bgp, files };
+  return { namespaces, ...(unchanged.length > 0 ? { unchanged } : {}), agentRunning: agentRunning(state, plan), daemons, speakers, bgp, files };
 }
 
 /** A table op's ruleset as the canon helper loads it: rendered text. */

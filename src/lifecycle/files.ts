@@ -8,7 +8,7 @@ import { conflistFor, loadLab, readInputFile } from '../lab/index.js';
 import type { Lab } from '../lab/types.js';
 import { planLab, type Plan } from '../plan/index.js';
 import { planToShell } from '../plan/shell.js';
-import { AGENT_PATH, PYTHON } from '../runtime-path.js';
+import { AGENT_PATH, PYTHON, SPEAKER_PATH } from '../runtime-path.js';
 import { planContext } from './drift.js';
 import { checkOutputFile } from './output-file.js';
 import { isLabFile, runningLab } from './target.js';
@@ -32,7 +32,7 @@ export async function validateFile(file: string): Promise<Lab> {
 export async function planFile(file: string): Promise<{ plan: Plan; script: () => string }> {
   const lab = await loadLab(file);
   const plan = planLab(lab, planContext(lab.name, await conflistFor(lab)));
-  return { plan, script: () => planToShell(plan, { agentPath: AGENT_PATH, python: PYTHON }) };
+  return { plan, script: () => planToShell(plan, { agentPath: AGENT_PATH, speakerPath: SPEAKER_PATH, python: PYTHON }) };
 }
 
 /** A picture of a lab file as written, or of a running lab by name; written to `output` when given (checked first), else returned. */

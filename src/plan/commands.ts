@@ -10,13 +10,34 @@ export interface ToolCommand {
 
 type ToolOp = Exclude<
   Op,
-  { kind: 'sysctl.set' | 'file.write' | 'process.start' | 'nft.load' | 'iptables.restore' | 'daemon.start' | 'bgp.establish' | 'cni.add' | 'qdisc.delete' }
+  {
+    kind:
+      | 'sysctl.set'
+      | 'file.write'
+      | 'process.start'
+      | 'nft.load'
+      | 'iptables.restore'
+      | 'daemon.start'
+      | 'bgp.establish'
+      | 'cni.add'
+      | 'qdisc.delete'
+      | 'speaker.start';
+  }
 >;
 
 export function isToolOp(op: Op): op is ToolOp {
-  return !['sysctl.set', 'file.write', 'process.start', 'nft.load', 'iptables.restore', 'daemon.start', 'bgp.establish', 'cni.add', 'qdisc.delete'].includes(
-    op.kind,
-  );
+  return ![
+    'sysctl.set',
+    'file.write',
+    'process.start',
+    'nft.load',
+    'iptables.restore',
+    'daemon.start',
+    'bgp.establish',
+    'cni.add',
+    'qdisc.delete',
+    'speaker.start',
+  ].includes(op.kind);
 }
 
 /** The iproute2 words for an operation: one source for the shell script and the batches. */

@@ -13,6 +13,32 @@ export interface AgentConfig {
     netns: string;
     containers: Array<{ name: string; listen: Array<{ port: number; protocol: 'tcp' | 'udp' }> }>;
   }>;
+  /** kube-proxy's health server: one listener per node and LoadBalancer Service under externalTrafficPolicy Local. */
+  healthChecks?: HealthCheck[];
+}
+
+export interface HealthCheck {
+  netns: string;
+  port: number;
+  namespace: string;
+  name: string;
+  /** This node's ready endpoints of the Service (endpointsMap.LocalReadyEndpoints): 200 when above 0, 503 otherwise. */
+  localEndpoints: number;
+}
+
+/**
+ * Where kube-proxy's health server answers: on every node, each Service's
+ * healthCheckNodePort, with the node's count of the Service's ready local
+ * endpoints (distinct endpoints, over its ports).
+ */
+export function healthChecks(lab: Lab): HealthCheck[] {
+  return lab.nodes.flatMap((node) =>
+    lab.services.flatMap((svc) => {
+      if (svc.healthCheckNodePort === undefined) return [];
+      const local = new Set(svc.ports.flatMap((p) => p.endpoints.filter((e) => e.node === node.name).map((e) => e.ip)));
+      return [{ netns: node.netns, port: svc.healthCheckNodePort, namespace: svc.namespace, name: svc.name, localEndpoints: local.size }];
+    }),
+  );
 }
 
 /**
@@ -27,8 +53,9 @@ export function planContainers(lab: Lab, context: PlanContext): Contribution {
     netns: p.netns,
     containers: p.containers.map((c) => ({ name: c.name, listen: c.listen.map((l) => ({ port: l.port, protocol: l.protocol })) })),
   }));
-  if (pods.length === 0) return {};
-  const config: AgentConfig = { protocol: HELPER_PROTOCOL, lab: lab.name, pods };
+  const checks = healthChecks(lab);
+  if (pods.length === 0 && checks.length === 0) return {};
+  const config: AgentConfig = { protocol: HELPER_PROTOCOL, lab: lab.name, pods, ...(checks.length > 0 ? { healthChecks: checks } : {}) };
   const path = `${context.stateDir}/containers.json`;
   return {
     containers: [
@@ -54,5 +81,5 @@ const DNS_PORT = 53;
 
 /** The sockets the runtime holds open: one per listening port of every pod it serves. */
 export function runtimeSockets(lab: Lab): number {
-  return servedPods(lab).reduce((n, p) => n + p.containers.reduce((m, c) => m + c.listen.length, 0), 0);
+  return servedPods(lab).reduce((n, p) => n + p.containers.reduce((m, c) => m + c.listen.length, 0), 0) + healthChecks(lab).length;
 }

@@ -23,6 +23,8 @@ export const STAGES: ReadonlyArray<Omit<Stage, 'ops'>> = [
   { name: 'converge', title: 'Wait for every BGP session to be Established and every route installed', barrier: true },
   // Pods must be reachable before their ports are served.
   { name: 'containers', title: 'Start containers', barrier: true },
+  // Speakers hear each other over the nodes' eth0, and announce only addresses with somewhere to go.
+  { name: 'announce', title: "Start MetalLB's speakers (who answers ARP for each LoadBalancer IP)", barrier: true },
 ];
 
 /** Concatenates contributions stage by stage, in the order given; empty stages are dropped. */

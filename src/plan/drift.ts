@@ -52,6 +52,12 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
       if (gone || live.daemons?.[op.netns] === false) missing.push({ op, what: `${place(op.netns)}: ${op.name} is not running`, dependent: gone });
       continue;
     }
+    if (op.kind === 'speaker.start') {
+      const gone = !live.namespaces[op.netns];
+      if (gone || live.speakers?.[op.netns] === false)
+        missing.push({ op, what: `node ${op.node}: the MetalLB speaker is not running: nobody there answers ARP for its LoadBalancer IPs`, dependent: gone });
+      continue;
+    }
     if (op.kind === 'bgp.establish') {
       const drift = bgpDrift(op, live);
       if (drift) missing.push(drift);
@@ -249,7 +255,7 @@ export function repairPlan(plan: Plan, drift: LabDrift): Plan {
   const missing = new Set(drift.missing.map((d) => JSON.stringify(d.op)));
   const restartAgent = drift.missing.some((d) => d.op.kind === 'process.start' || d.op.kind === 'netns.add');
   // A daemon that starts again reads its configuration again: rewrite the files too.
-  const rewrite = restartAgent || drift.missing.some((d) => d.op.kind === 'daemon.start');
+  const rewrite = restartAgent || drift.missing.some((d) => d.op.kind === 'daemon.start' || d.op.kind === 'speaker.start');
   const removals = drift.missing.filter((d) => d.removal).map((d) => d.op);
   return {
     lab: plan.lab,

@@ -15,6 +15,7 @@ import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
 import type { Plan, PlanContext } from './ops.js';
 import { planPods } from './pods.js';
+import { planSpeakers } from './metallb-l2.js';
 import { planVxlan } from './vxlan.js';
 
 /** The backend's part: how pods attach to their node and how nodes reach each other's pods. */
@@ -54,6 +55,7 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
       ...planPolicies(lab),
       planContainers(lab, context),
       ...planDns(lab, context),
+      ...planSpeakers(lab, context),
     ]),
   };
 }

@@ -73,6 +73,8 @@ export interface LiveLab {
   agentRunning: boolean | undefined;
   /** For each namespace the plan starts a daemon in (dnsmasq): whether a process still runs there. */
   daemons?: Record<string, boolean>;
+  /** For each node with a MetalLB speaker: whether it still runs. */
+  speakers?: Record<string, boolean>;
   /** For each node with a BGP daemon: its sessions as BIRD reports them, or null when BIRD does not answer. */
   bgp?: Record<string, LiveBgpSession[] | null>;
   /** The files the plan writes, as they are on disk (null: missing). */

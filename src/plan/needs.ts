@@ -51,6 +51,7 @@ function programsOf(op: Op): Program[] {
     case 'file.write':
       return [];
     case 'process.start':
+    case 'speaker.start':
       return ['python3'];
     case 'nft.load':
       return ['ip', 'nft'];

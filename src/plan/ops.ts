@@ -30,7 +30,8 @@ export type Op =
   | IptablesRestore
   | DaemonStart
   | BgpEstablish
-  | CniAdd;
+  | CniAdd
+  | SpeakerStart;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -261,6 +262,19 @@ export interface ProcessStart {
   log: string;
 }
 
+/**
+ * MetalLB's L2 speaker on one node (runtime/netlab-speaker.py): elects, with
+ * its peers, the node that answers ARP for each LoadBalancer address, and
+ * answers it there. Lives in the node's namespace, where `down` finds it.
+ */
+export interface SpeakerStart {
+  kind: 'speaker.start';
+  netns: string;
+  node: string;
+  config: string;
+  log: string;
+}
+
 /** A whole nftables table, loaded in one atomic `nft -f` inside a namespace (kube-proxy's way). */
 export interface NftLoad {
   kind: 'nft.load';
@@ -279,7 +293,7 @@ export interface IptablesRestore {
   ruleset: IptablesRuleset;
 }
 
-export type StageName = 'namespaces' | 'links' | 'addresses' | 'cni' | 'routes' | 'sysctls' | 'services' | 'routing' | 'converge' | 'containers';
+export type StageName = 'namespaces' | 'links' | 'addresses' | 'cni' | 'routes' | 'sysctls' | 'services' | 'routing' | 'converge' | 'containers' | 'announce';
 
 /** A wave of operations: those of different namespaces may run at once, those of one run in order. */
 export interface Stage {

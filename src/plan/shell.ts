@@ -7,6 +7,7 @@ import type { Op, Plan } from './ops.js';
 export interface ShellOptions {
   /** Absolute path of runtime/netlab-agent.py where this netlab is installed. */
   agentPath: string;
+  speakerPath: string;
   /** The interpreter that runs it (runtime-path.ts PYTHON). */
   python: string;
 }
@@ -67,6 +68,9 @@ function opToShell(op: Op, options: ShellOptions): string[] {
   if (op.kind === 'process.start') {
     // In the background, with every stream redirected: the script must not wait for it.
     return [`${quote(['ip', 'netns', 'exec', op.netns, options.python, options.agentPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
+  }
+  if (op.kind === 'speaker.start') {
+    return [`${quote(['ip', 'netns', 'exec', op.netns, options.python, options.speakerPath, op.config])} </dev/null >/dev/null 2>>${quote([op.log])} &`];
   }
   return [commandLine(op)!];
 }

@@ -38,7 +38,7 @@ describe('values from a lab file never become options', () => {
           },
         ],
       },
-      { agentPath: '/a.py', python: 'python3' },
+      { agentPath: '/a.py', speakerPath: '/s.py', python: 'python3' },
     );
     expect(script).toContain("<<'NETLAB_EOF_'\nNETLAB_EOF\nrm -rf /\nNETLAB_EOF_");
   });

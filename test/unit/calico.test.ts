@@ -82,7 +82,11 @@ describe('calico plan', () => {
 
   it('is pinned as a shell script', async () => {
     await expect(
-      planToShell(planLab(lab, { stateDir: '/run/netlab/calico' }), { agentPath: '/usr/lib/netlab/runtime/netlab-agent.py', python: 'python3' }),
+      planToShell(planLab(lab, { stateDir: '/run/netlab/calico' }), {
+        agentPath: '/usr/lib/netlab/runtime/netlab-agent.py',
+        speakerPath: '/usr/lib/netlab/runtime/netlab-speaker.py',
+        python: 'python3',
+      }),
     ).toMatchFileSnapshot('__snapshots__/calico.sh');
   });
 

@@ -147,7 +147,11 @@ describe('the CNI runtime’s plan', () => {
   });
 
   it('prints as a script that chains each plugin’s result into the next', () => {
-    const script = planToShell(planLab(shippedLab('cni-reference'), { stateDir: '/run/netlab/cni-reference' }), { agentPath: '/a.py', python: 'python3' });
+    const script = planToShell(planLab(shippedLab('cni-reference'), { stateDir: '/run/netlab/cni-reference' }), {
+      agentPath: '/a.py',
+      speakerPath: '/s.py',
+      python: 'python3',
+    });
     expect(script).toContain('# CNI ADD: pod pod1, network cbr0, eth0: bridge → portmap');
     expect(script).toMatch(
       /prev=\$\(printf '%s' '\{.*"type":"bridge".*' \| ip netns exec netlab\.cni-reference\.node\.node1 env -i .*CNI_COMMAND=ADD .*\/usr\/lib\/cni\/bridge\)/,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/types.js';
-import { labOf, problemsOf } from '../helpers/labs.js';
+import { electionOrder, l2Announcements, l2Election } from '../../src/lab/l2-election.js';
+import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
 /*
  * MetalLB's controller as a lab file meets it (metallb/metallb
@@ -168,5 +169,44 @@ describe('hostile and impossible pools, refused before any walk', () => {
   it('LoadBalancer-only fields on another type', () => {
     const problems = problemsOf(lbLab([{ name: 'c', selector: { app: 'web' }, ports: [{ port: 80 }], loadBalancerSourceRanges: ['10.0.0.0/8'] }]));
     expect(problems).toEqual([expect.stringContaining("services[0].loadBalancerSourceRanges: may only be used when type is 'LoadBalancer'")]);
+  });
+});
+
+describe("the L2 election, as MetalLB's speaker makes it", () => {
+  const a = (ip: string, endpointNodes: string[], local = false) => ({
+    ip,
+    service: 'default/web',
+    pool: 'p',
+    nodes: ['iris1', 'iris2'],
+    endpointNodes,
+    local,
+  });
+  const both = new Set(['iris1', 'iris2']);
+
+  // metallb/metallb speaker/layer2_controller_test.go TestShouldAnnounce: "Two services each with two endpoints across two
+  // hosts, controller 1 should announce the second, controller 2 the first".
+  it('sha256(node + "#" + ip) ascending: iris2 for 10.20.30.1, iris1 for 10.20.30.2', () => {
+    expect(l2Election(a('10.20.30.1', ['iris1', 'iris2']), both).owner).toBe('iris2');
+    expect(l2Election(a('10.20.30.2', ['iris1', 'iris2']), both).owner).toBe('iris1');
+    expect(electionOrder(['iris1', 'iris2'], '10.20.30.1')).toEqual(['iris2', 'iris1']);
+  });
+
+  it('under Local only nodes with an endpoint ("one service, two endpoints, one host, controller 1 should announce")', () => {
+    expect(l2Election(a('10.20.30.1', ['iris1'], true), both).owner).toBe('iris1');
+  });
+
+  it('no ready endpoint: nobody announces; a dead speaker is no candidate', () => {
+    expect(l2Election(a('10.20.30.1', []), both).owner).toBeUndefined();
+    expect(l2Election(a('10.20.30.1', ['iris1', 'iris2']), new Set(['iris1'])).owner).toBe('iris1');
+  });
+
+  it("the shipped lab's addresses, as the lab file's announcer tests say", () => {
+    const lab = shippedLab('loadbalancer-l2');
+    const all = new Set(lab.nodes.map((n) => n.name));
+    expect(Object.fromEntries(l2Announcements(lab).map((x) => [x.ip, l2Election(x, all).candidates]))).toEqual({
+      '192.168.19.240': ['node3', 'node2', 'node1'],
+      '192.168.19.241': ['node1', 'node2'],
+      '192.168.19.242': ['node2', 'node3', 'node1'],
+    });
   });
 });

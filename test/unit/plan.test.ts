@@ -9,9 +9,13 @@ const ops = (lab: ReturnType<typeof shippedLab>) => planLab(lab, { stateDir: `/r
 
 describe('plan', () => {
   it.each(['two-node', 'host-gw', 'same-node', 'pod-containers'])('of %s is pinned as a shell script', async (name) => {
-    await expect(planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), { agentPath: AGENT, python: 'python3' })).toMatchFileSnapshot(
-      `__snapshots__/${name}.sh`,
-    );
+    await expect(
+      planToShell(planLab(shippedLab(name), { stateDir: `/run/netlab/${name}` }), {
+        agentPath: AGENT,
+        speakerPath: '/usr/lib/netlab/runtime/netlab-speaker.py',
+        python: 'python3',
+      }),
+    ).toMatchFileSnapshot(`__snapshots__/${name}.sh`);
   });
 
   it('installs flannel VXLAN state per remote node: neighbour, FDB, onlink route, and no cluster route', () => {

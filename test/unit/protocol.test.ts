@@ -73,6 +73,7 @@ describe('runtime/protocol.json', () => {
       'watch.reply',
       'watch.error',
       'agent.config',
+      'speaker.config',
     ]) {
       expect(protocol.definitions[name], name).toHaveProperty('description');
     }
@@ -113,6 +114,8 @@ describe('what netlab sends is what the protocol describes', () => {
     expect(problems('watch.config', watchConfig(plan, `/run/netlab/${name}`, HELPER_PROTOCOL))).toEqual([]);
     for (const op of ops(plan))
       if (op.kind === 'file.write' && op.path.endsWith('/containers.json')) expect(problems('agent.config', JSON.parse(op.content))).toEqual([]);
+    for (const op of ops(plan))
+      if (op.kind === 'file.write' && /\/speaker-[\w-]+\.json$/.test(op.path)) expect(problems('speaker.config', JSON.parse(op.content))).toEqual([]);
   });
 
   it.each(plans.filter(([name]) => ['two-node', 'services', 'pod-containers'].includes(name)))('%s: conformance probes, in rounds', (name) => {
