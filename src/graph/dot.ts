@@ -1,3 +1,4 @@
+import { l2Announcements, l2Election } from '../lab/l2-election.js';
 import { podRangesOf } from '../lab/node-pods.js';
 import type { Lab, Node, Pod, Vtep } from '../lab/types.js';
 
@@ -132,7 +133,10 @@ function serviceNodes(lab: Lab): string[] {
   for (const svc of lab.services) {
     const id = `svc_${ident(svc.ref)}`;
     const ports = svc.ports.map((p) => `${p.port}/${p.protocol}${p.nodePort !== undefined ? ` · NodePort ${p.nodePort}` : ''}`).join('\n');
-    const address = svc.clusterIP ?? 'headless (no ClusterIP)';
+    const address = [
+      svc.clusterIP ?? 'headless (no ClusterIP)',
+      ...(svc.loadBalancerIPs.length > 0 ? [`LoadBalancer ${svc.loadBalancerIPs.join(', ')}${svc.addressPool ? ` (pool ${svc.addressPool})` : ''}`] : []),
+    ].join('\n');
     lines.push(
       `  ${id} [label=${q(`service ${svc.ref} (${svc.type})\n${address}\n${ports}\nkube-proxy rules in every node`)}, shape=note, fillcolor="${COLORS.routes}", fontcolor="${COLORS.route}"];`,
     );
@@ -146,7 +150,20 @@ function serviceNodes(lab: Lab): string[] {
         `  ${id} -> ${id}_more [style=dotted, color="${COLORS.route}", constraint=false];`,
       );
   }
+  lines.push(...announcerEdges(lab));
   return lines;
+}
+
+/** MetalLB L2: for each announced address, an edge from the outside client to the node whose speaker answers its ARP. */
+function announcerEdges(lab: Lab): string[] {
+  if (!lab.external) return [];
+  const all = new Set(lab.nodes.map((n) => n.name));
+  return l2Announcements(lab).flatMap((a) => {
+    const { owner, candidates } = l2Election(a, all);
+    if (owner === undefined) return [];
+    const why = `ARP ${a.ip}? ${owner} answers\n(first of ${candidates.join(', ')} by sha256(node#ip))`;
+    return [`  external -> ${ident(owner)}_eth0 [label=${q(why)}, style=dashed, color="${COLORS.route}", fontcolor="${COLORS.route}", constraint=false];`];
+  });
 }
 
 function q(text: string): string {

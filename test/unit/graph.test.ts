@@ -72,6 +72,13 @@ describe('graph of a lab with Services', () => {
     expect(labToMermaid(lab)).toContain('svc_web -.-> node2_web_1');
   });
 
+  it('draws LoadBalancer addresses with their pool, and the node MetalLB elects to answer ARP for each', () => {
+    const dot = labToDot(shippedLab('loadbalancer-l2'));
+    expect(dot).toContain('LoadBalancer 192.168.19.240 (pool first-pool)');
+    expect(dot).toContain('external -> node3_eth0 [label="ARP 192.168.19.240? node3 answers\\n(first of node3, node2, node1 by sha256(node#ip))"');
+    expect(dot).toContain('external -> node1_eth0 [label="ARP 192.168.19.241? node1 answers\\n(first of node1, node2 by sha256(node#ip))"');
+  });
+
   it('names pods of other namespaces with identifiers DOT accepts', () => {
     const dot = labToDot(shippedLab('service-policies'));
     expect(dot).not.toMatch(/pod_[^ []*\//);
