@@ -19,6 +19,20 @@ describe('parseCLI', () => {
     expect(parseCLI(['status', 'x', '--json'])).toEqual({ command: 'status', lab: 'x', json: true, full: false });
     expect(parseCLI(['status', 'x', '--full'])).toEqual({ command: 'status', lab: 'x', json: false, full: true });
     expect(parseCLI(['clean'])).toEqual({ command: 'clean' });
+    expect(parseCLI(['node', 'lb', 'node3', 'down'])).toEqual({ command: 'node', lab: 'lb', node: 'node3', state: 'down' });
+    expect(parseCLI(['node', 'lb', 'node3', 'up'])).toEqual({ command: 'node', lab: 'lb', node: 'node3', state: 'up' });
+  });
+
+  it('node refuses a node or lab word that is no name, before it touches anything', async () => {
+    const { plugNode } = await import('../../src/lifecycle/node-plug.js');
+    await expect(plugNode('x', '../etc', 'down')).rejects.toThrow(/is not a node or pod name/);
+    await expect(plugNode('x', '-n', 'down')).rejects.toThrow(/is not a node or pod name/);
+    await expect(plugNode('../x', 'node1', 'down')).rejects.toThrow(/is not a lab name/);
+  });
+
+  it('node takes only down or up', () => {
+    expect(() => parseCLI(['node', 'lb', 'node3', 'off'])).toThrow(UsageError);
+    expect(() => parseCLI(['node', 'lb', 'node3', '--help;reboot'])).toThrow();
   });
 
   it('hands everything after -- to exec untouched, options included', () => {
