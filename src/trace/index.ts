@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { answeringPods, lookupFrom, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
+import { l2Announcements, l2Election } from '../lab/l2-election.js';
 import type { Lab } from '../lab/types.js';
 import type { Hop, Observer, Packet, Trace } from './types.js';
 import { withBgpExplanation } from './bgp.js';
@@ -37,9 +38,30 @@ export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer, 
   const to = target(lab, req.to, from);
   const named = to.dnsName !== undefined && observer.resolveName ? await resolutionHop(lab, observer, from, to.dnsName, to.ip) : undefined;
   if (named && !named.ok) return { lab: lab.name, from: req.from, to: req.to, packet, hops: [named.hop], arrived: false };
-  const { hops, arrived } = await walk(observer, netns, packet, pick ? { pick } : {});
+  const arpAnswers = speakerAnswers(lab);
+  const { hops, arrived } = await walk(observer, netns, packet, { ...(pick ? { pick } : {}), ...(arpAnswers.size > 0 ? { arpAnswers } : {}) });
   const all = named ? [named.hop, ...hops.map((h) => ({ ...h, n: h.n + 1 }))] : hops;
   return withPolicyVerdict(lab, await withBgpExplanation(lab, { lab: lab.name, from: req.from, to: req.to, packet, hops: all, arrived }, observer));
+}
+
+/**
+ * MetalLB L2: each announced address, the eth0 MAC of the node elected to
+ * answer ARP for it while every speaker is up, and the election's reason.
+ */
+export function speakerAnswers(lab: Lab): Map<string, { mac: string; why: string }> {
+  const all = new Set(lab.nodes.map((n) => n.name));
+  const out = new Map<string, { mac: string; why: string }>();
+  for (const a of l2Announcements(lab)) {
+    const { owner, candidates } = l2Election(a, all);
+    const node = lab.nodes.find((n) => n.name === owner);
+    if (!node || out.has(a.ip)) continue;
+    const local = a.local ? ', the nodes with an endpoint of it (externalTrafficPolicy Local)' : '';
+    out.set(a.ip, {
+      mac: node.mac,
+      why: `no interface holds ${a.ip}: MetalLB's speaker on ${node.name} answers ARP for it (${a.service}), first of ${candidates.join(', ')}${local} by sha256(node#ip)`,
+    });
+  }
+  return out;
 }
 
 /** The name resolved as the pod resolves it, said as the trace's first hop: which record answered, from whom. */

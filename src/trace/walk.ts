@@ -7,6 +7,8 @@ const MAX_HOPS = 64;
 export interface WalkOptions {
   /** Which of a Service's endpoints to follow (by IP): the one the kernel chose, when it is known. */
   pick?: string;
+  /** Addresses no interface holds that a lab daemon answers ARP for (MetalLB's speaker): the MAC it answers with, and why. */
+  arpAnswers?: ReadonlyMap<string, { mac: string; why: string }>;
 }
 
 /** Where the walk is: a namespace's routing, with the interface the packet came in on. */
@@ -96,7 +98,7 @@ export async function walk(o: Observer, start: string, first: Packet, options: W
       at = { netns: at.netns };
       continue;
     }
-    const mac = await resolveMac(o, at.netns, r.dev, nextHop);
+    const mac = await resolveMac(o, at.netns, r.dev, nextHop, options.arpAnswers?.get(nextHop));
     if (!mac) {
       add({
         kind: 'drop',
@@ -199,9 +201,16 @@ async function encapsulate(o: Observer, netns: string, dev: LinkInfo, nextHop: s
 }
 
 /** The next hop's MAC: from the neighbour cache, or found the way ARP would find it. */
-async function resolveMac(o: Observer, netns: string, dev: string, ip: string): Promise<{ mac: string; how: string } | undefined> {
+async function resolveMac(
+  o: Observer,
+  netns: string,
+  dev: string,
+  ip: string,
+  speaker?: { mac: string; why: string },
+): Promise<{ mac: string; how: string } | undefined> {
   const neigh = await o.neighbour(netns, ip, dev);
-  if (neigh?.mac) return { mac: neigh.mac, how: `neighbour entry, ${neigh.state}` };
+  if (neigh?.mac) return { mac: neigh.mac, how: `neighbour entry, ${neigh.state}${speaker && speaker.mac === neigh.mac ? `; ${speaker.why}` : ''}` };
+  if (speaker) return { mac: speaker.mac, how: `not cached: ARP asks who-has ${ip} on ${dev}; ${speaker.why}` };
   const holder = await findHolder(o, netns, dev, ip);
   return holder ? { mac: holder, how: `not cached: ARP asks who-has ${ip} on ${dev}` } : undefined;
 }

@@ -1,3 +1,4 @@
+import { speakerAnswers } from '../../src/trace/index.js';
 import { describe, expect, it } from 'vitest';
 import type { Lab } from '../../src/lab/types.js';
 import { electionOrder, l2Announcements, l2Election } from '../../src/lab/l2-election.js';
@@ -208,5 +209,18 @@ describe("the L2 election, as MetalLB's speaker makes it", () => {
       '192.168.19.241': ['node1', 'node2'],
       '192.168.19.242': ['node2', 'node3', 'node1'],
     });
+  });
+});
+
+describe('trace: who answers ARP for a LoadBalancer IP', () => {
+  it('the elected node’s eth0 MAC, with the election said', () => {
+    const lab = shippedLab('loadbalancer-l2');
+    const answers = speakerAnswers(lab);
+    const node3 = lab.nodes.find((n) => n.name === 'node3')!;
+    expect(answers.get('192.168.19.240')).toEqual({
+      mac: node3.mac,
+      why: "no interface holds 192.168.19.240: MetalLB's speaker on node3 answers ARP for it (web), first of node3, node2, node1 by sha256(node#ip)",
+    });
+    expect(answers.get('192.168.19.241')!.why).toContain('first of node1, node2, the nodes with an endpoint of it (externalTrafficPolicy Local)');
   });
 });
