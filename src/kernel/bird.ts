@@ -57,10 +57,15 @@ export async function bgpSessionsAt(socket: string): Promise<LiveBgpSession[] | 
   return protocols?.filter((p) => p.proto === 'BGP').map((p) => ({ name: p.name, established: isEstablished(p), state: describeSession(p) }));
 }
 
-/** Destinations of the routes BIRD installed in a namespace (`proto bird`). */
-export async function birdRoutes(netns: string): Promise<Set<string>> {
-  const routes = await ipJson<Array<{ dst: string }>>(netns, ['route', 'show', 'proto', 'bird']);
-  return new Set(routes.map((r) => (r.dst.includes('/') ? r.dst : `${r.dst}/32`)));
+/** The routes BIRD installed in a namespace (`proto bird`): destination to next hops (none for a blackhole). */
+export async function birdRoutes(netns: string): Promise<Map<string, string[]>> {
+  const routes = await ipJson<Array<{ dst: string; gateway?: string; nexthops?: Array<{ gateway?: string }> }>>(netns, ['route', 'show', 'proto', 'bird']);
+  return new Map(
+    routes.map((r) => [
+      r.dst.includes('/') ? r.dst : `${r.dst}/32`,
+      (r.nexthops?.map((h) => h.gateway) ?? [r.gateway]).filter((g): g is string => g !== undefined).sort(),
+    ]),
+  );
 }
 
 /**
@@ -83,15 +88,19 @@ export async function establishBgp(op: BgpEstablish): Promise<void> {
     const routes = await birdRoutes(op.netns);
     const down = op.sessions.filter((s) => !isEstablished(byName.get(s.name)));
     const missing = op.routes.filter((r) => !routes.has(r));
+    const short = Object.entries(op.nexthops ?? {}).filter(([dst, via]) => routes.has(dst) && via.some((v) => !routes.get(dst)!.includes(v)));
+    missing.push(...short.map(([dst, via]) => `${dst} via ${via.join(', ')} (has ${routes.get(dst)!.join(', ') || 'none'})`));
     if (protocols && down.length === 0 && missing.length === 0) return;
     if (Date.now() >= deadline) {
       const why = !protocols
         ? ['BIRD does not answer on its control socket']
         : [
-            ...down.map((s) => `session ${s.name} to node ${s.peerNode} (${s.peer}) is ${describeSession(byName.get(s.name))}`),
+            ...down.map((s) => `session ${s.name} to ${peerWords(s.peerNode)} (${s.peer}) is ${describeSession(byName.get(s.name))}`),
             ...missing.map((r) => `no route to ${r} installed`),
           ];
-      throw new KernelError(`node ${op.node}: BGP did not converge within ${op.timeoutMs / 1000} s:\n  ${why.join('\n  ')}\n  BIRD's log: ${op.log}`);
+      throw new KernelError(
+        `${op.node === 'external' ? 'the router (external)' : `node ${op.node}`}: BGP did not converge within ${op.timeoutMs / 1000} s:\n  ${why.join('\n  ')}\n  BIRD's log: ${op.log}`,
+      );
     }
     await sleep(100);
   }
@@ -107,4 +116,9 @@ export function runBirdc(socket: string, args: string[]): Promise<number> {
   const problem = birdcCommandProblem(args);
   if (problem) throw new UsageError(`bgp: ${problem}`);
   return runAttached('birdc', ['-s', socket, ...args]);
+}
+
+/** Who is at the other end of a session, in words: a node, or the router outside the cluster. */
+export function peerWords(peerNode: string): string {
+  return peerNode === 'external' ? 'the router (external)' : `node ${peerNode}`;
 }

@@ -1,3 +1,4 @@
+import { routerRoutes } from './bgp-announcements.js';
 import { containsAddress, parseCidr } from './cidr.js';
 import { lookupName, type NameAnswer } from './dns-names.js';
 import { findByRef } from './namespaces.js';
@@ -134,9 +135,20 @@ export function nodePortEndpoints(svc: Service, port: ServicePort, node: Node, f
 export function externalEndpoints(lab: Lab, svc: Service, port: ServicePort, ip: string, from?: Source): Endpoint[] {
   const inside = from !== undefined && (from.kind === 'pod' || from.kind === 'node');
   if (svc.externalTrafficPolicy !== 'Local' || inside) return port.endpoints;
+  // A BGP route is more specific than the client's own subnet: it wins over ARP, and spreads over every node it names.
+  const routed = routeTo(lab, ip);
+  if (routed) return port.endpoints.filter((e) => routed.includes(e.node));
   const announced = l2Announcements(lab).find((a) => a.ip === ip && a.service === svc.ref);
   const owner = announced ? l2Election(announced, new Set(lab.nodes.map((n) => n.name))).owner : undefined;
   return owner === undefined ? [] : port.endpoints.filter((e) => e.node === owner);
+}
+
+/** The nodes the router outside sends an address to (ECMP next hops of its longest matching BGP route), if any. */
+export function routeTo(lab: Lab, ip: string): string[] | undefined {
+  const best = [...routerRoutes(lab)]
+    .filter(([prefix]) => containsAddress(parseCidr(prefix), ip))
+    .sort(([a], [b]) => Number(b.split('/')[1]) - Number(a.split('/')[1]))[0];
+  return best?.[1];
 }
 
 /** Every network namespace the lab is made of. */

@@ -1,5 +1,6 @@
 import { addressToInt, intToAddress, isIPv4Address, parseCidr, PRIVATE_BLOCKS } from './cidr.js';
 import { DEFAULT_NAMESPACE } from './namespaces.js';
+import { checkBgp } from './metallb-bgp.js';
 import type { DocPath } from './path.js';
 import type { RawLab } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
@@ -84,7 +85,13 @@ export function checkMetalLB(raw: RawLab): { metallb: MetalLB | undefined; probl
     });
     l2.push({ name: ad.name, pools: ad.ipAddressPools ?? pools.map((p) => p.name), nodes: ad.nodeSelectors ?? raw.nodes.map((n) => n.name) });
   });
-  return { metallb: { pools, l2Advertisements: l2 }, problems };
+  const bgp = checkBgp(
+    m,
+    pools,
+    raw.nodes.map((n) => n.name),
+  );
+  problems.push(...bgp.problems);
+  return { metallb: { pools, l2Advertisements: l2, bgpPeers: bgp.bgpPeers, bgpAdvertisements: bgp.bgpAdvertisements }, problems };
 }
 
 /** A pool entry as an inclusive range, or why it is not one. */

@@ -17,6 +17,7 @@ import { checkReferences } from './rules/references.js';
 import { checkServices } from './rules/services.js';
 import { checkCosts } from './rules/costs.js';
 import { checkTotals } from './rules/totals.js';
+import { checkBgpPlacement } from './metallb-bgp.js';
 import { allocateLoadBalancers, checkAnnouncerTests, checkL2Reach, checkMetalLB, checkPoolPlacement } from './metallb.js';
 import { resolveServices } from './services.js';
 import { expandPods, networkSettings, type NetworkSettings, type PodInstance } from './settings.js';
@@ -101,7 +102,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   if (collision) return { ok: false, problems: [collision] };
 
   const underlay = parseCidr(settings.underlayCIDR);
-  const wantsExternal = (raw.services ?? []).length > 0 || JSON.stringify(raw.tests ?? []).includes('"external"');
+  const wantsExternal = (raw.services ?? []).length > 0 || (raw.metallb?.bgpPeers ?? []).length > 0 || JSON.stringify(raw.tests ?? []).includes('"external"');
   if (wantsExternal && externalAddress(parseCidr(settings.underlayCIDR), addresses) === undefined) {
     const hint = 'the outside client (for NodePorts and `external` tests) needs a free address of the node network: widen network.underlay.cidr';
     return {
@@ -124,6 +125,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     { what: `the service network ${parseCidr(settings.serviceCIDR).text}`, ...parseCidr(settings.serviceCIDR) },
   ]);
   placement.push(...checkL2Reach(metallb.metallb, underlay));
+  placement.push(...checkBgpPlacement(raw, metallb.metallb?.bgpPeers ?? [], wantsExternal ? externalAddress(underlay, addresses) : undefined));
   if (placement.length > 0) return { ok: false, problems: placement };
   const external: External | undefined = !wantsExternal
     ? undefined

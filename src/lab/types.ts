@@ -243,6 +243,8 @@ export interface Endpoint {
 export interface MetalLB {
   pools: AddressPool[];
   l2Advertisements: L2Advertisement[];
+  bgpPeers: BgpPeer[];
+  bgpAdvertisements: BgpAdvertisement[];
 }
 
 /** An IPAddressPool: its addresses in the order given, each entry a first-to-last range (a CIDR or start-end). */
@@ -258,6 +260,35 @@ export interface L2Advertisement {
   name: string;
   pools: string[];
   nodes: string[];
+}
+
+/**
+ * A BGPPeer: the router the selected nodes' speakers open a session to. In a
+ * lab the only router outside the cluster is the external namespace.
+ */
+export interface BgpPeer {
+  name: string;
+  myASN: number;
+  peerASN: number;
+  /** The router's address as written: an address, or `external` (resolved against the outside client's address). */
+  peerAddress: string;
+  /** Seconds; 0 turns the hold timer (and keepalives) off. MetalLB's defaults: 90 and a third of it. */
+  holdTime: number;
+  keepaliveTime: number;
+  nodes: string[];
+}
+
+/** A BGPAdvertisement, its selectors resolved: what prefix of which pools' addresses goes from which nodes to which peers. */
+export interface BgpAdvertisement {
+  name: string;
+  pools: string[];
+  aggregationLength: number;
+  /** LOCAL_PREF; 0 when unset, as MetalLB leaves it. Sent on iBGP sessions only. */
+  localPref: number;
+  /** Standard communities, AA:NN, sorted as MetalLB sorts them. */
+  communities: string[];
+  nodes: string[];
+  peers: string[];
 }
 
 /** The cluster DNS of a lab: where it answers and for which domain. */

@@ -1,3 +1,4 @@
+import { bgpAnnouncements } from '../lab/bgp-announcements.js';
 import { UsageError } from '../errors.js';
 import { runBirdc } from '../kernel/bird.js';
 import { execInNetns } from '../kernel/exec.js';
@@ -56,15 +57,25 @@ export async function captureOn(labName: string, where: string, args: string[]):
   return execInNetns(target.netns, ['tcpdump', '-i', m[3]!, ...(args.length > 0 ? args : ['-nn', '-e', '-l'])]);
 }
 
-/** `bgp`: birdc against a calico node's BIRD, for the commands birdc-command.ts allows. */
+/**
+ * `bgp`: birdc against a BIRD of the lab, for the commands birdc-command.ts
+ * allows: a Calico node's, or with MetalLB's BGPPeers a node's speaker and
+ * the router (`external`).
+ */
 export async function birdcOn(labName: string, node: string, argv: string[]): Promise<number> {
   const lab = checkedLabName(labName);
   const problem = objectNameProblem(node);
   if (problem) throw new UsageError(problem);
   await preflight([BIRDC]);
-  const { nodes, network } = await runningLab(lab);
-  if (network.backend.kind !== 'calico')
-    throw new UsageError(`lab "${lab}" runs no BGP: its backend is ${network.backend.kind} (BGP comes with network.backend: calico)`);
-  if (!nodes.some((n) => n.name === node)) throw new UsageError(`lab "${lab}" has no node named "${node}" (it has: ${nodes.map((n) => n.name).join(', ')})`);
+  const running = await runningLab(lab);
+  const { nodes, network } = running;
+  const speakers = bgpAnnouncements(running);
+  const calico = network.backend.kind === 'calico';
+  if (!calico && speakers.size === 0)
+    throw new UsageError(
+      `lab "${lab}" runs no BGP: its backend is ${network.backend.kind} and it has no MetalLB BGPPeer (BGP comes with network.backend: calico, or metallb.bgpPeers)`,
+    );
+  const speaking = calico ? nodes.map((n) => n.name) : [...[...speakers.keys()], 'external'];
+  if (!speaking.includes(node)) throw new UsageError(`lab "${lab}" has no BIRD on "${node}" (it runs one on: ${speaking.join(', ')})`);
   return runBirdc(birdFiles(labDir(lab), node).socket, argv);
 }

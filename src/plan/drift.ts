@@ -275,7 +275,7 @@ export function repairPlan(plan: Plan, drift: LabDrift): Plan {
 
 /** A node whose BIRD does not answer, or whose planned sessions are not all Established. */
 function bgpDrift(op: Extract<Op, { kind: 'bgp.establish' }>, live: LiveLab): Drift | undefined {
-  const where = `node ${op.node}`;
+  const where = op.node === 'external' ? 'the router (external)' : `node ${op.node}`;
   if (!live.namespaces[op.netns]) return { op, what: `${where}: BGP is gone with its namespace`, dependent: true };
   const sessions = live.bgp?.[op.netns];
   if (sessions === undefined) return undefined;
@@ -284,6 +284,8 @@ function bgpDrift(op: Extract<Op, { kind: 'bgp.establish' }>, live: LiveLab): Dr
   const byName = new Map(sessions.map((s) => [s.name, s]));
   const down = op.sessions.filter((s) => !byName.get(s.name)?.established);
   if (down.length === 0) return undefined;
-  const words = down.map((s) => `${s.name} (node ${s.peerNode}) is ${byName.get(s.name)?.state ?? 'unknown to BIRD'}`);
+  const words = down.map(
+    (s) => `${s.name} (${s.peerNode === 'external' ? 'the router' : `node ${s.peerNode}`}) is ${byName.get(s.name)?.state ?? 'unknown to BIRD'}`,
+  );
   return { op, what: `${where}: BGP session${down.length > 1 ? 's' : ''} ${words.join(', ')}`, dependent: false };
 }

@@ -4,7 +4,7 @@ import type { LiveLink, LiveNetns } from './live.js';
 /** A namespace as `status` names it: `node node1`, `pod web-0`, `fabric`. */
 export function place(netns: string): string {
   const d = describeNetns(netns);
-  return d.kind === 'other' ? netns : d.kind === 'fabric' ? 'fabric' : `${d.kind} ${d.name}`;
+  return d.kind === 'other' ? netns : d.kind === 'fabric' || d.kind === 'external' ? d.kind : `${d.kind} ${d.name}`;
 }
 
 /** Each namespace's links by name, made once: a node of 250 pods is asked for its links some 1,500 times. */

@@ -248,6 +248,8 @@ export interface BgpEstablish {
   sessions: Array<{ name: string; peer: string; peerNode: string }>;
   /** Destinations BIRD must have installed in the kernel (`proto bird`): blackholes of the node's blocks, remote blocks. */
   routes: string[];
+  /** For an ECMP route: the next hops it must have, all of them (the router's view of MetalLB's BGP). */
+  nexthops?: Record<string, string[]>;
   timeoutMs: number;
 }
 

@@ -21,6 +21,10 @@ export function checkNames(raw: RawLab, pods: PodInstance[]): RuleProblem[] {
         ),
       );
     }
+    if (node.name === 'external')
+      problems.push(
+        problem(['nodes', i, 'name'], '"external" cannot name a node', 'it names the outside client (from: external) and the router BGPPeers reach'),
+      );
     const first = owner.get(node.name);
     if (first) problems.push(problem(['nodes', i, 'name'], `"${node.name}" is already the name of ${first}`, 'nodes and pods share one set of names'));
     else owner.set(node.name, `nodes[${i}]`);

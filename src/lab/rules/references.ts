@@ -1,6 +1,7 @@
 import type { DocPath } from '../path.js';
 import { TEST_KINDS, type RawAction, type RawLab, type RawTest } from '../raw.js';
-import { containsAddress, isIPv4Address, parseCidr, type Cidr } from '../cidr.js';
+import { addressToInt, containsAddress, isIPv4Address, parseCidr, type Cidr } from '../cidr.js';
+import { summarize } from '../metallb-bgp.js';
 import { lookupName, type NameRecords } from '../dns-names.js';
 import { DEFAULT_NAMESPACE, findByRef } from '../namespaces.js';
 import type { NetworkSettings, PodInstance } from '../settings.js';
@@ -27,6 +28,7 @@ export function checkReferences(raw: RawLab, pods: PodInstance[], s: NetworkSett
     { label: 'serviceCIDR', cidr: parseCidr(s.serviceCIDR) },
     { label: 'underlay', cidr: parseCidr(s.underlayCIDR) },
     { label: 'loopback', cidr: parseCidr('127.0.0.0/8') },
+    ...poolBlocks(raw),
   ];
   const services = (raw.services ?? []).flatMap((s) => {
     const namespace = s.namespace ?? DEFAULT_NAMESPACE;
@@ -210,4 +212,20 @@ function dnsRecords(raw: RawLab, s: NetworkSettings): NameRecords | undefined {
       endpoints: ['any'],
     })),
   };
+}
+
+/** MetalLB's pools hold the LoadBalancer addresses a test from outside aims at: inside the lab too. Entries that do not parse are the pool check's to report. */
+function poolBlocks(raw: RawLab): Array<{ label: string; cidr: Cidr }> {
+  return (raw.metallb?.ipAddressPools ?? []).flatMap((pool) =>
+    pool.addresses.flatMap((entry) => {
+      const [first, last] = entry.split('-');
+      if (last !== undefined && isIPv4Address(first!) && isIPv4Address(last) && addressToInt(first!) <= addressToInt(last))
+        return summarize(addressToInt(first!), addressToInt(last)).map((c) => ({ label: `pool ${pool.name}`, cidr: parseCidr(`${c.address}/${c.prefix}`) }));
+      try {
+        return [{ label: `pool ${pool.name}`, cidr: parseCidr(entry) }];
+      } catch {
+        return [];
+      }
+    }),
+  );
 }
