@@ -1,3 +1,4 @@
+import { containsAddress, parseCidr } from '../lab/cidr.js';
 import { listNftTable } from './observe.js';
 import { run } from './run.js';
 
@@ -60,9 +61,20 @@ function lookup(t: TableJson, map: string, key: string): Verdict | undefined {
  * external- and service- (or local-) chains to the numgen pick; or the
  * no-endpoint maps that reject or drop it.
  */
-export function serviceVerdict(t: TableJson, dst: string, proto: string, port: number | undefined): ServiceVerdict | undefined {
+export function serviceVerdict(t: TableJson, dst: string, proto: string, port: number | undefined, src?: string): ServiceVerdict | undefined {
   if (port === undefined || (proto !== 'tcp' && proto !== 'udp')) return undefined;
   const clusterKey = `${dst} . ${proto} . ${port}`;
+  // filter-prerouting-pre-dnat's firewall-check runs first: loadBalancerSourceRanges drop before any DNAT.
+  const firewall = src === undefined ? undefined : lookup(t, 'firewall-ips', clusterKey)?.goto?.target;
+  if (firewall) {
+    const refused = (t.rules.get(firewall) ?? []).find((r) => r.some((e) => 'drop' in e) && !sourceIn(r, src!));
+    if (refused)
+      return {
+        kind: 'drop',
+        element: `firewall-ips { ${clusterKey} } ; ${firewall}`,
+        why: `${src} is outside the Service's loadBalancerSourceRanges (${sourcesOf(refused).join(', ')}): dropped before DNAT`,
+      };
+  }
   const nodePortKey = `${proto} . ${port}`;
   const isNodeIP = (t.sets.get('nodeport-ips') ?? []).map(String).includes(dst);
   const hit = lookup(t, 'service-ips', clusterKey);
@@ -84,6 +96,24 @@ export function serviceVerdict(t: TableJson, dst: string, proto: string, port: n
   if ((t.sets.get('cluster-ips') ?? []).map(String).includes(dst))
     return { kind: 'reject', element: `cluster-ips { ${dst} }`, why: `no service listens on ${proto}/${port} of this ClusterIP` };
   return undefined;
+}
+
+/** The addresses a firewall rule's `ip saddr != …` match lets through: a prefix, an address or a set of them, as nft prints them. */
+function sourcesOf(rule: Array<Record<string, unknown>>): string[] {
+  const m = rule.find((e) => (e.match as { left?: { payload?: { field?: string } } } | undefined)?.left?.payload?.field === 'saddr')?.match as
+    { right: unknown } | undefined;
+  const one = (x: unknown): string => {
+    const p = (x as { prefix?: { addr: string; len: number } }).prefix;
+    return p ? `${p.addr}/${p.len}` : String(x);
+  };
+  if (!m) return [];
+  const set = (m.right as { set?: unknown[] }).set;
+  return set ? set.map(one) : [one(m.right)];
+}
+
+/** Whether `src` is among the addresses a rule's saddr match names: the rule's drop then does not apply. */
+function sourceIn(rule: Array<Record<string, unknown>>, src: string): boolean {
+  return sourcesOf(rule).some((s) => (s.includes('/') ? containsAddress(parseCidr(s), src) : s === src));
 }
 
 function follow(t: TableJson, element: string, first: string): ServiceVerdict | undefined {
@@ -148,7 +178,7 @@ function opt(rule: string[], name: string): string | undefined {
 }
 
 /** The same question as serviceVerdict, asked of iptables mode's chains: KUBE-SERVICES, KUBE-NODEPORTS, KUBE-EXT-, KUBE-SVC-, KUBE-SEP-. */
-export function iptablesVerdict(t: IptablesRules, dst: string, proto: string, port: number | undefined): ServiceVerdict | undefined {
+export function iptablesVerdict(t: IptablesRules, dst: string, proto: string, port: number | undefined, src?: string): ServiceVerdict | undefined {
   if (port === undefined || (proto !== 'tcp' && proto !== 'udp')) return undefined;
   const matches = (r: string[], daddr: boolean) => opt(r, '-p') === proto && opt(r, '--dport') === String(port) && (!daddr || opt(r, '-d') === `${dst}/32`);
   const rules = (chain: string) => t.chains.get(chain) ?? [];
@@ -178,6 +208,19 @@ export function iptablesVerdict(t: IptablesRules, dst: string, proto: string, po
   for (let step = 0; chain && step < 4; step++) {
     chains.push(chain);
     const body = rules(`nat/${chain}`);
+    // KUBE-FW-: a source in loadBalancerSourceRanges goes on to KUBE-EXT-; any other is left untranslated for KUBE-PROXY-FIREWALL to drop.
+    if (chain.startsWith('KUBE-FW-') && src !== undefined) {
+      const allowed = body.filter((r) => opt(r, '-s') !== undefined && target(r)?.startsWith('KUBE-EXT-'));
+      const through = allowed.find((r) => containsAddress(parseCidr(opt(r, '-s')!), src));
+      if (!through)
+        return {
+          kind: 'drop',
+          element: `filter KUBE-PROXY-FIREWALL -d ${dst}/32 --dport ${port} -j DROP`,
+          why: `${src} is outside the Service's loadBalancerSourceRanges (${allowed.map((r) => opt(r, '-s')).join(', ')}): ${chain} leaves it untranslated and the filter drops it`,
+        };
+      chain = target(through);
+      continue;
+    }
     const seps = body.filter((r) => target(r)?.startsWith('KUBE-SEP-') && !r.includes('--rcheck'));
     if (seps.length > 0) {
       const endpoints = seps.flatMap((r) => {

@@ -27,7 +27,7 @@ export interface Observer {
   /** A name resolved in this namespace as its programs resolve it (glibc, its resolv.conf). */
   resolveName?(netns: string, name: string): Promise<string[]>;
   /** What kube-proxy's table in this namespace does with a new connection; undefined when it has no say. */
-  serviceVerdict?(netns: string, dst: string, proto: string, port: number | undefined): Promise<ServiceVerdict | undefined>;
+  serviceVerdict?(netns: string, dst: string, proto: string, port: number | undefined, src?: string): Promise<ServiceVerdict | undefined>;
   /** A calico node's BGP sessions as its BIRD reports them; undefined when BIRD does not answer. */
   bgpSessions?(node: string): Promise<LiveBgpSession[] | undefined>;
 }
@@ -45,6 +45,8 @@ export interface LinkInfo {
   /** The other end of a veth. */
   peer?: { nsid?: number; ifindex: number };
   vxlan?: { vni: number; local: string; port: number };
+  /** A bridge port that may send a frame back out of the port it came in on (`hairpin on`). */
+  hairpin?: boolean;
 }
 
 interface RawLink {
@@ -56,7 +58,7 @@ interface RawLink {
   link_index?: number;
   link_netnsid?: number;
   link_type?: string;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number } };
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number }; info_slave_data?: { hairpin?: boolean } };
 }
 
 async function json<T>(tool: 'ip' | 'bridge', netns: string, args: string[]): Promise<T | undefined> {
@@ -79,6 +81,7 @@ function toLink(l: RawLink): LinkInfo {
       ? { peer: { ifindex: l.link_index, ...(l.link_netnsid !== undefined ? { nsid: l.link_netnsid } : {}) } }
       : {}),
     ...(kind === 'vxlan' && info ? { vxlan: { vni: info.id ?? 0, local: info.local ?? '', port: info.port ?? 0 } } : {}),
+    ...(l.linkinfo?.info_slave_data?.hairpin ? { hairpin: true } : {}),
   };
 }
 
@@ -101,17 +104,17 @@ export function kernelObserver(options: { stateDir?: string } = {}): Observer {
       if (r.exitCode !== 0) return { ok: false, error: r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `exit ${r.exitCode}` };
       const [route] = JSON.parse(r.stdout) as Array<{ type?: string; dev: string; gateway?: string; prefsrc?: string }>;
       if (route!.type === 'local') return { ok: true, type: 'local', dev: route!.dev };
-      const fib = await json<Array<{ dst: string; gateway?: string; dev: string; protocol?: string; flags?: string[] }>>('ip', netns, [
-        'route',
-        'get',
-        'fibmatch',
-        dst,
-        ...extra,
-      ]);
+      const fib = await json<
+        Array<{ dst: string; gateway?: string; dev?: string; protocol?: string; flags?: string[]; nexthops?: Array<{ gateway?: string; dev?: string }> }>
+      >('ip', netns, ['route', 'get', 'fibmatch', dst, ...extra]);
       const m = fib?.[0];
       // As `ip route` prints it; `proto bird` says BGP put it there.
       const proto = m?.protocol && m.protocol !== 'boot' && m.protocol !== 'kernel' ? `proto ${m.protocol}` : '';
-      const matched = m ? [m.dst, m.gateway ? `via ${m.gateway}` : '', `dev ${m.dev}`, proto, ...(m.flags ?? [])].filter(Boolean).join(' ') : undefined;
+      // A multipath (ECMP) route has no device of its own: one per next hop.
+      const paths = m?.nexthops?.map((h) => `nexthop via ${h.gateway} dev ${h.dev}`) ?? [];
+      const matched = m
+        ? [m.dst, m.gateway ? `via ${m.gateway}` : '', m.dev ? `dev ${m.dev}` : '', proto, ...(m.flags ?? []), ...paths].filter(Boolean).join(' ')
+        : undefined;
       return {
         ok: true,
         type: 'unicast',
@@ -148,12 +151,12 @@ export function kernelObserver(options: { stateDir?: string } = {}): Observer {
     },
     vxlans: async (netns) => (await linksOf(netns)).filter((l) => l.kind === 'vxlan'),
     resolveName: async (netns, name) => (await resolveName(netns, name)).addresses,
-    async serviceVerdict(netns, dst, proto, port) {
+    async serviceVerdict(netns, dst, proto, port, src) {
       let p = tables.get(netns);
       if (!p) tables.set(netns, (p = Promise.all([readKubeProxyTable(netns), readIptablesRules(netns)])));
       const [table, iptables] = await p;
-      if (table) return serviceVerdict(table, dst, proto, port);
-      return iptables ? iptablesVerdict(iptables, dst, proto, port) : undefined;
+      if (table) return serviceVerdict(table, dst, proto, port, src);
+      return iptables ? iptablesVerdict(iptables, dst, proto, port, src) : undefined;
     },
     async bgpSessions(node) {
       if (options.stateDir === undefined) return undefined;

@@ -50,8 +50,8 @@ export async function captureOn(labName: string, where: string, args: string[]):
   const m = /^([a-z]([a-z0-9-]*[a-z0-9])?):([A-Za-z0-9_.@-]{1,15})$/.exec(where);
   if (!m) throw new UsageError(`"${where}" is not NODE-OR-POD:INTERFACE (e.g. node1:eth0, pod1:eth0, node2:flannel.1)`);
   await preflight([TCPDUMP]);
-  const { nodes, pods } = await runningLab(lab);
-  const target = nodes.find((n) => n.name === m[1]) ?? pods.find((p) => p.name === m[1]);
+  const { nodes, pods, external } = await runningLab(lab);
+  const target = nodes.find((n) => n.name === m[1]) ?? pods.find((p) => p.name === m[1]) ?? (m[1] === 'external' ? external : undefined);
   if (!target) throw new UsageError(`lab "${lab}" has no node or pod named "${m[1]}"`);
   // -l: line-buffered, so a workshop projector shows each packet as it happens.
   return execInNetns(target.netns, ['tcpdump', '-i', m[3]!, ...(args.length > 0 ? args : ['-nn', '-e', '-l'])]);

@@ -1,3 +1,4 @@
+import { withMetalLBRoute } from './metallb-bgp.js';
 import { UsageError } from '../errors.js';
 import { answeringPods, lookupFrom, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
@@ -41,7 +42,8 @@ export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer, 
   const arpAnswers = speakerAnswers(lab);
   const { hops, arrived } = await walk(observer, netns, packet, { ...(pick ? { pick } : {}), ...(arpAnswers.size > 0 ? { arpAnswers } : {}) });
   const all = named ? [named.hop, ...hops.map((h) => ({ ...h, n: h.n + 1 }))] : hops;
-  return withPolicyVerdict(lab, await withBgpExplanation(lab, { lab: lab.name, from: req.from, to: req.to, packet, hops: all, arrived }, observer));
+  const routed = withMetalLBRoute(lab, { lab: lab.name, from: req.from, to: req.to, packet, hops: all, arrived });
+  return withPolicyVerdict(lab, await withBgpExplanation(lab, routed, observer));
 }
 
 /**

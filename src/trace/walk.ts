@@ -44,7 +44,7 @@ export async function walk(o: Observer, start: string, first: Packet, options: W
   while (hops.length < MAX_HOPS) {
     // kube-proxy's nat hooks run before routing (prerouting for a packet that came in, output for one made here).
     if (!translated && tunnels.length === 0 && o.serviceVerdict) {
-      const v = await o.serviceVerdict(at.netns, packet.dst, packet.proto, packet.port);
+      const v = await o.serviceVerdict(at.netns, packet.dst, packet.proto, packet.port, packet.src);
       if (v) {
         translated = true;
         const next = serviceHop(v, at.netns, packet, options.pick, add);
@@ -255,12 +255,26 @@ async function peerOf(o: Observer, netns: string, link: LinkInfo): Promise<{ net
  */
 async function forward(o: Observer, netns: string, dev: string, mac: string, packet: Packet, add: AddHop): Promise<Position | undefined> {
   let cur = { netns, dev };
+  /** The bridge port the frame came in on, when it came in through one. */
+  let ingress: LinkInfo | undefined;
   for (let step = 0; step < 16; step++) {
     const link = await o.link(cur.netns, cur.dev);
     if (link?.kind === 'bridge') {
       const port = await bridgePort(o, cur.netns, link, mac);
       if (!port) {
         add({ kind: 'drop', netns: cur.netns, iface: link.name, packet, summary: `${link.name} has no port for ${mac}` });
+        return undefined;
+      }
+      // A bridge never sends a frame back out of the port it came in on, unless that port has hairpin on.
+      if (ingress && port.name === ingress.name && !ingress.hairpin) {
+        add({
+          kind: 'drop',
+          netns: cur.netns,
+          iface: port.name,
+          packet,
+          summary: `${link.name} drops the frame for ${mac}: it would leave by ${port.name}, the port it came in on, and that port has hairpin off`,
+          entry: port.entry,
+        });
         return undefined;
       }
       add({
@@ -305,6 +319,7 @@ async function forward(o: Observer, netns: string, dev: string, mac: string, pac
       });
       return { netns: peer.netns, iif: bridge.name };
     }
+    ingress = peer.link;
     cur = { netns: peer.netns, dev: peer.link.master };
   }
   return undefined;

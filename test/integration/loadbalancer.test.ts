@@ -46,6 +46,15 @@ print(c.getresponse().status)`;
   return Number((await inNetns(ext, ['python3', '-c', script, ip, String(port)])).stdout.trim());
 }
 
+/** trace reads the firewall as the kernel applies it: the outside client is outside web-office's ranges, web lets it through. */
+async function expectFirewallTrace(): Promise<void> {
+  const blocked = await netlab(['trace', LAB, 'external', '192.168.19.242', '--port', '80']);
+  expect(blocked.stdout).toContain("kube-proxy drops 192.168.19.242:80/tcp: 192.168.19.254 is outside the Service's loadBalancerSourceRanges (10.10.0.0/16)");
+  expect(blocked.stdout).toContain('the packet does not arrive');
+  const open = await netlab(['trace', LAB, 'external', WEB, '--port', '80']);
+  expect(open.stdout).toContain('DNAT to 10.244.');
+}
+
 describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB L2', () => {
   afterAll(async () => {
     await netlab(['down', LAB]);
@@ -59,6 +68,7 @@ describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB L2', () => {
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
     // No interface holds a LoadBalancer IP: the speaker answers ARP for it.
     for (const n of ['node1', 'node2', 'node3']) expect((await execa('ip', ['-n', nodeNs(n), 'addr', 'show'])).stdout).not.toContain('192.168.19.24');
+    await expectFirewallTrace();
   });
 
   it("answers kube-proxy's health check port: 200 where web-local has an endpoint, 503 where not", async () => {
@@ -127,6 +137,7 @@ describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB L2', () => {
     expect(
       save.some((l) => l.startsWith('-A KUBE-PROXY-FIREWALL -d 192.168.19.242/32') && l.includes('traffic not accepted by KUBE-FW-') && l.endsWith('-j DROP')),
     ).toBe(true);
+    await expectFirewallTrace();
   });
 
   it('leaves no speaker, namespace or file after SIGKILL of up while the speakers start', async () => {

@@ -65,6 +65,31 @@ describe('the trace walk', () => {
     ]);
   });
 
+  it('a bridge never sends a frame back out of the port it came in on, unless that port has hairpin on', async () => {
+    const o = fakeKernel({ [A]: local('10.244.0.2'), [B]: local('10.244.0.3'), [NODE]: local('10.244.0.1') });
+    // Something answers ARP for an address with the sender's own MAC (a speaker on the same host, say).
+    const arpAnswers = new Map([['10.244.0.50', { mac: 'aa:00:00:00:00:0a', why: 'answered for by the sender itself' }]]);
+    const off = await walk(o, A, { src: '10.244.0.2', dst: '10.244.0.50', proto: 'icmp' }, { arpAnswers });
+    expect(off.arrived).toBe(false);
+    expect(off.hops.at(-1)).toMatchObject({
+      kind: 'drop',
+      where: 'node1',
+      summary: 'cni0 drops the frame for aa:00:00:00:00:0a: it would leave by vetha, the port it came in on, and that port has hairpin off',
+    });
+    links[NODE]![1]!.hairpin = true;
+    try {
+      const on = await walk(o, A, { src: '10.244.0.2', dst: '10.244.0.50', proto: 'icmp' }, { arpAnswers });
+      expect(on.hops.map((h) => `${h.where} ${h.kind} ${h.iface ?? ''}`.trim()).slice(0, 4)).toEqual([
+        'a route eth0',
+        'node1 veth vetha',
+        'node1 bridge vetha',
+        'a veth eth0',
+      ]);
+    } finally {
+      delete links[NODE]![1]!.hairpin;
+    }
+  });
+
   it('stops when nobody on the segment holds the next hop', async () => {
     const o = fakeKernel({ [A]: local('10.244.0.2'), [B]: local('10.244.0.3'), [NODE]: local('10.244.0.1') });
     const { hops, arrived } = await walk(o, A, { src: '10.244.0.2', dst: '10.244.0.99', proto: 'icmp' });
