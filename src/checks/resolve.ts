@@ -3,6 +3,7 @@ import type { RawAction, RawAnnouncerTest, RawCapture, RawConnect, RawDnsTest, R
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
 import { dnsConformance } from './conformance-dns.js';
+import { loadBalancerConformance } from './conformance-loadbalancer.js';
 import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
 import { answeringPods, source, target } from '../lab/endpoints.js';
@@ -43,7 +44,13 @@ function uniquelyNamed(checks: Check[]): Check[] {
 function resolveTest(lab: Lab, test: RawTest): Check[] {
   if (test.conformance) {
     const sample = test.conformance.sample;
-    return [...cniConformance(lab), ...conformanceCases(lab, sample !== undefined ? { sample } : {}), ...serviceConformance(lab), ...dnsConformance(lab)];
+    return [
+      ...cniConformance(lab),
+      ...conformanceCases(lab, sample !== undefined ? { sample } : {}),
+      ...serviceConformance(lab),
+      ...loadBalancerConformance(lab),
+      ...dnsConformance(lab),
+    ];
   }
   if (test.capture) return [resolveCapture(lab, test.capture, test.name)];
   if (test.dns) return [resolveDns(lab, test.dns, test.name)];

@@ -120,6 +120,37 @@ describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB L2', () => {
     await until('node3 to answer for web again', async () => (await clientEntry(WEB)) === (await macOf('node3')), 10_000, 20);
   });
 
+  it("conformance runs kube-proxy's LoadBalancer cases, and fails them when the firewall is gone", async () => {
+    const text = readFileSync('labs/loadbalancer-l2.yaml', 'utf8')
+      .replace(/^name: .*$/m, `name: ${LAB}`)
+      .replace(/^tests:[\s\S]*$/m, 'tests:\n  - conformance: {}\n');
+    const file = await writeLab(LAB, text);
+    const lbCases = (report: Awaited<ReturnType<typeof testJson>>['report']) => report.tests.filter((t) => t.name.includes('loadbalancer IP'));
+    const before = await testJson(file);
+    expect(before.code, JSON.stringify(before.report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+    expect(lbCases(before.report).map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'conformance: external → 192.168.19.240:80/tcp (service/web loadbalancer IP)',
+        'conformance: external → 192.168.19.241:80/tcp (service/web-local loadbalancer IP, Local)',
+        'conformance: external → 192.168.19.242:80/tcp (service/web-office loadbalancer IP): outside loadBalancerSourceRanges, dropped',
+        'conformance: pod web-0 → 192.168.19.242:80/tcp (service/web-office loadbalancer IP): the pod is outside loadBalancerSourceRanges, dropped',
+      ]),
+    );
+    // Broken on purpose: no node checks loadBalancerSourceRanges any more.
+    for (const n of ['node1', 'node2', 'node3']) await execa('ip', ['netns', 'exec', nodeNs(n), 'nft', 'flush', 'chain', 'ip', 'kube-proxy', 'firewall-check']);
+    const after = await testJson(file);
+    expect(after.code).not.toBe(0);
+    expect(
+      lbCases(after.report)
+        .filter((t) => t.status === 'failed')
+        .map((t) => t.name),
+    ).toEqual([
+      'conformance: external → 192.168.19.242:80/tcp (service/web-office loadbalancer IP): outside loadBalancerSourceRanges, dropped',
+      'conformance: pod web-0 → 192.168.19.242:80/tcp (service/web-office loadbalancer IP): the pod is outside loadBalancerSourceRanges, dropped',
+    ]);
+    expect((await netlab(['up', await labFileAs('loadbalancer-l2', LAB)])).code).toBe(0);
+  });
+
   it('passes its tests in iptables mode', async () => {
     await netlab(['down', LAB]);
     const text = readFileSync('labs/loadbalancer-l2.yaml', 'utf8')

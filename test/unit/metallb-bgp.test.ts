@@ -3,6 +3,7 @@ import { bgpAnnouncements, routerRoutes } from '../../src/lab/bgp-announcements.
 import { aggregate, summarize } from '../../src/lab/metallb-bgp.js';
 import { externalEndpoints } from '../../src/lab/endpoints.js';
 import { planLab } from '../../src/plan/index.js';
+import { loadBalancerConformance } from '../../src/checks/conformance-loadbalancer.js';
 import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
 /*
@@ -210,5 +211,56 @@ describe('validation, as MetalLB refuses it', () => {
 
   it('"external" cannot name a node: it is the outside client and the router', () => {
     expect(problemsOf({ name: 'x', nodes: [{ name: 'external' }] })).toEqual([expect.stringContaining('nodes[0].name: "external" cannot name a node')]);
+  });
+});
+
+describe("kube-proxy's LoadBalancer conformance cases (REFERENCE-3 §1.7)", () => {
+  const cases = (lab: string) =>
+    loadBalancerConformance(shippedLab(lab)).map((c) => ({ name: c.name, expect: c.expect, every: c.everyOf, sourceIP: c.sourceIP }));
+
+  it('L2: the outside client reaches every endpoint under Cluster, masqueraded; under Local the elected node’s own, kept; outside the ranges, dropped', () => {
+    expect(cases('loadbalancer-l2')).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'conformance: external → 192.168.19.240:80/tcp (service/web loadbalancer IP)',
+          expect: 'reachable',
+          every: ['web-0', 'web-1'],
+          sourceIP: 'masqueraded',
+        },
+        {
+          name: 'conformance: external → 192.168.19.241:80/tcp (service/web-local loadbalancer IP, Local)',
+          expect: 'reachable',
+          every: ['web-0'],
+          sourceIP: 'preserved',
+        },
+        {
+          name: 'conformance: external → 192.168.19.242:80/tcp (service/web-office loadbalancer IP): outside loadBalancerSourceRanges, dropped',
+          expect: 'blocked',
+          every: undefined,
+          sourceIP: undefined,
+        },
+      ]),
+    );
+  });
+
+  it('BGP: under Local every node the router sends to brings its own endpoints, so the outside client reaches both', () => {
+    expect(cases('loadbalancer-bgp')).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'conformance: external → 172.16.100.2:80/tcp (service/web-local loadbalancer IP, Local)',
+          expect: 'reachable',
+          every: ['web-0', 'web-1'],
+          sourceIP: 'preserved',
+        },
+      ]),
+    );
+  });
+
+  it('a LoadBalancer Service without endpoints is rejected from a pod, and not announced to the outside', () => {
+    const lab = labOf(bgpLab({}, [lb('web'), lb('empty', { selector: { app: 'nobody' } })]));
+    const empty = loadBalancerConformance(lab).filter((c) => c.name.includes('service/empty'));
+    expect(empty.map((c) => [c.name, c.expect])).toEqual([
+      ['conformance: pod web-0 → 172.16.100.1:80/tcp (service/empty loadbalancer IP): no endpoints, rejected', 'unreachable'],
+    ]);
   });
 });
