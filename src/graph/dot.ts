@@ -1,3 +1,4 @@
+import { routerRoutes } from '../lab/bgp-announcements.js';
 import { l2Announcements, l2Election } from '../lab/l2-election.js';
 import { podRangesOf } from '../lab/node-pods.js';
 import type { Lab, Node, Pod, Vtep } from '../lab/types.js';
@@ -150,8 +151,20 @@ function serviceNodes(lab: Lab): string[] {
         `  ${id} -> ${id}_more [style=dotted, color="${COLORS.route}", constraint=false];`,
       );
   }
-  lines.push(...announcerEdges(lab));
+  lines.push(...announcerEdges(lab), ...bgpPathEdges(lab));
   return lines;
+}
+
+/** MetalLB BGP: for each prefix the router learned, an edge to each node it sends it to (its ECMP next hops). */
+function bgpPathEdges(lab: Lab): string[] {
+  if (!lab.external) return [];
+  const routes = [...routerRoutes(lab)];
+  return routes.flatMap(([prefix, nodes]) =>
+    nodes.map((node) => {
+      const why = `BGP ${prefix} via ${node}${nodes.length > 1 ? `\n(ECMP, 1 of ${nodes.length})` : ''}`;
+      return `  external -> ${ident(node)}_eth0 [label=${q(why)}, style=dashed, color="${COLORS.route}", fontcolor="${COLORS.route}", constraint=false];`;
+    }),
+  );
 }
 
 /** MetalLB L2: for each announced address, an edge from the outside client to the node whose speaker answers its ARP. */

@@ -79,6 +79,14 @@ describe('graph of a lab with Services', () => {
     expect(dot).toContain('external -> node1_eth0 [label="ARP 192.168.19.241? node1 answers\\n(first of node1, node2 by sha256(node#ip))"');
   });
 
+  it('draws each BGP path the router learned: three for web (Cluster), two for web-local (Local)', () => {
+    const dot = labToDot(shippedLab('loadbalancer-bgp'));
+    const paths = dot.split('\n').filter((l) => l.includes('[label="BGP '));
+    expect(paths).toHaveLength(5);
+    expect(dot).toContain('external -> node3_eth0 [label="BGP 172.16.100.1/32 via node3\\n(ECMP, 1 of 3)"');
+    expect(dot).toContain('external -> node2_eth0 [label="BGP 172.16.100.2/32 via node2\\n(ECMP, 1 of 2)"');
+  });
+
   it('names pods of other namespaces with identifiers DOT accepts', () => {
     const dot = labToDot(shippedLab('service-policies'));
     expect(dot).not.toMatch(/pod_[^ []*\//);
