@@ -1,3 +1,5 @@
+import { bgpAnnouncements } from '../lab/bgp-announcements.js';
+import { peerProtocol } from '../plan/metallb-bgp.js';
 import { requireRoot } from '../kernel/preflight.js';
 import { CALICO_POD_GATEWAY } from '../lab/defaults.js';
 import { describeBackend } from '../lab/describe-backend.js';
@@ -124,6 +126,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     problems.push(...describeDrift(findDrift(plan, live), lab.name));
   }
   const backend = lab.network.backend;
+  const speakers = bgpAnnouncements(lab);
   const indexes = new Map<string, Map<string, { ifindex: number; peerIndex: number }>>();
   for (const n of lab.nodes) {
     const links = live?.namespaces[n.netns]?.links;
@@ -143,7 +146,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
       gateway: n.kind === 'bridge' ? n.gateway : CALICO_POD_GATEWAY,
       ...(n.kind === 'bridge' ? { bridge: n.bridge } : {}),
       mac: n.mac,
-      ...(backend.kind === 'calico' ? { bgp: bgpSessionsOf(lab, n, live) } : {}),
+      ...(backend.kind === 'calico' ? { bgp: bgpSessionsOf(lab, n, live) } : speakers.has(n.name) ? { bgp: speakerSessionsOf(lab, n, live) } : {}),
       annotations: flannelAnnotations(backend, n.name, n.address, live?.namespaces[n.netns]),
       present: present.has(n.netns),
     })),
@@ -222,6 +225,21 @@ function vethIndexes(links: LiveLink[]): Map<string, { ifindex: number; peerInde
   const out = new Map<string, { ifindex: number; peerIndex: number }>();
   for (const l of links) if (l.kind === 'veth' && l.peerIndex !== undefined) out.set(l.name, { ifindex: l.index, peerIndex: l.peerIndex });
   return out;
+}
+
+/** A MetalLB speaker's sessions (one per BGPPeer that selects the node), each with the state its BIRD reports. */
+function speakerSessionsOf(lab: Lab, node: Node, live: LiveLab | undefined): NonNullable<LabStatus['nodes'][number]['bgp']> {
+  const reported = live?.bgp?.[node.netns];
+  return (bgpAnnouncements(lab).get(node.name) ?? []).map((s) => {
+    const name = peerProtocol(s.peer.name);
+    const found = reported?.find((r) => r.name === name);
+    return {
+      session: name,
+      peer: `router (${lab.external?.address ?? s.peer.peerAddress})`,
+      state: found?.state ?? (reported === null ? 'BIRD does not answer' : 'unknown'),
+      established: found?.established ?? false,
+    };
+  });
 }
 
 /** A calico node's planned sessions, each with the state its BIRD reports. */

@@ -50,6 +50,7 @@ describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB BGP', () => {
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
     // The speakers install nothing: kube-proxy, not a route or an address, serves the IP on a node.
     for (const n of Object.keys(node)) expect((await execa('ip', ['-n', `netlab.${LAB}.node.${n}`, 'route', 'show', 'proto', 'bird'])).stdout).toBe('');
+    expect((await netlab(['status', LAB])).stdout).toMatch(/node1\s+peer_router\s+router \(192\.168\.19\.254\)\s+Established/);
     // trace names the route's origin and the spread, then follows the one next hop the kernel picks to kube-proxy's DNAT.
     const traced = await netlab(['trace', LAB, 'external', LOCAL, '--port', '80']);
     expect(traced.stdout).toContain("BGP route to 172.16.100.2/32 (web-local), announced by MetalLB's speakers on node1, node2");
