@@ -14,7 +14,10 @@ It answers like the Kubernetes e2e tests' netexec (agnhost):
   identify         all three as JSON: {"hostname", "clientip", "container"}
   echo TEXT        TEXT
 over TCP as one line (or an HTTP GET of /hostname, /clientip, /container,
-/echo?msg=TEXT) and over UDP as one datagram.
+/echo?msg=TEXT) and over UDP as one datagram. Any other HTTP request (any
+method, any path) is answered as the Ingress conformance suite's echo
+server answers it (ingress-conformance-echo): 200 and a JSON body with the
+request's path, host, method, proto and headers, and the pod that served it.
 
 It also serves kube-proxy's health check ports (healthCheckNodePort, for
 LoadBalancer Services under externalTrafficPolicy Local) in each node's
@@ -36,6 +39,10 @@ import urllib.parse
 from netlab_ns import Namespaces, ProtocolError, check_protocol
 
 MAX_REQUEST = 4096
+# An HTTP request's head and body are read whole before the answer: bounded, so a client cannot make the runtime hoard memory.
+MAX_HTTP_REQUEST = 65536
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE")
+NETEXEC_PATHS = ("hostname", "clientip", "container", "echo")
 
 
 def answer(request, pod, container, peer):
@@ -67,6 +74,68 @@ def answer_http(first_line, pod, container, peer):
     )
 
 
+def http_request_complete(data):
+    """Whether an HTTP request's head and its Content-Length body have all arrived (or the bound is reached)."""
+    if len(data) >= MAX_HTTP_REQUEST:
+        return True
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                return len(body) >= min(int(value.strip()), MAX_HTTP_REQUEST)
+            except ValueError:
+                return True
+    return True
+
+
+def parse_http(data):
+    """Method, target, proto and headers (names as sent, in order) of an HTTP/1 request head."""
+    head = data.partition(b"\r\n\r\n")[0].decode("latin-1")
+    lines = head.split("\r\n")
+    parts = lines[0].split(" ")
+    method = parts[0]
+    target = parts[1] if len(parts) > 1 else "/"
+    proto = parts[2] if len(parts) > 2 else "HTTP/1.0"
+    headers = []
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.append((name.strip(), value.strip()))
+    return method, target, proto, headers
+
+
+def echo_http(data, pod, container, peer):
+    """
+    ingress-conformance-echo's answer: 200 and JSON of what arrived, so a test sees the routing (which pod, which
+    path, which Host) and every header the proxy set. Headers are grouped by canonical name, values in order, as
+    Go's http.Header holds them.
+    """
+    method, target, proto, headers = parse_http(data)
+    url = urllib.parse.urlsplit(target)
+    grouped = {}
+    for name, value in headers:
+        grouped.setdefault("-".join(w.capitalize() for w in name.split("-")), []).append(value)
+    host = next((v for n, v in headers if n.lower() == "host"), "")
+    body = json.dumps({
+        "path": url.path,
+        "query": url.query,
+        "host": host,
+        "method": method,
+        "proto": proto,
+        "headers": grouped,
+        "pod": pod,
+        "container": container,
+        "clientip": f"{peer[0]}:{peer[1]}",
+    })
+    return (
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
+    )
+
+
 def answer_health(check):
     """
     kube-proxy's service health server (pkg/proxy/healthcheck/service_health.go): any path, JSON, 200 when the node
@@ -82,6 +151,14 @@ def answer_health(check):
         f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
         f"Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
     )
+
+
+def netexec_path(line):
+    """A GET of netexec's own verbs (/hostname, /clientip, /container, /echo): answered as netexec does."""
+    parts = line.split(" ")
+    if parts[0] not in ("GET", "HEAD") or len(parts) < 2:
+        return False
+    return urllib.parse.urlsplit(parts[1]).path.strip("/") in NETEXEC_PATHS
 
 
 class Runtime:
@@ -143,11 +220,17 @@ class Runtime:
     def read(self, conn, role):
         chunk = conn.recv(MAX_REQUEST)
         data = self.buffers.get(conn, b"") + chunk
-        if chunk and b"\n" not in data and len(data) < MAX_REQUEST:
+        http = data.split(b" ", 1)[0].decode("latin-1") in HTTP_METHODS
+        if chunk and (not http_request_complete(data) if http else b"\n" not in data and len(data) < MAX_REQUEST):
             self.buffers[conn] = data
             return
         line = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
-        reply = answer_health(role[1]) if role[0] == "health-conn" else self.answer_pod(line, role)
+        if role[0] == "health-conn":
+            reply = answer_health(role[1])
+        elif http and not netexec_path(line):
+            reply = echo_http(data, role[1], role[2], role[3])
+        else:
+            reply = self.answer_pod(line, role)
         conn.setblocking(True)
         conn.settimeout(2)
         conn.sendall(reply.encode())

@@ -16,8 +16,12 @@ shares the kernel's one neighbour table: a large mesh is checked in rounds that 
   {"id", "kind": "nat", "netns", "dstNetns", "dst", "timeout"}
       a UDP datagram from netns to a socket the prober opens in dstNetns;
       reports the source address the receiver saw ("seen").
+  {"id", "kind": "http", "netns", "dst", "port", "method", "path", "host"?, "headers", "timeout"}
+      one HTTP/1.1 request (Connection: close), redirects not followed, as the
+      Ingress and Gateway API conformance suites send them; reports the
+      status, the response's headers and its body ("http").
 Output (stdout): one JSON object per probe as it finishes:
-  {"id", "ok", "ms", "error"?, "replies"?, "answer"?, "seen"?}
+  {"id", "ok", "ms", "error"?, "replies"?, "answer"?, "seen"?, "http"?}
 
 What it reads and writes is described once, in runtime/protocol.json: `probe.header`, `probe.round` and `probe.result`.
 """
@@ -36,6 +40,8 @@ from netlab_ns import Namespaces, Netlink, ProtocolError, check_protocol, forget
 IP_MTU_DISCOVER = 10
 IP_PMTUDISC_DO = 2
 ICMP_ECHO_REPLY, ICMP_UNREACH, ICMP_ECHO = 0, 3, 8
+# An HTTP answer is read whole, up to this: an echo of a request's headers is a few kilobytes.
+MAX_HTTP_RESPONSE = 262144
 RETRY = 0.2
 UNREACHABLE = {0: "network unreachable", 1: "host unreachable", 3: "port unreachable", 4: "fragmentation needed"}
 
@@ -81,6 +87,44 @@ def checksum(data):
     total = (total >> 16) + (total & 0xFFFF)
     total += total >> 16
     return ~total & 0xFFFF
+
+
+TOKEN = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def http_request(p):
+    """
+    The request's bytes. Every field was checked by netlab's schema; checked again here, so no value can end a
+    line or the head early: a method and header names are HTTP tokens, values and the path have no control bytes.
+    """
+    method, path, host = p["method"], p["path"], p.get("host")
+    if not method or set(method) - TOKEN:
+        raise OSError(errno.EINVAL, f"bad method {method!r}")
+    if not path.startswith("/") or any(c <= " " or c == "\x7f" for c in path):
+        raise OSError(errno.EINVAL, f"bad path {path!r}")
+    headers = [("Host", host or p["dst"])] + [(n, v) for n, v in p.get("headers", [])]
+    lines = [f"{method} {path} HTTP/1.1"]
+    for name, value in headers:
+        if not name or set(name) - TOKEN or any(ord(c) < 32 and c != "\t" or c == "\x7f" for c in value):
+            raise OSError(errno.EINVAL, f"bad header {name!r}")
+        lines.append(f"{name}: {value}")
+    lines += ["User-Agent: netlab", "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def parse_http_response(data):
+    """Status, headers (names lowercased, repeated ones joined by ', ') and body of an HTTP/1 response, or None."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if not sep or len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        return None
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        key = name.strip().lower()
+        headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    return {"status": int(parts[1]), "headers": headers, "body": body.decode("utf-8", "replace")}
 
 
 class Prober:
@@ -225,6 +269,46 @@ class Prober:
             return self.finish(pid, False, error="connection closed without an answer")
         self.finish(pid, True, answer=answer)
 
+    # -- HTTP: one request, read to the end (Connection: close) -------------
+    def start_http(self, p):
+        request = http_request(p)
+        s = self.ns.socket_in(p["netns"], socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        p["sockets"].append(s)
+        p["buffer"] = b""
+        p["request"] = request
+        err = s.connect_ex((p["dst"], int(p["port"])))
+        if err not in (0, errno.EINPROGRESS):
+            raise OSError(err, os.strerror(err))
+        self.sel.register(s, selectors.EVENT_WRITE, ("http", p["id"]))
+        p["next_send"] = float("inf")
+
+    def on_http(self, s, pid, events):
+        p = self.active.get(pid)
+        if p is None:
+            return
+        if events & selectors.EVENT_WRITE and "sent" not in p:
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                return self.finish(pid, False, error=os.strerror(err))
+            s.sendall(p["request"])
+            p["sent"] = True
+            self.sel.modify(s, selectors.EVENT_READ, ("http", pid))
+            return
+        try:
+            chunk = s.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            return self.finish(pid, False, error=e.strerror)
+        p["buffer"] += chunk
+        if chunk and len(p["buffer"]) < MAX_HTTP_RESPONSE:
+            return
+        response = parse_http_response(p["buffer"])
+        if response is None:
+            return self.finish(pid, False, error="connection closed without an HTTP answer")
+        self.finish(pid, True, http=response)
+
     # -- UDP: a connected socket, so ICMP port-unreachable shows as ECONNREFUSED
     def start_udp(self, p):
         s = self.ns.socket_in(p["netns"], socket.AF_INET, socket.SOCK_DGRAM)
@@ -320,6 +404,8 @@ class Prober:
                     self.on_tcp(key.fileobj, ref, events)
                 elif role == "udp":
                     self.on_udp(key.fileobj, ref)
+                elif role == "http":
+                    self.on_http(key.fileobj, ref, events)
                 else:
                     self.on_nat(key.fileobj, ref)
             sys.stdout.flush()

@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 # bird2: Calico's BGP daemon, one per node namespace in calico labs;
 # containernetworking-plugins: the CNI reference plugins (/usr/lib/cni), for
 # network.cni reference and conflists; netcat-openbsd: `nc`, as the README's
-# examples talk to a pod's port (and util-linux's nsenter, essential anyway).
-PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins netcat-openbsd util-linux)
+# examples talk to a pod's port (and util-linux's nsenter, essential anyway);
+# nginx: ingress-nginx's controller pods, one nginx per pod namespace.
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins netcat-openbsd util-linux nginx)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2
@@ -35,6 +36,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # stop the one the package just started (never one that ran before).
   if [[ " ${missing[*]} " == *" bird2 "* ]] && [ -d /run/systemd/system ]; then
     systemctl disable --now bird.service >/dev/null 2>&1 || true
+  fi
+  # nginx likewise: netlab runs it only in its labs' controller pods.
+  if [[ " ${missing[*]} " == *" nginx "* ]]; then
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now nginx.service >/dev/null 2>&1 || true
+    else
+      invoke-rc.d nginx stop >/dev/null 2>&1 || true
+    fi
   fi
 fi
 

@@ -31,6 +31,38 @@ class Answers(unittest.TestCase):
         self.assertTrue(agent.answer_http("GET / HTTP/1.0", "pod1", "web", PEER).endswith("pod1"))
 
 
+class EchoServer(unittest.TestCase):
+    """Any other HTTP request: ingress-conformance-echo's JSON of what arrived."""
+
+    REQUEST = b"POST /foo/bar?x=1 HTTP/1.1\r\nHost: foo.bar.com\r\nX-Forwarded-For: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\nContent-Length: 5\r\n\r\nhello"
+
+    def test_the_request_comes_back_as_json(self):
+        reply = agent.echo_http(self.REQUEST, "web-0", "server", PEER)
+        self.assertTrue(reply.startswith("HTTP/1.1 200 OK\r\n"))
+        body = json.loads(reply.split("\r\n\r\n", 1)[1])
+        self.assertEqual(body["path"], "/foo/bar")
+        self.assertEqual(body["query"], "x=1")
+        self.assertEqual(body["host"], "foo.bar.com")
+        self.assertEqual(body["method"], "POST")
+        self.assertEqual(body["proto"], "HTTP/1.1")
+        self.assertEqual(body["pod"], "web-0")
+        # Grouped by canonical name, in order, as Go's http.Header holds them.
+        self.assertEqual(body["headers"]["X-Forwarded-For"], ["1.2.3.4", "5.6.7.8"])
+
+    def test_a_request_is_complete_with_its_body_and_bounded(self):
+        self.assertFalse(agent.http_request_complete(b"GET / HTTP/1.1\r\nHost: a\r\n"))
+        self.assertTrue(agent.http_request_complete(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+        self.assertFalse(agent.http_request_complete(self.REQUEST[:-2]))
+        self.assertTrue(agent.http_request_complete(self.REQUEST))
+        self.assertTrue(agent.http_request_complete(b"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n" + b"x" * agent.MAX_HTTP_REQUEST))
+
+    def test_netexec_paths_keep_their_answers(self):
+        self.assertTrue(agent.netexec_path("GET /hostname HTTP/1.1"))
+        self.assertTrue(agent.netexec_path("GET /echo?msg=a HTTP/1.1"))
+        self.assertFalse(agent.netexec_path("GET / HTTP/1.1"))
+        self.assertFalse(agent.netexec_path("POST /hostname HTTP/1.1"))
+
+
 class HealthServer(unittest.TestCase):
     """kube-proxy's service health server (pkg/proxy/healthcheck/service_health.go)."""
 

@@ -46,6 +46,35 @@ class Echoes(unittest.TestCase):
             e.allocate("s", "one too many")
 
 
+class Http(unittest.TestCase):
+    """One HTTP/1.1 request as the conformance suites send it, and its answer read whole."""
+
+    BASE = {"method": "GET", "path": "/foo?x=1", "dst": "10.96.0.1", "headers": []}
+
+    def test_the_request(self):
+        raw = probe.http_request(dict(self.BASE, host="foo.bar.com", headers=[["X-Test", "a b"]]))
+        self.assertEqual(raw, b"GET /foo?x=1 HTTP/1.1\r\nHost: foo.bar.com\r\nX-Test: a b\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
+        self.assertIn(b"Host: 10.96.0.1\r\n", probe.http_request(self.BASE))
+
+    def test_no_field_can_end_a_line_or_the_head(self):
+        for bad in (
+            dict(self.BASE, method="GET /x HTTP/1.1\r\nX:"),
+            dict(self.BASE, path="/a b"),
+            dict(self.BASE, path="/a\r\nX: y"),
+            dict(self.BASE, headers=[["X-A\r\nX-B", "v"]]),
+            dict(self.BASE, headers=[["X-A", "v\r\n\r\nGET /"]]),
+            dict(self.BASE, host="a\nb"),
+        ):
+            with self.assertRaises(OSError):
+                probe.http_request(bad)
+
+    def test_the_answer(self):
+        r = probe.parse_http_response(b"HTTP/1.1 301 Moved Permanently\r\nLocation: http://x/foo/\r\nSet-Cookie: a\r\nset-cookie: b\r\n\r\n<html>")
+        self.assertEqual(r, {"status": 301, "headers": {"location": "http://x/foo/", "set-cookie": "a, b"}, "body": "<html>"})
+        self.assertIsNone(probe.parse_http_response(b"hostname\n"))
+        self.assertIsNone(probe.parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Length: 5"))
+
+
 class Checksum(unittest.TestCase):
     def test_the_internet_checksum_of_an_echo_header(self):
         # RFC 1071: the checksum makes the ones' complement sum of the packet zero.

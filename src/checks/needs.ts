@@ -22,6 +22,7 @@ function toolsOf(check: Check): Requirement[] {
     case 'conformance':
     case 'policyMatrix':
     case 'cni':
+    case 'http':
       return [];
   }
 }

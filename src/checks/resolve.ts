@@ -1,15 +1,15 @@
 import { cniConformance } from './conformance-cni.js';
-import type { RawAction, RawAnnouncerTest, RawCapture, RawConnect, RawDnsTest, RawPing, RawPolicyMatrix, RawTest } from '../lab/raw.js';
+import type { RawAction, RawAnnouncerTest, RawCapture, RawConnect, RawDnsTest, RawHttpTest, RawPing, RawPolicyMatrix, RawTest } from '../lab/raw.js';
 import type { Lab } from '../lab/types.js';
 import { conformanceCases } from './conformance.js';
 import { dnsConformance } from './conformance-dns.js';
 import { loadBalancerConformance } from './conformance-loadbalancer.js';
 import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
-import { answeringPods, source, target } from '../lab/endpoints.js';
+import { answeringPods, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
 import { explainVerdict, policyVerdict } from '../lab/policies.js';
-import type { ActionCheck, AnnouncerCheck, CaptureCheck, Check, DnsCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
+import type { ActionCheck, AnnouncerCheck, CaptureCheck, Check, DnsCheck, HttpCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
 
 export { source, target };
 
@@ -56,6 +56,7 @@ function resolveTest(lab: Lab, test: RawTest): Check[] {
   if (test.dns) return [resolveDns(lab, test.dns, test.name)];
   if (test.policyMatrix) return [resolveMatrix(lab, test.policyMatrix, test.name)];
   if (test.announcer) return [resolveAnnouncer(lab, test.announcer, test.name)];
+  if (test.http) return [resolveHttp(lab, test.http, test.name)];
   return [resolveAction(lab, test, test.name)];
 }
 
@@ -107,6 +108,52 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
     ...(allowed ? { answerFrom: allowed } : {}),
     ...(everyOf ? { everyOf } : {}),
     ...(sourceIP ? { sourceIP } : {}),
+  };
+}
+
+/** Where an `http:` test's request goes: the controller's address (its LoadBalancer IP, else a node and the NodePort), or an address. */
+function httpTarget(lab: Lab, spec: RawHttpTest): { ip: string; label: string; port: number } {
+  const controller = lab.ingress.controller;
+  if (spec.to.startsWith('ingress') && controller) {
+    const lb = lab.services.find((s) => s.ref === controller.service)!.loadBalancerIPs.length > 0;
+    return { ip: controller.addresses[0]!, label: spec.to, port: spec.port ?? (lb ? 80 : controller.httpNodePort!) };
+  }
+  return { ip: spec.to, label: spec.to, port: spec.port ?? 80 };
+}
+
+function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): HttpCheck {
+  const from = source(lab, spec.from);
+  const to = httpTarget(lab, spec);
+  const e = spec.expect ?? {};
+  const backend = e.backend !== undefined ? serviceNamed(lab, e.backend) : undefined;
+  const pod = e.pod !== undefined ? findByRef(lab.pods, e.pod).found : undefined;
+  const answerFrom = pod
+    ? { pods: [pod.name], label: `pod ${pod.name}` }
+    : backend
+      ? { pods: [...new Set(backend.ports.flatMap((p) => p.endpoints.map((x) => x.pod)))], label: `an endpoint of service/${backend.ref}` }
+      : undefined;
+  const method = spec.method ?? 'GET';
+  const path = spec.path ?? '/';
+  const status = e.status ?? 200;
+  const host = spec.host ? ` Host ${spec.host}` : '';
+  return {
+    kind: 'http',
+    name: name ?? `http ${from.name} → ${to.label}: ${method} ${path}${host} gives ${status}${answerFrom ? ` from ${answerFrom.label}` : ''}`,
+    from,
+    to: { ip: to.ip, label: to.label },
+    port: to.port,
+    method,
+    path,
+    host: spec.host,
+    headers: Object.entries(spec.headers ?? {}),
+    expect: {
+      status,
+      ...(answerFrom ? { answerFrom } : {}),
+      ...(e.headers ? { headers: e.headers } : {}),
+      ...(e.absentHeaders ? { absentHeaders: e.absentHeaders } : {}),
+      ...(e.path !== undefined ? { path: e.path } : {}),
+      ...(e.redirect !== undefined ? { redirect: e.redirect } : {}),
+    },
   };
 }
 

@@ -14,6 +14,7 @@ import { judgeCapture, judgeConnect, judgeDns, judgePing } from './judge.js';
 import type {
   ActionCheck,
   AnnouncerCheck,
+  HttpCheck,
   CaptureCheck,
   Check,
   CniCheck,
@@ -25,6 +26,7 @@ import type {
   TestResult,
 } from './types.js';
 import { runCniChecks } from './run-cni.js';
+import { runHttp } from './run-http.js';
 import { runMatrix } from './run-matrix.js';
 import { connectFlow, neighbourRounds } from './neighbour-budget.js';
 
@@ -65,6 +67,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
   const matrices = indexed.filter((c): c is { check: PolicyMatrixCheck; index: number } => c.check.kind === 'policyMatrix');
   const cniChecks = indexed.filter((c): c is { check: CniCheck; index: number } => c.check.kind === 'cni');
   const announcers = indexed.filter((c): c is { check: AnnouncerCheck; index: number } => c.check.kind === 'announcer');
+  const requests = indexed.filter((c): c is { check: HttpCheck; index: number } => c.check.kind === 'http');
 
   const spreads = connects.filter((c) => c.check.everyOf !== undefined && c.check.expect === 'reachable');
   const sticky = connects.filter((c) => c.check.sticky && c.check.expect === 'reachable');
@@ -87,6 +90,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
     }),
     runConformance(lab, cases, record),
     runCniChecks(cniChecks, options, record),
+    runHttp(lab, requests, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));
   // One at a time: each empties the client's entry for its address and asks again.
@@ -281,7 +285,14 @@ async function resolveNames(checks: Check[], limit: number): Promise<Map<number,
   const failed = new Map<number, TestResult>();
   await mapLimit(checks, limit, async (check, i) => {
     const action = check.kind === 'capture' ? check.action : check;
-    if (action.kind === 'dns' || action.kind === 'conformance' || action.kind === 'policyMatrix' || action.kind === 'cni' || action.kind === 'announcer')
+    if (
+      action.kind === 'dns' ||
+      action.kind === 'conformance' ||
+      action.kind === 'policyMatrix' ||
+      action.kind === 'cni' ||
+      action.kind === 'announcer' ||
+      action.kind === 'http'
+    )
       return;
     if (!action.to.dnsName) return;
     const started = performance.now();

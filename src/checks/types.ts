@@ -125,7 +125,29 @@ export interface AnnouncerCheck {
   macs: Record<string, string>;
 }
 
-export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck | AnnouncerCheck;
+/** One HTTP request through a proxy (an Ingress controller), judged by the status and by what the echoing backend received. */
+export interface HttpCheck {
+  kind: 'http';
+  name: string;
+  from: Source;
+  to: { ip: string; label: string };
+  port: number;
+  method: string;
+  path: string;
+  host: string | undefined;
+  headers: Array<[string, string]>;
+  expect: {
+    status: number;
+    /** The pods allowed to answer (a backend Service's endpoints, or one pod), with what to call them. */
+    answerFrom?: { pods: string[]; label: string };
+    headers?: Record<string, string>;
+    absentHeaders?: string[];
+    path?: string;
+    redirect?: string;
+  };
+}
+
+export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck | AnnouncerCheck | HttpCheck;
 
 /** What a check left to show for itself. */
 export interface Evidence {

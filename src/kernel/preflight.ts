@@ -146,6 +146,7 @@ export async function requireIpip(): Promise<void> {
 }
 
 /** Cluster DNS's server, in labs with DNS. */
+export const NGINX: Requirement = { program: 'nginx', pkg: 'nginx', why: "ingress-nginx's controller pods (Ingress)" };
 export const DNSMASQ: Requirement = { program: 'dnsmasq', pkg: 'dnsmasq-base', why: 'cluster DNS (the kube-dns pods)' };
 /** DNS lookups from inside pods, for dns tests. */
 export const DIG: Requirement = { program: 'dig', pkg: 'dnsutils', why: 'dns tests' };
@@ -236,6 +237,7 @@ const PROGRAMS: Record<Program, Requirement> = {
   dnsmasq: DNSMASQ,
   bird: BIRD,
   birdc: BIRDC,
+  nginx: NGINX,
 };
 
 /** How each kernel feature is probed (read only: nothing on the host changes). */

@@ -6,7 +6,26 @@ import { runLines } from './run.js';
 export type Probe =
   | { id: number; kind: 'icmp'; netns: string; dst: string; count: number; size?: number; df?: boolean; timeout: number }
   | { id: number; kind: 'tcp' | 'udp'; netns: string; dst: string; port: number; timeout: number }
-  | { id: number; kind: 'nat'; netns: string; dstNetns: string; dst: string; timeout: number };
+  | { id: number; kind: 'nat'; netns: string; dstNetns: string; dst: string; timeout: number }
+  | {
+      id: number;
+      kind: 'http';
+      netns: string;
+      dst: string;
+      port: number;
+      method: string;
+      path: string;
+      host?: string;
+      headers: Array<[string, string]>;
+      timeout: number;
+    };
+
+/** An HTTP answer as the prober read it: header names lowercased, repeated ones joined by ', '. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 export interface ProbeAnswer {
   hostname?: string;
@@ -22,6 +41,7 @@ export interface ProbeResult {
   replies?: number;
   answer?: ProbeAnswer;
   seen?: string;
+  http?: HttpAnswer;
 }
 
 /** Probes run together, then the learned neighbour entries of `forget` deleted before the next round. */

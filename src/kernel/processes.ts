@@ -40,6 +40,25 @@ export async function processesRunning(netns: string, script: string): Promise<n
   return out;
 }
 
+/**
+ * The processes in a namespace whose program is `program`: the first word of
+ * their command line, as a daemon leaves it (nginx rewrites its own to
+ * `nginx: master process …`), a zombie not counted.
+ */
+export async function programsRunning(netns: string, program: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const pid of await processesInNetns([netns])) {
+    try {
+      const first = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0] ?? '';
+      const name = first.split(/[\s:]/)[0]!.split('/').at(-1);
+      if (name === program) out.push(pid);
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return out;
+}
+
 /** SIGTERM, then SIGKILL for whatever has not ended within the grace period. */
 export async function endProcesses(pids: number[], graceMs = 1000): Promise<void> {
   const signal = (pid: number, sig: NodeJS.Signals) => {

@@ -13,6 +13,7 @@ import type {
   Container,
   DnsTest,
   Expect,
+  HttpTest,
   NetlabLabFileFormatV1,
   Network,
   Node,
@@ -36,9 +37,10 @@ export type RawTest = Test;
 export type RawDnsTest = DnsTest;
 export type RawPolicyMatrix = PolicyMatrix;
 export type RawAnnouncerTest = AnnouncerTest;
+export type RawHttpTest = HttpTest;
 
 /** The keys of a test entry that name its kind; exactly one must be present. */
-export const TEST_KINDS = ['ping', 'tcp', 'udp', 'dns', 'policyMatrix', 'capture', 'conformance', 'announcer'] as const;
+export const TEST_KINDS = ['ping', 'tcp', 'udp', 'dns', 'policyMatrix', 'capture', 'conformance', 'announcer', 'http'] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
 
 // The list above and the schema's test kinds must agree both ways: a kind added
@@ -53,5 +55,6 @@ const everyKindListed: Record<SchemaKinds, true> = {
   capture: true,
   conformance: true,
   announcer: true,
+  http: true,
 } satisfies Record<TestKind, true>;
 void everyKindListed;

@@ -18,6 +18,7 @@ import { checkServices } from './rules/services.js';
 import { checkCosts } from './rules/costs.js';
 import { checkTotals } from './rules/totals.js';
 import { checkBgpPlacement } from './metallb-bgp.js';
+import { checkHttpTargets, checkIngresses, ingressControllerOf, resolveIngresses, withIngressController } from './ingress.js';
 import { allocateLoadBalancers, checkAnnouncerTests, checkL2Reach, checkMetalLB, checkPoolPlacement } from './metallb.js';
 import { resolveServices } from './services.js';
 import { expandPods, networkSettings, type NetworkSettings, type PodInstance } from './settings.js';
@@ -38,7 +39,10 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   const settings = networkSettings(file);
   // Cluster DNS's pods and Service join the lab like any others, after the file's own.
   const dns = clusterDnsOf(file, settings.serviceCIDR);
-  const { raw, dnsPods } = dns ? withClusterDns(file, dns) : { raw: file, dnsPods: undefined };
+  const withDns = dns ? withClusterDns(file, dns) : { raw: file, dnsPods: undefined };
+  const dnsPods = withDns.dnsPods;
+  // ingress-nginx's controller pods and Service come after DNS's, like any others.
+  const { raw, controllerPods } = withIngressController(withDns.raw);
   const instances = expandPods(raw);
   const services = checkServices(raw, instances, settings, dns?.serviceIP);
   const metallb = checkMetalLB(raw);
@@ -54,6 +58,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     ...loadBalancers.problems,
     ...checkAnnouncerTests(raw, metallb.metallb, loadBalancers.allocations),
     ...checkPolicies(raw),
+    ...checkIngresses(raw),
+    ...checkHttpTargets(raw),
   ];
   // What planning and testing will cost, counted only for a lab whose references hold.
   if (problems.length === 0) problems.push(...checkCosts(raw, instances, dnsPods));
@@ -88,7 +94,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       namespace: inst.namespace,
       ready: inst.raw.ready ?? true,
       dnsPolicy: inst.raw.dnsPolicy ?? 'ClusterFirst',
-      ...(inst.raw === dnsPods ? { system: 'dns' as const } : {}),
+      ...(inst.raw === dnsPods ? { system: 'dns' as const } : inst.raw === controllerPods ? { system: 'ingress' as const } : {}),
       template: inst.raw.name,
       node: node.name,
       netns: podNetns(lab, inst.name),
@@ -138,6 +144,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
         fabricPortMac: stableMac('fabric/external'),
       };
 
+  const resolved = resolveServices(raw, pods, settings.serviceCIDR, loadBalancers.allocations);
   return {
     ok: true,
     warnings: services.warnings,
@@ -161,9 +168,10 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       dns,
       nodes,
       pods,
-      services: resolveServices(raw, pods, settings.serviceCIDR, loadBalancers.allocations),
+      services: resolved,
       metallb: metallb.metallb,
       policies: resolvePolicies(raw),
+      ingress: { controller: ingressControllerOf(resolved, pods, nodes), ingresses: resolveIngresses(raw, resolved) },
       tests: file.tests ?? [],
     },
   };

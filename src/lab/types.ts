@@ -33,6 +33,8 @@ export interface Lab {
   metallb: MetalLB | undefined;
   /** NetworkPolicies, defaulted as the API server does. */
   policies: Policy[];
+  /** Ingresses, and ingress-nginx's controller when an IngressClass names it (its pods and Service are among `pods` and `services`). */
+  ingress: { controller: IngressController | undefined; ingresses: Ingress[] };
   tests: RawTest[];
 }
 
@@ -162,7 +164,7 @@ export interface Pod {
   /** ClusterFirst: the cluster's DNS in its resolv.conf, as kubelet writes it; Default: the node's. */
   dnsPolicy: 'ClusterFirst' | 'Default';
   /** Set for pods netlab adds itself: cluster DNS's, whose port 53 is served by dnsmasq. */
-  system?: 'dns';
+  system?: 'dns' | 'ingress';
   /** The `pods:` entry this pod came from (differs from name with replicas). */
   template: string;
   node: string;
@@ -289,6 +291,37 @@ export interface BgpAdvertisement {
   communities: string[];
   nodes: string[];
   peers: string[];
+}
+
+/** An Ingress as its controller reads it. */
+export interface Ingress {
+  name: string;
+  namespace: string;
+  /** NAME in the default namespace, NAMESPACE/NAME elsewhere. */
+  ref: string;
+  /** Its class: the annotation, else spec.ingressClassName, else the default IngressClass; undefined when none applies. */
+  className: string | undefined;
+  /** Whether a controller of the lab serves it: one of another class is ignored and gets no address. */
+  served: boolean;
+  defaultBackend?: IngressBackend;
+  rules: Array<{ host: string; paths: Array<{ path: string; pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific'; backend: IngressBackend }> }>;
+}
+
+/** A backend Service port, with the ready endpoints nginx proxies to. */
+export interface IngressBackend {
+  service: string;
+  port: number;
+  /** ingress-nginx's upstream name: NAMESPACE-SERVICE-PORT. */
+  upstream: string;
+  endpoints: Array<{ pod: string; ip: string; port: number }>;
+}
+
+/** ingress-nginx's controller: its pods (one nginx each), its Service, and the address served Ingresses report. */
+export interface IngressController {
+  service: string;
+  pods: Array<{ name: string; netns: string; ip: string; node: string }>;
+  addresses: string[];
+  httpNodePort: number | undefined;
 }
 
 /** The cluster DNS of a lab: where it answers and for which domain. */

@@ -7,7 +7,7 @@ import { plannedImages, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import { renderIptables } from '../plan/iptables-ruleset.js';
 import { renderNft } from '../plan/nft-ruleset.js';
-import { endProcesses, processesRunning } from '../kernel/processes.js';
+import { endProcesses, processesRunning, programsRunning } from '../kernel/processes.js';
 import { SPEAKER_PATH } from '../runtime-path.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
@@ -74,7 +74,7 @@ export async function observeLab(state: LabState, plan = planOf(state), read: Re
       const image = await observeIptables(op.netns);
       ns.tables = { ...ns.tables, iptables: image ? { image, planned: planned.get(op)! } : null };
       // By its program: a node's namespace may hold a speaker beside its BIRD, and the one alive must not hide the other's death.
-    } else if (op.kind === 'daemon.start') daemons[op.netns] = (await processesRunning(op.netns, op.argv[0]!)).length > 0;
+    } else if (op.kind === 'daemon.start') daemons[op.netns] = (await programsRunning(op.netns, op.argv[0]!)).length > 0;
     else if (op.kind === 'speaker.start') speakers[op.netns] = (await processesRunning(op.netns, SPEAKER_PATH)).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }

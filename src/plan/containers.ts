@@ -68,11 +68,14 @@ export function planContainers(lab: Lab, context: PlanContext): Contribution {
 /**
  * The pods the runtime serves, with the ports it serves. Cluster DNS's pods
  * serve their port 53 with dnsmasq (plan/dns.ts): the runtime serves only
- * their other ports (metrics).
+ * their other ports (metrics). ingress-nginx's pods are nginx's alone
+ * (plan/ingress-nginx.ts).
  */
 function servedPods(lab: Lab): Lab['pods'] {
   const served = (p: Lab['pods'][number]) =>
-    p.system === undefined ? p : { ...p, containers: p.containers.map((c) => ({ ...c, listen: c.listen.filter((l) => l.port !== DNS_PORT) })) };
+    p.system === undefined
+      ? p
+      : { ...p, containers: p.containers.map((c) => ({ ...c, listen: p.system === 'ingress' ? [] : c.listen.filter((l) => l.port !== DNS_PORT) })) };
   return lab.pods.map(served).filter((p) => p.containers.some((c) => c.listen.length > 0));
 }
 

@@ -15,6 +15,7 @@ import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
 import type { Plan, PlanContext } from './ops.js';
 import { planPods } from './pods.js';
+import { planIngressNginx } from './ingress-nginx.js';
 import { planMetalLBBgp } from './metallb-bgp.js';
 import { planSpeakers } from './metallb-l2.js';
 import { planVxlan } from './vxlan.js';
@@ -58,6 +59,7 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
       ...planDns(lab, context),
       ...planSpeakers(lab, context),
       ...planMetalLBBgp(lab, context),
+      ...planIngressNginx(lab, context),
     ]),
   };
 }

@@ -193,7 +193,7 @@ export interface FileWrite {
 export interface DaemonStart {
   kind: 'daemon.start';
   netns: string;
-  name: 'dnsmasq' | 'bird';
+  name: 'dnsmasq' | 'bird' | 'nginx';
   argv: string[];
 }
 

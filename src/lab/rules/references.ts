@@ -55,6 +55,14 @@ function checkTest(test: RawTest, path: DocPath, names: Names): RuleProblem[] {
     return [problem(path, message, `give exactly one of: ${TEST_KINDS.join(', ')}`)];
   }
   const problems = checkAction(test, path, names);
+  if (test.http) {
+    if (!isNamed(test.http.from, names)) problems.push(unknownSource([...path, 'http', 'from'], test.http.from, names));
+    const pod = test.http.expect?.pod;
+    if (pod !== undefined && !findByRef(names.pods, pod).found) problems.push(unknownTarget([...path, 'http', 'expect', 'pod'], pod, names));
+    const backend = test.http.expect?.backend;
+    if (backend !== undefined && !names.services.includes(backend))
+      problems.push(problem([...path, 'http', 'expect', 'backend'], `no Service "${backend}"`, `services: ${names.services.join(', ') || 'none'}`));
+  }
   if (test.policyMatrix) {
     for (const side of ['from', 'to'] as const) {
       (test.policyMatrix[side] ?? []).forEach((ref, j) => {
