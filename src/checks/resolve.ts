@@ -146,6 +146,7 @@ function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): Htt
     path,
     host: spec.host,
     headers: Object.entries(spec.headers ?? {}),
+    ...(spec.endpoints === 'all' && answerFrom ? { everyOf: answerFrom.pods } : {}),
     expect: {
       status,
       ...(answerFrom ? { answerFrom } : {}),

@@ -1,14 +1,36 @@
-import { runProbes, type Probe } from '../kernel/probe.js';
+import { runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
 import type { Lab } from '../lab/types.js';
-import { judgeHttp } from './judge-http.js';
+import { echoOf, judgeHttp } from './judge-http.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import type { HttpCheck, TestResult } from './types.js';
 
-/** HTTP checks, in one prober: each request sent once, its answer judged by status and by what the backend echoed. */
+/** Requests per endpoint in one round of a spread: round robin needs one each; a random balancer misses one of N in 8N with odds e^-8. */
+const SPREAD_TRIES_PER_ENDPOINT = 8;
+const SPREAD_ROUNDS = 3;
+
+/**
+ * HTTP checks, in one prober: each request sent once, its answer judged by
+ * status and by what the backend echoed; a check with `everyOf` is then sent
+ * again, in bounded rounds, until every endpoint has answered.
+ */
 export async function runHttp(lab: Lab, items: Array<{ check: HttpCheck; index: number }>, record: (i: number, r: TestResult) => void): Promise<void> {
   if (items.length === 0) return;
   const started = performance.now();
-  const probes: Probe[] = items.map(({ check }, id) => ({
+  const answers = await runProbes(
+    lab.fabric.netns,
+    items.map(({ check }, id) => httpProbe(id, check)),
+    { parallel: 16 },
+  );
+  for (const [id, { check, index }] of items.entries()) {
+    const r = answers.get(id);
+    const v = judgeHttp(check, r);
+    if (v.ok && check.everyOf) record(index, await spread(lab, check, started));
+    else record(index, result(check, v.ok, v.message, started, { command: describeHttp(check), output: shown(r) }));
+  }
+}
+
+function httpProbe(id: number, check: HttpCheck): Probe {
+  return {
     id,
     kind: 'http',
     netns: check.from.netns,
@@ -19,15 +41,38 @@ export async function runHttp(lab: Lab, items: Array<{ check: HttpCheck; index: 
     ...(check.host ? { host: check.host } : {}),
     headers: check.headers,
     timeout: REACHABLE_TIMEOUT,
-  }));
-  const answers = await runProbes(lab.fabric.netns, probes, { parallel: 16 });
-  items.forEach(({ check, index }, id) => {
-    const r = answers.get(id);
-    const v = judgeHttp(check, r);
-    const a = r?.http;
-    const output = a ? [`HTTP ${a.status}`, ...Object.entries(a.headers).map(([k, x]) => `${k}: ${x}`), '', ...a.body.split('\n').slice(0, 20)] : [];
-    record(index, result(check, v.ok, v.message, started, { command: describeHttp(check), output }));
-  });
+  };
+}
+
+/** load_balancing.feature: every answer as expected, and every endpoint among the answerers. */
+async function spread(lab: Lab, check: HttpCheck, started: number): Promise<TestResult> {
+  const wanted = check.everyOf!;
+  const seen = new Map<string, number>();
+  const output: string[] = [];
+  for (let round = 0; round < SPREAD_ROUNDS && wanted.some((p) => !seen.has(p)); round++) {
+    const probes = Array.from({ length: wanted.length * SPREAD_TRIES_PER_ENDPOINT }, (_, id) => httpProbe(id, check));
+    const answers = await runProbes(lab.fabric.netns, probes, { parallel: 16 });
+    for (const r of answers.values()) {
+      const v = judgeHttp(check, r);
+      if (!v.ok) return result(check, false, v.message, started, { command: describeHttp(check), output: [...output, ...shown(r)] });
+      const pod = r.http ? (echoOf(r.http)?.pod ?? '?') : '?';
+      seen.set(pod, (seen.get(pod) ?? 0) + 1);
+    }
+    output.push(`round ${round + 1}: ${probes.length} requests, answered by ${[...seen].map(([p, n]) => `${p} ×${n}`).join(', ')}`);
+  }
+  const missing = wanted.filter((p) => !seen.has(p));
+  const message =
+    missing.length === 0
+      ? `every endpoint answered (${wanted.length}: ${wanted.join(', ')})`
+      : `${missing.join(', ')} never answered in ${SPREAD_ROUNDS} rounds of ${wanted.length * SPREAD_TRIES_PER_ENDPOINT} requests`;
+  return result(check, missing.length === 0, message, started, { command: describeHttp(check), output });
+}
+
+/** The answer as curl -i would show it, the body cut short. */
+function shown(r: ProbeResult | undefined): string[] {
+  const a = r?.http;
+  if (!a) return r?.error ? [`error: ${r.error}`] : [];
+  return [`HTTP ${a.status}`, ...Object.entries(a.headers).map(([k, x]) => `${k}: ${x}`), '', ...a.body.split('\n').slice(0, 20)];
 }
 
 /** The request as curl would send it from the source's namespace. */

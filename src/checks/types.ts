@@ -145,6 +145,8 @@ export interface HttpCheck {
     path?: string;
     redirect?: string;
   };
+  /** Send again (bounded) until each of these pods has answered: load balancing proved. */
+  everyOf?: string[];
 }
 
 export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck | AnnouncerCheck | HttpCheck;

@@ -53,6 +53,15 @@ export function render(s: LabStatus): string {
       ),
     );
   }
+  if ((s.ingresses ?? []).length > 0) {
+    out.push(
+      '',
+      table(
+        ['INGRESS', 'CLASS', 'HOSTS', 'ADDRESS', 'PORTS'],
+        s.ingresses!.map((i) => [i.name, i.class, i.hosts.join(',') || '*', i.address.join(',') || '(none: no controller serves its class)', i.ports]),
+      ),
+    );
+  }
   if (s.strayNamespaces.length > 0) out.push('', `stray namespaces: ${s.strayNamespaces.join(', ')}`);
   if (s.observed) out.push('', howRead(s.observed));
   return out.join('\n');

@@ -1,3 +1,4 @@
+import { endProcesses, programsRunning } from './processes.js';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
@@ -164,6 +165,8 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
     } else if (op.kind === 'iptables.restore') {
       await restoreIptables(stage, op);
     } else if (op.kind === 'daemon.start') {
+      // What a killed master left behind (nginx's workers keep its ports): the lab's own, ended before a new master binds them.
+      if (op.pidFile) await endProcesses(await programsRunning(op.netns, op.name));
       const r = await run('ip', ['netns', 'exec', op.netns, ...op.argv]);
       if (r.exitCode !== 0) throw new KernelError(`${stage}: starting ${op.name} in ${op.netns} failed: ${kernelReason(r.stderr)}`);
     } else if (op.kind === 'cni.add') {

@@ -59,6 +59,22 @@ export async function programsRunning(netns: string, program: string): Promise<n
   return out;
 }
 
+/** Whether the PID a daemon wrote is alive, runs `program` and lives in `netns` (a stale or planted number is not). */
+export async function pidFileAlive(pidFile: string, program: string, netns: string): Promise<boolean> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const [cmdline, stat, ns, inode] = await Promise.all([
+    readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
+    readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''),
+    readlink(`/proc/${pid}/ns/net`).catch(() => ''),
+    netnsInode(netns),
+  ]);
+  // A zombie (state Z) is gone: PID 1 may take a moment to reap it.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  const name = (cmdline.split('\0')[0] ?? '').split(/[\s:]/)[0]!.split('/').at(-1);
+  return name === program && state !== 'Z' && ns === `net:[${inode}]`;
+}
+
 /** SIGTERM, then SIGKILL for whatever has not ended within the grace period. */
 export async function endProcesses(pids: number[], graceMs = 1000): Promise<void> {
   const signal = (pid: number, sig: NodeJS.Signals) => {

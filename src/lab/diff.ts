@@ -1,10 +1,15 @@
 import type { Lab } from './types.js';
 
-/** The part of a lab that is kernel state: what `up` compares with a running lab. */
-/** NetworkPolicies are not part of it either: they change on a running lab (`up` reloads them). */
-export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings' | 'policies'> {
-  const { tests: _tests, description: _description, source: _source, sourceText: _text, warnings: _warnings, policies: _policies, ...network } = lab;
-  return network;
+/**
+ * The part of a lab that is kernel state: what `up` compares with a running lab.
+ * NetworkPolicies and Ingresses are not part of it either: they change on a
+ * running lab (`up` reloads the policy tables and nginx); the controller is.
+ */
+export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings' | 'policies' | 'ingress'> & {
+  ingress: { controller: Lab['ingress']['controller'] };
+} {
+  const { tests: _tests, description: _description, source: _source, sourceText: _text, warnings: _warnings, policies: _policies, ingress, ...network } = lab;
+  return { ...network, ingress: { controller: ingress.controller } };
 }
 
 /**

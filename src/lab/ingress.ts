@@ -159,13 +159,16 @@ function resolveBackend(services: Service[], namespace: string, b: RawBackend): 
 
 /** The controller's pods and Service, once resolved, and the address every served Ingress's status shows. */
 export function ingressControllerOf(
+  raw: RawLab,
   services: Service[],
   pods: Array<{ name: string; system?: string; netns: string; ip: string; node: string }>,
   nodes: Array<{ address: string }>,
 ): IngressController | undefined {
   const svc = services.find((s) => s.name === CONTROLLER_NAME && s.namespace === CONTROLLER_NAMESPACE);
   if (!svc) return undefined;
+  const naive = (raw.ingressClasses ?? []).some((c) => c.controller === INGRESS_NGINX && c.rendering === 'naive');
   return {
+    rendering: naive ? 'naive' : 'ingress-nginx',
     service: svc.ref,
     pods: pods.filter((p) => p.system === 'ingress').map((p) => ({ name: p.name, netns: p.netns, ip: p.ip, node: p.node })),
     // publishService: the controller Service's LoadBalancer address; with a NodePort Service, the nodes' own

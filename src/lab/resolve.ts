@@ -171,7 +171,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       services: resolved,
       metallb: metallb.metallb,
       policies: resolvePolicies(raw),
-      ingress: { controller: ingressControllerOf(resolved, pods, nodes), ingresses: resolveIngresses(raw, resolved) },
+      ingress: { controller: ingressControllerOf(raw, resolved, pods, nodes), ingresses: resolveIngresses(raw, resolved) },
       tests: file.tests ?? [],
     },
   };

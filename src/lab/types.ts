@@ -318,6 +318,8 @@ export interface IngressBackend {
 
 /** ingress-nginx's controller: its pods (one nginx each), its Service, and the address served Ingresses report. */
 export interface IngressController {
+  /** How its nginx.conf is written: as ingress-nginx does, or naively (a lab that shows the trailing-slash trap). */
+  rendering: 'ingress-nginx' | 'naive';
   service: string;
   pods: Array<{ name: string; netns: string; ip: string; node: string }>;
   addresses: string[];

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { KernelError } from '../errors.js';
-import { ifAbsent } from '../kernel/files.js';
+import { ifAbsent, writePrivateFile } from '../kernel/files.js';
+import { reloadNginx } from '../kernel/nginx.js';
+import { nginxFiles, planIngressNginx } from '../plan/ingress-nginx.js';
 import { mapLimit } from '../kernel/run.js';
 import { applyWave } from '../kernel/apply.js';
 import { plannedImages, type PlannedRuleset } from '../kernel/canon.js';
 import { observeIptables, observeNamespaces, observeTable } from '../kernel/observe.js';
 import { renderIptables } from '../plan/iptables-ruleset.js';
 import { renderNft } from '../plan/nft-ruleset.js';
-import { endProcesses, processesRunning, programsRunning } from '../kernel/processes.js';
+import { endProcesses, pidFileAlive, processesRunning, programsRunning } from '../kernel/processes.js';
 import { SPEAKER_PATH } from '../runtime-path.js';
 import { isSameProcess } from '../pid.js';
 import { findDrift, repairPlan, whatToRead, type LabDrift } from '../plan/drift.js';
@@ -74,7 +76,8 @@ export async function observeLab(state: LabState, plan = planOf(state), read: Re
       const image = await observeIptables(op.netns);
       ns.tables = { ...ns.tables, iptables: image ? { image, planned: planned.get(op)! } : null };
       // By its program: a node's namespace may hold a speaker beside its BIRD, and the one alive must not hide the other's death.
-    } else if (op.kind === 'daemon.start') daemons[op.netns] = (await programsRunning(op.netns, op.argv[0]!)).length > 0;
+    } else if (op.kind === 'daemon.start')
+      daemons[op.netns] = op.pidFile ? await pidFileAlive(op.pidFile, op.argv[0]!, op.netns) : (await programsRunning(op.netns, op.argv[0]!)).length > 0;
     else if (op.kind === 'speaker.start') speakers[op.netns] = (await processesRunning(op.netns, SPEAKER_PATH)).length > 0;
     else if (op.kind === 'bgp.establish') bgp[op.netns] = (await bgpSessionsAt(op.socket)) ?? null;
   }
@@ -146,4 +149,22 @@ export async function reloadPolicies(state: LabState, lab: Lab, concurrency: num
   state.file = resolvePath(lab.source);
   await applyWave({ title: 'reload NetworkPolicies', stages: [{ name: 'services', title: 'reload', barrier: false, ops: policyReloads(lab) }] }, concurrency);
   return `${before} → ${lab.policies.length} NetworkPolicies: table ${POLICY_TABLE} reloaded on ${lab.nodes.length} node${lab.nodes.length === 1 ? '' : 's'}, no pod touched`;
+}
+
+/**
+ * Ingresses edited in the file: each controller pod's nginx.conf written
+ * anew and nginx told to read it (a graceful reload: open connections
+ * finish on the old workers). No pod, Service or rule is touched.
+ */
+export async function reloadIngresses(state: LabState, lab: Lab): Promise<string> {
+  const before = state.lab.ingress.ingresses.length;
+  state.lab = lab;
+  state.file = resolvePath(lab.source);
+  const stateDir = labDir(lab.name);
+  const pods = lab.ingress.controller?.pods ?? [];
+  for (const op of planIngressNginx(lab, planContext(lab.name, state.conflist)).flatMap((c) => c.containers ?? [])) {
+    if (op.kind === 'file.write') await writePrivateFile(op.path, op.content);
+  }
+  for (const pod of pods) await reloadNginx(nginxFiles(stateDir, pod.name.replace('/', '.')).pid, pod.netns);
+  return `${before} → ${lab.ingress.ingresses.length} Ingresses: nginx reloaded in ${pods.length} controller pod${pods.length === 1 ? '' : 's'}, no connection cut`;
 }

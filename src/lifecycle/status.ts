@@ -64,6 +64,8 @@ export interface LabStatus {
     ports: Array<{ name: string; protocol: string; port: number; nodePort?: number; endpoints: string[] }>;
   }>;
   policies: Array<{ name: string; types: string[]; isolates: string[] }>;
+  /** Ingresses as `kubectl get ingress` lists them: class, hosts, status.loadBalancer.ingress (none when no controller serves it), ports. */
+  ingresses?: Array<{ name: string; class: string; hosts: string[]; address: string[]; ports: string }>;
   /**
    * How the kernel was read: the namespaces read, and those left unread
    * because the lab's watcher vouches nothing changed in them since `up`.
@@ -187,6 +189,20 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
       types: [...(p.types.ingress ? ['Ingress'] : []), ...(p.types.egress ? ['Egress'] : [])],
       isolates: lab.pods.filter((pod) => pod.namespace === p.namespace && selects(p.podSelector, pod.labels)).map((pod) => pod.name),
     })),
+    ...(lab.ingress.ingresses.length > 0
+      ? {
+          ingresses: lab.ingress.ingresses.map((i) => ({
+            name: i.ref,
+            class: i.className ?? '<none>',
+            hosts: [...new Set(i.rules.map((r) => r.host || '*'))],
+            address: i.served ? (lab.ingress.controller?.addresses ?? []) : [],
+            ports:
+              lab.ingress.controller?.httpNodePort && (lab.services.find((s) => s.ref === lab.ingress.controller!.service)?.loadBalancerIPs.length ?? 0) === 0
+                ? `80 (NodePort ${lab.ingress.controller.httpNodePort})`
+                : '80',
+          })),
+        }
+      : {}),
     ...(observed ? { observed } : {}),
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,

@@ -17,7 +17,7 @@ import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
-import { labDrift, planContext, planOf, reloadPolicies, repairLab } from './drift.js';
+import { labDrift, planContext, planOf, reloadIngresses, reloadPolicies, repairLab } from './drift.js';
 import { watcher } from './watch.js';
 import { tearDownLab } from './teardown.js';
 
@@ -69,10 +69,16 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
       if (differences.length === 0 && !options.recreate) {
         const started = performance.now();
         // NetworkPolicies edited in the file: the running lab takes them, no pod touched ("should enforce updated policy").
-        if (JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies)) {
-          const said = await reloadPolicies(current.state, lab, concurrency);
+        // Ingresses likewise: nginx reads its new configuration, no connection cut.
+        const policies = JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies);
+        const ingresses = JSON.stringify(current.state.lab.ingress.ingresses) !== JSON.stringify(lab.ingress.ingresses);
+        if (policies || ingresses) {
+          const said = [
+            ...(policies ? [await reloadPolicies(current.state, lab, concurrency)] : []),
+            ...(ingresses ? [await reloadIngresses(current.state, lab)] : []),
+          ];
           await writeState(current.state);
-          return { changed: true, state: current.state, policies: said, seconds: (performance.now() - started) / 1000 };
+          return { changed: true, state: current.state, policies: said.join('; '), seconds: (performance.now() - started) / 1000 };
         }
         // The running lab's plan, made once for the drift, the repair and the watcher (10,000 pods: 0.1 s each).
         const running = planOf(current.state);

@@ -211,8 +211,12 @@ export function planIngressNginx(lab: Lab, context: PlanContext): Contribution[]
     const f = nginxFiles(context.stateDir, pod.name.replace('/', '.'));
     return {
       containers: [
-        { kind: 'file.write', path: f.conf, content: nginxConf(lab, pod.name.replace('/', '.'), context.stateDir) },
-        { kind: 'daemon.start', netns: pod.netns, name: 'nginx', argv: ['nginx', '-p', f.prefix, '-c', f.conf, '-e', f.errorLog] },
+        {
+          kind: 'file.write',
+          path: f.conf,
+          content: nginxConf(lab, pod.name.replace('/', '.'), context.stateDir, { naive: controller.rendering === 'naive' }),
+        },
+        { kind: 'daemon.start', netns: pod.netns, name: 'nginx', argv: ['nginx', '-p', f.prefix, '-c', f.conf, '-e', f.errorLog], pidFile: f.pid },
       ],
     };
   });

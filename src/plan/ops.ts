@@ -195,6 +195,12 @@ export interface DaemonStart {
   netns: string;
   name: 'dnsmasq' | 'bird' | 'nginx';
   argv: string[];
+  /**
+   * Where the daemon writes its master's PID, for one whose workers outlive a
+   * killed master (nginx): alive means that PID is alive, and a start first
+   * ends the lab's leftover processes of the program in the namespace.
+   */
+  pidFile?: string;
 }
 
 /**

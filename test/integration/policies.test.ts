@@ -75,7 +75,7 @@ describe.skipIf(!isRoot)('NetworkPolicy in the kernel', () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain("the file's NetworkPolicies are not the running lab's");
     const up = await netlab(['up', file]);
-    expect(up.stdout).toMatch(/takes the file's NetworkPolicies in .*3 → 2 NetworkPolicies: table ip netlab-policy reloaded on 2 nodes, no pod touched/);
+    expect(up.stdout).toMatch(/takes the file's changes in .*3 → 2 NetworkPolicies: table ip netlab-policy reloaded on 2 nodes, no pod touched/);
     expect((await testJson(file)).code).toBe(0);
     expect(await inode(`netlab.${LAB}.pod.x.c`)).toBe(before);
   });

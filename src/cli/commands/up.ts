@@ -18,7 +18,7 @@ export async function up(inv: { file: string; recreate: boolean; cniPaths: strin
   if (!result.changed) {
     process.stdout.write(`lab "${lab.name}" is already up (${size}); nothing to do\n`);
   } else if ('policies' in result) {
-    process.stdout.write(`lab "${lab.name}" takes the file's NetworkPolicies in ${result.seconds.toFixed(2)} s: ${result.policies}\n`);
+    process.stdout.write(`lab "${lab.name}" takes the file's changes in ${result.seconds.toFixed(2)} s: ${result.policies}\n`);
   } else if ('repaired' in result) {
     process.stdout.write(`lab "${lab.name}" was damaged and is repaired in ${result.seconds.toFixed(2)} s; what differed from its plan:\n`);
     for (const line of result.repaired) process.stdout.write(`  ${printable(line)}\n`);
