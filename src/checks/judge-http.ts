@@ -67,6 +67,11 @@ export function judgeHttp(check: HttpCheck, r: ProbeResult | undefined): { ok: b
     else if (got === undefined) problems.push(`the backend received no ${name} header`);
     else if (!valueMatches(want, got.join(','))) problems.push(`the backend received ${name}: ${got.join(',')}, not ${want}`);
   }
+  for (const [name, want] of Object.entries(e.responseHeaders ?? {})) {
+    const got = a.headers[name.toLowerCase()];
+    if (got === undefined) problems.push(`the response has no ${name} header`);
+    else if (!valueMatches(want, got)) problems.push(`the response's ${name} is ${got}, not ${want}`);
+  }
   for (const name of e.absentHeaders ?? []) {
     const got = echo?.headers[canonicalHeader(name)];
     if (got !== undefined) problems.push(`the backend received ${name}: ${got.join(',')}, which should be gone`);

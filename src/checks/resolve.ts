@@ -151,6 +151,7 @@ function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): Htt
       status,
       ...(answerFrom ? { answerFrom } : {}),
       ...(e.headers ? { headers: e.headers } : {}),
+      ...(e.responseHeaders ? { responseHeaders: e.responseHeaders } : {}),
       ...(e.absentHeaders ? { absentHeaders: e.absentHeaders } : {}),
       ...(e.path !== undefined ? { path: e.path } : {}),
       ...(e.redirect !== undefined ? { redirect: e.redirect } : {}),

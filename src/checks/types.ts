@@ -141,6 +141,7 @@ export interface HttpCheck {
     /** The pods allowed to answer (a backend Service's endpoints, or one pod), with what to call them. */
     answerFrom?: { pods: string[]; label: string };
     headers?: Record<string, string>;
+    responseHeaders?: Record<string, string>;
     absentHeaders?: string[];
     path?: string;
     redirect?: string;

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { nginxConf, nginxServers, serverName } from '../../src/plan/ingress-nginx.js';
+import { planLab } from '../../src/plan/index.js';
+import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
+
+/*
+ * Ingress as ingress-nginx reads and renders it (REFERENCE-3 §3): which
+ * Ingresses it serves, the server and location blocks it writes, and what the
+ * API server refuses.
+ */
+
+const backend = (name: string, port: object = { number: 8080 }) => ({ service: { name, port } });
+const echo = (name: string) => ({ name, labels: { app: name }, containers: [{ name: 'echo', listen: ['8080/tcp'] }] });
+const svc = (name: string) => ({ name, selector: { app: name }, ports: [{ port: 8080 }] });
+
+function ingressLab(ingresses: object[], extra: object = {}) {
+  return {
+    name: 'ing',
+    nodes: [{ name: 'node1' }, { name: 'node2' }],
+    pods: [echo('a'), echo('b')],
+    services: [svc('a'), svc('b')],
+    ingressClasses: [{ name: 'nginx', controller: 'k8s.io/ingress-nginx' }],
+    ingresses,
+    ...extra,
+  };
+}
+
+const locations = (lab: ReturnType<typeof labOf>, host: string) =>
+  nginxServers(lab.ingress.ingresses)
+    .find((s) => s.host === host)!
+    .locations.map((l) => `${l.modifier ? '= ' : ''}${l.path} → ${'upstream' in l.to ? l.to.upstream : l.to.status}`);
+
+describe("ingress-nginx's controller", () => {
+  it('two pods in ingress-nginx on different nodes, behind a NodePort Service (LoadBalancer once MetalLB announces a pool)', () => {
+    const lab = labOf(ingressLab([{ name: 'i', ingressClassName: 'nginx', defaultBackend: backend('a') }]));
+    const pods = lab.pods.filter((p) => p.system === 'ingress');
+    expect(pods.map((p) => [p.name, p.node])).toEqual([
+      ['ingress-nginx/ingress-nginx-controller-0', 'node1'],
+      ['ingress-nginx/ingress-nginx-controller-1', 'node2'],
+    ]);
+    expect(lab.services.find((s) => s.ref === 'ingress-nginx/ingress-nginx-controller')).toMatchObject({ type: 'NodePort' });
+    expect(lab.ingress.controller?.addresses).toEqual(['192.168.19.1', '192.168.19.2']);
+    const lb = labOf(
+      ingressLab([{ name: 'i', ingressClassName: 'nginx', defaultBackend: backend('a') }], {
+        metallb: { ipAddressPools: [{ name: 'p', addresses: ['192.168.19.240/30'] }], l2Advertisements: [{ name: 'l2' }] },
+      }),
+    );
+    expect(lb.ingress.controller?.addresses).toEqual(['192.168.19.240']);
+  });
+
+  it("serves its class, the default class, and the annotation's; ignores another class", () => {
+    const lab = labOf(
+      ingressLab([
+        { name: 'mine', ingressClassName: 'nginx', defaultBackend: backend('a') },
+        { name: 'other', ingressClassName: 'some-invalid-class-name', defaultBackend: backend('a') },
+        { name: 'classless', defaultBackend: backend('a') },
+        { name: 'annotated', ingressClassName: 'other', annotations: { 'kubernetes.io/ingress.class': 'nginx' }, defaultBackend: backend('a') },
+      ]),
+    );
+    expect(lab.ingress.ingresses.map((i) => [i.name, i.served])).toEqual([
+      ['mine', true],
+      ['other', false],
+      ['classless', false],
+      ['annotated', true],
+    ]);
+    const withDefault = labOf({
+      ...ingressLab([{ name: 'classless', defaultBackend: backend('a') }]),
+      ingressClasses: [{ name: 'nginx', controller: 'k8s.io/ingress-nginx', default: true }],
+    });
+    expect(withDefault.ingress.ingresses[0]!.served).toBe(true);
+  });
+});
+
+describe('the nginx configuration (REFERENCE-3 §3.3, §3.5)', () => {
+  const rules = (host: string, paths: Array<[string, string, string]>) => ({
+    host,
+    http: { paths: paths.map(([path, pathType, to]) => ({ path, pathType, backend: backend(to) })) },
+  });
+
+  it('Exact is `= P`; Prefix is `P/` and its exact twin; an Exact on the same path owns `= P`', () => {
+    const lab = labOf(
+      ingressLab([
+        {
+          name: 'i',
+          ingressClassName: 'nginx',
+          rules: [
+            rules('h', [
+              ['/foo', 'Prefix', 'a'],
+              ['/foo', 'Exact', 'b'],
+              ['/bar', 'Exact', 'a'],
+            ]),
+          ],
+        },
+      ]),
+    );
+    expect(locations(lab, 'h')).toEqual(['/foo/ → default-a-8080', '= /foo → default-b-8080', '= /bar → default-a-8080', '/ → 404']);
+  });
+
+  it('a Prefix written with a trailing slash gets the bare path too; an Exact `/p/` a 404 for `/p`, so nginx never redirects', () => {
+    const lab = labOf(
+      ingressLab([
+        {
+          name: 'i',
+          ingressClassName: 'nginx',
+          rules: [
+            rules('h', [
+              ['/aaa/bbb/', 'Prefix', 'a'],
+              ['/foo/', 'Exact', 'b'],
+            ]),
+          ],
+        },
+      ]),
+    );
+    expect(locations(lab, 'h')).toEqual(['/aaa/bbb/ → default-a-8080', '= /aaa/bbb → default-a-8080', '= /foo/ → default-b-8080', '= /foo → 404', '/ → 404']);
+    const naive = nginxServers(lab.ingress.ingresses, { naive: true }).find((s) => s.host === 'h')!;
+    expect(naive.locations.map((l) => `${l.modifier ? '= ' : ''}${l.path}`)).toEqual(['/aaa/bbb/', '= /foo/', '/']);
+  });
+
+  it('a server per host, sorted, rules of one host merged across Ingresses; `/` goes to the Ingress’s defaultBackend, else 404', () => {
+    const lab = labOf(
+      ingressLab([
+        { name: 'one', ingressClassName: 'nginx', defaultBackend: backend('b'), rules: [rules('z.example', [['/x', 'Exact', 'a']])] },
+        { name: 'two', ingressClassName: 'nginx', rules: [rules('z.example', [['/y', 'Exact', 'a']]), rules('a.example', [['/', 'Prefix', 'a']])] },
+      ]),
+    );
+    expect(nginxServers(lab.ingress.ingresses).map((s) => s.host)).toEqual(['a.example', 'z.example', '_']);
+    expect(locations(lab, 'z.example')).toEqual(['= /y → default-a-8080', '= /x → default-a-8080', '/ → default-b-8080']);
+    expect(locations(lab, '_')).toEqual(['/ → default-b-8080']);
+  });
+
+  it('a wildcard host is the one-label regex; a backend without ready endpoints answers 503', () => {
+    expect(serverName('*.foo.com')).toBe('~^(?<subdomain>[\\w-]+)\\.foo\\.com$');
+    const lab = labOf({
+      ...ingressLab([{ name: 'i', ingressClassName: 'nginx', rules: [rules('h', [['/', 'Prefix', 'gone']])] }]),
+      services: [svc('a'), svc('b'), svc('gone')],
+    });
+    expect(locations(lab, 'h')).toEqual(['/ → 503']);
+  });
+
+  it('upstreams list the ready endpoints; every path nginx writes is in the lab state directory', () => {
+    const lab = labOf(ingressLab([{ name: 'i', ingressClassName: 'nginx', defaultBackend: backend('a') }]));
+    const conf = nginxConf(lab, 'pod', '/run/netlab/ing');
+    expect(conf).toMatch(/upstream default-a-8080 \{\n {4}server 10\.244\.\d+\.\d+:8080; # a\n {2}\}/);
+    const paths = [...conf.matchAll(/(?:^|\s)(\/[^\s;"]+)/gm)].map((m) => m[1]!).filter((p) => !p.startsWith('/^') && p !== '/');
+    for (const p of paths.filter((x) => x.startsWith('/run') || x.startsWith('/var') || x.startsWith('/etc') || x.startsWith('/tmp')))
+      expect(p.startsWith('/run/netlab/ing/')).toBe(true);
+    for (const d of ['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path', 'pid', 'access_log', 'error_log'])
+      expect(conf).toMatch(new RegExp(`\\b${d} /run/netlab/ing/ingress/pod`));
+  });
+
+  it('the plan starts nginx in each controller pod with its prefix, config and error log in the state directory', () => {
+    const lab = shippedLab('ingress');
+    const starts = planLab(lab, { stateDir: '/run/netlab/ingress' })
+      .stages.flatMap((s) => s.ops)
+      .filter((o) => o.kind === 'daemon.start' && o.name === 'nginx');
+    expect(starts).toHaveLength(2);
+    expect(starts[0]).toMatchObject({
+      netns: 'netlab.ingress.pod.ingress-nginx.ingress-nginx-controller-0',
+      argv: [
+        'nginx',
+        '-p',
+        '/run/netlab/ingress/ingress/ingress-nginx.ingress-nginx-controller-0',
+        '-c',
+        '/run/netlab/ingress/ingress/ingress-nginx.ingress-nginx-controller-0/nginx.conf',
+        '-e',
+        '/run/netlab/ingress/ingress/ingress-nginx.ingress-nginx-controller-0/error.log',
+      ],
+    });
+  });
+});
+
+describe('validation, as the API server refuses it', () => {
+  it('neither rules nor a defaultBackend', () => {
+    expect(problemsOf(ingressLab([{ name: 'i' }]))).toEqual([
+      expect.stringContaining('ingresses[0]: spec: Invalid value: either `defaultBackend` or `rules` must be specified'),
+    ]);
+  });
+
+  it('paths that are not normalised', () => {
+    const bad = (path: string) => ingressLab([{ name: 'i', rules: [{ host: 'h', http: { paths: [{ path, pathType: 'Prefix', backend: backend('a') }] } }] }]);
+    expect(problemsOf(bad('/a//b'))).toEqual([
+      expect.stringContaining(`ingresses[0].rules[0].http.paths[0].path: Invalid value: "/a//b": must not contain '//'`),
+    ]);
+    expect(problemsOf(bad('/a/../b'))).toEqual([expect.stringContaining("must not contain '/../'")]);
+    expect(problemsOf(bad('/a/.'))).toEqual([expect.stringContaining("must not contain '/.'")]);
+    expect(problemsOf(bad('foo')).length).toBeGreaterThan(0);
+  });
+
+  it('a backend Service or port the namespace does not have', () => {
+    expect(problemsOf(ingressLab([{ name: 'i', defaultBackend: backend('nope') }]))).toEqual([
+      expect.stringContaining('ingresses[0].defaultBackend.service.name: no Service "nope" in namespace "default"'),
+    ]);
+    expect(problemsOf(ingressLab([{ name: 'i', defaultBackend: backend('a', { number: 9 }) }]))).toEqual([
+      expect.stringContaining('ingresses[0].defaultBackend.service.port.number: Service "default/a" has no port 9'),
+    ]);
+    expect(problemsOf(ingressLab([{ name: 'i', namespace: 'other', defaultBackend: backend('a') }]))).toEqual([
+      expect.stringContaining('no Service "a" in namespace "other"'),
+    ]);
+  });
+
+  it('hostile values stop at the schema: nothing can end an nginx directive or a header line', () => {
+    const at = (rule: object) => problemsOf(ingressLab([{ name: 'i', rules: [rule] }]));
+    expect(at({ host: 'a;b', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('a') }] } }).length).toBeGreaterThan(0);
+    expect(at({ host: 'h', http: { paths: [{ path: '/x"; return 200 "pwned', pathType: 'Prefix', backend: backend('a') }] } }).length).toBeGreaterThan(0);
+    expect(at({ host: 'h', http: { paths: [{ path: '/x{', pathType: 'Prefix', backend: backend('a') }] } }).length).toBeGreaterThan(0);
+    expect(at({ host: '1.2.3.4:80', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('a') }] } }).length).toBeGreaterThan(0);
+    const test = (http: object) => problemsOf(ingressLab([{ name: 'i', ingressClassName: 'nginx', defaultBackend: backend('a') }], { tests: [{ http }] }));
+    expect(test({ from: 'external', to: 'ingress', headers: { 'X-A': 'v\r\nX-B: w' } }).length).toBeGreaterThan(0);
+    expect(test({ from: 'external', to: 'ingress', headers: { 'X-A\r\nB': 'v' } }).length).toBeGreaterThan(0);
+    expect(test({ from: 'external', to: 'ingress', path: '/a b' }).length).toBeGreaterThan(0);
+    expect(test({ from: 'external', to: 'ingress', host: 'a\nb' }).length).toBeGreaterThan(0);
+    expect(test({ from: 'external', to: 'ingress', method: 'GET / HTTP/1.1' }).length).toBeGreaterThan(0);
+  });
+
+  it('http tests aim at an Ingress a controller serves', () => {
+    expect(
+      problemsOf(
+        ingressLab([{ name: 'i', ingressClassName: 'x', defaultBackend: backend('a') }], { tests: [{ http: { from: 'external', to: 'ingress/i' } }] }),
+      ),
+    ).toEqual([expect.stringContaining('tests[0].http.to: Ingress "default/i" has no address: class "x" is no controller\'s')]);
+    expect(problemsOf({ ...ingressLab([]), ingressClasses: [], ingresses: [], tests: [{ http: { from: 'external', to: 'ingress' } }] })).toEqual([
+      expect.stringContaining('tests[0].http.to: "ingress" needs an Ingress controller'),
+    ]);
+  });
+});
