@@ -16,10 +16,11 @@ shares the kernel's one neighbour table: a large mesh is checked in rounds that 
   {"id", "kind": "nat", "netns", "dstNetns", "dst", "timeout"}
       a UDP datagram from netns to a socket the prober opens in dstNetns;
       reports the source address the receiver saw ("seen").
-  {"id", "kind": "http", "netns", "dst", "port", "method", "path", "host"?, "headers", "timeout"}
+  {"id", "kind": "http", "netns", "dst", "port", "method", "path", "host"?, "headers", "tls"?, "timeout"}
       one HTTP/1.1 request (Connection: close), redirects not followed, as the
       Ingress and Gateway API conformance suites send them; reports the
-      status, the response's headers and its body ("http").
+      status, the response's headers and its body ("http"). With "tls":
+      {"ca"}, over TLS with the host as SNI, the certificate verified.
 Output (stdout): one JSON object per probe as it finishes:
   {"id", "ok", "ms", "error"?, "replies"?, "answer"?, "seen"?, "http"?}
 
@@ -31,6 +32,7 @@ import os
 import resource
 import selectors
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -287,20 +289,32 @@ class Prober:
         p = self.active.get(pid)
         if p is None:
             return
-        if events & selectors.EVENT_WRITE and "sent" not in p:
+        if "connected" not in p:
             err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
                 return self.finish(pid, False, error=os.strerror(err))
+            p["connected"] = True
+            if "tls" in p:
+                s = self.start_tls(p, s)
+        if "tls" in p and "handshaken" not in p:
+            if not self.handshake(p, s):
+                return
+        if "sent" not in p:
+            s.setblocking(True)
+            s.settimeout(max(0.1, p["deadline"] - time.monotonic()))
             s.sendall(p["request"])
+            s.setblocking(False)
             p["sent"] = True
             self.sel.modify(s, selectors.EVENT_READ, ("http", pid))
             return
         try:
             chunk = s.recv(65536)
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            chunk = b""
         except OSError as e:
-            return self.finish(pid, False, error=e.strerror)
+            return self.finish(pid, False, error=e.strerror or str(e))
         p["buffer"] += chunk
         if chunk and len(p["buffer"]) < MAX_HTTP_RESPONSE:
             return
@@ -308,6 +322,36 @@ class Prober:
         if response is None:
             return self.finish(pid, False, error="connection closed without an HTTP answer")
         self.finish(pid, True, http=response)
+
+    def start_tls(self, p, s):
+        """The connected socket wrapped for TLS: the host as SNI, the server's certificate checked against the CA."""
+        context = ssl.create_default_context(cafile=p["tls"]["ca"])
+        # The Host header's name without its port: the schema allows only NAME or NAME:PORT there.
+        name = (p.get("host") or p["dst"]).split(":")[0]
+        wrapped = context.wrap_socket(s, server_hostname=name, do_handshake_on_connect=False)
+        self.sel.unregister(s)
+        p["sockets"] = [wrapped]
+        self.sel.register(wrapped, selectors.EVENT_READ | selectors.EVENT_WRITE, ("http", p["id"]))
+        return wrapped
+
+    def handshake(self, p, s):
+        """One step of the TLS handshake; True once it is done, False while it waits (or failed and finished the probe)."""
+        try:
+            s.do_handshake()
+        except ssl.SSLWantReadError:
+            self.sel.modify(s, selectors.EVENT_READ, ("http", p["id"]))
+            return False
+        except ssl.SSLWantWriteError:
+            self.sel.modify(s, selectors.EVENT_WRITE, ("http", p["id"]))
+            return False
+        except ssl.SSLCertVerificationError as e:
+            self.finish(p["id"], False, error=f"TLS: the certificate does not verify: {e.verify_message}")
+            return False
+        except (ssl.SSLError, OSError) as e:
+            self.finish(p["id"], False, error=f"TLS: {getattr(e, 'reason', None) or e}")
+            return False
+        p["handshaken"] = True
+        return True
 
     # -- UDP: a connected socket, so ICMP port-unreachable shows as ECONNREFUSED
     def start_udp(self, p):

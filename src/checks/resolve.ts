@@ -8,6 +8,8 @@ import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
 import { answeringPods, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
+import { caFiles } from '../plan/ingress-nginx.js';
+import { labDir } from '../state/paths.js';
 import { explainVerdict, policyVerdict } from '../lab/policies.js';
 import type { ActionCheck, AnnouncerCheck, CaptureCheck, Check, DnsCheck, HttpCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
 
@@ -114,11 +116,13 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
 /** Where an `http:` test's request goes: the controller's address (its LoadBalancer IP, else a node and the NodePort), or an address. */
 function httpTarget(lab: Lab, spec: RawHttpTest): { ip: string; label: string; port: number } {
   const controller = lab.ingress.controller;
+  const https = spec.scheme === 'https';
   if (spec.to.startsWith('ingress') && controller) {
     const lb = lab.services.find((s) => s.ref === controller.service)!.loadBalancerIPs.length > 0;
-    return { ip: controller.addresses[0]!, label: spec.to, port: spec.port ?? (lb ? 80 : controller.httpNodePort!) };
+    const nodePort = https ? controller.httpsNodePort! : controller.httpNodePort!;
+    return { ip: controller.addresses[0]!, label: spec.to, port: spec.port ?? (lb ? (https ? 443 : 80) : nodePort) };
   }
-  return { ip: spec.to, label: spec.to, port: spec.port ?? 80 };
+  return { ip: spec.to, label: spec.to, port: spec.port ?? (https ? 443 : 80) };
 }
 
 function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): HttpCheck {
@@ -138,10 +142,12 @@ function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): Htt
   const host = spec.host ? ` Host ${spec.host}` : '';
   return {
     kind: 'http',
-    name: name ?? `http ${from.name} → ${to.label}: ${method} ${path}${host} gives ${status}${answerFrom ? ` from ${answerFrom.label}` : ''}`,
+    name:
+      name ?? `${spec.scheme ?? 'http'} ${from.name} → ${to.label}: ${method} ${path}${host} gives ${status}${answerFrom ? ` from ${answerFrom.label}` : ''}`,
     from,
     to: { ip: to.ip, label: to.label },
     port: to.port,
+    ...(spec.scheme === 'https' ? { tls: { ca: caFiles(labDir(lab.name)).crt } } : {}),
     method,
     path,
     host: spec.host,

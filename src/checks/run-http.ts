@@ -40,6 +40,7 @@ function httpProbe(id: number, check: HttpCheck): Probe {
     path: check.path,
     ...(check.host ? { host: check.host } : {}),
     headers: check.headers,
+    ...(check.tls ? { tls: check.tls } : {}),
     timeout: REACHABLE_TIMEOUT,
   };
 }
@@ -78,5 +79,9 @@ function shown(r: ProbeResult | undefined): string[] {
 /** The request as curl would send it from the source's namespace. */
 function describeHttp(check: HttpCheck): string {
   const headers = [...(check.host ? [['Host', check.host]] : []), ...check.headers].map(([n, v]) => ` -H '${n}: ${v}'`).join('');
+  if (check.tls) {
+    const name = check.host ?? check.to.ip;
+    return `ip netns exec ${check.from.netns} curl -si --cacert ${check.tls.ca} --resolve ${name}:${check.port}:${check.to.ip} -X ${check.method}${check.headers.map(([n, v]) => ` -H '${n}: ${v}'`).join('')} 'https://${name}:${check.port}${check.path}'`;
+  }
   return `ip netns exec ${check.from.netns} curl -si -X ${check.method}${headers} 'http://${check.to.ip}:${check.port}${check.path}'`;
 }

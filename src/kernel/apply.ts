@@ -1,4 +1,5 @@
 import { endProcesses, programsRunning } from './processes.js';
+import { issueCertificate } from './tls.js';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { EnvironmentError, KernelError } from '../errors.js';
@@ -169,6 +170,8 @@ async function runJob(stage: string, job: Job): Promise<number | undefined> {
       if (op.pidFile) await endProcesses(await programsRunning(op.netns, op.name));
       const r = await run('ip', ['netns', 'exec', op.netns, ...op.argv]);
       if (r.exitCode !== 0) throw new KernelError(`${stage}: starting ${op.name} in ${op.netns} failed: ${kernelReason(r.stderr)}`);
+    } else if (op.kind === 'tls.issue') {
+      await issueCertificate(stage, op);
     } else if (op.kind === 'cni.add') {
       await cniAdd(op);
     } else if (op.kind === 'bgp.establish') {

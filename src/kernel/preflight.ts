@@ -146,6 +146,7 @@ export async function requireIpip(): Promise<void> {
 }
 
 /** Cluster DNS's server, in labs with DNS. */
+export const OPENSSL: Requirement = { program: 'openssl', pkg: 'openssl', why: "issuing the Ingresses' TLS certificates" };
 export const NGINX: Requirement = { program: 'nginx', pkg: 'nginx', why: "ingress-nginx's controller pods (Ingress)" };
 export const DNSMASQ: Requirement = { program: 'dnsmasq', pkg: 'dnsmasq-base', why: 'cluster DNS (the kube-dns pods)' };
 /** DNS lookups from inside pods, for dns tests. */
@@ -238,6 +239,7 @@ const PROGRAMS: Record<Program, Requirement> = {
   bird: BIRD,
   birdc: BIRDC,
   nginx: NGINX,
+  openssl: OPENSSL,
 };
 
 /** How each kernel feature is probed (read only: nothing on the host changes). */

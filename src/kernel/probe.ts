@@ -17,6 +17,8 @@ export type Probe =
       path: string;
       host?: string;
       headers: Array<[string, string]>;
+      /** https: the CA file the server's certificate must chain to; SNI is the host. */
+      tls?: { ca: string };
       timeout: number;
     };
 

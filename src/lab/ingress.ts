@@ -12,6 +12,9 @@ export const INGRESS_NGINX = 'k8s.io/ingress-nginx';
 export const CONTROLLER_NAMESPACE = 'ingress-nginx';
 export const CONTROLLER_NAME = 'ingress-nginx-controller';
 export const CONTROLLER_LABELS = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+/** The certificate a TLS host without a secret, and an unknown SNI name, get: ingress-nginx's "fake" one. */
+export const DEFAULT_CERTIFICATE = 'default';
+
 /** The annotation that names a class the old way; it takes precedence over spec.ingressClassName. */
 export const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
@@ -140,6 +143,9 @@ export function resolveIngresses(raw: RawLab, services: Service[]): Ingress[] {
         host: r.host ?? '',
         paths: (r.http?.paths ?? []).map((p) => ({ path: p.path, pathType: p.pathType, backend: backend(p.backend) })),
       })),
+      // A TLS entry without secretName still makes its hosts HTTPS, with the controller's default certificate.
+      tls: (ing.tls ?? []).map((t) => ({ hosts: t.hosts, secret: t.secretName ? `${namespace}.${t.secretName}` : DEFAULT_CERTIFICATE })),
+      sslRedirect: ing.annotations?.['nginx.ingress.kubernetes.io/ssl-redirect'] !== 'false',
     };
   });
 }
@@ -175,6 +181,7 @@ export function ingressControllerOf(
     // addresses (ingress-nginx's --report-node-internal-ip-address).
     addresses: svc.loadBalancerIPs.length > 0 ? [...svc.loadBalancerIPs] : nodes.map((n) => n.address),
     httpNodePort: svc.ports.find((p) => p.port === 80)?.nodePort,
+    httpsNodePort: svc.ports.find((p) => p.port === 443)?.nodePort,
   };
 }
 

@@ -305,6 +305,10 @@ export interface Ingress {
   served: boolean;
   defaultBackend?: IngressBackend;
   rules: Array<{ host: string; paths: Array<{ path: string; pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific'; backend: IngressBackend }> }>;
+  /** spec.tls: hosts served over HTTPS with the certificate netlab issues for the secret (by name; one per host when unnamed). */
+  tls: Array<{ hosts: string[]; secret: string }>;
+  /** ingress-nginx's ssl-redirect: a TLS host's plain HTTP answers 308 to HTTPS (its default), or is served. */
+  sslRedirect: boolean;
 }
 
 /** A backend Service port, with the ready endpoints nginx proxies to. */
@@ -324,6 +328,7 @@ export interface IngressController {
   pods: Array<{ name: string; netns: string; ip: string; node: string }>;
   addresses: string[];
   httpNodePort: number | undefined;
+  httpsNodePort: number | undefined;
 }
 
 /** The cluster DNS of a lab: where it answers and for which domain. */

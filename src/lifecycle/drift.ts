@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { KernelError } from '../errors.js';
 import { ifAbsent, writePrivateFile } from '../kernel/files.js';
 import { reloadNginx } from '../kernel/nginx.js';
+import { issueCertificate } from '../kernel/tls.js';
 import { nginxFiles, planIngressNginx } from '../plan/ingress-nginx.js';
 import { mapLimit } from '../kernel/run.js';
 import { applyWave } from '../kernel/apply.js';
@@ -164,6 +165,8 @@ export async function reloadIngresses(state: LabState, lab: Lab): Promise<string
   const pods = lab.ingress.controller?.pods ?? [];
   for (const op of planIngressNginx(lab, planContext(lab.name, state.conflist)).flatMap((c) => c.containers ?? [])) {
     if (op.kind === 'file.write') await writePrivateFile(op.path, op.content);
+    // A TLS entry added or changed: its certificate, from the CA clients already trust.
+    if (op.kind === 'tls.issue') await issueCertificate('reload Ingresses', op);
   }
   for (const pod of pods) await reloadNginx(nginxFiles(stateDir, pod.name.replace('/', '.')).pid, pod.netns);
   return `${before} → ${lab.ingress.ingresses.length} Ingresses: nginx reloaded in ${pods.length} controller pod${pods.length === 1 ? '' : 's'}, no connection cut`;

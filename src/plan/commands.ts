@@ -21,7 +21,8 @@ type ToolOp = Exclude<
       | 'bgp.establish'
       | 'cni.add'
       | 'qdisc.delete'
-      | 'speaker.start';
+      | 'speaker.start'
+      | 'tls.issue';
   }
 >;
 
@@ -37,6 +38,7 @@ export function isToolOp(op: Op): op is ToolOp {
     'cni.add',
     'qdisc.delete',
     'speaker.start',
+    'tls.issue',
   ].includes(op.kind);
 }
 

@@ -40,6 +40,8 @@ export function findDrift(plan: Plan, live: LiveLab): LabDrift {
   const depends = (netns: string, ...links: Array<string | undefined>) => gone.has(netns) || links.some((l) => l !== undefined && gone.has(`${netns}/${l}`));
   const ops = plan.stages.flatMap((s) => s.ops);
   for (const op of ops) {
+    // A lab's certificates are files nginx has read; what it serves is what the tests see.
+    if (op.kind === 'tls.issue') continue;
     if (op.kind === 'file.write') {
       // A file netlab writes that was deleted or edited (a pod's resolv.conf): its next read sees other servers.
       const content = live.files?.[op.path];

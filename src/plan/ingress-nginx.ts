@@ -1,6 +1,7 @@
+import { DEFAULT_CERTIFICATE } from '../lab/ingress.js';
 import type { Ingress, IngressBackend, Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
-import type { PlanContext } from './ops.js';
+import type { Op, PlanContext } from './ops.js';
 
 /** Where one controller pod's nginx keeps its files, under the lab's state directory (nginx's -p prefix). */
 export function nginxFiles(stateDir: string, pod: string): { prefix: string; conf: string; pid: string; errorLog: string; accessLog: string } {
@@ -24,6 +25,8 @@ export interface NginxServer {
   host: string;
   serverName: string;
   locations: NginxLocation[];
+  /** A host of a spec.tls entry: served on 443 too, with its secret's certificate; `redirect`: plain HTTP answers 308 to HTTPS. */
+  tls?: { secret: string; redirect: boolean };
 }
 
 /**
@@ -89,7 +92,12 @@ export function nginxServers(ingresses: Ingress[], options: { naive?: boolean } 
     const locations = [...byKey.values()].sort(
       (a, b) => b.path.length - a.path.length || (a.path < b.path ? 1 : a.path > b.path ? -1 : 0) || (a.modifier === '=' ? -1 : 1),
     );
-    return { host: host === '' ? '_' : host, serverName: serverName(host), locations };
+    const tlsOf = served.filter((i) => i.tls.some((t) => t.hosts.includes(host)));
+    const tls =
+      host !== '' && tlsOf.length > 0
+        ? { secret: tlsOf[0]!.tls.find((t) => t.hosts.includes(host))!.secret, redirect: tlsOf.some((i) => i.sslRedirect) }
+        : undefined;
+    return { host: host === '' ? '_' : host, serverName: serverName(host), locations, ...(tls ? { tls } : {}) };
   };
   return [...hosts.map(build), build('')];
 }
@@ -190,6 +198,17 @@ export function nginxConf(lab: Lab, pod: string, stateDir: string, options: { na
       '  server {',
       `    listen 80${s.host === '_' ? ' default_server' : ''};`,
       `    server_name ${s.serverName};`,
+      ...(s.host === '_'
+        ? // ingress-nginx's default server answers TLS too, with its "fake" certificate.
+          ['    listen 443 ssl default_server;', ...certificate(stateDir, DEFAULT_CERTIFICATE)]
+        : s.tls
+          ? [
+              '    listen 443 ssl;',
+              ...certificate(stateDir, s.tls.secret),
+              // ssl-redirect (ingress-nginx's default): plain HTTP to a TLS host goes to HTTPS with 308.
+              ...(s.tls.redirect ? ['    if ($scheme = http) {', '      return 308 https://$host$request_uri;', '    }'] : []),
+            ]
+          : []),
       '    set $proxy_upstream_name "-";',
       ...s.locations.flatMap(location),
       '  }',
@@ -200,6 +219,41 @@ export function nginxConf(lab: Lab, pod: string, stateDir: string, options: { na
   ].join('\n');
 }
 
+/** Where a TLS secret's certificate and key live, and the lab's CA that signs them. */
+export function tlsFiles(stateDir: string, secret: string): { key: string; crt: string } {
+  return { key: `${stateDir}/ingress/tls/${secret}.key`, crt: `${stateDir}/ingress/tls/${secret}.crt` };
+}
+export function caFiles(stateDir: string): { key: string; crt: string } {
+  return { key: `${stateDir}/ingress/tls/ca.key`, crt: `${stateDir}/ingress/tls/ca.crt` };
+}
+
+function certificate(stateDir: string, secret: string): string[] {
+  const f = tlsFiles(stateDir, secret);
+  return [`    ssl_certificate ${f.crt};`, `    ssl_certificate_key ${f.key};`];
+}
+
+/**
+ * The certificates the served Ingresses' TLS entries name, each for all the
+ * hosts that name its secret, and the controller's default one (ingress-nginx's
+ * "Kubernetes Ingress Controller Fake Certificate", for ingress.local), all
+ * signed by the lab's CA.
+ */
+function planCertificates(lab: Lab, context: PlanContext): Op[] {
+  const secrets = new Map<string, string[]>([[DEFAULT_CERTIFICATE, ['ingress.local']]]);
+  for (const t of lab.ingress.ingresses.filter((i) => i.served).flatMap((i) => i.tls)) {
+    secrets.set(t.secret, [...new Set([...(secrets.get(t.secret) ?? []), ...t.hosts])]);
+  }
+  const ca = caFiles(context.stateDir);
+  return [...secrets].map(([secret, hosts]) => ({
+    kind: 'tls.issue',
+    netns: lab.fabric.netns,
+    ca: { ...ca, name: `netlab ${lab.name} CA` },
+    ...tlsFiles(context.stateDir, secret),
+    commonName: secret === DEFAULT_CERTIFICATE ? 'Kubernetes Ingress Controller Fake Certificate' : hosts[0]!,
+    hosts,
+  }));
+}
+
 /**
  * ingress-nginx's data plane: in each controller pod, an nginx started from
  * its rendered configuration, found and stopped with the pod's namespace.
@@ -207,17 +261,21 @@ export function nginxConf(lab: Lab, pod: string, stateDir: string, options: { na
 export function planIngressNginx(lab: Lab, context: PlanContext): Contribution[] {
   const controller = lab.ingress.controller;
   if (!controller) return [];
-  return controller.pods.map((pod) => {
-    const f = nginxFiles(context.stateDir, pod.name.replace('/', '.'));
-    return {
-      containers: [
-        {
-          kind: 'file.write',
-          path: f.conf,
-          content: nginxConf(lab, pod.name.replace('/', '.'), context.stateDir, { naive: controller.rendering === 'naive' }),
-        },
-        { kind: 'daemon.start', netns: pod.netns, name: 'nginx', argv: ['nginx', '-p', f.prefix, '-c', f.conf, '-e', f.errorLog], pidFile: f.pid },
-      ],
-    };
-  });
+  const certificates: Contribution = { containers: planCertificates(lab, context) };
+  return [
+    certificates,
+    ...controller.pods.map((pod): Contribution => {
+      const f = nginxFiles(context.stateDir, pod.name.replace('/', '.'));
+      return {
+        containers: [
+          {
+            kind: 'file.write',
+            path: f.conf,
+            content: nginxConf(lab, pod.name.replace('/', '.'), context.stateDir, { naive: controller.rendering === 'naive' }),
+          },
+          { kind: 'daemon.start', netns: pod.netns, name: 'nginx', argv: ['nginx', '-p', f.prefix, '-c', f.conf, '-e', f.errorLog], pidFile: f.pid },
+        ],
+      };
+    }),
+  ];
 }

@@ -11,7 +11,7 @@ import type { Op, Plan } from './ops.js';
  */
 
 /** A program netlab runs for a plan (kernel/preflight.ts knows each one's package). */
-export type Program = 'ip' | 'bridge' | 'tc' | 'nsenter' | 'python3' | 'nft' | 'iptables-restore' | 'dnsmasq' | 'bird' | 'birdc' | 'nginx';
+export type Program = 'ip' | 'bridge' | 'tc' | 'nsenter' | 'python3' | 'nft' | 'iptables-restore' | 'dnsmasq' | 'bird' | 'birdc' | 'nginx' | 'openssl';
 
 /** A kernel feature probed before anything is made: IP_VS (kube-proxy ipvs), bridge netfilter (Services), the ipip module (Calico IP-in-IP). */
 export type KernelFeature = 'ip_vs' | 'br_netfilter' | 'ipip';
@@ -63,6 +63,8 @@ function programsOf(op: Op): Program[] {
       return ['birdc'];
     case 'cni.add':
       return ['python3'];
+    case 'tls.issue':
+      return ['openssl'];
   }
 }
 

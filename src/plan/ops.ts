@@ -31,7 +31,8 @@ export type Op =
   | DaemonStart
   | BgpEstablish
   | CniAdd
-  | SpeakerStart;
+  | SpeakerStart
+  | TlsIssue;
 
 export interface NetnsAdd {
   kind: 'netns.add';
@@ -275,6 +276,23 @@ export interface ProcessStart {
  * its peers, the node that answers ARP for each LoadBalancer address, and
  * answers it there. Lives in the node's namespace, where `down` finds it.
  */
+/**
+ * A certificate for `hosts` issued by the lab's own CA (made first if it is
+ * not there yet), with openssl: the key and certificate of a TLS secret.
+ */
+export interface TlsIssue {
+  kind: 'tls.issue';
+  /** Where openssl runs: a lab namespace, as every program netlab starts. */
+  netns: string;
+  /** The lab's CA: its key and its certificate, which tests verify against. */
+  ca: { key: string; crt: string; name: string };
+  key: string;
+  crt: string;
+  /** The subject's common name and its DNS subjectAltNames. */
+  commonName: string;
+  hosts: string[];
+}
+
 export interface SpeakerStart {
   kind: 'speaker.start';
   netns: string;

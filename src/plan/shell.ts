@@ -1,3 +1,4 @@
+import { tlsCommands } from './tls.js';
 import { renderIptables } from './iptables-ruleset.js';
 import { renderNft } from './nft-ruleset.js';
 import { isToolOp, toolCommand } from './commands.js';
@@ -44,6 +45,14 @@ function opToShell(op: Op, options: ShellOptions): string[] {
     return [quote(['mkdir', '-p', dirname(op.path)]), `cat > ${quote([op.path])} <<'${end}'`, op.content.replace(/\n$/, ''), end];
   }
   if (op.kind === 'daemon.start') return [quote(['ip', 'netns', 'exec', op.netns, ...op.argv])];
+  if (op.kind === 'tls.issue') {
+    const { ca, leaf } = tlsCommands(op);
+    return [
+      quote(['mkdir', '-p', dirname(op.ca.crt), dirname(op.crt)]),
+      `[ -f ${quote([op.ca.crt])} ] || ${quote(['ip', 'netns', 'exec', op.netns, ...ca])}`,
+      quote(['ip', 'netns', 'exec', op.netns, ...leaf]),
+    ];
+  }
   if (op.kind === 'cni.add') return cniAddShell(op);
   if (op.kind === 'bgp.establish') {
     // A bounded wait, as `up` does it: every session Established (the routes follow within BIRD's scan time).

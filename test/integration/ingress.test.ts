@@ -44,14 +44,14 @@ describe.skipIf(!isRoot)('Ingress on ingress-nginx (real nginx)', () => {
     await netlab(['down', DB]);
   });
 
-  it('every request of the conformance path, host and class rules gives the table’s answer; nginx writes only in the lab', async () => {
+  it('every request of the conformance path, host (HTTPS too) and class rules gives the table’s answer; nginx writes only in the lab', async () => {
     const before = nginxDirs();
     const file = await labFileAs('ingress', LAB);
     const up = await netlab(['up', file]);
     expect(up.code, up.stderr).toBe(0);
     const { code, report } = await testJson(file);
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(22);
+    expect(report.tests).toHaveLength(23);
     expect(await nginxes(ctrl(0))).toEqual(expect.arrayContaining([expect.stringMatching(/^nginx: master process/), 'nginx: worker process']));
     expect(await nginxes(ctrl(1))).toEqual(expect.arrayContaining([expect.stringMatching(/^nginx: master process/)]));
     expect(nginxDirs()).toEqual(before);

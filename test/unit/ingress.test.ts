@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nginxConf, nginxServers, serverName } from '../../src/plan/ingress-nginx.js';
 import { planLab } from '../../src/plan/index.js';
+import { tlsCommands } from '../../src/plan/tls.js';
+import { planToShell } from '../../src/plan/shell.js';
 import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
 /*
@@ -24,6 +26,9 @@ function ingressLab(ingresses: object[], extra: object = {}) {
     ...extra,
   };
 }
+
+const planScript = (lab: ReturnType<typeof labOf>) =>
+  planToShell(planLab(lab, { stateDir: '/run/netlab/ing' }), { python: 'python3', agentPath: 'a', speakerPath: 's' });
 
 const locations = (lab: ReturnType<typeof labOf>, host: string) =>
   nginxServers(lab.ingress.ingresses)
@@ -166,6 +171,45 @@ describe('the nginx configuration (REFERENCE-3 §3.3, §3.5)', () => {
         '/run/netlab/ingress/ingress/ingress-nginx.ingress-nginx-controller-0/error.log',
       ],
     });
+  });
+});
+
+describe('TLS', () => {
+  const tlsLab = (annotations: object = {}) =>
+    labOf(
+      ingressLab([
+        {
+          name: 'i',
+          ingressClassName: 'nginx',
+          annotations,
+          tls: [{ hosts: ['foo.bar.com'], secretName: 'conformance-tls' }],
+          rules: [{ host: 'foo.bar.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('a') }] } }],
+        },
+      ]),
+    );
+
+  it("a TLS host listens on 443 with its secret's certificate, and answers plain HTTP with 308 unless ssl-redirect is off", () => {
+    const conf = nginxConf(tlsLab(), 'pod', '/run/netlab/ing');
+    const server = conf.slice(conf.indexOf('server_name foo.bar.com;'));
+    expect(server).toMatch(/listen 443 ssl;\n {4}ssl_certificate \/run\/netlab\/ing\/ingress\/tls\/default\.conformance-tls\.crt;/);
+    expect(server).toContain('return 308 https://$host$request_uri;');
+    expect(nginxConf(tlsLab({ 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' }), 'pod', '/run/netlab/ing')).not.toContain('return 308');
+    expect(conf).toMatch(/listen 443 ssl default_server;\n {4}ssl_certificate \/run\/netlab\/ing\/ingress\/tls\/default\.crt;/);
+  });
+
+  it("certificates from the lab's CA, made by openssl in a lab namespace, the CA only when it is missing", () => {
+    const ops = planLab(tlsLab(), { stateDir: '/run/netlab/ing' })
+      .stages.flatMap((s) => s.ops)
+      .filter((o) => o.kind === 'tls.issue');
+    expect(ops.map((o) => (o.kind === 'tls.issue' ? [o.commonName, o.hosts] : []))).toEqual([
+      ['Kubernetes Ingress Controller Fake Certificate', ['ingress.local']],
+      ['foo.bar.com', ['foo.bar.com']],
+    ]);
+    const { ca, leaf } = tlsCommands(ops[1] as Extract<(typeof ops)[number], { kind: 'tls.issue' }>);
+    expect(ca.slice(0, 3)).toEqual(['openssl', 'req', '-x509']);
+    expect(leaf).toEqual(expect.arrayContaining(['-CA', '/run/netlab/ing/ingress/tls/ca.crt', '-addext', 'subjectAltName=DNS:foo.bar.com']));
+    const script = planScript(tlsLab());
+    expect(script).toContain('[ -f /run/netlab/ing/ingress/tls/ca.crt ] || ip netns exec netlab.ing.fabric openssl req -x509');
   });
 });
 
