@@ -8,8 +8,7 @@ import { serviceConformance } from './conformance-services.js';
 import { expandTemplates } from './templates.js';
 import { answeringPods, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
-import { caFiles } from '../plan/ingress-nginx.js';
-import { labDir } from '../state/paths.js';
+import { controllerEntry } from '../lab/ingress.js';
 import { explainVerdict, policyVerdict } from '../lab/policies.js';
 import type { ActionCheck, AnnouncerCheck, CaptureCheck, Check, DnsCheck, HttpCheck, MatrixCell, PolicyMatrixCheck } from './types.js';
 
@@ -119,8 +118,8 @@ function httpTarget(lab: Lab, spec: RawHttpTest): { ip: string; label: string; p
   const https = spec.scheme === 'https';
   if (spec.to.startsWith('ingress') && controller) {
     const lb = lab.services.find((s) => s.ref === controller.service)!.loadBalancerIPs.length > 0;
-    const nodePort = https ? controller.httpsNodePort! : controller.httpNodePort!;
-    return { ip: controller.addresses[0]!, label: spec.to, port: spec.port ?? (lb ? (https ? 443 : 80) : nodePort) };
+    const entry = controllerEntry(controller, lb, https);
+    return { ip: entry.ip, label: spec.to, port: spec.port ?? entry.port };
   }
   return { ip: spec.to, label: spec.to, port: spec.port ?? (https ? 443 : 80) };
 }
@@ -147,7 +146,7 @@ function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): Htt
     from,
     to: { ip: to.ip, label: to.label },
     port: to.port,
-    ...(spec.scheme === 'https' ? { tls: { ca: caFiles(labDir(lab.name)).crt } } : {}),
+    ...(spec.scheme === 'https' ? { https: true as const } : {}),
     method,
     path,
     host: spec.host,

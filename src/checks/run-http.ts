@@ -1,5 +1,6 @@
 import { runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
 import type { Lab } from '../lab/types.js';
+import { caFiles } from '../plan/ingress-nginx.js';
 import { echoOf, judgeHttp } from './judge-http.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import type { HttpCheck, TestResult } from './types.js';
@@ -13,23 +14,29 @@ const SPREAD_ROUNDS = 3;
  * status and by what the backend echoed; a check with `everyOf` is then sent
  * again, in bounded rounds, until every endpoint has answered.
  */
-export async function runHttp(lab: Lab, items: Array<{ check: HttpCheck; index: number }>, record: (i: number, r: TestResult) => void): Promise<void> {
+export async function runHttp(
+  lab: Lab,
+  items: Array<{ check: HttpCheck; index: number }>,
+  stateDir: string,
+  record: (i: number, r: TestResult) => void,
+): Promise<void> {
   if (items.length === 0) return;
+  const ca = caFiles(stateDir).crt;
   const started = performance.now();
   const answers = await runProbes(
     lab.fabric.netns,
-    items.map(({ check }, id) => httpProbe(id, check)),
+    items.map(({ check }, id) => httpProbe(id, check, ca)),
     { parallel: 16 },
   );
   for (const [id, { check, index }] of items.entries()) {
     const r = answers.get(id);
     const v = judgeHttp(check, r);
-    if (v.ok && check.everyOf) record(index, await spread(lab, check, started));
-    else record(index, result(check, v.ok, v.message, started, { command: describeHttp(check), output: shown(r) }));
+    if (v.ok && check.everyOf) record(index, await spread(lab, check, ca, started));
+    else record(index, result(check, v.ok, v.message, started, { command: describeHttp(check, ca), output: shown(r) }));
   }
 }
 
-function httpProbe(id: number, check: HttpCheck): Probe {
+function httpProbe(id: number, check: HttpCheck, ca: string): Probe {
   return {
     id,
     kind: 'http',
@@ -40,22 +47,22 @@ function httpProbe(id: number, check: HttpCheck): Probe {
     path: check.path,
     ...(check.host ? { host: check.host } : {}),
     headers: check.headers,
-    ...(check.tls ? { tls: check.tls } : {}),
+    ...(check.https ? { tls: { ca } } : {}),
     timeout: REACHABLE_TIMEOUT,
   };
 }
 
 /** load_balancing.feature: every answer as expected, and every endpoint among the answerers. */
-async function spread(lab: Lab, check: HttpCheck, started: number): Promise<TestResult> {
+async function spread(lab: Lab, check: HttpCheck, ca: string, started: number): Promise<TestResult> {
   const wanted = check.everyOf!;
   const seen = new Map<string, number>();
   const output: string[] = [];
   for (let round = 0; round < SPREAD_ROUNDS && wanted.some((p) => !seen.has(p)); round++) {
-    const probes = Array.from({ length: wanted.length * SPREAD_TRIES_PER_ENDPOINT }, (_, id) => httpProbe(id, check));
+    const probes = Array.from({ length: wanted.length * SPREAD_TRIES_PER_ENDPOINT }, (_, id) => httpProbe(id, check, ca));
     const answers = await runProbes(lab.fabric.netns, probes, { parallel: 16 });
     for (const r of answers.values()) {
       const v = judgeHttp(check, r);
-      if (!v.ok) return result(check, false, v.message, started, { command: describeHttp(check), output: [...output, ...shown(r)] });
+      if (!v.ok) return result(check, false, v.message, started, { command: describeHttp(check, ca), output: [...output, ...shown(r)] });
       const pod = r.http ? (echoOf(r.http)?.pod ?? '?') : '?';
       seen.set(pod, (seen.get(pod) ?? 0) + 1);
     }
@@ -66,7 +73,7 @@ async function spread(lab: Lab, check: HttpCheck, started: number): Promise<Test
     missing.length === 0
       ? `every endpoint answered (${wanted.length}: ${wanted.join(', ')})`
       : `${missing.join(', ')} never answered in ${SPREAD_ROUNDS} rounds of ${wanted.length * SPREAD_TRIES_PER_ENDPOINT} requests`;
-  return result(check, missing.length === 0, message, started, { command: describeHttp(check), output });
+  return result(check, missing.length === 0, message, started, { command: describeHttp(check, ca), output });
 }
 
 /** The answer as curl -i would show it, the body cut short. */
@@ -77,11 +84,11 @@ function shown(r: ProbeResult | undefined): string[] {
 }
 
 /** The request as curl would send it from the source's namespace. */
-function describeHttp(check: HttpCheck): string {
+function describeHttp(check: HttpCheck, ca: string): string {
   const headers = [...(check.host ? [['Host', check.host]] : []), ...check.headers].map(([n, v]) => ` -H '${n}: ${v}'`).join('');
-  if (check.tls) {
+  if (check.https) {
     const name = check.host ?? check.to.ip;
-    return `ip netns exec ${check.from.netns} curl -si --cacert ${check.tls.ca} --resolve ${name}:${check.port}:${check.to.ip} -X ${check.method}${check.headers.map(([n, v]) => ` -H '${n}: ${v}'`).join('')} 'https://${name}:${check.port}${check.path}'`;
+    return `ip netns exec ${check.from.netns} curl -si --cacert ${ca} --resolve ${name}:${check.port}:${check.to.ip} -X ${check.method}${check.headers.map(([n, v]) => ` -H '${n}: ${v}'`).join('')} 'https://${name}:${check.port}${check.path}'`;
   }
   return `ip netns exec ${check.from.netns} curl -si -X ${check.method}${headers} 'http://${check.to.ip}:${check.port}${check.path}'`;
 }

@@ -90,7 +90,7 @@ export async function runChecks(lab: Lab, checks: Check[], options: RunOptions):
     }),
     runConformance(lab, cases, record),
     runCniChecks(cniChecks, options, record),
-    runHttp(lab, requests, record),
+    runHttp(lab, requests, options.stateDir, record),
   ]);
   for (const { check, index } of captures) record(index, await runCapture(lab, check));
   // One at a time: each empties the client's entry for its address and asks again.

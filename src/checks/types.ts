@@ -132,8 +132,8 @@ export interface HttpCheck {
   from: Source;
   to: { ip: string; label: string };
   port: number;
-  /** https: TLS with `host` as SNI, the certificate verified against `ca`. */
-  tls?: { ca: string };
+  /** TLS with `host` as SNI, the certificate verified against the lab's CA. */
+  https?: true;
   method: string;
   path: string;
   host: string | undefined;

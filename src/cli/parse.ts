@@ -23,7 +23,17 @@ export type Invocation =
       shard: Shard | undefined;
       cniPaths: string[];
     }
-  | { command: 'trace'; lab: string; from: string; to: string; proto: 'icmp' | 'tcp' | 'udp'; port: number | undefined; json: boolean; verify: boolean }
+  | {
+      command: 'trace';
+      lab: string;
+      from: string;
+      to: string;
+      proto: 'icmp' | 'tcp' | 'udp';
+      port: number | undefined;
+      json: boolean;
+      verify: boolean;
+      http?: { host?: string; path: string };
+    }
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
   | { command: 'capture'; lab: string; where: string; args: string[] }
   | { command: 'merge-junit'; output: string; inputs: string[] }
@@ -175,12 +185,25 @@ export function parseCLI(argv: string[]): Invocation {
     .description('walk a packet hop by hop through the live kernel: routes, neighbours, veths, bridges, VXLAN')
     .argument('<lab>', 'lab name')
     .argument('<from>', 'pod or node that sends')
-    .argument('<to>', 'pod, node or IPv4 address')
+    .argument('<to>', 'pod, node, service/NAME, IPv4 address, or ingress / ingress/NAME (with --host, --path)')
     .option('--proto <proto>', 'icmp, tcp or udp (tcp when --port is given)')
     .option('--port <n>', 'destination port for tcp or udp')
     .option('--verify', 'capture on every hop at once, send the packet, and mark each hop seen or not')
     .option('--json', 'machine-readable')
-    .action((lab: string, from: string, to: string, o: { proto?: string; port?: string; verify?: boolean; json?: boolean }) => {
+    .option('--host <name>', 'to ingress or ingress/NAME: the Host header nginx routes by')
+    .option('--path <path>', 'to ingress or ingress/NAME: the request path (default /)')
+    .action((lab: string, from: string, to: string, o: { proto?: string; port?: string; verify?: boolean; json?: boolean; host?: string; path?: string }) => {
+      const viaIngress = to === 'ingress' || to.startsWith('ingress/');
+      if ((o.host !== undefined || o.path !== undefined) && !viaIngress) throw new UsageError('--host and --path go with a trace to ingress or ingress/NAME');
+      // CLI words are untrusted: a Host is a name (and port), a path printable ASCII without spaces.
+      if (o.host !== undefined && !/^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(o.host)) throw new UsageError(`--host "${o.host}" is not a host name`);
+      if (o.path !== undefined && !/^\/[!-~]{0,1023}$/.test(o.path)) throw new UsageError(`--path "${o.path}" is not an absolute URL path`);
+      if (viaIngress) {
+        if (o.verify) throw new UsageError('--verify does not follow a request through nginx yet: trace without it');
+        const http = { ...(o.host !== undefined ? { host: o.host } : {}), path: o.path ?? '/' };
+        set({ command: 'trace', lab, from, to, proto: 'tcp', port: undefined, json: Boolean(o.json), verify: false, http });
+        return;
+      }
       const port = o.port === undefined ? undefined : Number(o.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError('--port takes a port number from 1 to 65535');
       const proto = o.proto ?? (port !== undefined ? 'tcp' : 'icmp');

@@ -34,7 +34,8 @@ export async function reloadNginx(pidFile: string, netns: string): Promise<void>
     const fresh = now.some((w) => !before.has(w.pid) && w.title === 'nginx: worker process');
     const oldServing = now.some((w) => before.has(w.pid) && w.title === 'nginx: worker process');
     if (fresh && !oldServing) return;
-    if (Date.now() > deadline) throw new KernelError(`nginx in ${netns} did not take its new configuration within ${RELOAD_TIMEOUT_MS / 1000} s: see its error.log`);
+    if (Date.now() > deadline)
+      throw new KernelError(`nginx in ${netns} did not take its new configuration within ${RELOAD_TIMEOUT_MS / 1000} s: see its error.log`);
     await sleep(20);
   }
 }

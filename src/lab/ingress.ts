@@ -217,3 +217,9 @@ export function checkHttpTargets(raw: RawLab): RuleProblem[] {
   });
   return problems;
 }
+
+/** Where a client reaches the controller: its LoadBalancer IP on 80/443, else the first node's address on the NodePort. */
+export function controllerEntry(controller: IngressController, loadBalanced: boolean, https: boolean): { ip: string; port: number } {
+  const nodePort = https ? controller.httpsNodePort : controller.httpNodePort;
+  return { ip: controller.addresses[0]!, port: loadBalanced || nodePort === undefined ? (https ? 443 : 80) : nodePort };
+}

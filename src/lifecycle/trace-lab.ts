@@ -13,6 +13,7 @@ export interface TraceRequest {
   proto: 'icmp' | 'tcp' | 'udp';
   port: number | undefined;
   verify: boolean;
+  http?: { host?: string; path: string };
 }
 
 /**
@@ -24,7 +25,7 @@ export async function traceRunningLab(r: TraceRequest): Promise<{ trace: Trace; 
   checkedLabName(r.lab);
   await preflight(r.verify ? [...LAB_TOOLS, TCPDUMP, PING] : LAB_TOOLS);
   const lab = await runningLab(r.lab);
-  const request = { from: r.from, to: r.to, proto: r.proto, ...(r.port !== undefined ? { port: r.port } : {}) };
+  const request = { from: r.from, to: r.to, proto: r.proto, ...(r.port !== undefined ? { port: r.port } : {}), ...(r.http ? { http: r.http } : {}) };
   const observer = kernelObserver({ stateDir: labDir(lab.name) });
   const candidates = serviceCandidates(lab, request);
   let trace = await traceLab(lab, request, observer);

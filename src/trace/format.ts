@@ -10,6 +10,7 @@ const KIND: Record<Hop['kind'], string> = {
   decap: 'decap',
   deliver: 'arrive',
   drop: 'DROP',
+  proxy: 'nginx',
 };
 
 export function describePacket(p: Packet): string {

@@ -8,12 +8,16 @@ import type { Hop, Observer, Packet, Trace } from './types.js';
 import { withBgpExplanation } from './bgp.js';
 import { withPolicyVerdict } from './policy.js';
 import { walk } from './walk.js';
+import { nginxDecision } from './ingress.js';
+import { controllerEntry } from '../lab/ingress.js';
 
 export interface TraceRequest {
   from: string;
   to: string;
   proto: Packet['proto'];
   port?: number;
+  /** To `ingress` or `ingress/NAME`: the HTTP request the proxy routes (its Host header and path). */
+  http?: { host?: string; path: string };
 }
 
 /** The endpoints of a trace in a lab: a pod or node to send from, a name or address to send to. */
@@ -22,6 +26,10 @@ export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; pa
   const known = (text: string) => names.includes(text) || findByRef(lab.pods, text).found !== undefined;
   if (!known(req.from)) throw new UsageError(`lab "${lab.name}" has no node or pod named "${req.from}" (it has: ${names.join(', ')})`);
   const from = source(lab, req.from);
+  if (req.to === 'ingress' || req.to.startsWith('ingress/')) {
+    const entry = ingressEntry(lab, req.to);
+    return { netns: from.netns, packet: { src: from.ip, dst: entry.ip, proto: 'tcp', port: entry.port } };
+  }
   const isAddress = /^\d{1,3}(\.\d{1,3}){3}$/.test(req.to);
   if (!known(req.to) && !isAddress && !serviceNamed(lab, req.to) && !lookupFrom(lab, from.name, req.to)) {
     throw new UsageError(
@@ -35,6 +43,7 @@ export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; pa
 /** Walks the path from live kernel state (the lab gives only names and addresses); `pick` follows that endpoint of a Service. */
 export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer, pick?: string): Promise<Trace> {
   const { netns, packet } = traceEndpoints(lab, req);
+  if (req.to === 'ingress' || req.to.startsWith('ingress/')) return traceIngress(lab, req, observer, netns, packet, pick);
   const from = source(lab, req.from);
   const to = target(lab, req.to, from);
   const named = to.dnsName !== undefined && observer.resolveName ? await resolutionHop(lab, observer, from, to.dnsName, to.ip) : undefined;
@@ -104,4 +113,57 @@ export function serviceCandidates(lab: Lab, req: TraceRequest): Array<{ pod: str
   const to = target(lab, req.to, from);
   const behind = answeringPods(lab, from, to, req.port, req.proto);
   return (behind?.pods ?? []).map((pod) => ({ pod, ip: lab.pods.find((p) => p.name === pod)!.ip }));
+}
+
+/** The controller's address and port for `ingress` or `ingress/[NAMESPACE/]NAME`, which must be an Ingress it serves. */
+function ingressEntry(lab: Lab, to: string): { ip: string; port: number } {
+  const controller = lab.ingress.controller;
+  if (!controller) throw new UsageError(`lab "${lab.name}" has no Ingress controller (an IngressClass with controller: k8s.io/ingress-nginx)`);
+  if (to !== 'ingress') {
+    const ref = to.slice('ingress/'.length);
+    const ing = lab.ingress.ingresses.find((i) => i.ref === ref || `${i.namespace}/${i.name}` === ref);
+    if (!ing) throw new UsageError(`lab "${lab.name}" has no Ingress "${ref}" (it has: ${lab.ingress.ingresses.map((i) => i.ref).join(', ') || 'none'})`);
+    if (!ing.served) throw new UsageError(`Ingress "${ref}" has no address: no controller serves its class ${ing.className ?? '(none)'}`);
+  }
+  const lb = (lab.services.find((s) => s.ref === controller.service)?.loadBalancerIPs.length ?? 0) > 0;
+  return controllerEntry(controller, lb, false);
+}
+
+/**
+ * Through an Ingress: the walk to the controller (kube-proxy's NodePort or
+ * LoadBalancer DNAT to one of its pods), then nginx's decision in that pod
+ * (server, location, and why), then, when nginx proxies, a new connection
+ * from the controller pod to the upstream's endpoint, walked too.
+ */
+async function traceIngress(lab: Lab, req: TraceRequest, observer: Observer, netns: string, packet: Packet, pick?: string): Promise<Trace> {
+  const arpAnswers = speakerAnswers(lab);
+  const first = await walk(observer, netns, packet, arpAnswers.size > 0 ? { arpAnswers } : {});
+  const base = { lab: lab.name, from: req.from, to: req.to, packet };
+  const last = first.hops.at(-1);
+  const controllerPod = lab.ingress.controller?.pods.find((p) => p.netns === last?.netns);
+  if (!first.arrived || !controllerPod) return withPolicyVerdict(lab, { ...base, hops: first.hops, arrived: false });
+  const http = req.http ?? { path: '/' };
+  const d = nginxDecision(lab, http.host, http.path);
+  const request = `GET ${http.path}${http.host ? ` Host ${http.host}` : ''}`;
+  const chosen = d.outcome.kind === 'proxy' ? (d.outcome.endpoints.find((e) => e.ip === pick) ?? d.outcome.endpoints[0]) : undefined;
+  const result =
+    d.outcome.kind === 'redirect'
+      ? `answers ${d.outcome.status} Location ${d.outcome.location} itself`
+      : d.outcome.kind === 'status'
+        ? `answers ${d.outcome.status} itself${d.outcome.status === 404 ? " (ingress-nginx's default backend)" : d.outcome.status === 503 ? ' (no ready endpoint)' : ''}`
+        : `proxies to upstream ${d.outcome.upstream} (service/${d.outcome.service}): round robin over ${d.outcome.endpoints.map((e) => `${e.ip}:${e.port} (${e.pod})`).join(', ')}; following ${chosen!.pod}`;
+  const proxyHop: Hop = {
+    n: first.hops.length + 1,
+    kind: 'proxy',
+    netns: controllerPod.netns,
+    where: last!.where,
+    packet,
+    summary: `nginx in ${controllerPod.name}: ${request}: ${d.serverWhy}; ${d.locationWhy}; ${result}`,
+    entry: `${controllerPod.name.replace('/', '.')}/nginx.conf: server_name ${d.server.serverName}; ${d.location ? `location ${d.location.modifier ? '= ' : ''}"${d.location.path}"` : '(no location)'}`,
+  };
+  if (!chosen) return withPolicyVerdict(lab, { ...base, hops: [...first.hops, proxyHop], arrived: true });
+  const onward: Packet = { src: controllerPod.ip, dst: chosen.ip, proto: 'tcp', port: chosen.port };
+  const second = await walk(observer, controllerPod.netns, onward);
+  const hops = [...first.hops, proxyHop, ...second.hops.map((h) => ({ ...h, n: h.n + first.hops.length + 1 }))];
+  return withPolicyVerdict(lab, { ...base, hops, arrived: second.arrived });
 }

@@ -8,7 +8,7 @@ export interface Packet {
   port?: number;
 }
 
-export type HopKind = 'dns' | 'route' | 'dnat' | 'veth' | 'bridge' | 'encap' | 'decap' | 'deliver' | 'drop';
+export type HopKind = 'dns' | 'route' | 'dnat' | 'veth' | 'bridge' | 'encap' | 'decap' | 'deliver' | 'drop' | 'proxy';
 
 /** One step the packet takes, in the order it meets them. */
 export interface Hop {

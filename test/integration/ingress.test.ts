@@ -60,6 +60,13 @@ describe.skipIf(!isRoot)('Ingress on ingress-nginx (real nginx)', () => {
       /path-rules\s+nginx\s+exact-path-rules,prefix-path-rules,mixed-path-rules,trailing-slash-path-rules\s+192\.168\.19\.1,192\.168\.19\.2/,
     );
     expect(status.stdout).toMatch(/ingress-class\s+some-invalid-class-name\s+ingress-class\s+\(none: no controller serves its class\)/);
+    // trace: kube-proxy's NodePort DNAT to a controller pod, nginx's choice and why, the onward connection to the backend.
+    const traced = await netlab(['trace', LAB, 'external', 'ingress/path-rules', '--host', 'prefix-path-rules', '--path', '/aaa/bbb/ccc']);
+    expect(traced.code).toBe(0);
+    expect(traced.stdout).toContain('service-nodeports { tcp . 30000 }');
+    expect(traced.stdout).toContain('location "/aaa/bbb/": the longest matching prefix (over "/aaa/", "/")');
+    expect(traced.stdout).toMatch(/proxies to upstream default-aaa-slash-bbb-prefix-8080 \(service\/aaa-slash-bbb-prefix\)/);
+    expect(traced.stdout).toMatch(/aaa-slash-bbb-prefix +arrive +delivered/);
   });
 
   it('rendered naively, exactly the trailing-slash and element-wise cases fail: nginx answers 301 and /aaa takes /aaaccc', async () => {

@@ -86,6 +86,25 @@ describe('parseCLI', () => {
     expect(() => parseCLI(['trace', 'l', 'a', 'b', '--port', '70000'])).toThrow(/--port takes a port number/);
   });
 
+  it('parses a trace through an Ingress; refuses hostile --host and --path words', () => {
+    expect(parseCLI(['trace', 'ing', 'external', 'ingress/web', '--host', 'a.example', '--path', '/foo?x=1'])).toEqual({
+      command: 'trace',
+      lab: 'ing',
+      from: 'external',
+      to: 'ingress/web',
+      proto: 'tcp',
+      port: undefined,
+      json: false,
+      verify: false,
+      http: { host: 'a.example', path: '/foo?x=1' },
+    });
+    expect(() => parseCLI(['trace', 'l', 'a', 'pod4', '--host', 'a.example'])).toThrow(/--host and --path go with a trace to ingress/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--host', 'a;rm -rf /'])).toThrow(/is not a host name/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--host', 'a\r\nX: y'])).toThrow(/is not a host name/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--path', '/a b'])).toThrow(/is not an absolute URL path/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--path', 'relative'])).toThrow(/is not an absolute URL path/);
+  });
+
   it('parses graph with its formats and output', () => {
     expect(parseCLI(['graph', 'two-node'])).toEqual({ command: 'graph', target: 'two-node', format: 'svg', output: undefined });
     expect(parseCLI(['graph', 'a.yaml', '--format', 'mermaid', '-o', 'g.md'])).toEqual({

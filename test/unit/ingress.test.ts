@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nginxConf, nginxServers, serverName } from '../../src/plan/ingress-nginx.js';
 import { planLab } from '../../src/plan/index.js';
 import { tlsCommands } from '../../src/plan/tls.js';
+import { nginxDecision } from '../../src/trace/ingress.js';
 import { planToShell } from '../../src/plan/shell.js';
 import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
@@ -265,5 +266,38 @@ describe('validation, as the API server refuses it', () => {
     expect(problemsOf({ ...ingressLab([]), ingressClasses: [], ingresses: [], tests: [{ http: { from: 'external', to: 'ingress' } }] })).toEqual([
       expect.stringContaining('tests[0].http.to: "ingress" needs an Ingress controller'),
     ]);
+  });
+});
+
+describe("trace's model of nginx's choice (the same servers the config is written from)", () => {
+  const lab = shippedLab('ingress');
+  const said = (host: string, path: string, l = lab) => {
+    const d = nginxDecision(l, host, path);
+    return d.outcome.kind === 'proxy' ? d.outcome.service : d.outcome.kind === 'redirect' ? `301 ${d.outcome.location}` : String(d.outcome.status);
+  };
+
+  it('gives every answer of the conformance tables that real nginx gives', () => {
+    for (const t of lab.tests.filter((x) => x.http && x.http.scheme !== 'https')) {
+      const h = t.http!;
+      const want = h.expect?.backend ? h.expect.backend.slice('service/'.length) : String(h.expect?.status ?? 200);
+      expect(`${h.host} ${h.path}: ${said(h.host!, h.path!)}`).toBe(`${h.host} ${h.path}: ${want}`);
+    }
+  });
+
+  it('says why: an exact match first, else the longest prefix; a wildcard server takes one label', () => {
+    const d = nginxDecision(lab, 'prefix-path-rules', '/aaa/bbb/ccc');
+    expect(d.locationWhy).toBe('location "/aaa/bbb/": the longest matching prefix (over "/aaa/", "/") (path-rules: Prefix /aaa/bbb, its subpaths)');
+    expect(nginxDecision(lab, 'mixed-path-rules', '/foo').locationWhy).toMatch(
+      /^location = "\/foo": an exact match, which nginx takes first \(path-rules: Exact \/foo\)/,
+    );
+    expect(nginxDecision(lab, 'bar.foo.com', '/').serverWhy).toBe('server_name ~^(?<subdomain>[\\w-]+)\\.foo\\.com$: *.foo.com matches bar.foo.com, one label');
+    expect(nginxDecision(lab, 'baz.bar.foo.com', '/').serverWhy).toBe('no server_name is baz.bar.foo.com: the default server');
+  });
+
+  it('rendered naively, a proxied location ending in / answers its bare path with 301 (nginx auto-redirect)', () => {
+    const naive = { ...lab, ingress: { ...lab.ingress, controller: { ...lab.ingress.controller!, rendering: 'naive' as const } } };
+    expect(said('trailing-slash-path-rules', '/aaa/bbb', naive)).toBe('301 /aaa/bbb/');
+    expect(said('trailing-slash-path-rules', '/foo', naive)).toBe('301 /foo/');
+    expect(said('prefix-path-rules', '/aaaccc', naive)).toBe('aaa-prefix');
   });
 });
