@@ -151,7 +151,36 @@ function serviceNodes(lab: Lab): string[] {
         `  ${id} -> ${id}_more [style=dotted, color="${COLORS.route}", constraint=false];`,
       );
   }
-  lines.push(...announcerEdges(lab), ...bgpPathEdges(lab));
+  lines.push(...announcerEdges(lab), ...bgpPathEdges(lab), ...ingressRouteEdges(lab));
+  return lines;
+}
+
+/** Routes drawn per Ingress before the rest are counted: a picture, not a listing. */
+const MAX_ROUTES_SHOWN = 24;
+
+/**
+ * Ingress: the routes nginx serves, as edges from the controller's Service to
+ * each backend Service, labelled with host, path and path type (an Ingress of
+ * a class no controller has draws nothing: it is not served).
+ */
+function ingressRouteEdges(lab: Lab): string[] {
+  const controller = lab.ingress.controller;
+  if (!controller) return [];
+  const from = `svc_${ident(controller.service)}`;
+  const routes = lab.ingress.ingresses
+    .filter((i) => i.served)
+    .flatMap((i) => [
+      ...i.rules.flatMap((r) => r.paths.map((p) => ({ label: `${r.host || '*'} ${p.pathType === 'Exact' ? '= ' : ''}${p.path}`, to: p.backend.service }))),
+      ...(i.defaultBackend ? [{ label: `${i.ref}: default backend`, to: i.defaultBackend.service }] : []),
+    ]);
+  const lines = routes
+    .slice(0, MAX_ROUTES_SHOWN)
+    .map((r) => `  ${from} -> svc_${ident(r.to)} [label=${q(r.label)}, style=bold, color="${COLORS.route}", fontcolor="${COLORS.route}", constraint=false];`);
+  if (routes.length > MAX_ROUTES_SHOWN)
+    lines.push(
+      `  ${from}_routes [label=${q(`… ${routes.length - MAX_ROUTES_SHOWN} more routes`)}, shape=plaintext, fontcolor="${COLORS.route}"];`,
+      `  ${from} -> ${from}_routes [style=dotted, color="${COLORS.route}", constraint=false];`,
+    );
   return lines;
 }
 

@@ -87,6 +87,14 @@ describe('graph of a lab with Services', () => {
     expect(dot).toContain('external -> node2_eth0 [label="BGP 172.16.100.2/32 via node2\\n(ECMP, 1 of 2)"');
   });
 
+  it("draws the Ingress routes nginx serves: the controller's Service to each backend, labelled host and path", () => {
+    const dot = labToDot(shippedLab('ingress'));
+    expect(dot).toContain('svc_ingress_nginx_ingress_nginx_controller -> svc_foo_exact [label="exact-path-rules = /foo"');
+    expect(dot).toContain('svc_ingress_nginx_ingress_nginx_controller -> svc_wildcard_foo_com [label="*.foo.com /"');
+    // The Ingress of another class is not served: no route to its backend.
+    expect(dot).not.toContain('-> svc_invalid_class [');
+  });
+
   it('names pods of other namespaces with identifiers DOT accepts', () => {
     const dot = labToDot(shippedLab('service-policies'));
     expect(dot).not.toMatch(/pod_[^ []*\//);
