@@ -18,8 +18,8 @@ describe.skipIf(!isRoot)('workshop exercises', () => {
     await shell.cleanUp();
   });
 
-  it('are eleven, in the order a class meets them', () => {
-    expect(files).toHaveLength(11);
+  it('are twelve, in the order a class meets them', () => {
+    expect(files).toHaveLength(12);
   });
 
   it.each(files)('%s: every example prints what the exercise shows', async (file) => {
