@@ -114,6 +114,11 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
 
 /** Where an `http:` test's request goes: the controller's address (its LoadBalancer IP, else a node and the NodePort), or an address. */
 function httpTarget(lab: Lab, spec: RawHttpTest): { ip: string; label: string; port: number } {
+  if (spec.to.startsWith('gateway/')) {
+    const g = gatewayNamed(lab, spec.to)!;
+    const port = spec.port ?? g.listeners[0]!.port;
+    return { ip: g.addresses[0]!, label: spec.to, port: g.entry[port] ?? port };
+  }
   const controller = lab.ingress.controller;
   const https = spec.scheme === 'https';
   if (spec.to.startsWith('ingress') && controller) {
@@ -152,6 +157,14 @@ function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): Htt
     host: spec.host,
     headers: Object.entries(spec.headers ?? {}),
     ...(spec.endpoints === 'all' && answerFrom ? { everyOf: answerFrom.pods } : {}),
+    ...(e.weights
+      ? {
+          weights: Object.entries(e.weights).map(([label, weight]) => {
+            const svc = serviceNamed(lab, label);
+            return { label, weight, pods: svc ? [...new Set(svc.ports.flatMap((p) => p.endpoints.map((x) => x.pod)))] : [] };
+          }),
+        }
+      : {}),
     expect: {
       status,
       ...(answerFrom ? { answerFrom } : {}),
@@ -237,4 +250,11 @@ function resolveMatrix(lab: Lab, spec: RawPolicyMatrix, name: string | undefined
   }
   const what = `${rows.length}×${columns.length} pods, ports ${(spec.ports ?? [80, 81]).join(', ')}, ${(spec.protocols ?? ['tcp']).join(' and ')}`;
   return { kind: 'policyMatrix', name: name ?? `policy matrix: ${what}`, rows, columns, cells };
+}
+
+/** `gateway/NAME` (default namespace) or `gateway/NAMESPACE/NAME`. */
+export function gatewayNamed(lab: Lab, text: string): Lab['gateway']['gateways'][number] | undefined {
+  const [a, b] = text.slice('gateway/'.length).split('/');
+  const [namespace, name] = b === undefined ? ['default', a] : [a, b];
+  return lab.gateway.gateways.find((g) => g.name === name && g.namespace === namespace);
 }

@@ -31,7 +31,8 @@ export async function runHttp(
   for (const [id, { check, index }] of items.entries()) {
     const r = answers.get(id);
     const v = judgeHttp(check, r);
-    if (v.ok && check.everyOf) record(index, await spread(lab, check, ca, started));
+    if (v.ok && check.weights) record(index, await weigh(lab, check, ca, started));
+    else if (v.ok && check.everyOf) record(index, await spread(lab, check, ca, started));
     else record(index, result(check, v.ok, v.message, started, { command: describeHttp(check, ca), output: shown(r) }));
   }
 }
@@ -74,6 +75,50 @@ async function spread(lab: Lab, check: HttpCheck, ca: string, started: number): 
       ? `every endpoint answered (${wanted.length}: ${wanted.join(', ')})`
       : `${missing.join(', ')} never answered in ${SPREAD_ROUNDS} rounds of ${wanted.length * SPREAD_TRIES_PER_ENDPOINT} requests`;
   return result(check, missing.length === 0, message, started, { command: describeHttp(check, ca), output });
+}
+
+/** HTTPRouteWeight (conformance/utils/weight): requests per try, tolerance, tries. */
+const WEIGHT_REQUESTS = 500;
+const WEIGHT_TOLERANCE = 0.05;
+const WEIGHT_TRIES = 10;
+
+/**
+ * A weighted split proved as the conformance suite proves it: 500 requests,
+ * each backend's share within 5 points of weight/total, a weight of 0 never
+ * answering; the split is random per request, so up to 10 tries.
+ */
+async function weigh(lab: Lab, check: HttpCheck, ca: string, started: number): Promise<TestResult> {
+  const weights = check.weights!;
+  const total = weights.reduce((s, w) => s + w.weight, 0);
+  const output: string[] = [];
+  for (let attempt = 1; attempt <= WEIGHT_TRIES; attempt++) {
+    const probes = Array.from({ length: WEIGHT_REQUESTS }, (_, id) => httpProbe(id, check, ca));
+    const counts = new Map(weights.map((w) => [w.label, 0]));
+    let other = 0;
+    for (const r of (await runProbes(lab.fabric.netns, probes, { parallel: 10 })).values()) {
+      const pod = r.http ? echoOf(r.http)?.pod : undefined;
+      const w = weights.find((x) => pod !== undefined && x.pods.includes(pod));
+      if (w) counts.set(w.label, counts.get(w.label)! + 1);
+      else other++;
+    }
+    const shares = weights.map((w) => ({ ...w, share: counts.get(w.label)! / WEIGHT_REQUESTS, want: total === 0 ? 0 : w.weight / total }));
+    output.push(
+      `try ${attempt}: ${shares.map((s) => `${s.label} ${(s.share * 100).toFixed(1)}% (weight ${(s.want * 100).toFixed(1)}%)`).join(', ')}${other ? `, ${other} answered by no listed backend` : ''}`,
+    );
+    const ok = other === 0 && shares.every((s) => (s.weight === 0 ? s.share === 0 : Math.abs(s.share - s.want) <= WEIGHT_TOLERANCE));
+    if (ok)
+      return result(
+        check,
+        true,
+        `the split matches the weights within ${WEIGHT_TOLERANCE * 100} points (try ${attempt}): ${output.at(-1)!.replace(/^try \d+: /, '')}`,
+        started,
+        { command: describeHttp(check, ca), output },
+      );
+  }
+  return result(check, false, `the split is off the weights in ${WEIGHT_TRIES} tries of ${WEIGHT_REQUESTS} requests`, started, {
+    command: describeHttp(check, ca),
+    output,
+  });
 }
 
 /** The answer as curl -i would show it, the body cut short. */

@@ -150,6 +150,8 @@ export interface HttpCheck {
   };
   /** Send again (bounded) until each of these pods has answered: load balancing proved. */
   everyOf?: string[];
+  /** HTTPRouteWeight: each backend's share of 500 requests, within 5 points of its weight's. */
+  weights?: Array<{ label: string; pods: string[]; weight: number }>;
 }
 
 export type Check = PingCheck | ConnectCheck | DnsCheck | PolicyMatrixCheck | CaptureCheck | ConformanceCase | CniCheck | AnnouncerCheck | HttpCheck;

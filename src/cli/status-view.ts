@@ -62,6 +62,30 @@ export function render(s: LabStatus): string {
       ),
     );
   }
+  if ((s.gateways ?? []).length > 0) {
+    out.push(
+      '',
+      table(
+        ['GATEWAY', 'CLASS', 'ADDRESS', 'PROGRAMMED', 'LISTENERS'],
+        s.gateways!.map((g) => [
+          g.name,
+          g.class,
+          g.address.join(',') || '(none)',
+          g.programmed ? 'True' : 'False (no controller serves its class)',
+          g.listeners.join('; '),
+        ]),
+      ),
+    );
+  }
+  if ((s.httpRoutes ?? []).length > 0) {
+    out.push(
+      '',
+      table(
+        ['HTTPROUTE', 'HOSTNAMES', 'PARENTS', 'RESOLVEDREFS'],
+        s.httpRoutes!.map((r) => [r.name, r.hostnames.join(','), r.parents.join('; '), r.resolvedRefs]),
+      ),
+    );
+  }
   if (s.strayNamespaces.length > 0) out.push('', `stray namespaces: ${s.strayNamespaces.join(', ')}`);
   if (s.observed) out.push('', howRead(s.observed));
   return out.join('\n');

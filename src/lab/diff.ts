@@ -5,10 +5,21 @@ import type { Lab } from './types.js';
  * NetworkPolicies and Ingresses are not part of it either: they change on a
  * running lab (`up` reloads the policy tables and nginx); the controller is.
  */
-export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings' | 'policies' | 'ingress'> & {
+export function networkOf(lab: Lab): Omit<Lab, 'tests' | 'description' | 'source' | 'sourceText' | 'warnings' | 'policies' | 'ingress' | 'gateway'> & {
   ingress: { controller: Lab['ingress']['controller'] };
 } {
-  const { tests: _tests, description: _description, source: _source, sourceText: _text, warnings: _warnings, policies: _policies, ingress, ...network } = lab;
+  // Gateways and routes are nginx configuration, like Ingresses: their pods and Services are in `pods` and `services`.
+  const {
+    tests: _tests,
+    description: _description,
+    source: _source,
+    sourceText: _text,
+    warnings: _warnings,
+    policies: _policies,
+    ingress,
+    gateway: _gateway,
+    ...network
+  } = lab;
   return { ...network, ingress: { controller: ingress.controller } };
 }
 

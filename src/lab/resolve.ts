@@ -18,6 +18,7 @@ import { checkServices } from './rules/services.js';
 import { checkCosts } from './rules/costs.js';
 import { checkTotals } from './rules/totals.js';
 import { checkBgpPlacement } from './metallb-bgp.js';
+import { checkGatewayTargets, checkGateways, resolveGateways, withGatewayPods } from './gateway.js';
 import { checkHttpTargets, checkIngresses, ingressControllerOf, resolveIngresses, withIngressController } from './ingress.js';
 import { allocateLoadBalancers, checkAnnouncerTests, checkL2Reach, checkMetalLB, checkPoolPlacement } from './metallb.js';
 import { resolveServices } from './services.js';
@@ -42,7 +43,10 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
   const withDns = dns ? withClusterDns(file, dns) : { raw: file, dnsPods: undefined };
   const dnsPods = withDns.dnsPods;
   // ingress-nginx's controller pods and Service come after DNS's, like any others.
-  const { raw, controllerPods } = withIngressController(withDns.raw);
+  const withController = withIngressController(withDns.raw);
+  const controllerPods = withController.controllerPods;
+  // NGINX Gateway Fabric's nginx pods and Services, one per Gateway, last.
+  const { raw, gatewayPods } = withGatewayPods(withController.raw);
   const instances = expandPods(raw);
   const services = checkServices(raw, instances, settings, dns?.serviceIP);
   const metallb = checkMetalLB(raw);
@@ -60,6 +64,8 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
     ...checkPolicies(raw),
     ...checkIngresses(raw),
     ...checkHttpTargets(raw),
+    ...checkGateways(raw),
+    ...checkGatewayTargets(raw),
   ];
   // What planning and testing will cost, counted only for a lab whose references hold.
   if (problems.length === 0) problems.push(...checkCosts(raw, instances, dnsPods));
@@ -94,7 +100,13 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       namespace: inst.namespace,
       ready: inst.raw.ready ?? true,
       dnsPolicy: inst.raw.dnsPolicy ?? 'ClusterFirst',
-      ...(inst.raw === dnsPods ? { system: 'dns' as const } : inst.raw === controllerPods ? { system: 'ingress' as const } : {}),
+      ...(inst.raw === dnsPods
+        ? { system: 'dns' as const }
+        : inst.raw === controllerPods
+          ? { system: 'ingress' as const }
+          : gatewayPods.includes(inst.raw)
+            ? { system: 'gateway' as const }
+            : {}),
       template: inst.raw.name,
       node: node.name,
       netns: podNetns(lab, inst.name),
@@ -172,6 +184,7 @@ export function resolveLab(file: RawLab, source: string): ResolveResult {
       metallb: metallb.metallb,
       policies: resolvePolicies(raw),
       ingress: { controller: ingressControllerOf(raw, resolved, pods, nodes), ingresses: resolveIngresses(raw, resolved) },
+      gateway: resolveGateways(raw, resolved, pods, nodes),
       tests: file.tests ?? [],
     },
   };

@@ -1,3 +1,4 @@
+import type { GatewayModel, RouteStatus } from './gateway.js';
 import type { LabProblem } from '../errors.js';
 import type { CniMode } from './cni.js';
 import type { Namespace } from './namespaces.js';
@@ -35,6 +36,8 @@ export interface Lab {
   policies: Policy[];
   /** Ingresses, and ingress-nginx's controller when an IngressClass names it (its pods and Service are among `pods` and `services`). */
   ingress: { controller: IngressController | undefined; ingresses: Ingress[] };
+  /** Gateway API: each Gateway as NGINX Gateway Fabric serves it (its nginx pod and Service are among `pods` and `services`), each HTTPRoute's status. */
+  gateway: { gateways: GatewayModel[]; routes: RouteStatus[] };
   tests: RawTest[];
 }
 
@@ -164,7 +167,7 @@ export interface Pod {
   /** ClusterFirst: the cluster's DNS in its resolv.conf, as kubelet writes it; Default: the node's. */
   dnsPolicy: 'ClusterFirst' | 'Default';
   /** Set for pods netlab adds itself: cluster DNS's, whose port 53 is served by dnsmasq. */
-  system?: 'dns' | 'ingress';
+  system?: 'dns' | 'ingress' | 'gateway';
   /** The `pods:` entry this pod came from (differs from name with replicas). */
   template: string;
   node: string;

@@ -4,6 +4,7 @@ import { ifAbsent, writePrivateFile } from '../kernel/files.js';
 import { reloadNginx } from '../kernel/nginx.js';
 import { issueCertificate } from '../kernel/tls.js';
 import { nginxFiles, planIngressNginx } from '../plan/ingress-nginx.js';
+import { gatewayFiles, planGatewayNginx } from '../plan/gateway-nginx.js';
 import { mapLimit } from '../kernel/run.js';
 import { applyWave } from '../kernel/apply.js';
 import { plannedImages, type PlannedRuleset } from '../kernel/canon.js';
@@ -170,4 +171,18 @@ export async function reloadIngresses(state: LabState, lab: Lab): Promise<string
   }
   for (const pod of pods) await reloadNginx(nginxFiles(stateDir, pod.name.replace('/', '.')).pid, pod.netns);
   return `${before} → ${lab.ingress.ingresses.length} Ingresses: nginx reloaded in ${pods.length} controller pod${pods.length === 1 ? '' : 's'}, no connection cut`;
+}
+
+/** HTTPRoutes edited in the file: each Gateway's nginx.conf written anew and its nginx reloaded, no connection cut. */
+export async function reloadGateways(state: LabState, lab: Lab): Promise<string> {
+  const before = state.lab.gateway.routes.length;
+  state.lab = lab;
+  state.file = resolvePath(lab.source);
+  const context = planContext(lab.name, state.conflist);
+  for (const op of planGatewayNginx(lab, context).flatMap((c) => c.containers ?? [])) {
+    if (op.kind === 'file.write') await writePrivateFile(op.path, op.content);
+  }
+  const served = lab.gateway.gateways.filter((g) => g.served && g.pod);
+  for (const g of served) await reloadNginx(gatewayFiles(context.stateDir, g).pid, g.pod!.netns);
+  return `${before} → ${lab.gateway.routes.length} HTTPRoutes: nginx reloaded for ${served.length} Gateway${served.length === 1 ? '' : 's'}, no connection cut`;
 }

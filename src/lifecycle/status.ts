@@ -66,6 +66,10 @@ export interface LabStatus {
   policies: Array<{ name: string; types: string[]; isolates: string[] }>;
   /** Ingresses as `kubectl get ingress` lists them: class, hosts, status.loadBalancer.ingress (none when no controller serves it), ports. */
   ingresses?: Array<{ name: string; class: string; hosts: string[]; address: string[]; ports: string }>;
+  /** Gateways as `kubectl get gateway` lists them, with their listeners' attached routes. */
+  gateways?: Array<{ name: string; class: string; address: string[]; programmed: boolean; listeners: string[] }>;
+  /** HTTPRoutes with the conditions NGF writes: per parent Accepted, and ResolvedRefs. */
+  httpRoutes?: Array<{ name: string; hostnames: string[]; parents: string[]; resolvedRefs: string }>;
   /**
    * How the kernel was read: the namespaces read, and those left unread
    * because the lab's watcher vouches nothing changed in them since `up`.
@@ -200,6 +204,31 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
               lab.ingress.controller?.httpNodePort && (lab.services.find((s) => s.ref === lab.ingress.controller!.service)?.loadBalancerIPs.length ?? 0) === 0
                 ? `80 (NodePort ${lab.ingress.controller.httpNodePort})`
                 : '80',
+          })),
+        }
+      : {}),
+    ...(lab.gateway.gateways.length > 0
+      ? {
+          gateways: lab.gateway.gateways.map((g) => ({
+            name: g.ref,
+            class: g.className,
+            address: g.served ? g.addresses : [],
+            programmed: g.served,
+            listeners: g.listeners.map(
+              (l) => `${l.name} ${l.port}${l.hostname ? ` ${l.hostname}` : ''} (${l.attachedRoutes} route${l.attachedRoutes === 1 ? '' : 's'})`,
+            ),
+          })),
+        }
+      : {}),
+    ...(lab.gateway.routes.length > 0
+      ? {
+          httpRoutes: lab.gateway.routes.map((r) => ({
+            name: r.ref,
+            hostnames: r.hostnames.length > 0 ? r.hostnames : ['*'],
+            parents: r.parents.map(
+              (p) => `${p.gateway}${p.sectionName ? `/${p.sectionName}` : ''}: Accepted ${p.accepted.status ? 'True' : `False (${p.accepted.reason})`}`,
+            ),
+            resolvedRefs: r.resolvedRefs.status ? 'True' : `False (${r.resolvedRefs.reason}: ${r.resolvedRefs.message})`,
           })),
         }
       : {}),

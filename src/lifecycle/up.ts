@@ -17,7 +17,7 @@ import { readState, writeState, type LabState } from '../state/store.js';
 import { InterruptedError, watchInterrupts } from './interrupt.js';
 import { RollbackError } from './rollback.js';
 import type { Progress } from './progress.js';
-import { labDrift, planContext, planOf, reloadIngresses, reloadPolicies, repairLab } from './drift.js';
+import { labDrift, planContext, planOf, reloadGateways, reloadIngresses, reloadPolicies, repairLab } from './drift.js';
 import { watcher } from './watch.js';
 import { tearDownLab } from './teardown.js';
 
@@ -72,10 +72,12 @@ export async function bringUp(lab: Lab, options: UpOptions): Promise<UpResult> {
         // Ingresses likewise: nginx reads its new configuration, no connection cut.
         const policies = JSON.stringify(current.state.lab.policies) !== JSON.stringify(lab.policies);
         const ingresses = JSON.stringify(current.state.lab.ingress.ingresses) !== JSON.stringify(lab.ingress.ingresses);
-        if (policies || ingresses) {
+        const routes = JSON.stringify(current.state.lab.gateway) !== JSON.stringify(lab.gateway);
+        if (policies || ingresses || routes) {
           const said = [
             ...(policies ? [await reloadPolicies(current.state, lab, concurrency)] : []),
             ...(ingresses ? [await reloadIngresses(current.state, lab)] : []),
+            ...(routes ? [await reloadGateways(current.state, lab)] : []),
           ];
           await writeState(current.state);
           return { changed: true, state: current.state, policies: said.join('; '), seconds: (performance.now() - started) / 1000 };

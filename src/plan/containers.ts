@@ -75,7 +75,13 @@ function servedPods(lab: Lab): Lab['pods'] {
   const served = (p: Lab['pods'][number]) =>
     p.system === undefined
       ? p
-      : { ...p, containers: p.containers.map((c) => ({ ...c, listen: p.system === 'ingress' ? [] : c.listen.filter((l) => l.port !== DNS_PORT) })) };
+      : {
+          ...p,
+          containers: p.containers.map((c) => ({
+            ...c,
+            listen: p.system === 'ingress' || p.system === 'gateway' ? [] : c.listen.filter((l) => l.port !== DNS_PORT),
+          })),
+        };
   return lab.pods.map(served).filter((p) => p.containers.some((c) => c.listen.length > 0));
 }
 

@@ -15,6 +15,7 @@ import { planHostGw } from './host-gw.js';
 import { planNodes } from './nodes.js';
 import type { Plan, PlanContext } from './ops.js';
 import { planPods } from './pods.js';
+import { planGatewayNginx } from './gateway-nginx.js';
 import { planIngressNginx } from './ingress-nginx.js';
 import { planMetalLBBgp } from './metallb-bgp.js';
 import { planSpeakers } from './metallb-l2.js';
@@ -60,6 +61,7 @@ export function planLab(lab: Lab, context: PlanContext): Plan {
       ...planSpeakers(lab, context),
       ...planMetalLBBgp(lab, context),
       ...planIngressNginx(lab, context),
+      ...planGatewayNginx(lab, context),
     ]),
   };
 }
