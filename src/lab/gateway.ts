@@ -2,7 +2,9 @@ import { DEFAULT_NAMESPACE } from './namespaces.js';
 import type { DocPath } from './path.js';
 import type { RawLab, RawPod } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
-import type { Service } from './types.js';
+import type { GatewayModel, RouteAction, RouteMatch, RouteStatus, Service } from './types.js';
+
+export type { GatewayModel, RouteAction, RouteMatch, RouteStatus };
 
 type RawRoute = NonNullable<RawLab['httpRoutes']>[number];
 type RawRule = NonNullable<RawRoute['rules']>[number];
@@ -14,57 +16,6 @@ export const NGF = 'gateway.nginx.org/nginx-gateway-controller';
 /** A Gateway's data plane as NGF (v2) makes it: an nginx Deployment and a Service, named after the Gateway. */
 export function gatewayWorkload(gateway: string): string {
   return `${gateway}-nginx`;
-}
-
-/** What one HTTPRoute rule does with a request it matches. */
-export type RouteAction =
-  | { kind: 'proxy'; backends: Array<{ upstream: string; service: string; weight: number; endpoints: Array<{ pod: string; ip: string; port: number }> }> }
-  /** 500: every backendRef invalid (or none), as the spec requires; 503: a valid backend with no ready endpoint. */
-  | { kind: 'status'; status: 500 | 503; why: string }
-  | { kind: 'redirect'; status: 301 | 302; scheme?: 'http' | 'https'; hostname?: string; port?: number };
-
-/** One match of one rule, as nginx is told to weigh it: everything the spec's precedence reads. */
-export interface RouteMatch {
-  route: string;
-  rule: number;
-  match: number;
-  /** File order of the route: the spec's "oldest Route" (creationTimestamp) for a lab. */
-  age: number;
-  path: { type: 'Exact' | 'PathPrefix'; value: string };
-  method?: string;
-  headers: Array<[string, string]>;
-  query: Array<[string, string]>;
-  /** The matching hostname's characters: non-wildcard first (the spec's first tie-breaker across routes). */
-  host: { exact: number; any: number };
-  action: RouteAction;
-  headerModifier?: { set: Array<[string, string]>; add: Array<[string, string]>; remove: string[] };
-}
-
-/** A Gateway as NGF serves it: its listeners, which routes they took, and per port and hostname the matches. */
-export interface GatewayModel {
-  name: string;
-  namespace: string;
-  ref: string;
-  className: string;
-  served: boolean;
-  listeners: Array<{ name: string; port: number; hostname: string | undefined; from: 'Same' | 'All'; attachedRoutes: number }>;
-  /** Per listener port, per hostname (`` for a listener and route without one: the port's default server), its matches. */
-  servers: Array<{ port: number; hostname: string; matches: RouteMatch[] }>;
-  service: string;
-  pod: { name: string; netns: string; ip: string; node: string } | undefined;
-  addresses: string[];
-  /** Per listener port, where a client reaches it: the port itself on a LoadBalancer address, else its NodePort. */
-  entry: Record<number, number>;
-}
-
-/** A route's status as NGF writes it: per parent, Accepted; for the route, ResolvedRefs. */
-export interface RouteStatus {
-  name: string;
-  namespace: string;
-  ref: string;
-  hostnames: string[];
-  parents: Array<{ gateway: string; sectionName?: string; accepted: { status: boolean; reason: string; message: string } }>;
-  resolvedRefs: { status: boolean; reason: string; message: string };
 }
 
 /**
