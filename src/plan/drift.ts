@@ -255,6 +255,11 @@ export function whatToRead(plan: Plan): Map<string, NamespaceQuery> {
 export function repairPlan(plan: Plan, drift: LabDrift): Plan {
   // By content, not identity: the drift may have been found on another copy of the same plan.
   const missing = new Set(drift.missing.map((d) => JSON.stringify(d.op)));
+  // A configuration edited under a running daemon that can be started over (nginx): rewritten, then started again, so the
+  // daemon serves what the plan says, not what it read from the edited file.
+  const edited = drift.missing.flatMap((d) => (d.op.kind === 'file.write' ? [d.op.path] : []));
+  for (const op of plan.stages.flatMap((s) => s.ops))
+    if (op.kind === 'daemon.start' && op.pidFile && op.argv.some((a) => edited.includes(a))) missing.add(JSON.stringify(op));
   const restartAgent = drift.missing.some((d) => d.op.kind === 'process.start' || d.op.kind === 'netns.add');
   // A daemon that starts again reads its configuration again: rewrite the files too.
   const rewrite = restartAgent || drift.missing.some((d) => d.op.kind === 'daemon.start' || d.op.kind === 'speaker.start');

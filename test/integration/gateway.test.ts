@@ -1,0 +1,93 @@
+import { execa } from 'execa';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+
+const LAB = 'it-gw';
+const ext = `netlab.${LAB}.external`;
+const gwNs = `netlab.${LAB}.pod.same-namespace-nginx`;
+
+async function nginxes(netns: string): Promise<string[]> {
+  const r = await execa('ip', ['netns', 'pids', netns], { reject: false });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmd.startsWith('nginx') ? [cmd.split('\0')[0]!] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s data plane (real nginx)', () => {
+  afterAll(async () => {
+    await netlab(['down', LAB]);
+  });
+
+  it('every request of the core HTTPRoute tests gives the table’s answer, the weights within 5 points', async () => {
+    const file = await labFileAs('gateway', LAB);
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+    const { code, report } = await testJson(file);
+    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+    expect(report.tests).toHaveLength(65);
+  });
+
+  it('status shows each route’s conditions as NGF writes them, and the attached routes per listener', async () => {
+    const s = (await netlab(['status', LAB])).stdout;
+    expect(s).toMatch(/same-namespace\s+nginx\s+192\.168\.19\.1,192\.168\.19\.2\s+True\s+http 80 \(13 routes\)/);
+    expect(s).toMatch(
+      /nonexistent-backend\s+missing\.example\s+default\/same-namespace: Accepted True\s+False \(BackendNotFound: Service default\/nonexistent not found\)/,
+    );
+    expect(s).toMatch(/unknown-kind\s+kind\.example\s+default\/same-namespace: Accepted True\s+False \(InvalidKind/);
+    expect(s).toMatch(/not-matching-section-name\s+section\.example\s+default\/same-namespace\/nonexistent: Accepted False \(NoMatchingParent\)/);
+    expect(s).toMatch(/other\/invalid-cross-namespace-parent\s+crossns\.example\s+default\/same-namespace: Accepted False \(NotAllowedByListeners\)/);
+  });
+
+  it('up takes an edited route with a reload: the new path answers, the old one is gone, the master stays', async () => {
+    const file = await labFileAs('gateway', LAB);
+    const master = (await nginxes(gwNs)).find((c) => c.startsWith('nginx: master'));
+    const edited = readFileSync(file, 'utf8').replace('"value": "/one"}}]', '"value": "/uno"}}]');
+    expect(edited).not.toBe(readFileSync(file, 'utf8'));
+    const up = await netlab(['up', await writeLab(LAB, edited)]);
+    expect(up.stdout).toMatch(/19 → 19 HTTPRoutes: nginx reloaded for 2 Gateways, no connection cut/);
+    const code = async (path: string) =>
+      (await inNetns(ext, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: exact.example', `http://192.168.19.1:30000${path}`])).stdout;
+    expect(await code('/uno')).toBe('200');
+    expect(await code('/one')).toBe('404');
+    expect((await nginxes(gwNs)).find((c) => c.startsWith('nginx: master'))).toBe(master);
+    expect((await netlab(['up', file])).code).toBe(0);
+  });
+
+  it('broken on purpose (the two-header match taken out of the live config), its row fails; status names the file; up repairs it', async () => {
+    const file = await labFileAs('gateway', LAB);
+    const conf = `/run/netlab/${LAB}/gateway/default.same-namespace/nginx.conf`;
+    const text = readFileSync(conf, 'utf8');
+    const broken = text.replace(/\n {6}set (\$gw_m\d+) "\$http_version\|\$http_color";\n {6}if \(\1 = "two\|orange"\)[^\n]*/, '');
+    expect(broken).not.toBe(text);
+    writeFileSync(conf, broken);
+    process.kill(Number(readFileSync(`/run/netlab/${LAB}/gateway/default.same-namespace/nginx.pid`, 'utf8')), 'SIGHUP');
+    const row = 'HeaderMatching: Version: two, Color: orange (2 header matches beat 1)';
+    await until('nginx to take the broken config', async () => (await testJson(file, ['--only', row])).code !== 0, 5_000, 100);
+    const { report } = await testJson(file, ['--only', row]);
+    expect(report.tests[0]!.message).toContain('infra-backend-v2 answered, which is not an endpoint of service/infra-backend-v1');
+    expect((await netlab(['status', LAB])).stdout).toContain(`file ${conf} was changed: it is not what netlab wrote`);
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect((await testJson(file, ['--only', row])).code).toBe(0);
+  });
+
+  it('leaves no nginx, namespace or file after SIGKILL of up while the Gateways start', async () => {
+    await netlab(['down', LAB]);
+    const file = await labFileAs('gateway', LAB);
+    const up = execa('node', ['bin/netlab.js', 'up', file], { reject: false });
+    await until('a Gateway nginx to run', async () => (await nginxes(gwNs).catch(() => [])).length > 0, 30_000, 5);
+    up.kill('SIGKILL');
+    await up;
+    expect((await netlab(['down', LAB])).code).toBe(0);
+    expect(await netnsOf(LAB)).toEqual([]);
+    expect(await processesOf(LAB)).toEqual([]);
+  });
+});

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { intersect } from '../../src/lab/gateway.js';
+import { gatewayConf, gatewayLocations } from '../../src/plan/gateway-nginx.js';
+import { planLab } from '../../src/plan/index.js';
+import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
+
+/*
+ * Gateway API HTTPRoutes as NGINX Gateway Fabric serves them: which routes a
+ * listener accepts and the status it writes, the spec's match precedence
+ * (gateway-api apis/v1/httproute_types.go), the nginx locations, and what
+ * validation refuses.
+ */
+
+const echo = (name: string, namespace?: string) => ({
+  name,
+  ...(namespace ? { namespace } : {}),
+  labels: { app: name },
+  containers: [{ name: 'e', listen: ['8080/tcp'] }],
+});
+const svc = (name: string, namespace?: string) => ({ name, ...(namespace ? { namespace } : {}), selector: { app: name }, ports: [{ port: 8080 }] });
+const be = (name: string, extra: object = {}) => ({ name, port: 8080, ...extra });
+
+function gwLab(routes: object[], listeners: object[] = [{ name: 'http', port: 80, protocol: 'HTTP' }], extra: object = {}) {
+  return {
+    name: 'gw',
+    nodes: [{ name: 'node1' }, { name: 'node2' }],
+    namespaces: [{ name: 'other' }],
+    pods: [echo('v1'), echo('v2'), echo('v3', 'other')],
+    services: [svc('v1'), svc('v2'), svc('v3', 'other')],
+    gatewayClasses: [{ name: 'nginx', controllerName: 'gateway.nginx.org/nginx-gateway-controller' }],
+    gateways: [{ name: 'gw', gatewayClassName: 'nginx', listeners }],
+    httpRoutes: routes,
+    ...extra,
+  };
+}
+
+describe('hostnames', () => {
+  it('intersect as the spec says: the more specific of a matching pair; a wildcard takes any number of labels', () => {
+    expect(intersect(undefined, [])).toEqual(['']);
+    expect(intersect(undefined, ['a.example'])).toEqual(['a.example']);
+    expect(intersect('very.specific.com', [])).toEqual(['very.specific.com']);
+    expect(intersect('very.specific.com', ['*.specific.com', 'non.matching.com'])).toEqual(['very.specific.com']);
+    expect(intersect('*.wildcard.io', ['wildcard.io', 'foo.wildcard.io', 'foo.bar.wildcard.io'])).toEqual(['foo.wildcard.io', 'foo.bar.wildcard.io']);
+    expect(intersect('*.wildcard.io', ['specific.but.wrong.com'])).toEqual([]);
+  });
+});
+
+describe('status, as NGINX Gateway Fabric writes it', () => {
+  const status = (routes: object[], listeners?: object[]) =>
+    labOf(gwLab(routes, listeners)).gateway.routes.map((r) => [r.ref, r.parents.map((p) => p.accepted.reason), r.resolvedRefs.reason]);
+
+  it('Accepted, or why not: no such listener, a namespace the listener does not allow, no hostname in common', () => {
+    expect(
+      status(
+        [
+          { name: 'ok', parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [be('v1')] }] },
+          { name: 'section', parentRefs: [{ name: 'gw', sectionName: 'nope' }], rules: [{ backendRefs: [be('v1')] }] },
+          { name: 'other-ns', namespace: 'other', parentRefs: [{ name: 'gw', namespace: 'default' }], rules: [{ backendRefs: [be('v3')] }] },
+          { name: 'hosts', parentRefs: [{ name: 'gw' }], hostnames: ['b.example'], rules: [{ backendRefs: [be('v1')] }] },
+          { name: 'missing', parentRefs: [{ name: 'no-such-gateway' }], rules: [{ backendRefs: [be('v1')] }] },
+        ],
+        [{ name: 'http', port: 80, protocol: 'HTTP', hostname: 'a.example' }],
+      ),
+    ).toEqual([
+      ['ok', ['Accepted'], 'ResolvedRefs'],
+      ['section', ['NoMatchingParent'], 'ResolvedRefs'],
+      ['other/other-ns', ['NotAllowedByListeners'], 'ResolvedRefs'],
+      ['hosts', ['NoMatchingListenerHostname'], 'ResolvedRefs'],
+      ['missing', ['NoMatchingParent'], 'ResolvedRefs'],
+    ]);
+  });
+
+  it('ResolvedRefs False: BackendNotFound, InvalidKind, RefNotPermitted (no ReferenceGrant); only accepted routes count as attached', () => {
+    const lab = labOf(
+      gwLab([
+        { name: 'gone', parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [be('nonexistent')] }] },
+        { name: 'kind', parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [be('v1', { kind: 'UnknownKind' })] }] },
+        { name: 'cross', parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [be('v3', { namespace: 'other' })] }] },
+        { name: 'nope', parentRefs: [{ name: 'gw', sectionName: 'x' }], rules: [{ backendRefs: [be('v1')] }] },
+      ]),
+    );
+    expect(lab.gateway.routes.map((r) => r.resolvedRefs.reason)).toEqual(['BackendNotFound', 'InvalidKind', 'RefNotPermitted', 'ResolvedRefs']);
+    expect(lab.gateway.gateways[0]!.listeners[0]!.attachedRoutes).toBe(3);
+    const actions = lab.gateway.gateways[0]!.servers[0]!.matches.map((m) => (m.action.kind === 'status' ? m.action.status : m.action.kind));
+    expect(actions).toEqual([500, 500, 500]);
+  });
+});
+
+describe('precedence and locations', () => {
+  it("HTTPRouteHeaderMatching's rules weigh as the spec says: two headers before one, then the first rule", () => {
+    const lab = shippedLab('gateway');
+    const server = lab.gateway.gateways[0]!.servers.find((s) => s.hostname === 'headers.example')!;
+    expect(server.matches.map((m) => `${m.rule}:${m.headers.map(([n, v]) => `${n}=${v}`).join('&')}`)).toEqual([
+      '2:version=two&color=orange',
+      '0:version=one',
+      '1:version=two',
+      '3:color=blue',
+      '3:color=green',
+      '4:color=red',
+      '4:color=yellow',
+    ]);
+  });
+
+  it('a location weighs every match that could take its requests: a longer prefix, then the shorter ones behind it', () => {
+    const lab = shippedLab('gateway');
+    const server = lab.gateway.gateways[0]!.servers.find((s) => s.hostname === 'matching.example')!;
+    const locations = gatewayLocations(server.matches).map((l) => [
+      `${l.modifier ? '= ' : ''}${l.path}`,
+      l.candidates.map((m) => `${m.route}#${m.rule}.${m.match}`),
+    ]);
+    // Equal on hostname, path and header count, the two header matches of `/` go in rule order.
+    expect(locations).toEqual([
+      ['/v2/', ['matching#1.0', 'matching#0.1', 'matching#1.1', 'matching#0.0']],
+      ['= /v2', ['matching#1.0', 'matching#0.1', 'matching#1.1', 'matching#0.0']],
+      ['/', ['matching#0.1', 'matching#1.1', 'matching#0.0']],
+    ]);
+  });
+
+  it('the rendered config: a composed condition per match, an internal location per match, split_clients by weight', () => {
+    const lab = shippedLab('gateway');
+    const conf = gatewayConf(lab, lab.gateway.gateways[0]!, '/run/netlab/gateway');
+    expect(conf).toMatch(/set \$gw_m\d+ "\$http_version\|\$http_color";\n {6}if \(\$gw_m\d+ = "two\|orange"\) \{ rewrite \^ \/_ngf-internal-match\d+ last; \}/);
+    expect(conf).toMatch(
+      /split_clients \$request_id \$gw_split\w+ \{\n {4}70\.00% default_infra-backend-v1_8080;\n {4}\* default_infra-backend-v2_8080;\n {2}\}/,
+    );
+    expect(conf).toContain('return 302 "$scheme://example.org$request_uri";');
+    expect(conf).toContain('proxy_set_header X-Header-Add "${gw_add_x_header_add}add-appends-values";');
+    // Every path nginx writes is in the lab's state directory.
+    for (const d of ['client_body_temp_path', 'proxy_temp_path', 'pid', 'access_log', 'error_log'])
+      expect(conf).toMatch(new RegExp(`\\b${d} /run/netlab/gateway/gateway/default\\.same-namespace/`));
+    expect(conf).toContain('listen unix:/run/netlab/gateway/gateway/default.same-namespace/500.sock;');
+  });
+
+  it('a Gateway of another class gets no pod and no config', () => {
+    const lab = labOf({ ...gwLab([]), gateways: [{ name: 'gw', gatewayClassName: 'other', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] }] });
+    expect(lab.pods.some((p) => p.system === 'gateway')).toBe(false);
+    expect(
+      planLab(lab, { stateDir: '/run/netlab/gw' })
+        .stages.flatMap((s) => s.ops)
+        .some((o) => o.kind === 'daemon.start' && o.name === 'nginx'),
+    ).toBe(false);
+  });
+});
+
+describe('validation', () => {
+  it('what the CRDs and their CEL rules refuse', () => {
+    expect(
+      problemsOf(
+        gwLab(
+          [
+            { name: 'r', parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'v1' }] }] },
+            {
+              name: 'r2',
+              parentRefs: [{ name: 'gw' }],
+              rules: [
+                {
+                  filters: [{ type: 'RequestHeaderModifier' }, { type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x'] } }],
+                  backendRefs: [be('v1')],
+                },
+              ],
+            },
+          ],
+          [
+            { name: 'http', port: 80, protocol: 'HTTP' },
+            { name: 'http', port: 80, protocol: 'HTTP' },
+          ],
+        ),
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('gateways[0].listeners[1].name: Listener name must be unique within the Gateway: "http"'),
+        expect.stringContaining('gateways[0].listeners[1]: Combination of port, protocol and hostname must be unique for each listener'),
+        expect.stringContaining('httpRoutes[0].rules[0].backendRefs[0]: Must have port for Service reference'),
+        expect.stringContaining('httpRoutes[1].rules[0].filters[1]: May specify only one RequestHeaderModifier filter per rule'),
+        expect.stringContaining('httpRoutes[1].rules[0].filters[0]: filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type'),
+      ]),
+    );
+  });
+
+  it('hostile values stop at the schema: nothing can end an nginx string, directive or header line', () => {
+    const rule = (m: object) => problemsOf(gwLab([{ name: 'r', parentRefs: [{ name: 'gw' }], rules: [{ matches: [m], backendRefs: [be('v1')] }] }]));
+    expect(rule({ headers: [{ name: 'X', value: 'a"; return 200 "x' }] }).length).toBeGreaterThan(0);
+    expect(rule({ headers: [{ name: 'X|Y', value: 'a' }] }).length).toBeGreaterThan(0);
+    expect(rule({ headers: [{ name: 'X', value: 'a|b' }] }).length).toBeGreaterThan(0);
+    expect(rule({ queryParams: [{ name: 'a-b', value: '1' }] }).length).toBeGreaterThan(0);
+    expect(rule({ queryParams: [{ name: 'a', value: '$host' }] }).length).toBeGreaterThan(0);
+    expect(rule({ path: { type: 'Exact', value: '/a"{' } }).length).toBeGreaterThan(0);
+    expect(rule({ path: { type: 'RegularExpression', value: '/.*' } }).length).toBeGreaterThan(0);
+    const mod = (m: object) =>
+      problemsOf(
+        gwLab([
+          {
+            name: 'r',
+            parentRefs: [{ name: 'gw' }],
+            rules: [{ filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: m }], backendRefs: [be('v1')] }],
+          },
+        ]),
+      );
+    expect(mod({ set: [{ name: 'X', value: 'a";\n proxy_pass http://evil' }] }).length).toBeGreaterThan(0);
+    expect(mod({ add: [{ name: 'X Y', value: 'a' }] }).length).toBeGreaterThan(0);
+    expect(problemsOf(gwLab([{ name: 'r', hostnames: ['a;b'], parentRefs: [{ name: 'gw' }] }])).length).toBeGreaterThan(0);
+  });
+
+  it('http tests aim at a Gateway a controller serves, on one of its ports', () => {
+    expect(problemsOf(gwLab([], undefined, { tests: [{ http: { from: 'external', to: 'gateway/nope' } }] }))).toEqual([
+      expect.stringContaining('tests[0].http.to: no Gateway "default/nope"'),
+    ]);
+    expect(problemsOf(gwLab([], undefined, { tests: [{ http: { from: 'external', to: 'gateway/gw', port: 8080 } }] }))).toEqual([
+      expect.stringContaining('tests[0].http.port: Gateway "default/gw" has no listener on port 8080'),
+    ]);
+  });
+});
