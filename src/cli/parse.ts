@@ -32,7 +32,7 @@ export type Invocation =
       port: number | undefined;
       json: boolean;
       verify: boolean;
-      http?: { host?: string; path: string };
+      http?: { host?: string; path: string; headers?: Record<string, string> };
     }
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
   | { command: 'capture'; lab: string; where: string; args: string[] }
@@ -185,32 +185,50 @@ export function parseCLI(argv: string[]): Invocation {
     .description('walk a packet hop by hop through the live kernel: routes, neighbours, veths, bridges, VXLAN')
     .argument('<lab>', 'lab name')
     .argument('<from>', 'pod or node that sends')
-    .argument('<to>', 'pod, node, service/NAME, IPv4 address, or ingress / ingress/NAME (with --host, --path)')
+    .argument('<to>', 'pod, node, service/NAME, IPv4 address, or ingress, ingress/NAME, gateway/NAME (with --host, --path)')
     .option('--proto <proto>', 'icmp, tcp or udp (tcp when --port is given)')
     .option('--port <n>', 'destination port for tcp or udp')
     .option('--verify', 'capture on every hop at once, send the packet, and mark each hop seen or not')
     .option('--json', 'machine-readable')
-    .option('--host <name>', 'to ingress or ingress/NAME: the Host header nginx routes by')
-    .option('--path <path>', 'to ingress or ingress/NAME: the request path (default /)')
-    .action((lab: string, from: string, to: string, o: { proto?: string; port?: string; verify?: boolean; json?: boolean; host?: string; path?: string }) => {
-      const viaIngress = to === 'ingress' || to.startsWith('ingress/');
-      if ((o.host !== undefined || o.path !== undefined) && !viaIngress) throw new UsageError('--host and --path go with a trace to ingress or ingress/NAME');
-      // CLI words are untrusted: a Host is a name (and port), a path printable ASCII without spaces.
-      if (o.host !== undefined && !/^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(o.host)) throw new UsageError(`--host "${o.host}" is not a host name`);
-      if (o.path !== undefined && !/^\/[!-~]{0,1023}$/.test(o.path)) throw new UsageError(`--path "${o.path}" is not an absolute URL path`);
-      if (viaIngress) {
-        if (o.verify) throw new UsageError('--verify does not follow a request through nginx yet: trace without it');
-        const http = { ...(o.host !== undefined ? { host: o.host } : {}), path: o.path ?? '/' };
-        set({ command: 'trace', lab, from, to, proto: 'tcp', port: undefined, json: Boolean(o.json), verify: false, http });
-        return;
-      }
-      const port = o.port === undefined ? undefined : Number(o.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError('--port takes a port number from 1 to 65535');
-      const proto = o.proto ?? (port !== undefined ? 'tcp' : 'icmp');
-      if (proto !== 'icmp' && proto !== 'tcp' && proto !== 'udp') throw new UsageError('--proto is icmp, tcp or udp');
-      if (proto !== 'icmp' && port === undefined) throw new UsageError(`--proto ${proto} needs --port`);
-      set({ command: 'trace', lab, from, to, proto, port: proto === 'icmp' ? undefined : port, json: Boolean(o.json), verify: Boolean(o.verify) });
-    });
+    .option('--host <name>', 'to ingress, ingress/NAME or gateway/NAME: the Host header nginx routes by')
+    .option('--path <path>', 'to ingress, ingress/NAME or gateway/NAME: the request path (default /)')
+    .option('--header <header>', "to gateway/NAME: a request header 'Name: value' its matches read (repeatable)", (v: string, all: string[] = []) => [
+      ...all,
+      v,
+    ])
+    .action(
+      (
+        lab: string,
+        from: string,
+        to: string,
+        o: { proto?: string; port?: string; verify?: boolean; json?: boolean; host?: string; path?: string; header?: string[] },
+      ) => {
+        const viaIngress = to === 'ingress' || to.startsWith('ingress/') || to.startsWith('gateway/');
+        if ((o.host !== undefined || o.path !== undefined || o.header !== undefined) && !viaIngress)
+          throw new UsageError('--host, --path and --header go with a trace to ingress, ingress/NAME or gateway/NAME');
+        const headers: Record<string, string> = {};
+        for (const h of o.header ?? []) {
+          const m = /^([A-Za-z0-9-]{1,64}): ?([ -~]{0,256})$/.exec(h);
+          if (!m) throw new UsageError(`--header "${h}" is not 'Name: value'`);
+          headers[m[1]!] = m[2]!;
+        }
+        // CLI words are untrusted: a Host is a name (and port), a path printable ASCII without spaces.
+        if (o.host !== undefined && !/^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(o.host)) throw new UsageError(`--host "${o.host}" is not a host name`);
+        if (o.path !== undefined && !/^\/[!-~]{0,1023}$/.test(o.path)) throw new UsageError(`--path "${o.path}" is not an absolute URL path`);
+        if (viaIngress) {
+          if (o.verify) throw new UsageError('--verify does not follow a request through nginx yet: trace without it');
+          const http = { ...(o.host !== undefined ? { host: o.host } : {}), path: o.path ?? '/', ...(o.header ? { headers } : {}) };
+          set({ command: 'trace', lab, from, to, proto: 'tcp', port: undefined, json: Boolean(o.json), verify: false, http });
+          return;
+        }
+        const port = o.port === undefined ? undefined : Number(o.port);
+        if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError('--port takes a port number from 1 to 65535');
+        const proto = o.proto ?? (port !== undefined ? 'tcp' : 'icmp');
+        if (proto !== 'icmp' && proto !== 'tcp' && proto !== 'udp') throw new UsageError('--proto is icmp, tcp or udp');
+        if (proto !== 'icmp' && port === undefined) throw new UsageError(`--proto ${proto} needs --port`);
+        set({ command: 'trace', lab, from, to, proto, port: proto === 'icmp' ? undefined : port, json: Boolean(o.json), verify: Boolean(o.verify) });
+      },
+    );
 
   program
     .command('graph')

@@ -151,7 +151,44 @@ function serviceNodes(lab: Lab): string[] {
         `  ${id} -> ${id}_more [style=dotted, color="${COLORS.route}", constraint=false];`,
       );
   }
-  lines.push(...announcerEdges(lab), ...bgpPathEdges(lab), ...ingressRouteEdges(lab));
+  lines.push(...announcerEdges(lab), ...bgpPathEdges(lab), ...ingressRouteEdges(lab), ...gatewayRouteEdges(lab));
+  return lines;
+}
+
+/**
+ * Gateway API: for each Gateway, an edge from its Service to each backend
+ * Service per accepted route match (hostname and path; weights when split).
+ */
+function gatewayRouteEdges(lab: Lab): string[] {
+  const lines: string[] = [];
+  for (const g of lab.gateway.gateways.filter((x) => x.served && x.service)) {
+    const from = `svc_${ident(g.service)}`;
+    const edges = g.servers.flatMap((s) =>
+      s.matches.flatMap((m) =>
+        m.action.kind === 'proxy'
+          ? m.action.backends
+              .filter((b) => b.service !== '')
+              .map((b) => ({
+                label: `${s.hostname || '*'} ${m.path.type === 'Exact' ? '= ' : ''}${m.path.value}${m.headers.length ? ` [${m.headers.map(([n, v]) => `${n}: ${v}`).join(', ')}]` : ''}${m.action.kind === 'proxy' && m.action.backends.length > 1 ? ` (weight ${b.weight})` : ''}`,
+                to: b.service,
+              }))
+          : [],
+      ),
+    );
+    const unique = [...new Map(edges.map((e) => [`${e.label}>${e.to}`, e])).values()];
+    lines.push(
+      ...unique
+        .slice(0, MAX_ROUTES_SHOWN)
+        .map(
+          (e) => `  ${from} -> svc_${ident(e.to)} [label=${q(e.label)}, style=bold, color="${COLORS.route}", fontcolor="${COLORS.route}", constraint=false];`,
+        ),
+    );
+    if (unique.length > MAX_ROUTES_SHOWN)
+      lines.push(
+        `  ${from}_routes [label=${q(`… ${unique.length - MAX_ROUTES_SHOWN} more routes`)}, shape=plaintext, fontcolor="${COLORS.route}"];`,
+        `  ${from} -> ${from}_routes [style=dotted, color="${COLORS.route}", constraint=false];`,
+      );
+  }
   return lines;
 }
 

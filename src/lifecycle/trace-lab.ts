@@ -13,7 +13,7 @@ export interface TraceRequest {
   proto: 'icmp' | 'tcp' | 'udp';
   port: number | undefined;
   verify: boolean;
-  http?: { host?: string; path: string };
+  http?: { host?: string; path: string; headers?: Record<string, string> };
 }
 
 /**

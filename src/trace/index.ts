@@ -3,12 +3,12 @@ import { UsageError } from '../errors.js';
 import { answeringPods, lookupFrom, serviceNamed, source, target } from '../lab/endpoints.js';
 import { findByRef } from '../lab/namespaces.js';
 import { l2Announcements, l2Election } from '../lab/l2-election.js';
-import type { Lab } from '../lab/types.js';
+import type { GatewayModel, Lab } from '../lab/types.js';
 import type { Hop, Observer, Packet, Trace } from './types.js';
 import { withBgpExplanation } from './bgp.js';
 import { withPolicyVerdict } from './policy.js';
 import { walk } from './walk.js';
-import { nginxDecision } from './ingress.js';
+import { gatewayDecision, nginxDecision } from './ingress.js';
 import { controllerEntry } from '../lab/ingress.js';
 
 export interface TraceRequest {
@@ -16,8 +16,8 @@ export interface TraceRequest {
   to: string;
   proto: Packet['proto'];
   port?: number;
-  /** To `ingress` or `ingress/NAME`: the HTTP request the proxy routes (its Host header and path). */
-  http?: { host?: string; path: string };
+  /** To `ingress`, `ingress/NAME` or `gateway/NAME`: the HTTP request the proxy routes (its Host header, path, headers). */
+  http?: { host?: string; path: string; headers?: Record<string, string> };
 }
 
 /** The endpoints of a trace in a lab: a pod or node to send from, a name or address to send to. */
@@ -29,6 +29,11 @@ export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; pa
   if (req.to === 'ingress' || req.to.startsWith('ingress/')) {
     const entry = ingressEntry(lab, req.to);
     return { netns: from.netns, packet: { src: from.ip, dst: entry.ip, proto: 'tcp', port: entry.port } };
+  }
+  if (req.to.startsWith('gateway/')) {
+    const g = servedGateway(lab, req.to);
+    const port = g.listeners[0]!.port;
+    return { netns: from.netns, packet: { src: from.ip, dst: g.addresses[0]!, proto: 'tcp', port: g.entry[port] ?? port } };
   }
   const isAddress = /^\d{1,3}(\.\d{1,3}){3}$/.test(req.to);
   if (!known(req.to) && !isAddress && !serviceNamed(lab, req.to) && !lookupFrom(lab, from.name, req.to)) {
@@ -44,6 +49,7 @@ export function traceEndpoints(lab: Lab, req: TraceRequest): { netns: string; pa
 export async function traceLab(lab: Lab, req: TraceRequest, observer: Observer, pick?: string): Promise<Trace> {
   const { netns, packet } = traceEndpoints(lab, req);
   if (req.to === 'ingress' || req.to.startsWith('ingress/')) return traceIngress(lab, req, observer, netns, packet, pick);
+  if (req.to.startsWith('gateway/')) return traceGateway(lab, req, observer, netns, packet);
   const from = source(lab, req.from);
   const to = target(lab, req.to, from);
   const named = to.dnsName !== undefined && observer.resolveName ? await resolutionHop(lab, observer, from, to.dnsName, to.ip) : undefined;
@@ -164,6 +170,58 @@ async function traceIngress(lab: Lab, req: TraceRequest, observer: Observer, net
   if (!chosen) return withPolicyVerdict(lab, { ...base, hops: [...first.hops, proxyHop], arrived: true });
   const onward: Packet = { src: controllerPod.ip, dst: chosen.ip, proto: 'tcp', port: chosen.port };
   const second = await walk(observer, controllerPod.netns, onward);
+  const hops = [...first.hops, proxyHop, ...second.hops.map((h) => ({ ...h, n: h.n + first.hops.length + 1 }))];
+  return withPolicyVerdict(lab, { ...base, hops, arrived: second.arrived });
+}
+
+/** `gateway/NAME` or `gateway/NAMESPACE/NAME`, which a controller of the lab must serve. */
+function servedGateway(lab: Lab, to: string): GatewayModel {
+  const [a, b] = to.slice('gateway/'.length).split('/');
+  const [namespace, name] = b === undefined ? ['default', a] : [a, b];
+  const g = lab.gateway.gateways.find((x) => x.name === name && x.namespace === namespace);
+  if (!g)
+    throw new UsageError(`lab "${lab.name}" has no Gateway "${namespace}/${name}" (it has: ${lab.gateway.gateways.map((x) => x.ref).join(', ') || 'none'})`);
+  if (!g.served || !g.pod) throw new UsageError(`Gateway "${g.ref}" has no address: no controller serves its class ${g.className}`);
+  return g;
+}
+
+/**
+ * Through a Gateway: the walk to its nginx pod, then what that nginx does
+ * with the request (server, location, the match that holds, and why), then
+ * the onward connection to a backend's endpoint (the heaviest backend of a
+ * split: split_clients picks per request).
+ */
+async function traceGateway(lab: Lab, req: TraceRequest, observer: Observer, netns: string, packet: Packet): Promise<Trace> {
+  const g = servedGateway(lab, req.to);
+  const arpAnswers = speakerAnswers(lab);
+  const first = await walk(observer, netns, packet, arpAnswers.size > 0 ? { arpAnswers } : {});
+  const base = { lab: lab.name, from: req.from, to: req.to, packet };
+  const last = first.hops.at(-1);
+  if (!first.arrived || last?.netns !== g.pod!.netns) return withPolicyVerdict(lab, { ...base, hops: first.hops, arrived: false });
+  const http = req.http ?? { path: '/' };
+  const d = gatewayDecision(g, g.listeners[0]!.port, http.host, http.path, http.headers ?? {});
+  const a = d.action;
+  const backends = a.kind === 'proxy' ? [...a.backends].filter((b) => b.endpoints.length > 0).sort((x, y) => y.weight - x.weight) : [];
+  const chosen = backends[0]?.endpoints[0];
+  const result =
+    a.kind === 'redirect'
+      ? `answers ${a.status} to ${a.scheme ?? 'the same scheme'}://${a.hostname ?? '(the same host)'}${a.port ? `:${a.port}` : ''}`
+      : a.kind === 'status'
+        ? `answers ${a.status} itself: ${a.why}`
+        : chosen
+          ? `proxies to service/${backends[0]!.service}${a.backends.length > 1 ? ` (split by weight: ${a.backends.map((b) => `${b.service || 'invalid'} ${b.weight}`).join(', ')}; following the heaviest)` : ''}: ${backends[0]!.endpoints.map((e) => `${e.ip}:${e.port} (${e.pod})`).join(', ')}; following ${chosen.pod}`
+          : 'answers 503: its backend has no ready endpoint';
+  const proxyHop: Hop = {
+    n: first.hops.length + 1,
+    kind: 'proxy',
+    netns: g.pod!.netns,
+    where: last.where,
+    packet,
+    summary: `nginx of Gateway ${g.ref}: GET ${http.path}${http.host ? ` Host ${http.host}` : ''}: ${d.serverWhy}${d.locationWhy ? `; ${d.locationWhy}` : ''}${d.matchWhy ? `; ${d.matchWhy}` : ''}; ${result}`,
+    entry: `${g.namespace}.${g.name}/nginx.conf`,
+  };
+  if (!chosen) return withPolicyVerdict(lab, { ...base, hops: [...first.hops, proxyHop], arrived: true });
+  const second = await walk(observer, g.pod!.netns, { src: g.pod!.ip, dst: chosen.ip, proto: 'tcp', port: chosen.port });
   const hops = [...first.hops, proxyHop, ...second.hops.map((h) => ({ ...h, n: h.n + first.hops.length + 1 }))];
   return withPolicyVerdict(lab, { ...base, hops, arrived: second.arrived });
 }

@@ -1,5 +1,6 @@
 import { nginxServers, type NginxLocation, type NginxServer } from '../plan/ingress-nginx.js';
-import type { Lab } from '../lab/types.js';
+import type { GatewayModel, Lab, RouteMatch } from '../lab/types.js';
+import { gatewayLocations } from '../plan/gateway-nginx.js';
 
 /** What nginx does with one request, and why, in nginx's own order of decisions. */
 export interface NginxDecision {
@@ -69,4 +70,69 @@ function decide(lab: Lab, server: NginxServer, serverWhy: string, location: Ngin
   ]);
   const endpoints = backends.find((b) => b.upstream === to.upstream)?.endpoints ?? [];
   return { server, serverWhy, location, locationWhy, outcome: { kind: 'proxy', upstream: to.upstream, service: to.service, endpoints } };
+}
+
+/** What a Gateway's nginx does with one request, and why: the server, the location, the match that held. */
+export interface GatewayDecision {
+  serverWhy: string;
+  locationWhy: string;
+  matchWhy: string;
+  action: RouteMatch['action'] | { kind: 'status'; status: 404; why: string };
+}
+
+/**
+ * A Gateway's choice for a request, on the matches netlab wrote its config
+ * from: the server (the Host's exact name, else the longest wildcard that
+ * covers it, else the port's catch-all), the location (exact first, else the
+ * longest prefix), then the first match in the spec's precedence whose
+ * method, headers and query parameters hold.
+ */
+export function gatewayDecision(
+  gateway: GatewayModel,
+  port: number,
+  hostHeader: string | undefined,
+  target: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): GatewayDecision {
+  const host = (hostHeader ?? '').split(':')[0]!.toLowerCase();
+  const [path, query] = [target.split('?')[0]!, new URLSearchParams(target.split('?')[1] ?? '')];
+  const servers = gateway.servers.filter((s) => s.port === port);
+  const exact = servers.find((s) => s.hostname === host);
+  const wild = servers
+    .filter((s) => s.hostname.startsWith('*.') && host.endsWith(s.hostname.slice(1)) && host.length > s.hostname.length - 1)
+    .sort((a, b) => b.hostname.length - a.hostname.length)[0];
+  const server = exact ?? wild ?? servers.find((s) => s.hostname === '');
+  const none = (why: string, locationWhy = ''): GatewayDecision => ({
+    serverWhy: why,
+    locationWhy,
+    matchWhy: '',
+    action: { kind: 'status', status: 404, why },
+  });
+  if (!server) return none(`no server_name is ${host || '(no Host)'} and no route takes every host: the default server answers 404`);
+  const serverWhy = exact
+    ? `server_name ${host}: the Host header's name`
+    : wild
+      ? `server_name ${wild.hostname}: covers ${host}`
+      : "the port's catch-all server (a route and listener with no hostname)";
+  const locations = gatewayLocations(server.matches);
+  const loc =
+    locations.find((l) => l.modifier === '=' && l.path === path) ??
+    locations.filter((l) => l.modifier === '' && path.startsWith(l.path)).sort((a, b) => b.path.length - a.path.length)[0]!;
+  const locationWhy = loc.modifier === '=' ? `location = "${loc.path}": an exact match` : `location "${loc.path}": the longest matching prefix`;
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const holds = (m: RouteMatch) =>
+    (!m.method || m.method === method) && m.headers.every(([n, v]) => lower[n] === v) && m.query.every(([n, v]) => query.get(n) === v);
+  const m = loc.candidates.find(holds);
+  if (!m)
+    return {
+      serverWhy,
+      locationWhy,
+      matchWhy: `none of its ${loc.candidates.length} matches holds`,
+      action: { kind: 'status', status: 404, why: 'no match holds' },
+    };
+  const conditions = [...(m.method ? [`method ${m.method}`] : []), ...m.headers.map(([n, v]) => `${n}: ${v}`), ...m.query.map(([n, v]) => `?${n}=${v}`)];
+  const before = loc.candidates.indexOf(m);
+  const matchWhy = `${m.route} rule ${m.rule}, match ${m.match} (${m.path.type} ${m.path.value}${conditions.length ? `, ${conditions.join(', ')}` : ''})${before > 0 ? `: the first that holds of ${loc.candidates.length}, in the spec's precedence` : ''}`;
+  return { serverWhy, locationWhy, matchWhy, action: m.action };
 }

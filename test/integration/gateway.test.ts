@@ -33,7 +33,23 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     expect(up.code, up.stderr).toBe(0);
     const { code, report } = await testJson(file);
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(65);
+    expect(report.tests).toHaveLength(94);
+    // trace: to the Gateway's nginx, the match that held and why, on to the backend.
+    const traced = await netlab([
+      'trace',
+      LAB,
+      'external',
+      'gateway/same-namespace',
+      '--host',
+      'headers.example',
+      '--header',
+      'Version: two',
+      '--header',
+      'Color: blue',
+    ]);
+    expect(traced.code).toBe(0);
+    expect(traced.stdout).toContain("header-matching rule 1, match 0 (PathPrefix /, version: two): the first that holds of 7, in the spec's precedence");
+    expect(traced.stdout).toMatch(/infra-backend-v2 +arrive +delivered/);
   });
 
   it('status shows each route’s conditions as NGF writes them, and the attached routes per listener', async () => {
@@ -53,7 +69,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     const edited = readFileSync(file, 'utf8').replace('"value": "/one"}}]', '"value": "/uno"}}]');
     expect(edited).not.toBe(readFileSync(file, 'utf8'));
     const up = await netlab(['up', await writeLab(LAB, edited)]);
-    expect(up.stdout).toMatch(/19 → 19 HTTPRoutes: nginx reloaded for 2 Gateways, no connection cut/);
+    expect(up.stdout).toMatch(/25 → 25 HTTPRoutes: nginx reloaded for 4 Gateways, no connection cut/);
     const code = async (path: string) =>
       (await inNetns(ext, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: exact.example', `http://192.168.19.1:30000${path}`])).stdout;
     expect(await code('/uno')).toBe('200');

@@ -98,7 +98,7 @@ describe('parseCLI', () => {
       verify: false,
       http: { host: 'a.example', path: '/foo?x=1' },
     });
-    expect(() => parseCLI(['trace', 'l', 'a', 'pod4', '--host', 'a.example'])).toThrow(/--host and --path go with a trace to ingress/);
+    expect(() => parseCLI(['trace', 'l', 'a', 'pod4', '--host', 'a.example'])).toThrow(/--host, --path and --header go with a trace to ingress/);
     expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--host', 'a;rm -rf /'])).toThrow(/is not a host name/);
     expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--host', 'a\r\nX: y'])).toThrow(/is not a host name/);
     expect(() => parseCLI(['trace', 'l', 'a', 'ingress', '--path', '/a b'])).toThrow(/is not an absolute URL path/);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { intersect } from '../../src/lab/gateway.js';
 import { gatewayConf, gatewayLocations } from '../../src/plan/gateway-nginx.js';
 import { planLab } from '../../src/plan/index.js';
+import { gatewayDecision } from '../../src/trace/ingress.js';
 import { labOf, problemsOf, shippedLab } from '../helpers/labs.js';
 
 /*
@@ -139,6 +140,30 @@ describe('precedence and locations', () => {
         .stages.flatMap((s) => s.ops)
         .some((o) => o.kind === 'daemon.start' && o.name === 'nginx'),
     ).toBe(false);
+  });
+});
+
+describe("trace's model of a Gateway's nginx (the same matches the config is written from)", () => {
+  const lab = shippedLab('gateway');
+  const gateway = (name: string) => lab.gateway.gateways.find((g) => g.name === name)!;
+  const said = (t: NonNullable<(typeof lab.tests)[number]['http']>) => {
+    const g = gateway(t.to.slice('gateway/'.length));
+    const d = gatewayDecision(g, 80, t.host, t.path ?? '/', t.headers ?? {}, t.method ?? 'GET');
+    const a = d.action;
+    return a.kind === 'proxy' ? `service/${a.backends[0]!.service}` : a.kind === 'redirect' ? `${a.status}` : `${a.status}`;
+  };
+
+  it('gives every answer of the conformance tables that real nginx gives', () => {
+    for (const t of lab.tests.filter((x) => x.http && !x.http.expect?.weights)) {
+      const h = t.http!;
+      const want = h.expect?.backend ?? String(h.expect?.status ?? 200);
+      expect(`${t.name}: ${said(h)}`).toBe(`${t.name}: ${want}`);
+    }
+  });
+
+  it('says which match held and why', () => {
+    const d = gatewayDecision(gateway('same-namespace'), 80, 'headers.example', '/', { Version: 'two', Color: 'blue' });
+    expect(d.matchWhy).toBe("header-matching rule 1, match 0 (PathPrefix /, version: two): the first that holds of 7, in the spec's precedence");
   });
 });
 

@@ -95,6 +95,55 @@ describe('graph of a lab with Services', () => {
     expect(dot).not.toContain('-> svc_invalid_class [');
   });
 
+  it("draws each Gateway's routes: its Service to the backend, labelled hostname, path, headers and weight", () => {
+    const dot = labToDot(shippedLab('gateway'));
+    expect(dot).toContain('svc_same_namespace_nginx -> svc_infra_backend_v1 [label="exact.example = /one"');
+    // A picture, not a listing: past 24 routes a Gateway's edges end in a count.
+    expect(dot).toMatch(/svc_same_namespace_nginx_routes \[label="… \d+ more routes"/);
+    const small = labToDot(
+      labOf({
+        name: 'g',
+        nodes: [{ name: 'node1' }],
+        pods: ['a', 'b'].map((n) => ({ name: n, labels: { app: n }, containers: [{ name: 'e', listen: ['8080/tcp'] }] })),
+        services: ['a', 'b'].map((n) => ({ name: n, selector: { app: n }, ports: [{ port: 8080 }] })),
+        gatewayClasses: [{ name: 'nginx', controllerName: 'gateway.nginx.org/nginx-gateway-controller' }],
+        gateways: [{ name: 'gw', gatewayClassName: 'nginx', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] }],
+        httpRoutes: [
+          {
+            name: 'split',
+            parentRefs: [{ name: 'gw' }],
+            hostnames: ['w.example'],
+            rules: [
+              {
+                backendRefs: [
+                  { name: 'a', port: 8080, weight: 70 },
+                  { name: 'b', port: 8080, weight: 0 },
+                ],
+              },
+            ],
+          },
+          {
+            name: 'hdr',
+            parentRefs: [{ name: 'gw' }],
+            hostnames: ['h.example'],
+            rules: [{ matches: [{ headers: [{ name: 'version', value: 'two' }] }], backendRefs: [{ name: 'b', port: 8080 }] }],
+          },
+          {
+            name: 'lost',
+            parentRefs: [{ name: 'gw', sectionName: 'nope' }],
+            hostnames: ['lost.example'],
+            rules: [{ backendRefs: [{ name: 'a', port: 8080 }] }],
+          },
+        ],
+      }),
+    );
+    expect(small).toContain('svc_gw_nginx -> svc_b [label="h.example / [version: two]"');
+    expect(small).toContain('svc_gw_nginx -> svc_a [label="w.example /"');
+    // weight 0 draws nothing; neither does a route no listener accepted.
+    expect(small).not.toContain('w.example / (weight');
+    expect(small).not.toContain('lost.example');
+  });
+
   it('names pods of other namespaces with identifiers DOT accepts', () => {
     const dot = labToDot(shippedLab('service-policies'));
     expect(dot).not.toMatch(/pod_[^ []*\//);

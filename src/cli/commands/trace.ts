@@ -10,7 +10,7 @@ export interface TraceInvocation {
   port: number | undefined;
   json: boolean;
   verify: boolean;
-  http?: { host?: string; path: string };
+  http?: { host?: string; path: string; headers?: Record<string, string> };
 }
 
 /** `netlab trace LAB FROM TO`: the path from live kernel state; exit 1 when the packet does not arrive. */
