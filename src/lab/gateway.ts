@@ -177,7 +177,7 @@ export function resolveGateways(
   (raw.httpRoutes ?? []).forEach((r, age) => {
     const namespace = r.namespace ?? DEFAULT_NAMESPACE;
     const ref = namespace === DEFAULT_NAMESPACE ? r.name : `${namespace}/${r.name}`;
-    const resolved = resolveRules(r, namespace, services);
+    const resolved = resolveRules(r, namespace, services, raw.referenceGrants ?? []);
     const status: RouteStatus = { name: r.name, namespace, ref, hostnames: r.hostnames ?? [], parents: [], resolvedRefs: resolved.status };
     for (const parent of r.parentRefs) {
       const gwNamespace = parent.namespace ?? namespace;
@@ -253,6 +253,7 @@ function resolveRules(
   r: RawRoute,
   namespace: string,
   services: Service[],
+  grants: NonNullable<RawLab['referenceGrants']>,
 ): { matches: Array<Omit<RouteMatch, 'route' | 'age' | 'host'>>; status: RouteStatus['resolvedRefs'] } {
   let status: RouteStatus['resolvedRefs'] = { status: true, reason: 'ResolvedRefs', message: 'All references are resolved' };
   const fail = (reason: string, message: string) => {
@@ -271,9 +272,8 @@ function resolveRules(
         continue;
       }
       const ns = b.namespace ?? namespace;
-      if (ns !== namespace) {
-        // ReferenceGrant is not built: a backend of another namespace is never permitted.
-        fail('RefNotPermitted', `backendRef ${ns}/${b.name} is in another namespace, and no ReferenceGrant allows it`);
+      if (ns !== namespace && !granted(grants, namespace, ns, b.name)) {
+        fail('RefNotPermitted', `backendRef ${ns}/${b.name} is in another namespace, and no ReferenceGrant there allows HTTPRoutes of ${namespace} to name it`);
         invalidWeight += weight;
         continue;
       }
@@ -325,6 +325,16 @@ function resolveRules(
     }));
   });
   return { matches, status };
+}
+
+/** A ReferenceGrant in the Service's namespace lets HTTPRoutes of `from` name it (or every Service there, without a name). */
+function granted(grants: NonNullable<RawLab['referenceGrants']>, from: string, to: string, service: string): boolean {
+  return grants.some(
+    (g) =>
+      (g.namespace ?? DEFAULT_NAMESPACE) === to &&
+      g.from.some((f) => f.kind === 'HTTPRoute' && f.namespace === from) &&
+      g.to.some((x) => x.kind === 'Service' && (x.name === undefined || x.name === service)),
+  );
 }
 
 function dedupe(pairs: Array<[string, string]>): Array<[string, string]> {

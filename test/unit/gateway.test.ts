@@ -71,6 +71,18 @@ describe('status, as NGINX Gateway Fabric writes it', () => {
     ]);
   });
 
+  it('a ReferenceGrant in the Service’s namespace permits exactly what it names', () => {
+    const grant = (to: object) => ({
+      referenceGrants: [{ name: 'g', namespace: 'other', from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default' }], to: [to] }],
+    });
+    const route = [{ name: 'r', parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [be('v3', { namespace: 'other' })] }] }];
+    const reason = (extra: object) => labOf(gwLab(route, undefined, extra)).gateway.routes[0]!.resolvedRefs.reason;
+    expect(reason(grant({ group: '', kind: 'Service', name: 'v3' }))).toBe('ResolvedRefs');
+    expect(reason(grant({ group: '', kind: 'Service' }))).toBe('ResolvedRefs');
+    expect(reason(grant({ group: '', kind: 'Service', name: 'someone-else' }))).toBe('RefNotPermitted');
+    expect(reason({})).toBe('RefNotPermitted');
+  });
+
   it('ResolvedRefs False: BackendNotFound, InvalidKind, RefNotPermitted (no ReferenceGrant); only accepted routes count as attached', () => {
     const lab = labOf(
       gwLab([
@@ -156,6 +168,12 @@ describe("trace's model of a Gateway's nginx (the same matches the config is wri
   it('gives every answer of the conformance tables that real nginx gives', () => {
     for (const t of lab.tests.filter((x) => x.http && !x.http.expect?.weights)) {
       const h = t.http!;
+      if (h.expect?.pod) {
+        const g = gateway(h.to.slice('gateway/'.length));
+        const a = gatewayDecision(g, 80, h.host, h.path ?? '/').action;
+        expect(a.kind === 'proxy' && a.backends.some((b) => b.endpoints.some((e) => e.pod === h.expect!.pod)), t.name).toBe(true);
+        continue;
+      }
       const want = h.expect?.backend ?? String(h.expect?.status ?? 200);
       expect(`${t.name}: ${said(h)}`).toBe(`${t.name}: ${want}`);
     }
