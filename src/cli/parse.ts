@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { Shard } from '../checks/shard.js';
+import type { TraceInvocation } from './commands/trace.js';
 import { UsageError } from '../errors.js';
 import { birdcCommandProblem } from '../lifecycle/words.js';
 
@@ -23,17 +24,7 @@ export type Invocation =
       shard: Shard | undefined;
       cniPaths: string[];
     }
-  | {
-      command: 'trace';
-      lab: string;
-      from: string;
-      to: string;
-      proto: 'icmp' | 'tcp' | 'udp';
-      port: number | undefined;
-      json: boolean;
-      verify: boolean;
-      http?: { host?: string; path: string; headers?: Record<string, string> };
-    }
+  | ({ command: 'trace' } & TraceInvocation)
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
   | { command: 'capture'; lab: string; where: string; args: string[] }
   | { command: 'merge-junit'; output: string; inputs: string[] }

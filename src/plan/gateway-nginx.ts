@@ -1,6 +1,7 @@
 import type { GatewayModel, RouteAction, RouteMatch } from '../lab/gateway.js';
 import type { Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
+import { nginxFrame } from './nginx-frame.js';
 import type { PlanContext } from './ops.js';
 
 /** Where one Gateway's nginx keeps its files, under the lab's state directory (nginx's -p prefix). */
@@ -132,72 +133,54 @@ export function gatewayConf(lab: Lab, gateway: GatewayModel, stateDir: string): 
       servers.push(...internal, '  }', '');
     }
   }
-  return [
-    `# NGINX Gateway Fabric's data plane for Gateway ${gateway.ref} of lab ${lab.name}, rendered by netlab (docs/gateway.md).`,
-    `pid ${f.pid};`,
-    'worker_processes 1;',
-    `lock_file ${f.prefix}/nginx.lock;`,
-    '',
-    'events {',
-    '  worker_connections 1024;',
-    '}',
-    '',
-    'http {',
-    `  error_log ${f.errorLog} notice;`,
-    `  access_log ${f.accessLog};`,
-    // Nothing nginx writes may leave the lab's directory: its compiled-in temporary paths are under /var/lib/nginx.
-    `  client_body_temp_path ${f.prefix}/client-body;`,
-    `  proxy_temp_path ${f.prefix}/proxy;`,
-    `  fastcgi_temp_path ${f.prefix}/fastcgi;`,
-    `  uwsgi_temp_path ${f.prefix}/uwsgi;`,
-    `  scgi_temp_path ${f.prefix}/scgi;`,
-    '  client_body_buffer_size 64k;',
-    '  client_max_body_size 64k;',
-    '  proxy_max_temp_file_size 0;',
-    '  proxy_http_version 1.1;',
-    '',
-    '  # The Host header goes to the backend as the client sent it (port and all).',
-    '  map $http_host $gw_api_compliant_host {',
-    '    "" $host;',
-    '    default $http_host;',
-    '  }',
-    '  map $http_upgrade $connection_upgrade {',
-    '    default upgrade;',
-    "    '' close;",
-    '  }',
-    // RequestHeaderModifier add: the client's value, a comma, then the added one.
-    ...[...addMaps].flatMap((name) => [`  map ${headerVar(name)} ${addVar(name)} {`, `    default "${headerVar(name)},";`, '    "" "";', '  }']),
-    '',
-    ...[...upstreams]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .flatMap(([name, eps]) => [
-        `  upstream ${name} {`,
-        '    random two least_conn;',
-        ...eps.map((e) => `    server ${e.ip}:${e.port}; # ${e.pod}`),
-        '  }',
-        '',
-      ]),
-    '  # Invalid backendRefs answer 500, as the spec requires (NGF: invalid-backend-ref); a backend without ready endpoints 503.',
-    '  upstream invalid-backend-ref {',
-    `    server unix:${f.socket500};`,
-    '  }',
-    '  server {',
-    `    listen unix:${f.socket500};`,
-    '    return 500;',
-    '  }',
-    '  upstream backend-unavailable {',
-    `    server unix:${f.socket503};`,
-    '  }',
-    '  server {',
-    `    listen unix:${f.socket503};`,
-    '    return 503;',
-    '  }',
-    '',
-    ...splits,
-    ...servers,
-    '}',
-    '',
-  ].join('\n');
+  return nginxFrame(
+    `NGINX Gateway Fabric's data plane for Gateway ${gateway.ref} of lab ${lab.name}, rendered by netlab (docs/gateway.md).`,
+    f,
+    [`  access_log ${f.accessLog};`],
+    [
+      '  proxy_http_version 1.1;',
+      '',
+      '  # The Host header goes to the backend as the client sent it (port and all).',
+      '  map $http_host $gw_api_compliant_host {',
+      '    "" $host;',
+      '    default $http_host;',
+      '  }',
+      '  map $http_upgrade $connection_upgrade {',
+      '    default upgrade;',
+      "    '' close;",
+      '  }',
+      // RequestHeaderModifier add: the client's value, a comma, then the added one.
+      ...[...addMaps].flatMap((name) => [`  map ${headerVar(name)} ${addVar(name)} {`, `    default "${headerVar(name)},";`, '    "" "";', '  }']),
+      '',
+      ...[...upstreams]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .flatMap(([name, eps]) => [
+          `  upstream ${name} {`,
+          '    random two least_conn;',
+          ...eps.map((e) => `    server ${e.ip}:${e.port}; # ${e.pod}`),
+          '  }',
+          '',
+        ]),
+      '  # Invalid backendRefs answer 500, as the spec requires (NGF: invalid-backend-ref); a backend without ready endpoints 503.',
+      '  upstream invalid-backend-ref {',
+      `    server unix:${f.socket500};`,
+      '  }',
+      '  server {',
+      `    listen unix:${f.socket500};`,
+      '    return 500;',
+      '  }',
+      '  upstream backend-unavailable {',
+      `    server unix:${f.socket503};`,
+      '  }',
+      '  server {',
+      `    listen unix:${f.socket503};`,
+      '    return 503;',
+      '  }',
+      '',
+      ...splits,
+      ...servers,
+    ],
+  );
 }
 
 function addVar(name: string): string {

@@ -1,6 +1,7 @@
 import { DEFAULT_CERTIFICATE } from '../lab/ingress.js';
 import type { Ingress, IngressBackend, Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
+import { nginxFrame } from './nginx-frame.js';
 import type { Op, PlanContext } from './ops.js';
 
 /** Where one controller pod's nginx keeps its files, under the lab's state directory (nginx's -p prefix). */
@@ -138,85 +139,69 @@ export function nginxConf(lab: Lab, pod: string, stateDir: string, options: { na
       : [`      return ${l.to.status};`]),
     '    }',
   ];
-  return [
-    `# ingress-nginx's controller for lab ${lab.name}, pod ${pod}: nginx.tmpl's shape, rendered by netlab (docs/ingress.md).`,
-    `pid ${f.pid};`,
-    'worker_processes 1;',
-    `lock_file ${f.prefix}/nginx.lock;`,
-    '',
-    'events {',
-    '  worker_connections 1024;',
-    '}',
-    '',
-    'http {',
-    `  error_log ${f.errorLog} notice;`,
-    '  log_format upstreaminfo \'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] $upstream_addr $upstream_status $req_id\';',
-    `  access_log ${f.accessLog} upstreaminfo;`,
-    // Nothing nginx writes may leave the lab's directory: its compiled-in temporary paths are under /var/lib/nginx.
-    `  client_body_temp_path ${f.prefix}/client-body;`,
-    `  proxy_temp_path ${f.prefix}/proxy;`,
-    `  fastcgi_temp_path ${f.prefix}/fastcgi;`,
-    `  uwsgi_temp_path ${f.prefix}/uwsgi;`,
-    `  scgi_temp_path ${f.prefix}/scgi;`,
-    '  client_body_buffer_size 64k;',
-    '  client_max_body_size 64k;',
-    '  proxy_max_temp_file_size 0;',
-    '  server_tokens on;',
-    '',
-    '  # ingress-nginx: the request id, the best Host, what the Upgrade header asks.',
-    '  map $http_x_request_id $req_id {',
-    '    default $http_x_request_id;',
-    '    "" $request_id;',
-    '  }',
-    '  map $http_host $best_http_host {',
-    '    default $http_host;',
-    '    "" $host;',
-    '  }',
-    '  map $http_upgrade $connection_upgrade {',
-    '    default upgrade;',
-    "    '' close;",
-    '  }',
-    '',
-    ...[...backends.values()]
-      .sort((a, b) => (a.upstream < b.upstream ? -1 : 1))
-      .flatMap((b) => [`  upstream ${b.upstream} {`, ...b.endpoints.map((e) => `    server ${e.ip}:${e.port}; # ${e.pod}`), '  }', '']),
-    '  proxy_http_version 1.1;',
-    '  proxy_set_header Host $best_http_host;',
-    '  proxy_set_header Upgrade $http_upgrade;',
-    '  proxy_set_header Connection $connection_upgrade;',
-    '  proxy_set_header X-Request-ID $req_id;',
-    '  proxy_set_header X-Real-IP $remote_addr;',
-    '  proxy_set_header X-Forwarded-For $remote_addr;',
-    '  proxy_set_header X-Forwarded-Host $best_http_host;',
-    '  proxy_set_header X-Forwarded-Port $server_port;',
-    '  proxy_set_header X-Forwarded-Proto $scheme;',
-    '  proxy_set_header X-Forwarded-Scheme $scheme;',
-    '  proxy_set_header X-Scheme $scheme;',
-    '  proxy_set_header Proxy "";',
-    '',
-    ...servers.flatMap((s) => [
-      '  server {',
-      `    listen 80${s.host === '_' ? ' default_server' : ''};`,
-      `    server_name ${s.serverName};`,
-      ...(s.host === '_'
-        ? // ingress-nginx's default server answers TLS too, with its "fake" certificate.
-          ['    listen 443 ssl default_server;', ...certificate(stateDir, DEFAULT_CERTIFICATE)]
-        : s.tls
-          ? [
-              '    listen 443 ssl;',
-              ...certificate(stateDir, s.tls.secret),
-              // ssl-redirect (ingress-nginx's default): plain HTTP to a TLS host goes to HTTPS with 308.
-              ...(s.tls.redirect ? ['    if ($scheme = http) {', '      return 308 https://$host$request_uri;', '    }'] : []),
-            ]
-          : []),
-      '    set $proxy_upstream_name "-";',
-      ...s.locations.flatMap(location),
+  return nginxFrame(
+    `ingress-nginx's controller for lab ${lab.name}, pod ${pod}: nginx.tmpl's shape, rendered by netlab (docs/ingress.md).`,
+    f,
+    [
+      '  log_format upstreaminfo \'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] $upstream_addr $upstream_status $req_id\';',
+      `  access_log ${f.accessLog} upstreaminfo;`,
+    ],
+    [
+      '  server_tokens on;',
+      '',
+      '  # ingress-nginx: the request id, the best Host, what the Upgrade header asks.',
+      '  map $http_x_request_id $req_id {',
+      '    default $http_x_request_id;',
+      '    "" $request_id;',
+      '  }',
+      '  map $http_host $best_http_host {',
+      '    default $http_host;',
+      '    "" $host;',
+      '  }',
+      '  map $http_upgrade $connection_upgrade {',
+      '    default upgrade;',
+      "    '' close;",
       '  }',
       '',
-    ]),
-    '}',
-    '',
-  ].join('\n');
+      ...[...backends.values()]
+        .sort((a, b) => (a.upstream < b.upstream ? -1 : 1))
+        .flatMap((b) => [`  upstream ${b.upstream} {`, ...b.endpoints.map((e) => `    server ${e.ip}:${e.port}; # ${e.pod}`), '  }', '']),
+      '  proxy_http_version 1.1;',
+      '  proxy_set_header Host $best_http_host;',
+      '  proxy_set_header Upgrade $http_upgrade;',
+      '  proxy_set_header Connection $connection_upgrade;',
+      '  proxy_set_header X-Request-ID $req_id;',
+      '  proxy_set_header X-Real-IP $remote_addr;',
+      '  proxy_set_header X-Forwarded-For $remote_addr;',
+      '  proxy_set_header X-Forwarded-Host $best_http_host;',
+      '  proxy_set_header X-Forwarded-Port $server_port;',
+      '  proxy_set_header X-Forwarded-Proto $scheme;',
+      '  proxy_set_header X-Forwarded-Scheme $scheme;',
+      '  proxy_set_header X-Scheme $scheme;',
+      '  proxy_set_header Proxy "";',
+      '',
+      ...servers.flatMap((s) => [
+        '  server {',
+        `    listen 80${s.host === '_' ? ' default_server' : ''};`,
+        `    server_name ${s.serverName};`,
+        ...(s.host === '_'
+          ? // ingress-nginx's default server answers TLS too, with its "fake" certificate.
+            ['    listen 443 ssl default_server;', ...certificate(stateDir, DEFAULT_CERTIFICATE)]
+          : s.tls
+            ? [
+                '    listen 443 ssl;',
+                ...certificate(stateDir, s.tls.secret),
+                // ssl-redirect (ingress-nginx's default): plain HTTP to a TLS host goes to HTTPS with 308.
+                ...(s.tls.redirect ? ['    if ($scheme = http) {', '      return 308 https://$host$request_uri;', '    }'] : []),
+              ]
+            : []),
+        '    set $proxy_upstream_name "-";',
+        ...s.locations.flatMap(location),
+        '  }',
+        '',
+      ]),
+    ],
+  );
 }
 
 /** Where a TLS secret's certificate and key live, and the lab's CA that signs them. */

@@ -200,3 +200,18 @@ os.execv("${real}", ["${real}", *sys.argv[1:]])
 `;
   await writeFile(join(dir, 'python3'), script, { mode: 0o755 });
 }
+
+/** The processes in a namespace with their command lines (argv), as /proc shows them; one that ended meanwhile is left out. */
+export async function commandLines(netns: string): Promise<Array<{ pid: number; argv: string[] }>> {
+  const r = await execa('ip', ['netns', 'pids', netns], { reject: false });
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((pid) => {
+      try {
+        return [{ pid: Number(pid), argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) }];
+      } catch {
+        return [];
+      }
+    });
+}

@@ -1,25 +1,15 @@
 import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-gw';
 const ext = `netlab.${LAB}.external`;
 const gwNs = `netlab.${LAB}.pod.same-namespace-nginx`;
 
+/** nginx processes in a namespace, by their command line. */
 async function nginxes(netns: string): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'pids', netns], { reject: false });
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmd.startsWith('nginx') ? [cmd.split('\0')[0]!] : [];
-      } catch {
-        return [];
-      }
-    });
+  return (await commandLines(netns)).filter((c) => c.argv[0]?.startsWith('nginx')).map((c) => c.argv[0]!);
 }
 
 describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s data plane (real nginx)', () => {

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-ing';
 const DB = 'it-ingdb';
@@ -11,18 +11,7 @@ const pidFile = (i: number) => `/run/netlab/${LAB}/ingress/ingress-nginx.ingress
 
 /** nginx processes in a namespace, by their command line: masters and workers. */
 async function nginxes(netns: string): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'pids', netns], { reject: false });
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmd.startsWith('nginx') ? [cmd.split('\0')[0]!.split(' ').slice(0, 3).join(' ')] : [];
-      } catch {
-        return [];
-      }
-    });
+  return (await commandLines(netns)).filter((c) => c.argv[0]?.startsWith('nginx')).map((c) => c.argv[0]!.split(' ').slice(0, 3).join(' '));
 }
 
 /** What Debian's nginx would write by itself: nothing of a lab may land there. */

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { commandLines, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-lbgp';
 const ext = `netlab.${LAB}.external`;
@@ -20,18 +20,7 @@ async function routerRoutes(): Promise<Record<string, { via: string[]; protocol:
 
 /** BIRD processes in a namespace of the lab, by their command line. */
 async function birds(netns: string): Promise<number[]> {
-  const r = await execa('ip', ['netns', 'pids', netns], { reject: false });
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === 'bird';
-      } catch {
-        return false;
-      }
-    });
+  return (await commandLines(netns)).filter((c) => c.argv[0] === 'bird').map((c) => c.pid);
 }
 
 describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB BGP', () => {

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-lb';
 const ext = `netlab.${LAB}.external`;
@@ -26,15 +26,7 @@ async function talkTo(ip: string): Promise<void> {
 
 /** The speaker processes of one node: its namespace's processes that run netlab-speaker.py. */
 async function speakerPids(node: string): Promise<number[]> {
-  const r = await execa('ip', ['netns', 'pids', nodeNs(node)]);
-  const pids = r.stdout.split('\n').filter(Boolean).map(Number);
-  return pids.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('netlab-speaker.py');
-    } catch {
-      return false;
-    }
-  });
+  return (await commandLines(nodeNs(node))).filter((c) => c.argv.some((a) => a.endsWith('netlab-speaker.py'))).map((c) => c.pid);
 }
 
 /** An HTTP GET from the outside client, by Python's standard library: the status code. */
