@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 # containernetworking-plugins: the CNI reference plugins (/usr/lib/cni), for
 # network.cni reference and conflists; netcat-openbsd: `nc`, as the README's
 # examples talk to a pod's port (and util-linux's nsenter, essential anyway);
-# nginx: ingress-nginx's controller pods, one nginx per pod namespace.
-PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins netcat-openbsd util-linux nginx)
+# nginx: ingress-nginx's controller and the Gateways' data plane, one nginx per
+# pod namespace; openssl: the certificates of the Ingresses' TLS hosts.
+PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins netcat-openbsd util-linux nginx openssl)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2
