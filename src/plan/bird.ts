@@ -27,6 +27,14 @@ export function birdFiles(stateDir: string, node: string): { conf: string; socke
   return { conf: `${base}.conf`, socket: `${base}.ctl`, log: `${base}.log`, pid: `${base}.pid` };
 }
 
+/** One BIRD in a namespace: its configuration written, then the daemon started with its socket and PID file. */
+export function startBird(netns: string, files: ReturnType<typeof birdFiles>, conf: string): Op[] {
+  return [
+    { kind: 'file.write', path: files.conf, content: conf },
+    { kind: 'daemon.start', netns, name: 'bird', argv: ['bird', '-c', files.conf, '-s', files.socket, '-P', files.pid] },
+  ];
+}
+
 /**
  * calico/node's BGP: one BIRD per node, in the node's namespace, with its own
  * configuration, control socket, PID file and log under the state directory.
@@ -47,10 +55,7 @@ export function planBird(lab: Lab, backend: CalicoBackend, context: PlanContext)
       routes: expectedRoutes(lab, backend, node),
       timeoutMs: BGP_ESTABLISH_TIMEOUT_MS,
     };
-    const routing: Op[] = [
-      { kind: 'file.write', path: files.conf, content: birdConf(lab, backend, node, files.log) },
-      { kind: 'daemon.start', netns: node.netns, name: 'bird', argv: ['bird', '-c', files.conf, '-s', files.socket, '-P', files.pid] },
-    ];
+    const routing = startBird(node.netns, files, birdConf(lab, backend, node, files.log));
     return { routing, converge: [establish] };
   });
 }

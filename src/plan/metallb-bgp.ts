@@ -1,6 +1,6 @@
 import { bgpAnnouncements, routerRoutes, type BgpSpeech } from '../lab/bgp-announcements.js';
 import type { External, Lab, Node } from '../lab/types.js';
-import { BGP_ESTABLISH_TIMEOUT_MS, birdFiles } from './bird.js';
+import { BGP_ESTABLISH_TIMEOUT_MS, birdFiles, startBird } from './bird.js';
 import type { Contribution } from './contribution.js';
 import type { PlanContext } from './ops.js';
 
@@ -31,10 +31,7 @@ export function planMetalLBBgp(lab: Lab, context: PlanContext): Contribution[] {
     const files = birdFiles(context.stateDir, node.name);
     const said = speeches.get(node.name)!;
     return {
-      routing: [
-        { kind: 'file.write', path: files.conf, content: speakerConf(lab, node, external, said, files.log) },
-        { kind: 'daemon.start', netns: node.netns, name: 'bird', argv: ['bird', '-c', files.conf, '-s', files.socket, '-P', files.pid] },
-      ],
+      routing: startBird(node.netns, files, speakerConf(lab, node, external, said, files.log)),
       converge: [
         {
           kind: 'bgp.establish',
@@ -56,10 +53,7 @@ export function planMetalLBBgp(lab: Lab, context: PlanContext): Contribution[] {
   const router: Contribution = {
     // Linux hashes ECMP on addresses alone by default (policy 0): one client would always reach one node.
     sysctls: [{ kind: 'sysctl.set', netns: external.netns, key: 'net.ipv4.fib_multipath_hash_policy', value: '1' }],
-    routing: [
-      { kind: 'file.write', path: files.conf, content: routerConf(lab, external, nodes, speeches, files.log) },
-      { kind: 'daemon.start', netns: external.netns, name: 'bird', argv: ['bird', '-c', files.conf, '-s', files.socket, '-P', files.pid] },
-    ],
+    routing: startBird(external.netns, files, routerConf(lab, external, nodes, speeches, files.log)),
     converge: [
       {
         kind: 'bgp.establish',
