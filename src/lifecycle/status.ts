@@ -13,6 +13,8 @@ import type { Lab, Node } from '../lab/types.js';
 import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
 import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
+import { place } from '../plan/live-names.js';
+import type { Op } from '../plan/ops.js';
 import { observeLab, planOf } from './drift.js';
 import { watcher } from './watch.js';
 import { labsWithState, readState } from '../state/store.js';
@@ -79,6 +81,11 @@ export interface LabStatus {
   strayNamespaces: string[];
   /** What is wrong, in words; empty when all is well. */
   problems: string[];
+  /**
+   * The same differences by place, for a picture to colour: `node node1`,
+   * `pod pod1`, `fabric`, the device when one is named, and the words.
+   */
+  drift?: Array<{ where: string; device?: string; what: string }>;
 }
 
 /** Every lab netlab knows of, from its state files and from the namespaces on the host. */
@@ -121,6 +128,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
   const problems: string[] = [];
   let live: LiveLab | undefined;
   let observed: LabStatus['observed'];
+  let drift: LabStatus['drift'];
   if (state.status === 'building') {
     if (!isAlive(state.pid)) problems.push(`the build (pid ${state.pid}) died before it finished (\`netlab up\` rebuilds it)`);
   } else {
@@ -129,7 +137,9 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     live = await observeLab(state, plan, reading?.read);
     const trust = (await reading?.said) ?? { unchanged: [], watcher: 'not asked: --full' };
     observed = { namespacesRead: Object.keys(live.namespaces).length, unchanged: trust.unchanged.length, watcher: trust.watcher };
-    problems.push(...describeDrift(findDrift(plan, live), lab.name));
+    const found = findDrift(plan, live);
+    problems.push(...describeDrift(found, lab.name));
+    drift = placedDrift(found);
   }
   const backend = lab.network.backend;
   const speakers = bgpAnnouncements(lab);
@@ -235,6 +245,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
     ...(observed ? { observed } : {}),
     strayNamespaces: [...present].filter((n) => !known.has(n)).sort(),
     problems,
+    ...(drift && drift.length > 0 ? { drift } : {}),
   };
 }
 
@@ -263,6 +274,26 @@ function describeDrift(drift: LabDrift, lab: string): string[] {
   if (hidden > 0) lines.push(`… and ${hidden} more objects that are missing with them or not as planned`);
   lines.push(`\`netlab up\` repairs what differs (\`netlab up --recreate\` rebuilds lab "${lab}" from nothing)`);
   return lines;
+}
+
+/** Each difference `status` lists, by the place and device it is about (the words without their place). */
+function placedDrift(drift: LabDrift): NonNullable<LabStatus['drift']> {
+  return drift.missing
+    .filter((d) => !d.dependent && 'netns' in d.op)
+    .slice(0, MAX_DIFFERENCES_SHOWN)
+    .map((d) => {
+      const where = place((d.op as { netns: string }).netns);
+      const device = deviceOf(d.op);
+      const what = d.what.startsWith(`${where}: `) ? d.what.slice(where.length + 2) : d.what;
+      return { where, ...(device ? { device } : {}), what };
+    });
+}
+
+/** The link an op makes or configures, when it is about one. */
+function deviceOf(op: Op): string | undefined {
+  if (op.kind.startsWith('link.') && 'name' in op) return op.name;
+  if (op.kind === 'addr.add' || op.kind === 'route.add' || op.kind === 'neigh.replace' || op.kind === 'fdb.replace') return op.dev;
+  return undefined;
 }
 
 /** Each veth of a node: its ifindex and its peer's (what `ip link` prints as `7: vethX@if2`). */

@@ -11,6 +11,7 @@ import { checkTools } from '../checks/needs.js';
 import { shardOf, type Shard } from '../checks/shard.js';
 import { acquireLock } from '../state/lock.js';
 import { labDir } from '../state/paths.js';
+import { openTestEvents } from '../state/test-events.js';
 import { readState } from '../state/store.js';
 import type { Progress } from './progress.js';
 import { tearDownLab } from './teardown.js';
@@ -112,13 +113,22 @@ export async function testLab(lab: Lab, options: TestOptions): Promise<TestRun> 
     }
     await expectLabPresent(lab);
     options.onChecks?.(checks);
+    // `netlab ui` follows the run from these lines: each test as it ends.
+    const events = openTestEvents(lab.name);
+    const run = `${process.pid}-${Date.now()}`;
+    events.write({ run, event: 'start', at: new Date().toISOString(), tests: checks.map((c) => ({ name: c.name, kind: c.kind })) });
     // What the start left (the plan, the drift read) goes before the results come.
     collectGarbage();
     const results = await runChecks(lab, checks, {
       concurrency: options.concurrency,
       stateDir: labDir(lab.name),
-      ...(options.onResult ? { onResult: options.onResult } : {}),
+      onResult: (index, r) => {
+        events.write({ run, event: 'result', index, name: r.name, kind: r.kind, status: r.status, message: r.message, durationMs: r.durationMs });
+        options.onResult?.(index, r);
+      },
     });
+    const passed = results.filter((r) => r.status === 'passed').length;
+    events.write({ run, event: 'end', passed, failed: results.length - passed, seconds: (performance.now() - started) / 1000 });
     await expectLabPresent(lab);
     return { checks, total: all.length, results, broughtUp, seconds: (performance.now() - started) / 1000 };
   } finally {
