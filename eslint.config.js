@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 /*
  * The layers of the pipeline, each allowed to import only the ones below it:
  *
- *   lab ← plan ← kernel ← checks, trace, graph, state ← lifecycle ← cli
+ *   lab ← plan ← kernel ← checks, trace, graph, state ← lifecycle ← ui ← cli
  *
  * src/lab and src/plan are pure; src/kernel is the only folder that runs
  * programs. The top-level modules (errors, printable, pid, runtime-path, memory) are
@@ -22,7 +22,9 @@ const LAYERS = {
   graph: ['lab', 'plan'],
   state: ['lab', 'plan', 'kernel'],
   lifecycle: ['lab', 'plan', 'kernel', 'checks', 'trace', 'graph', 'state'],
-  cli: ['lab', 'plan', 'kernel', 'checks', 'trace', 'graph', 'state', 'lifecycle'],
+  // `netlab ui`'s server: it reads through lifecycle, as status and trace do; its picture is pure.
+  ui: ['lab', 'plan', 'kernel', 'checks', 'trace', 'graph', 'state', 'lifecycle'],
+  cli: ['lab', 'plan', 'kernel', 'checks', 'trace', 'graph', 'state', 'lifecycle', 'ui'],
 };
 
 /**
@@ -85,6 +87,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: SPAWNING, patterns: folder === 'cli' ? [...forbiddenFor(folder), ...CLI_ONLY] : forbiddenFor(folder) }],
     },
   })),
+  {
+    // The page `netlab ui` serves runs in a browser.
+    files: ['ui/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
+  },
   {
     files: ['src/kernel/run.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: forbiddenFor('kernel') }] },

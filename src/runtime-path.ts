@@ -39,3 +39,6 @@ export const WATCH_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-watch.
 
 /** Loads planned rulesets into a namespace of its own and reads them back, for `status` to compare rule by rule. */
 export const CANON_HELPER_PATH = fileURLToPath(new URL('../runtime/netlab-canon.py', import.meta.url));
+
+/** The page `netlab ui` serves: static files shipped in the package, nothing fetched at run time. */
+export const UI_PATH = fileURLToPath(new URL('../ui/', import.meta.url));

@@ -63,6 +63,8 @@ async function dispatch(inv: Invocation): Promise<number> {
       return (await import('./commands/graph.js')).graph(inv);
     case 'capture':
       return (await import('./commands/capture.js')).capture(inv);
+    case 'ui':
+      return (await import('./commands/ui.js')).ui(inv);
     case 'clean':
       return (await import('./commands/clean.js')).clean();
   }

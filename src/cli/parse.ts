@@ -28,10 +28,42 @@ export type Invocation =
   | { command: 'graph'; target: string; format: 'svg' | 'mermaid' | 'dot'; output: string | undefined }
   | { command: 'capture'; lab: string; where: string; args: string[] }
   | { command: 'merge-junit'; output: string; inputs: string[] }
+  | { command: 'ui'; lab: string; listen: string; port: number }
   | { command: 'clean' }
   | { command: 'help'; text: string };
 
 export const VERSION = '0.1.0';
+
+/** `netlab ui`'s port unless told otherwise. */
+export const UI_PORT = 8470;
+
+/** A word of a trace the web page asks for: what the CLI takes as FROM or TO, never an option. */
+const TRACE_WORD = /^[A-Za-z0-9_.:][A-Za-z0-9_.:/-]{0,252}$/;
+
+/**
+ * The trace `netlab ui`'s page asks for (from, to, proto, port, verify, host,
+ * path), checked exactly as `netlab trace` checks its words: the page's
+ * query is as untrusted as a command line.
+ */
+export function parseTraceQuery(lab: string, query: URLSearchParams): TraceInvocation {
+  const from = query.get('from') ?? '';
+  const to = query.get('to') ?? '';
+  for (const [name, word] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!TRACE_WORD.test(word)) throw new UsageError(`${name} "${word}" is not a pod, node, service/NAME, address or name`);
+  }
+  const options: string[] = [];
+  for (const name of ['proto', 'port', 'host', 'path'] as const) {
+    const value = query.get(name);
+    if (value !== null && value !== '') options.push(`--${name}`, value);
+  }
+  if (query.get('verify') === '1') options.push('--verify');
+  const inv = parseCLI(['trace', ...options, '--', lab, from, to]);
+  if (inv.command !== 'trace') throw new UsageError('not a trace');
+  return inv;
+}
 
 /**
  * argv (without node and the script) → Invocation. Pure, so the command line
@@ -241,6 +273,20 @@ export function parseCLI(argv: string[]): Invocation {
     .passThroughOptions()
     .action((lab: string, where: string, rest: string[]) => {
       set({ command: 'capture', lab, where, args: rest[0] === '--' ? rest.slice(1) : rest });
+    });
+
+  program
+    .command('ui')
+    .description('a live web page of a running lab: its picture, drift, test results and traces (read-only, token in the URL)')
+    .argument('<lab>', 'lab name')
+    .option('--port <n>', 'TCP port to serve on (0: any free one)', String(UI_PORT))
+    .option('--listen <address>', 'IPv4 address to listen on; anything but loopback shows the lab to the network', '127.0.0.1')
+    .action((lab: string, o: { port: string; listen: string }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number from 0 to 65535');
+      const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(o.listen);
+      if (!octets || octets.slice(1).some((x) => Number(x) > 255)) throw new UsageError(`--listen "${o.listen}" is not an IPv4 address`);
+      set({ command: 'ui', lab, listen: o.listen, port });
     });
 
   program

@@ -24,6 +24,11 @@ describe('the import rules of docs/architecture.md', () => {
     expect(await lint('src/lab/example.ts', "import type { Plan } from '../plan/ops.js';\nexport type P = Plan;\n")).toHaveLength(1);
   });
 
+  it("refuses lifecycle importing netlab ui's server: the web page sits above it", async () => {
+    const messages = await lint('src/lifecycle/example.ts', "import { serveUi } from '../ui/server.js';\nexport const x = serveUi;\n");
+    expect(messages.join('\n')).toMatch(/src\/lifecycle may import only .*src\/ui is not below it/);
+  });
+
   it('lets only src/kernel/run.ts spawn programs', async () => {
     const code = "import { spawn } from 'node:child_process';\nexport const s = spawn;\n";
     expect((await lint('src/checks/example.ts', code)).join('\n')).toMatch(/only src\/kernel runs programs/);
