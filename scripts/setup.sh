@@ -18,6 +18,16 @@ cd "$(dirname "$0")/.."
 # pod namespace; openssl: the certificates of the Ingresses' TLS hosts.
 PACKAGES=(iproute2 procps python3 iputils-ping tcpdump nftables iptables dnsmasq-base dnsutils graphviz curl bird2 containernetworking-plugins netcat-openbsd util-linux nginx openssl)
 
+# --tests: also what the test suite needs beyond netlab itself. chromium: the
+# browser the test of `netlab ui` drives headless (playwright-core, an npm
+# dev dependency, points at Debian's binary; nothing downloads a browser).
+if [ "${1:-}" = "--tests" ]; then
+  PACKAGES+=(chromium)
+elif [ $# -gt 0 ]; then
+  echo "setup.sh: unknown option $1 (the only one is --tests)" >&2
+  exit 2
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (sudo $0): it installs system packages" >&2
   exit 3

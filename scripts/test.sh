@@ -3,5 +3,5 @@
 # tests (no root needed) and integration tests on the real kernel (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --tests
 npm test
