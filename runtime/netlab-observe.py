@@ -17,8 +17,9 @@ gone, and STATE is
   {"links": [{"name", "index", "kind", "mac", "mtu", "up", "arp", "master"?, "hairpin"?, "peerIndex"?, "addrGenMode"?,
               "vxlan"?: {"id", "local", "port"}}],
    "addresses": [{"dev", "address": "IP/PLEN"}],
-   "routes": [{"dst": "default"|"CIDR", "via"?, "dev"?, "onlink", "table"?, "type"?, "kernel"?}],
-              (table only outside main, type only when not unicast, kernel for the connected routes the kernel made)
+   "routes": [{"dst": "default"|"CIDR", "via"?, "dev"?, "onlink", "table"?, "type"?, "kernel"?, "protocol"?}],
+              (table only outside main, type only when not unicast, kernel for the connected routes the kernel made,
+              protocol when neither the kernel's nor boot's: BIRD's 12, felix's 80)
    "qdiscs": [{"dev", "kind"}] (root qdiscs only),
    "nftables": ["FAMILY NAME", ...] (every nftables table, iptables-nft's included),
    "neighbours": [{"dev", "address", "lladdr", "permanent"}],
@@ -72,6 +73,7 @@ from netlab_ns import (
     RTM_GETROUTE,
     RTNH_F_ONLINK,
     RTN_UNICAST,
+    RTPROT_BOOT,
     RTPROT_KERNEL,
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
@@ -195,6 +197,9 @@ def observe(nl, sysctls, read=ALL_KINDS, devices=None):
             route["type"] = ROUTE_TYPES.get(kind, str(kind))
         if proto == RTPROT_KERNEL:
             route["kernel"] = True
+        elif proto != RTPROT_BOOT:
+            # Who owns it, when not `ip route` by hand or netlab: BIRD's 12, felix's 80.
+            route["protocol"] = proto
         if RTA_GATEWAY in a:
             route["via"] = socket.inet_ntoa(a[RTA_GATEWAY])
         if RTA_OIF in a:

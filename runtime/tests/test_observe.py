@@ -62,12 +62,17 @@ class Observe(unittest.TestCase):
         n = self.netns
         n.ip("link", "set", "v2", "arp", "off")
         n.ip("route", "add", "blackhole", "10.244.7.0/24")
+        n.ip("route", "add", "blackhole", "10.244.8.0/26", "proto", "80")
+        n.ip("route", "add", "blackhole", "10.244.8.64/26", "proto", "bird")
         n.ip("route", "add", "10.9.0.0/16", "dev", "br0", "table", "100")
         __import__("subprocess").run(["ip", "netns", "exec", n.name, "tc", "qdisc", "add", "dev", "v1", "root", "tbf", "rate", "1kbit", "burst", "1600", "latency", "1ms"], check=True)
         state = self.read()
         links = {l["name"]: l for l in state["links"]}
         self.assertEqual((links["v1"]["arp"], links["v2"]["arp"]), (True, False))
         self.assertIn({"dst": "10.244.7.0/24", "onlink": False, "type": "blackhole"}, state["routes"])
+        # Whose a route is, when neither boot's (ip, netlab) nor the kernel's: felix's 80, BIRD's 12.
+        self.assertIn({"dst": "10.244.8.0/26", "onlink": False, "type": "blackhole", "protocol": 80}, state["routes"])
+        self.assertIn({"dst": "10.244.8.64/26", "onlink": False, "type": "blackhole", "protocol": 12}, state["routes"])
         self.assertIn({"dst": "10.9.0.0/16", "onlink": False, "table": 100, "dev": "br0"}, state["routes"])
         self.assertIn({"dst": "10.244.0.0/24", "onlink": False, "kernel": True, "dev": "br0"}, state["routes"])
         # The kernel reports its own defaults too (noqueue on a link that is up): netlab judges those, not the helper.

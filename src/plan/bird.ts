@@ -82,10 +82,10 @@ export function bgpSessions(lab: Lab, backend: CalicoBackend, node: Node): BgpSe
   return others.filter((peer) => peer.name === reflector).map((peer) => session(peer, 'Node', false));
 }
 
-/** The kernel routes BIRD must install: the node's own blocks as blackholes, and other nodes' blocks unless felix's VXLAN carries them. */
+/** The kernel routes BIRD must install: the node's own blocks as blackholes, and other nodes' blocks; none of a VXLAN pool (felix's). */
 export function expectedRoutes(lab: Lab, backend: CalicoBackend, node: Node): string[] {
+  if (backend.encapsulation.kind === 'vxlan') return [];
   const own = podRangesOf(node);
-  if (backend.encapsulation.kind === 'vxlan') return own;
   return [...own, ...lab.nodes.filter((n) => n.name !== node.name).flatMap(podRangesOf)];
 }
 
@@ -103,14 +103,7 @@ export function birdConf(lab: Lab, backend: CalicoBackend, node: Node, log: stri
   const pool = lab.network.podCIDR;
   const kernelPool =
     backend.encapsulation.kind === 'vxlan'
-      ? [
-          `  if (net ~ ${pool}) then {`,
-          "    # Don't program VXLAN routes into the kernel - these are handled by Felix.",
-          "    # netlab: felix's own blackhole is not built, so BIRD's stays (docs/calico.md).",
-          '    if (source = RTS_STATIC) then { accept; }',
-          '    reject;',
-          '  }',
-        ]
+      ? [`  if (net ~ ${pool}) then {`, "    # Don't program VXLAN routes into the kernel - these are handled by Felix.", '    reject;', '  }']
       : backend.encapsulation.kind === 'ipip'
         ? [
             `  if (net ~ ${pool}) then {`,

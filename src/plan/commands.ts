@@ -77,6 +77,8 @@ export function toolCommand(op: ToolOp): ToolCommand {
       return ip(op.netns, ['addr', 'add', op.address, ...(op.broadcast ? ['broadcast', op.broadcast] : []), 'dev', op.dev]);
     case 'route.add':
       return ip(op.netns, ['route', op.verb, op.dst, ...(op.via ? ['via', op.via] : []), 'dev', op.dev, ...(op.onlink ? ['onlink'] : [])]);
+    case 'route.blackhole':
+      return ip(op.netns, ['route', 'replace', 'blackhole', op.dst, 'proto', String(op.protocol)]);
     case 'route.delete':
       // prettier-ignore
       return ip(op.netns, [

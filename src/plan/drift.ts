@@ -170,6 +170,11 @@ function check(op: Op, ns: LiveNetns, live: LiveLab, unchanged: ReadonlySet<stri
       const found = ns.routes.some((r) => r.dst === dst && r.dev === op.dev && r.via === op.via && (!op.onlink || r.onlink));
       return found ? undefined : `route ${dst}${op.via ? ` via ${op.via}` : ''} dev ${op.dev}${op.onlink ? ' onlink' : ''} is missing`;
     }
+    case 'route.blackhole': {
+      const r = ns.routes.find((x) => x.dst === op.dst && x.type === 'blackhole' && x.table === undefined);
+      if (!r) return `blackhole ${op.dst} proto ${op.protocol} is missing`;
+      return r.protocol === op.protocol ? undefined : `blackhole ${op.dst} is proto ${r.protocol ?? 'boot'}, not ${op.protocol}`;
+    }
     case 'neigh.replace':
       return ns.neighbours.some((n) => n.dev === op.dev && n.address === op.address && n.lladdr === op.lladdr && n.permanent)
         ? undefined

@@ -60,6 +60,8 @@ export interface LiveRoute {
   table?: number;
   type?: string;
   kernel?: true;
+  /** The owner's protocol number when not the kernel's or boot's (`proto bird` is 12, felix's 80). */
+  protocol?: number;
 }
 
 export interface LiveLab {

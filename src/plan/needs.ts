@@ -48,6 +48,8 @@ function programsOf(op: Op): Program[] {
       return ['python3', 'bridge', 'nsenter'];
     case 'qdisc.delete':
       return ['ip', 'tc'];
+    case 'route.blackhole':
+      return ['ip'];
     case 'file.write':
       return [];
     case 'process.start':

@@ -18,6 +18,7 @@ export type Op =
   | LinkAddrGenMode
   | AddrAdd
   | RouteAdd
+  | RouteBlackhole
   | RouteDelete
   | QdiscDelete
   | LinkArpOn
@@ -132,6 +133,18 @@ export interface RouteAdd {
   via?: string;
   dev: string;
   onlink?: boolean;
+}
+
+/**
+ * A blackhole route with the protocol number of the daemon that owns it:
+ * felix's for a node's own VXLAN blocks (`proto 80`), as `ip route` shows
+ * them on a Calico node. `replace`, so a restart converges.
+ */
+export interface RouteBlackhole {
+  kind: 'route.blackhole';
+  netns: string;
+  dst: string;
+  protocol: number;
 }
 
 /** Removes a route netlab did not plan (a repair): what `ip route delete` needs to name it. */

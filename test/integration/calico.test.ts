@@ -151,10 +151,12 @@ describe.skipIf(!isRoot)('calico, encapsulation none, on the real kernel', () =>
 describe.skipIf(!isRoot)('calico with VXLAN on the real kernel', () => {
   const labFile = upForTests('calico-vxlan', VX);
 
-  it('routes other nodes’ blocks through vxlan.calico (felix’s), BIRD only its own blackhole', async () => {
+  it('routes other nodes’ blocks through vxlan.calico and drops the rest of its own with proto 80, as felix does; BIRD installs none', async () => {
     const routes = await ipj<Route[]>(ns(VX, 'node', 'node1'), ['route', 'show']);
     expect(routes).toContainEqual(expect.objectContaining({ dst: '10.244.0.64/26', gateway: '10.244.0.64', dev: 'vxlan.calico', flags: ['onlink'] }));
-    expect(await birdRoutes(VX, 'node1')).toEqual([expect.objectContaining({ dst: '10.244.0.0/26', type: 'blackhole' })]);
+    // `blackhole 10.244.0.0/26 proto 80` (iproute2 has no name for felix's 80), as `ip route` shows on a Calico VXLAN node.
+    expect(routes).toContainEqual(expect.objectContaining({ dst: '10.244.0.0/26', type: 'blackhole', protocol: '80' }));
+    expect(await birdRoutes(VX, 'node1')).toEqual([]);
     const [dev] = await ipj<Array<{ mtu: number; linkinfo: { info_data: { id: number; port: number } } }>>(ns(VX, 'node', 'node1'), [
       '-d',
       'link',
@@ -170,6 +172,17 @@ describe.skipIf(!isRoot)('calico with VXLAN on the real kernel', () => {
     const { code, report, stderr } = await testJson(labFile());
     expect(code, stderr).toBe(0);
     expect(report.failed).toBe(0);
+  });
+
+  it("sees felix's blackhole gone or replaced by another owner's, and up puts proto 80 back", async () => {
+    const node1 = ns(VX, 'node', 'node1');
+    await execa('ip', ['-n', node1, 'route', 'replace', 'blackhole', '10.244.0.0/26', 'proto', 'static']);
+    expect((await netlab(['status', VX])).stdout).toContain('node node1: blackhole 10.244.0.0/26 is proto 4, not 80');
+    await execa('ip', ['-n', node1, 'route', 'del', 'blackhole', '10.244.0.0/26']);
+    expect((await netlab(['status', VX])).stdout).toContain('node node1: blackhole 10.244.0.0/26 proto 80 is missing');
+    expect((await netlab(['up', labFile()])).code).toBe(0);
+    const routes = await ipj<Route[]>(node1, ['route', 'show', 'type', 'blackhole']);
+    expect(routes).toEqual([expect.objectContaining({ dst: '10.244.0.0/26', protocol: '80' })]);
   });
 });
 

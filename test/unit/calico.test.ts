@@ -7,7 +7,7 @@ import type { CalicoBackend, Lab } from '../../src/lab/types.js';
 import { bgpSessions, birdConf, expectedRoutes } from '../../src/plan/bird.js';
 import { findDrift } from '../../src/plan/drift.js';
 import { planLab } from '../../src/plan/index.js';
-import type { LiveLab } from '../../src/plan/live.js';
+import type { LiveLab, LiveRoute } from '../../src/plan/live.js';
 import type { Op } from '../../src/plan/ops.js';
 import { planToShell } from '../../src/plan/shell.js';
 import { withBgpExplanation } from '../../src/trace/bgp.js';
@@ -138,8 +138,35 @@ describe('calico plan', () => {
       dev: 'vxlan.calico',
       onlink: true,
     });
-    // BIRD installs only the node's own blackhole: the others are felix's.
-    expect(expectedRoutes(vx, calico(vx), vx.nodes[0]!)).toEqual(['10.244.0.0/26']);
+    // felix, not BIRD, drops what is not a pod of the node's own block: `blackhole 10.244.0.0/26 proto 80`
+    // (felix/dataplane/linux/route_mgr.go blackholeRoutes; dataplanedefs.DefaultRouteProto = 80).
+    expect(ops).toContainEqual({ kind: 'route.blackhole', netns: 'netlab.calico-vxlan.node.node1', dst: '10.244.0.0/26', protocol: 80 });
+    const script = planToShell(planLab(vx, { stateDir: '/run/netlab/calico-vxlan' }), { agentPath: 'a', speakerPath: 's', python: 'python3' });
+    expect(script).toContain('ip -n netlab.calico-vxlan.node.node1 route replace blackhole 10.244.0.0/26 proto 80');
+    // BIRD installs no route of a VXLAN pool: confd's calico_kernel_programming rejects them all.
+    expect(expectedRoutes(vx, calico(vx), vx.nodes[0]!)).toEqual([]);
+    const conf = birdConf(vx, calico(vx), vx.nodes[0]!, 'log');
+    expect(conf).toContain(
+      "  if (net ~ 10.244.0.0/16) then {\n    # Don't program VXLAN routes into the kernel - these are handled by Felix.\n    reject;\n  }",
+    );
+  });
+
+  it('sees a blackhole of felix’s that another daemon replaced: the protocol is part of the route', () => {
+    const vx = shippedLab('calico-vxlan');
+    const plan = planLab(vx, { stateDir: '/run/netlab/calico-vxlan' });
+    const op = plan.stages.flatMap((s) => s.ops).find((o) => o.kind === 'route.blackhole')!;
+    const netns = (op as { netns: string }).netns;
+    const ns = (routes: LiveRoute[]) => ({ links: [], addresses: [], routes, neighbours: [], fdb: [], sysctls: {} });
+    const whats = (routes: LiveRoute[]) =>
+      findDrift(
+        { ...plan, stages: [{ name: 'routes', title: '', barrier: false, ops: [op] }] },
+        { namespaces: { [netns]: ns(routes) }, agentRunning: true },
+      ).missing.map((d) => d.what);
+    expect(whats([{ dst: '10.244.0.0/26', type: 'blackhole', onlink: false, protocol: 80 }])).toEqual([]);
+    expect(whats([{ dst: '10.244.0.0/26', type: 'blackhole', onlink: false, protocol: 12 }])).toEqual([
+      'node node1: blackhole 10.244.0.0/26 is proto 12, not 80',
+    ]);
+    expect(whats([])).toEqual(['node node1: blackhole 10.244.0.0/26 proto 80 is missing']);
   });
 });
 
