@@ -116,7 +116,8 @@ function resolveConnect(lab: Lab, kind: 'tcp' | 'udp', spec: RawConnect, name: s
 function httpTarget(lab: Lab, spec: RawHttpTest): { ip: string; label: string; port: number } {
   if (spec.to.startsWith('gateway/')) {
     const g = gatewayNamed(lab, spec.to)!;
-    const port = spec.port ?? g.listeners[0]!.port;
+    // Without a port: the first listener of the request's scheme (an HTTPS one carries a certificate).
+    const port = spec.port ?? (g.listeners.find((l) => (spec.scheme === 'https') === (l.tls !== undefined)) ?? g.listeners[0]!).port;
     return { ip: g.addresses[0]!, label: spec.to, port: g.entry[port] ?? port };
   }
   const controller = lab.ingress.controller;

@@ -1,6 +1,6 @@
 import { runProbes, type Probe, type ProbeResult } from '../kernel/probe.js';
 import type { Lab } from '../lab/types.js';
-import { caFiles } from '../plan/ingress-nginx.js';
+import { caFiles } from '../plan/tls.js';
 import { echoOf, judgeHttp } from './judge-http.js';
 import { REACHABLE_TIMEOUT, result } from './result.js';
 import type { HttpCheck, TestResult } from './types.js';

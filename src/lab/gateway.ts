@@ -2,7 +2,7 @@ import { DEFAULT_NAMESPACE } from './namespaces.js';
 import type { DocPath } from './path.js';
 import type { RawLab, RawPod } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
-import type { GatewayModel, RouteAction, RouteMatch, RouteStatus, Service } from './types.js';
+import type { GatewayModel, RouteAction, RouteMatch, RouteStatus, Service, TlsSecret } from './types.js';
 
 export type { GatewayModel, RouteAction, RouteMatch, RouteStatus };
 
@@ -69,6 +69,43 @@ export function checkGateways(raw: RawLab): RuleProblem[] {
         problems.push(
           problem(['gateways', i, 'listeners', j], `Combination of port, protocol and hostname must be unique for each listener: "${twin.name}" has them`),
         );
+      const at: DocPath = ['gateways', i, 'listeners', j];
+      const other = g.listeners.slice(0, j).find((o) => o.port === l.port && o.protocol !== l.protocol);
+      if (other)
+        problems.push(
+          problem(
+            [...at, 'protocol'],
+            `listener "${l.name}" is ${l.protocol} on port ${l.port}, where "${other.name}" is ${other.protocol}: NGF marks both Conflicted (ProtocolConflict) and serves neither`,
+            'give each protocol its own port',
+          ),
+        );
+      if (l.protocol === 'HTTP' && l.tls) problems.push(problem([...at, 'tls'], "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"));
+      if (l.protocol === 'HTTPS' && !l.tls)
+        problems.push(
+          problem(
+            at,
+            `listener "${l.name}" is HTTPS without tls: NGF marks it Invalid (an HTTPS listener needs tls.certificateRefs)`,
+            'add tls: { certificateRefs: [{ name: SECRET }] } and the Secret under tlsSecrets',
+          ),
+        );
+      (l.tls?.certificateRefs ?? []).forEach((ref, n) => {
+        const namespace = ref.namespace ?? g.namespace ?? DEFAULT_NAMESPACE;
+        if (namespace !== (g.namespace ?? DEFAULT_NAMESPACE))
+          problems.push(
+            problem(
+              [...at, 'tls', 'certificateRefs', n, 'namespace'],
+              `certificateRef ${namespace}/${ref.name} is in another namespace than its Gateway: netlab does not read ReferenceGrants for Secrets yet`,
+            ),
+          );
+        else if (!(raw.tlsSecrets ?? []).some((s) => s.name === ref.name && (s.namespace ?? DEFAULT_NAMESPACE) === namespace))
+          problems.push(
+            problem(
+              [...at, 'tls', 'certificateRefs', n, 'name'],
+              `no Secret ${namespace}/${ref.name}: NGF marks the listener ResolvedRefs False (InvalidCertificateRef)`,
+              `tlsSecrets: ${(raw.tlsSecrets ?? []).map((s) => `${s.namespace ?? DEFAULT_NAMESPACE}/${s.name}`).join(', ') || 'none'}`,
+            ),
+          );
+      });
     });
   });
   const routeSeen = new Map<string, number>();
@@ -143,7 +180,7 @@ export function resolveGateways(
   services: Service[],
   pods: Array<{ name: string; system?: string; netns: string; ip: string; node: string }>,
   nodes: Array<{ address: string }>,
-): { gateways: GatewayModel[]; routes: RouteStatus[] } {
+): { gateways: GatewayModel[]; routes: RouteStatus[]; secrets: TlsSecret[] } {
   const classes = new Set((raw.gatewayClasses ?? []).filter((c) => c.controllerName === NGF).map((c) => c.name));
   const gateways: GatewayModel[] = (raw.gateways ?? []).map((g) => {
     const namespace = g.namespace ?? DEFAULT_NAMESPACE;
@@ -158,13 +195,18 @@ export function resolveGateways(
       ref,
       className: g.gatewayClassName,
       served: classes.has(g.gatewayClassName),
-      listeners: g.listeners.map((l) => ({
-        name: l.name,
-        port: l.port,
-        hostname: l.hostname,
-        from: l.allowedRoutes?.namespaces?.from ?? 'Same',
-        attachedRoutes: 0,
-      })),
+      listeners: g.listeners.map((l) => {
+        // NGF serves the first certificateRef (checkGateways has made sure it names a tlsSecret of the Gateway's namespace).
+        const cert = l.tls?.certificateRefs[0];
+        return {
+          name: l.name,
+          port: l.port,
+          hostname: l.hostname,
+          from: l.allowedRoutes?.namespaces?.from ?? 'Same',
+          attachedRoutes: 0,
+          ...(l.protocol === 'HTTPS' && cert ? { tls: `${cert.namespace ?? namespace}/${cert.name}` } : {}),
+        };
+      }),
       servers: [],
       service: svc?.ref ?? '',
       pod: pod ? { name: pod.name, netns: pod.netns, ip: pod.ip, node: pod.node } : undefined,
@@ -173,7 +215,7 @@ export function resolveGateways(
     };
   });
   const routes: RouteStatus[] = [];
-  const byServer = new Map<string, { gateway: GatewayModel; port: number; hostname: string; matches: RouteMatch[] }>();
+  const byServer = new Map<string, { gateway: GatewayModel; port: number; hostname: string; matches: RouteMatch[]; tls?: string }>();
   (raw.httpRoutes ?? []).forEach((r, age) => {
     const namespace = r.namespace ?? DEFAULT_NAMESPACE;
     const ref = namespace === DEFAULT_NAMESPACE ? r.name : `${namespace}/${r.name}`;
@@ -216,7 +258,7 @@ export function resolveGateways(
         l.attachedRoutes++;
         for (const hostname of hosts) {
           const key = `${gw.ref}|${l.port}|${hostname}`;
-          const server = byServer.get(key) ?? { gateway: gw, port: l.port, hostname, matches: [] };
+          const server = byServer.get(key) ?? { gateway: gw, port: l.port, hostname, matches: [], ...(l.tls ? { tls: l.tls } : {}) };
           const host = { exact: hostname.startsWith('*') || hostname === '' ? 0 : hostname.length, any: hostname.length };
           server.matches.push(...resolved.matches.map((m) => ({ ...m, route: ref, age, host })));
           byServer.set(key, server);
@@ -225,9 +267,13 @@ export function resolveGateways(
     }
     routes.push(status);
   });
-  for (const s of byServer.values()) s.gateway.servers.push({ port: s.port, hostname: s.hostname, matches: s.matches.sort(precedence) });
+  for (const s of byServer.values())
+    s.gateway.servers.push({ port: s.port, hostname: s.hostname, matches: s.matches.sort(precedence), ...(s.tls ? { tls: s.tls } : {}) });
   for (const g of gateways) g.servers.sort((a, b) => a.port - b.port || (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
-  return { gateways, routes };
+  // The Secrets a served Gateway's HTTPS listener names: netlab issues their certificates.
+  const named = new Set(gateways.filter((g) => g.served).flatMap((g) => g.listeners.flatMap((l) => (l.tls ? [l.tls] : []))));
+  const secrets = (raw.tlsSecrets ?? []).map((s) => ({ key: `${s.namespace ?? DEFAULT_NAMESPACE}/${s.name}`, hosts: s.hosts })).filter((s) => named.has(s.key));
+  return { gateways, routes, secrets };
 }
 
 /** The spec's precedence, first key first (httproute_types.go HTTPRouteRule and HTTPRouteMatch comments). */

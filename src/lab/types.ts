@@ -36,7 +36,7 @@ export interface Lab {
   /** Ingresses, and ingress-nginx's controller when an IngressClass names it (its pods and Service are among `pods` and `services`). */
   ingress: { controller: IngressController | undefined; ingresses: Ingress[] };
   /** Gateway API: each Gateway as NGINX Gateway Fabric serves it (its nginx pod and Service are among `pods` and `services`), each HTTPRoute's status. */
-  gateway: { gateways: GatewayModel[]; routes: RouteStatus[] };
+  gateway: { gateways: GatewayModel[]; routes: RouteStatus[]; secrets: TlsSecret[] };
   tests: RawTest[];
 }
 
@@ -319,6 +319,12 @@ export interface RouteMatch {
   headerModifier?: { set: Array<[string, string]>; add: Array<[string, string]>; remove: string[] };
 }
 
+/** A kubernetes.io/tls Secret netlab issues a certificate for, from the lab's CA: `NAMESPACE/NAME` and its DNS names. */
+export interface TlsSecret {
+  key: string;
+  hosts: string[];
+}
+
 /** A Gateway as NGF serves it: its listeners, which routes they took, and per port and hostname the matches. */
 export interface GatewayModel {
   name: string;
@@ -326,9 +332,17 @@ export interface GatewayModel {
   ref: string;
   className: string;
   served: boolean;
-  listeners: Array<{ name: string; port: number; hostname: string | undefined; from: 'Same' | 'All'; attachedRoutes: number }>;
-  /** Per listener port, per hostname (`` for a listener and route without one: the port's default server), its matches. */
-  servers: Array<{ port: number; hostname: string; matches: RouteMatch[] }>;
+  listeners: Array<{
+    name: string;
+    port: number;
+    hostname: string | undefined;
+    from: 'Same' | 'All';
+    attachedRoutes: number;
+    /** HTTPS: the TlsSecret (`NAMESPACE/NAME`) whose certificate nginx serves; absent for HTTP. */
+    tls?: string;
+  }>;
+  /** Per listener port, per hostname (`` for a listener and route without one: the port's default server), its matches; `tls` on an HTTPS port. */
+  servers: Array<{ port: number; hostname: string; matches: RouteMatch[]; tls?: string }>;
   service: string;
   pod: { name: string; netns: string; ip: string; node: string } | undefined;
   addresses: string[];

@@ -225,7 +225,8 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
             address: g.served ? g.addresses : [],
             programmed: g.served,
             listeners: g.listeners.map(
-              (l) => `${l.name} ${l.port}${l.hostname ? ` ${l.hostname}` : ''} (${l.attachedRoutes} route${l.attachedRoutes === 1 ? '' : 's'})`,
+              (l) =>
+                `${l.name} ${l.port}${l.tls ? ' HTTPS' : ''}${l.hostname ? ` ${l.hostname}` : ''} (${l.attachedRoutes} route${l.attachedRoutes === 1 ? '' : 's'})`,
             ),
           })),
         }

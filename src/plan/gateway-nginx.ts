@@ -2,7 +2,8 @@ import type { GatewayModel, RouteAction, RouteMatch } from '../lab/gateway.js';
 import type { Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 import { nginxFrame } from './nginx-frame.js';
-import type { PlanContext } from './ops.js';
+import type { Op, PlanContext } from './ops.js';
+import { caFiles, gatewaySecretFiles } from './tls.js';
 
 /** Where one Gateway's nginx keeps its files, under the lab's state directory (nginx's -p prefix). */
 export function gatewayFiles(
@@ -100,14 +101,23 @@ export function gatewayConf(lab: Lab, gateway: GatewayModel, stateDir: string): 
   const ports = [...new Set(gateway.listeners.map((l) => l.port))].sort((a, b) => a - b);
   for (const port of ports) {
     const onPort = gateway.servers.filter((s) => s.port === port);
+    const https = gateway.listeners.filter((l) => l.port === port && l.tls);
+    const ssl = https.length > 0 ? ' ssl' : '';
     // Without a server for the catch-all (a route and listener with no hostname), the port's default server answers 404.
-    if (!onPort.some((s) => s.hostname === ''))
-      servers.push('  server {', `    listen ${port} default_server;`, '    server_name _;', '    location / {', '      return 404;', '    }', '  }', '');
+    // On HTTPS it completes the handshake with the certificate of a listener without hostname (it takes every name, so an
+    // unknown one gets its 404 over TLS); with none, it refuses the handshake, as NGF's default HTTPS server does.
+    if (!onPort.some((s) => s.hostname === '')) {
+      const anyName = https.find((l) => l.hostname === undefined)?.tls;
+      servers.push('  server {', `    listen ${port}${ssl} default_server;`, '    server_name _;');
+      if (ssl) servers.push(...(anyName ? certificate(stateDir, anyName) : ['    ssl_reject_handshake on;']));
+      servers.push('    location / {', '      return 404;', '    }', '  }', '');
+    }
     for (const s of onPort) {
       servers.push(
         '  server {',
-        `    listen ${port}${s.hostname === '' ? ' default_server' : ''};`,
+        `    listen ${port}${ssl}${s.hostname === '' ? ' default_server' : ''};`,
         `    server_name ${s.hostname === '' ? '_' : s.hostname};`,
+        ...(s.tls ? certificate(stateDir, s.tls) : []),
       );
       // The rewrites below look for their target in this server: its internal locations live here too.
       const internal: string[] = [];
@@ -183,6 +193,12 @@ export function gatewayConf(lab: Lab, gateway: GatewayModel, stateDir: string): 
   );
 }
 
+/** An HTTPS server's certificate: its listener's TlsSecret, issued from the lab's CA. */
+function certificate(stateDir: string, secret: string): string[] {
+  const f = gatewaySecretFiles(stateDir, secret);
+  return [`    ssl_certificate ${f.crt};`, `    ssl_certificate_key ${f.key};`];
+}
+
 function addVar(name: string): string {
   return `$gw_add_${name.toLowerCase().replace(/-/g, '_')}`;
 }
@@ -251,7 +267,16 @@ function internalLocation(
 
 /** NGF's data plane: one nginx per Gateway, in its pod, started from its rendered configuration. */
 export function planGatewayNginx(lab: Lab, context: PlanContext): Contribution[] {
-  return lab.gateway.gateways
+  // The Secrets HTTPS listeners name, issued before any nginx reads them (one job: openssl in the fabric, in order).
+  const certificates: Op[] = lab.gateway.secrets.map((s) => ({
+    kind: 'tls.issue',
+    netns: lab.fabric.netns,
+    ca: { ...caFiles(context.stateDir), name: `netlab ${lab.name} CA` },
+    ...gatewaySecretFiles(context.stateDir, s.key),
+    commonName: s.hosts[0]!,
+    hosts: s.hosts,
+  }));
+  const servers = lab.gateway.gateways
     .filter((g) => g.served && g.pod)
     .map((g): Contribution => {
       const f = gatewayFiles(context.stateDir, g);
@@ -262,4 +287,5 @@ export function planGatewayNginx(lab: Lab, context: PlanContext): Contribution[]
         ],
       };
     });
+  return certificates.length > 0 ? [{ containers: certificates }, ...servers] : servers;
 }

@@ -3,6 +3,7 @@ import type { Ingress, IngressBackend, Lab } from '../lab/types.js';
 import type { Contribution } from './contribution.js';
 import { nginxFrame } from './nginx-frame.js';
 import type { Op, PlanContext } from './ops.js';
+import { caFiles, tlsFiles } from './tls.js';
 
 /** Where one controller pod's nginx keeps its files, under the lab's state directory (nginx's -p prefix). */
 export function nginxFiles(stateDir: string, pod: string): { prefix: string; conf: string; pid: string; errorLog: string; accessLog: string } {
@@ -202,14 +203,6 @@ export function nginxConf(lab: Lab, pod: string, stateDir: string, options: { na
       ]),
     ],
   );
-}
-
-/** Where a TLS secret's certificate and key live, and the lab's CA that signs them. */
-export function tlsFiles(stateDir: string, secret: string): { key: string; crt: string } {
-  return { key: `${stateDir}/ingress/tls/${secret}.key`, crt: `${stateDir}/ingress/tls/${secret}.crt` };
-}
-export function caFiles(stateDir: string): { key: string; crt: string } {
-  return { key: `${stateDir}/ingress/tls/ca.key`, crt: `${stateDir}/ingress/tls/ca.crt` };
 }
 
 function certificate(stateDir: string, secret: string): string[] {

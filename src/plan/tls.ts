@@ -1,5 +1,23 @@
 import type { TlsIssue } from './ops.js';
 
+/**
+ * Where a TLS secret's certificate and key live, and the lab's one CA that
+ * signs them all (Ingresses' and Gateways'; `http:` tests verify against it).
+ * An Ingress's secret is a plain name; a Gateway's is under `gateway/NS/NAME`,
+ * which no Ingress secret name can be.
+ */
+export function tlsFiles(stateDir: string, secret: string): { key: string; crt: string } {
+  return { key: `${stateDir}/ingress/tls/${secret}.key`, crt: `${stateDir}/ingress/tls/${secret}.crt` };
+}
+export function caFiles(stateDir: string): { key: string; crt: string } {
+  return { key: `${stateDir}/ingress/tls/ca.key`, crt: `${stateDir}/ingress/tls/ca.crt` };
+}
+
+/** A Gateway listener's certificate (its TlsSecret `NAMESPACE/NAME`). */
+export function gatewaySecretFiles(stateDir: string, key: string): { key: string; crt: string } {
+  return tlsFiles(stateDir, `gateway/${key}`);
+}
+
 /** Days a lab's certificates are valid: longer than any lab runs, short enough to be plainly a lab's. */
 const DAYS = '30';
 const CURVE = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];

@@ -23,7 +23,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     expect(up.code, up.stderr).toBe(0);
     const { code, report } = await testJson(file);
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(103);
+    expect(report.tests).toHaveLength(107);
     // trace: to the Gateway's nginx, the match that held and why, on to the backend.
     const traced = await netlab([
       'trace',
@@ -51,6 +51,12 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     expect(s).toMatch(/unknown-kind\s+kind\.example\s+default\/same-namespace: Accepted True\s+False \(InvalidKind/);
     expect(s).toMatch(/not-matching-section-name\s+section\.example\s+default\/same-namespace\/nonexistent: Accepted False \(NoMatchingParent\)/);
     expect(s).toMatch(/other\/invalid-cross-namespace-parent\s+crossns\.example\s+default\/same-namespace: Accepted False \(NotAllowedByListeners\)/);
+    expect(s).toMatch(
+      /other\/invalid-cross-namespace-backend-ref\s+invalid-crossns-backend\.example\s+default\/backend-namespaces: Accepted True\s+False \(RefNotPermitted/,
+    );
+    expect(s).toMatch(
+      /same-namespace-with-https-listener\s+nginx\s+\S+\s+True\s+https 443 HTTPS \(1 route\); https-with-hostname 443 HTTPS second-example\.org \(1 route\)/,
+    );
   });
 
   it('up takes an edited route with a reload: the new path answers, the old one is gone, the master stays', async () => {
@@ -59,13 +65,30 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     const edited = readFileSync(file, 'utf8').replace('"value": "/one"}}]', '"value": "/uno"}}]');
     expect(edited).not.toBe(readFileSync(file, 'utf8'));
     const up = await netlab(['up', await writeLab(LAB, edited)]);
-    expect(up.stdout).toMatch(/31 → 31 HTTPRoutes: nginx reloaded for 5 Gateways, no connection cut/);
+    expect(up.stdout).toMatch(/34 → 34 HTTPRoutes: nginx reloaded for 6 Gateways, no connection cut/);
     const code = async (path: string) =>
       (await inNetns(ext, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: exact.example', `http://192.168.19.1:30000${path}`])).stdout;
     expect(await code('/uno')).toBe('200');
     expect(await code('/one')).toBe('404');
     expect((await nginxes(gwNs)).find((c) => c.startsWith('nginx: master'))).toBe(master);
     expect((await netlab(['up', file])).code).toBe(0);
+  });
+
+  it('a ReferenceGrant taken away: up reloads, the backend it allowed answers 500, the route says RefNotPermitted (HTTPRouteReferenceGrant)', async () => {
+    const file = await labFileAs('gateway', LAB);
+    const text = readFileSync(file, 'utf8');
+    const grant = /\nreferenceGrants:\n(?: {2}.*\n)+/.exec(text)![0];
+    const up = await netlab(['up', await writeLab(LAB, text.replace(grant, '\n'))]);
+    expect(up.code, up.stderr).toBe(0);
+    const row = 'ReferenceGrant: the granted backend of another namespace answers';
+    expect((await testJson(file, ['--only', row])).code).toBe(1);
+    const s = (await netlab(['status', LAB])).stdout;
+    expect(s).toMatch(/reference-grant\s+grant\.example\s+default\/same-namespace: Accepted True\s+False \(RefNotPermitted/);
+    const code = (await inNetns(ext, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: grant.example', 'http://192.168.19.1:30000/']))
+      .stdout;
+    expect(code).toBe('500');
+    expect((await netlab(['up', file])).code).toBe(0);
+    expect((await testJson(file, ['--only', row])).code).toBe(0);
   });
 
   it('broken on purpose (the two-header match taken out of the live config), its row fails; status names the file; up repairs it', async () => {

@@ -158,9 +158,10 @@ describe('precedence and locations', () => {
 describe("trace's model of a Gateway's nginx (the same matches the config is written from)", () => {
   const lab = shippedLab('gateway');
   const gateway = (name: string) => lab.gateway.gateways.find((g) => g.name === name)!;
+  const portOf = (t: NonNullable<(typeof lab.tests)[number]['http']>) => t.port ?? (t.scheme === 'https' ? 443 : 80);
   const said = (t: NonNullable<(typeof lab.tests)[number]['http']>) => {
     const g = gateway(t.to.slice('gateway/'.length));
-    const d = gatewayDecision(g, 80, t.host, t.path ?? '/', t.headers ?? {}, t.method ?? 'GET');
+    const d = gatewayDecision(g, portOf(t), t.host, t.path ?? '/', t.headers ?? {}, t.method ?? 'GET');
     const a = d.action;
     return a.kind === 'proxy' ? `service/${a.backends[0]!.service}` : a.kind === 'redirect' ? `${a.status}` : `${a.status}`;
   };
@@ -170,7 +171,7 @@ describe("trace's model of a Gateway's nginx (the same matches the config is wri
       const h = t.http!;
       if (h.expect?.pod) {
         const g = gateway(h.to.slice('gateway/'.length));
-        const a = gatewayDecision(g, 80, h.host, h.path ?? '/').action;
+        const a = gatewayDecision(g, portOf(h), h.host, h.path ?? '/').action;
         expect(a.kind === 'proxy' && a.backends.some((b) => b.endpoints.some((e) => e.pod === h.expect!.pod)), t.name).toBe(true);
         continue;
       }
@@ -250,6 +251,82 @@ describe('validation', () => {
     ]);
     expect(problemsOf(gwLab([], undefined, { tests: [{ http: { from: 'external', to: 'gateway/gw', port: 8080 } }] }))).toEqual([
       expect.stringContaining('tests[0].http.port: Gateway "default/gw" has no listener on port 8080'),
+    ]);
+  });
+});
+
+describe('HTTPS listeners (HTTPRouteHTTPSListener)', () => {
+  const cert = { certificateRefs: [{ group: '', kind: 'Secret', name: 'cert' }] };
+  const https = [
+    { name: 'https', port: 443, protocol: 'HTTPS', tls: cert },
+    { name: 'https-with-hostname', port: 443, protocol: 'HTTPS', hostname: 'second-example.org', tls: cert },
+  ];
+  const routes = [
+    { name: 'one', parentRefs: [{ name: 'gw' }], hostnames: ['example.org'], rules: [{ backendRefs: [be('v1')] }] },
+    { name: 'two', parentRefs: [{ name: 'gw', sectionName: 'https-with-hostname' }], rules: [{ backendRefs: [be('v2')] }] },
+  ];
+  const secrets = { tlsSecrets: [{ name: 'cert', hosts: ['example.org', 'second-example.org'] }] };
+
+  it('terminate TLS with the Secret netlab issues from the lab CA; an unknown name gets the 404 over TLS', () => {
+    const lab = labOf(gwLab(routes, https, secrets));
+    expect(lab.gateway.secrets).toEqual([{ key: 'default/cert', hosts: ['example.org', 'second-example.org'] }]);
+    const conf = gatewayConf(lab, lab.gateway.gateways[0]!, '/run/netlab/gw');
+    const crt = '    ssl_certificate /run/netlab/gw/ingress/tls/gateway/default/cert.crt;';
+    // The listener without hostname takes any name: the default server completes the handshake and answers 404.
+    expect(conf).toContain(['    listen 443 ssl default_server;', '    server_name _;', crt].join('\n'));
+    expect(conf).toContain(['    listen 443 ssl;', '    server_name example.org;', crt].join('\n'));
+    expect(conf).toContain(['    listen 443 ssl;', '    server_name second-example.org;', crt].join('\n'));
+    expect(gatewayDecision(lab.gateway.gateways[0]!, 443, 'example.org', '/').action).toMatchObject({ kind: 'proxy', backends: [{ service: 'v1' }] });
+    expect(gatewayDecision(lab.gateway.gateways[0]!, 443, 'second-example.org', '/').action).toMatchObject({ kind: 'proxy', backends: [{ service: 'v2' }] });
+    expect(gatewayDecision(lab.gateway.gateways[0]!, 443, 'unknown-example.org', '/').action).toMatchObject({ kind: 'status', status: 404 });
+    const issue = planLab(lab, { stateDir: '/run/netlab/gw' })
+      .stages.flatMap((s) => s.ops)
+      .filter((o) => o.kind === 'tls.issue');
+    expect(issue).toEqual([
+      expect.objectContaining({
+        crt: '/run/netlab/gw/ingress/tls/gateway/default/cert.crt',
+        ca: expect.objectContaining({ crt: '/run/netlab/gw/ingress/tls/ca.crt' }),
+        hosts: ['example.org', 'second-example.org'],
+      }),
+    ]);
+  });
+
+  it('refuse the handshake for names no listener takes when every HTTPS listener has a hostname, as NGF does', () => {
+    const lab = labOf(gwLab([routes[1]!], [https[1]!], secrets));
+    expect(gatewayConf(lab, lab.gateway.gateways[0]!, '/run/netlab/gw')).toContain(
+      ['    listen 443 ssl default_server;', '    server_name _;', '    ssl_reject_handshake on;'].join('\n'),
+    );
+  });
+
+  it('take Secrets whose names and hosts cannot reach a shell, a path outside the lab or an openssl option', () => {
+    for (const hosts of [['$(id).example'], ['a b.example'], ['-addext'], ['../../etc'], ['x.example"; reboot']]) {
+      expect(problemsOf(gwLab(routes, https, { tlsSecrets: [{ name: 'cert', hosts }] })).join('\n'), hosts[0]).toMatch(/tlsSecrets\[0\]\.hosts\[0\]/);
+    }
+    expect(problemsOf(gwLab(routes, https, { tlsSecrets: [{ name: '../cert', hosts: ['example.org'] }] })).join('\n')).toMatch(/tlsSecrets\[0\]\.name/);
+  });
+
+  it('are refused without tls, with tls on HTTP, with a Secret the lab lacks or of another namespace, beside HTTP on one port', () => {
+    const problems = problemsOf(
+      gwLab(
+        [],
+        [
+          { name: 'a', port: 443, protocol: 'HTTPS' },
+          { name: 'b', port: 80, protocol: 'HTTP', tls: cert },
+          { name: 'c', port: 8443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'nope' }] } },
+          { name: 'd', port: 9443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'cert', namespace: 'other' }] } },
+          { name: 'e', port: 80, protocol: 'HTTPS', hostname: 'x.example', tls: cert },
+        ],
+        secrets,
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/gateways\[0\]\.listeners\[0\]: listener "a" is HTTPS without tls: NGF marks it Invalid/),
+      expect.stringMatching(/gateways\[0\]\.listeners\[1\]\.tls: tls must not be specified for protocols \['HTTP', 'TCP', 'UDP'\]/),
+      expect.stringMatching(
+        /listeners\[2\]\.tls\.certificateRefs\[0\]\.name: no Secret default\/nope: NGF marks the listener ResolvedRefs False \(InvalidCertificateRef\)/,
+      ),
+      expect.stringMatching(/listeners\[3\]\.tls\.certificateRefs\[0\]\.namespace: certificateRef other\/cert is in another namespace than its Gateway/),
+      expect.stringMatching(/listeners\[4\]\.protocol: listener "e" is HTTPS on port 80, where "b" is HTTP: NGF marks both Conflicted \(ProtocolConflict\)/),
     ]);
   });
 });
