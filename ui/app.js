@@ -281,7 +281,9 @@ function drawTrace(t) {
     // Several hops in one box sit side by side.
     const k = visits.get(b.id) ?? 0;
     visits.set(b.id, k + 1);
-    const x = Math.min(b.x + b.w - 10, b.x + 14 + k * 20);
+    // On the fabric, a hop sits above the node whose port it crosses.
+    const port = b.kind === 'fabric' ? byId.get(`node/${h.iface}/eth0`) : undefined;
+    const x = port ? port.x + port.w / 2 + (k % 2) * 20 - 10 : Math.min(b.x + b.w - 10, b.x + 14 + k * 20);
     const y = b.y + b.h - 10;
     points.push(`${x},${y}`);
     const mark = el('g', { class: `hop-mark${h.seen === false ? ' unseen' : ''}`, 'data-n': h.n, 'data-box': b.id });
