@@ -29,6 +29,7 @@ What it reads and writes is described once, in runtime/protocol.json: `agent.con
 """
 import json
 import os
+import re
 import resource
 import selectors
 import signal
@@ -130,10 +131,33 @@ def echo_http(data, pod, container, peer):
         "container": container,
         "clientip": f"{peer[0]}:{peer[1]}",
     })
+    extra = "".join(f"{name}: {value}\r\n" for name, value in echo_set_headers(headers))
     return (
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
-        f"Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
+        f"{extra}Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
     )
+
+
+HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+HEADER_VALUE = re.compile(r"^[ -~]{0,256}$")
+
+
+def echo_set_headers(headers):
+    """
+    The response headers a request asks for in X-Echo-Set-Header ("Name:value,Name2:value2"), as the Gateway API
+    suite's echo-basic sets them, so a test can see what a ResponseHeaderModifier does to a backend's headers. Only
+    names of letters, digits and '-' and printable values are taken: nothing in them can end a header line.
+    """
+    out = []
+    for name, value in headers:
+        if name.lower() != "x-echo-set-header":
+            continue
+        for pair in value.split(","):
+            key, sep, val = pair.partition(":")
+            key, val = key.strip(), val.strip()
+            if sep and HEADER_NAME.match(key) and HEADER_VALUE.match(val):
+                out.append((key, val))
+    return out[:32]
 
 
 def answer_health(check):

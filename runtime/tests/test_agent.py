@@ -49,6 +49,15 @@ class EchoServer(unittest.TestCase):
         # Grouped by canonical name, in order, as Go's http.Header holds them.
         self.assertEqual(body["headers"]["X-Forwarded-For"], ["1.2.3.4", "5.6.7.8"])
 
+    def test_it_sets_the_response_headers_x_echo_set_header_asks_for_and_nothing_that_ends_a_line(self):
+        request = b"GET / HTTP/1.1\r\nHost: a\r\nX-Echo-Set-Header: X-Header-Add:some-other-value,Some-Other-Header:val\r\n\r\n"
+        head = agent.echo_http(request, "web-0", "server", PEER).split("\r\n\r\n", 1)[0].split("\r\n")
+        self.assertIn("X-Header-Add: some-other-value", head)
+        self.assertIn("Some-Other-Header: val", head)
+        hostile = b"GET / HTTP/1.1\r\nX-Echo-Set-Header: Bad Name:x,Set-Cookie:\x00y,Ok:fine\r\n\r\n"
+        head = agent.echo_http(hostile, "web-0", "server", PEER).split("\r\n\r\n", 1)[0].split("\r\n")
+        self.assertEqual([h for h in head if h.startswith(("Bad", "Set-Cookie", "Ok"))], ["Ok: fine"])
+
     def test_a_request_is_complete_with_its_body_and_bounded(self):
         self.assertFalse(agent.http_request_complete(b"GET / HTTP/1.1\r\nHost: a\r\n"))
         self.assertTrue(agent.http_request_complete(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"))

@@ -72,6 +72,10 @@ export function judgeHttp(check: HttpCheck, r: ProbeResult | undefined): { ok: b
     if (got === undefined) problems.push(`the response has no ${name} header`);
     else if (!valueMatches(want, got)) problems.push(`the response's ${name} is ${got}, not ${want}`);
   }
+  for (const name of e.absentResponseHeaders ?? []) {
+    const got = a.headers[name.toLowerCase()];
+    if (got !== undefined) problems.push(`the response has ${name}: ${got}, which should be gone`);
+  }
   for (const name of e.absentHeaders ?? []) {
     const got = echo?.headers[canonicalHeader(name)];
     if (got !== undefined) problems.push(`the backend received ${name}: ${got.join(',')}, which should be gone`);

@@ -172,6 +172,7 @@ function resolveHttp(lab: Lab, spec: RawHttpTest, name: string | undefined): Htt
       ...(e.headers ? { headers: e.headers } : {}),
       ...(e.responseHeaders ? { responseHeaders: e.responseHeaders } : {}),
       ...(e.absentHeaders ? { absentHeaders: e.absentHeaders } : {}),
+      ...(e.absentResponseHeaders ? { absentResponseHeaders: e.absentResponseHeaders } : {}),
       ...(e.path !== undefined ? { path: e.path } : {}),
       ...(e.redirect !== undefined ? { redirect: e.redirect } : {}),
     },

@@ -145,6 +145,8 @@ export interface HttpCheck {
     headers?: Record<string, string>;
     responseHeaders?: Record<string, string>;
     absentHeaders?: string[];
+    /** Headers the response must not carry (a ResponseHeaderModifier removed them). */
+    absentResponseHeaders?: string[];
     path?: string;
     redirect?: string;
   };

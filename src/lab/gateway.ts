@@ -2,7 +2,7 @@ import { DEFAULT_NAMESPACE } from './namespaces.js';
 import type { DocPath } from './path.js';
 import type { RawLab, RawPod } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
-import type { GatewayModel, RouteAction, RouteMatch, RouteStatus, Service, TlsSecret } from './types.js';
+import type { GatewayModel, HeaderModifier, RouteAction, RouteMatch, RouteStatus, Service, TlsSecret } from './types.js';
 
 export type { GatewayModel, RouteAction, RouteMatch, RouteStatus };
 
@@ -120,14 +120,9 @@ export function checkGateways(raw: RawLab): RuleProblem[] {
         if (kinds.indexOf(k) !== n) problems.push(problem([...at, 'rules', j, 'filters', n], `May specify only one ${k} filter per rule`));
       });
       (rule.filters ?? []).forEach((f, n) => {
-        const config = f.type === 'RequestHeaderModifier' ? f.requestHeaderModifier : f.requestRedirect;
-        if (!config)
-          problems.push(
-            problem(
-              [...at, 'rules', j, 'filters', n],
-              `filter.${f.type === 'RequestHeaderModifier' ? 'requestHeaderModifier' : 'requestRedirect'} must be specified for ${f.type} filter.type`,
-            ),
-          );
+        // The CRD's CEL: the field named after the type must be there (requestHeaderModifier for RequestHeaderModifier).
+        const field = `${f.type[0]!.toLowerCase()}${f.type.slice(1)}` as 'requestHeaderModifier' | 'responseHeaderModifier' | 'requestRedirect';
+        if (!f[field]) problems.push(problem([...at, 'rules', j, 'filters', n], `filter.${field} must be specified for ${f.type} filter.type`));
       });
       if (kinds.includes('RequestRedirect') && (rule.backendRefs ?? []).length > 0)
         problems.push(
@@ -308,6 +303,7 @@ function resolveRules(
   const matches = (r.rules ?? [{}]).flatMap((rule, ruleIndex) => {
     const redirect = rule.filters?.find((f) => f.type === 'RequestRedirect')?.requestRedirect;
     const modifier = rule.filters?.find((f) => f.type === 'RequestHeaderModifier')?.requestHeaderModifier;
+    const responseModifier = rule.filters?.find((f) => f.type === 'ResponseHeaderModifier')?.responseHeaderModifier;
     const backends: Extract<RouteAction, { kind: 'proxy' }>['backends'] = [];
     let invalidWeight = 0;
     for (const b of rule.backendRefs ?? []) {
@@ -350,13 +346,8 @@ function resolveRules(
       : live.length === 0 || live.every((b) => b.upstream === 'invalid-backend-ref')
         ? { kind: 'status', status: 500, why: (rule.backendRefs ?? []).length === 0 ? 'the rule has no backendRefs' : 'no valid backendRef with a weight' }
         : { kind: 'proxy', backends: live };
-    const headerModifier = modifier
-      ? {
-          set: (modifier.set ?? []).map((h) => [h.name, h.value] as [string, string]),
-          add: (modifier.add ?? []).map((h) => [h.name, h.value] as [string, string]),
-          remove: modifier.remove ?? [],
-        }
-      : undefined;
+    const headerModifier = modifier ? modifierOf(modifier) : undefined;
+    const responseHeaderModifier = responseModifier ? modifierOf(responseModifier) : undefined;
     const list: RawMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
     return list.map((m, matchIndex) => ({
       rule: ruleIndex,
@@ -368,9 +359,18 @@ function resolveRules(
       query: dedupe((m.queryParams ?? []).map((q): [string, string] => [q.name, q.value])),
       action,
       ...(headerModifier ? { headerModifier } : {}),
+      ...(responseHeaderModifier ? { responseHeaderModifier } : {}),
     }));
   });
   return { matches, status };
+}
+
+function modifierOf(m: { set?: Array<{ name: string; value: string }>; add?: Array<{ name: string; value: string }>; remove?: string[] }): HeaderModifier {
+  return {
+    set: (m.set ?? []).map((h) => [h.name, h.value] as [string, string]),
+    add: (m.add ?? []).map((h) => [h.name, h.value] as [string, string]),
+    remove: m.remove ?? [],
+  };
 }
 
 /** A ReferenceGrant in the Service's namespace lets HTTPRoutes of `from` name it (or every Service there, without a name). */

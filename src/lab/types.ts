@@ -316,7 +316,16 @@ export interface RouteMatch {
   /** The matching hostname's characters: non-wildcard first (the spec's first tie-breaker across routes). */
   host: { exact: number; any: number };
   action: RouteAction;
-  headerModifier?: { set: Array<[string, string]>; add: Array<[string, string]>; remove: string[] };
+  headerModifier?: HeaderModifier;
+  /** ResponseHeaderModifier: what happens to the backend's response headers before nginx answers. */
+  responseHeaderModifier?: HeaderModifier;
+}
+
+/** A RequestHeaderModifier's or ResponseHeaderModifier's set, add and remove, names as written. */
+export interface HeaderModifier {
+  set: Array<[string, string]>;
+  add: Array<[string, string]>;
+  remove: string[];
 }
 
 /** A kubernetes.io/tls Secret netlab issues a certificate for, from the lab's CA: `NAMESPACE/NAME` and its DNS names. */

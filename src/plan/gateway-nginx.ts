@@ -160,7 +160,12 @@ export function gatewayConf(lab: Lab, gateway: GatewayModel, stateDir: string): 
       "    '' close;",
       '  }',
       // RequestHeaderModifier add: the client's value, a comma, then the added one.
-      ...[...addMaps].flatMap((name) => [`  map ${headerVar(name)} ${addVar(name)} {`, `    default "${headerVar(name)},";`, '    "" "";', '  }']),
+      ...[...addMaps].flatMap((key) => {
+        const response = key.startsWith('response:');
+        const name = response ? key.slice('response:'.length) : key;
+        const [from, to] = response ? [upstreamVar(name), responseAddVar(name)] : [headerVar(name), addVar(name)];
+        return [`  map ${from} ${to} {`, `    default "${from},";`, '    "" "";', '  }'];
+      }),
       '',
       ...[...upstreams]
         .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -201,6 +206,32 @@ function certificate(stateDir: string, secret: string): string[] {
 
 function addVar(name: string): string {
   return `$gw_add_${name.toLowerCase().replace(/-/g, '_')}`;
+}
+
+/** The backend's response header (nginx's $upstream_http_NAME) and the variable holding it with a comma, or nothing. */
+function upstreamVar(name: string): string {
+  return `$upstream_http_${name.toLowerCase().replace(/-/g, '_')}`;
+}
+function responseAddVar(name: string): string {
+  return `$gw_radd_${name.toLowerCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * A rule's ResponseHeaderModifier: `remove` hides the backend's header;
+ * `set` hides it and adds the value; `add` hides it and adds one header, the
+ * backend's value, a comma, the added one (as the suite's table reads it:
+ * `some-other-value,add-appends-values`). `always`: on every status.
+ */
+function responseHeaders(m: RouteMatch, addMaps: Set<string>): string[] {
+  const mod = m.responseHeaderModifier;
+  if (!mod) return [];
+  const lines = mod.remove.map((name) => `      proxy_hide_header ${name};`);
+  for (const [name, value] of mod.set) lines.push(`      proxy_hide_header ${name};`, `      add_header ${name} "${value}" always;`);
+  for (const [name, value] of mod.add) {
+    addMaps.add(`response:${name}`);
+    lines.push(`      proxy_hide_header ${name};`, `      add_header ${name} "\${${responseAddVar(name).slice(1)}}${value}" always;`);
+  }
+  return lines;
 }
 
 /** The base headers NGF sets on every proxied request (createBaseProxySetHeaders), then the rule's modifier. */
@@ -262,7 +293,7 @@ function internalLocation(
     );
     pass = `http://${variable}$request_uri`;
   }
-  return [...head, ...proxyHeaders(m, addMaps), `      proxy_pass ${pass};`, '    }'];
+  return [...head, ...proxyHeaders(m, addMaps), ...responseHeaders(m, addMaps), `      proxy_pass ${pass};`, '    }'];
 }
 
 /** NGF's data plane: one nginx per Gateway, in its pod, started from its rendered configuration. */

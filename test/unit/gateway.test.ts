@@ -330,3 +330,41 @@ describe('HTTPS listeners (HTTPRouteHTTPSListener)', () => {
     ]);
   });
 });
+
+describe('ResponseHeaderModifier (HTTPRouteResponseHeaderModifier)', () => {
+  it("hides the backend's header for set and remove; add keeps its value before a comma, in one header", () => {
+    const lab = labOf(
+      gwLab([
+        {
+          name: 'r',
+          parentRefs: [{ name: 'gw' }],
+          rules: [
+            {
+              filters: [
+                {
+                  type: 'ResponseHeaderModifier',
+                  responseHeaderModifier: { set: [{ name: 'X-Set', value: 'one' }], add: [{ name: 'X-Add', value: 'two' }], remove: ['X-Gone'] },
+                },
+              ],
+              backendRefs: [be('v1')],
+            },
+          ],
+        },
+      ]),
+    );
+    const conf = gatewayConf(lab, lab.gateway.gateways[0]!, '/run/netlab/gw');
+    expect(conf).toContain(
+      [
+        '      proxy_hide_header X-Gone;',
+        '      proxy_hide_header X-Set;',
+        '      add_header X-Set "one" always;',
+        '      proxy_hide_header X-Add;',
+        '      add_header X-Add "${gw_radd_x_add}two" always;',
+      ].join('\n'),
+    );
+    expect(conf).toContain(['  map $upstream_http_x_add $gw_radd_x_add {', '    default "$upstream_http_x_add,";', '    "" "";', '  }'].join('\n'));
+    expect(
+      problemsOf(gwLab([{ name: 'r', parentRefs: [{ name: 'gw' }], rules: [{ filters: [{ type: 'ResponseHeaderModifier' }], backendRefs: [be('v1')] }] }])),
+    ).toEqual([expect.stringMatching(/filter\.responseHeaderModifier must be specified for ResponseHeaderModifier filter\.type/)]);
+  });
+});
