@@ -121,9 +121,31 @@ export function checkGateways(raw: RawLab): RuleProblem[] {
       });
       (rule.filters ?? []).forEach((f, n) => {
         // The CRD's CEL: the field named after the type must be there (requestHeaderModifier for RequestHeaderModifier).
-        const field = `${f.type[0]!.toLowerCase()}${f.type.slice(1)}` as 'requestHeaderModifier' | 'responseHeaderModifier' | 'requestRedirect';
+        const field =
+          f.type === 'URLRewrite'
+            ? 'urlRewrite'
+            : (`${f.type[0]!.toLowerCase()}${f.type.slice(1)}` as 'requestHeaderModifier' | 'responseHeaderModifier' | 'requestRedirect');
         if (!f[field]) problems.push(problem([...at, 'rules', j, 'filters', n], `filter.${field} must be specified for ${f.type} filter.type`));
+        const path = f.urlRewrite?.path;
+        if (path) {
+          const where: DocPath = [...at, 'rules', j, 'filters', n, 'urlRewrite', 'path'];
+          const full = path.replaceFullPath !== undefined;
+          const prefix = path.replacePrefixMatch !== undefined;
+          if (path.type === 'ReplaceFullPath' && !full)
+            problems.push(problem(where, "replaceFullPath must be specified when type is set to 'ReplaceFullPath'"));
+          if (path.type !== 'ReplaceFullPath' && full) problems.push(problem(where, "type must be 'ReplaceFullPath' when replaceFullPath is set"));
+          if (path.type === 'ReplacePrefixMatch' && !prefix)
+            problems.push(problem(where, "replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'"));
+          if (path.type !== 'ReplacePrefixMatch' && prefix) problems.push(problem(where, "type must be 'ReplacePrefixMatch' when replacePrefixMatch is set"));
+          const matches = rule.matches ?? [];
+          if (path.type === 'ReplacePrefixMatch' && (matches.length !== 1 || (matches[0]!.path?.type ?? 'PathPrefix') !== 'PathPrefix'))
+            problems.push(problem(where, 'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'));
+        }
       });
+      if (kinds.includes('RequestRedirect') && kinds.includes('URLRewrite'))
+        problems.push(
+          problem([...at, 'rules', j, 'filters'], 'May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both'),
+        );
       if (kinds.includes('RequestRedirect') && (rule.backendRefs ?? []).length > 0)
         problems.push(
           problem(
@@ -304,6 +326,21 @@ function resolveRules(
     const redirect = rule.filters?.find((f) => f.type === 'RequestRedirect')?.requestRedirect;
     const modifier = rule.filters?.find((f) => f.type === 'RequestHeaderModifier')?.requestHeaderModifier;
     const responseModifier = rule.filters?.find((f) => f.type === 'ResponseHeaderModifier')?.responseHeaderModifier;
+    const urlRewrite = rule.filters?.find((f) => f.type === 'URLRewrite')?.urlRewrite;
+    const rewritePath = urlRewrite?.path;
+    const rewrite = urlRewrite
+      ? {
+          ...(urlRewrite.hostname ? { hostname: urlRewrite.hostname } : {}),
+          ...(rewritePath
+            ? {
+                path: {
+                  type: rewritePath.type,
+                  value: (rewritePath.type === 'ReplaceFullPath' ? rewritePath.replaceFullPath : rewritePath.replacePrefixMatch) ?? '/',
+                },
+              }
+            : {}),
+        }
+      : undefined;
     const backends: Extract<RouteAction, { kind: 'proxy' }>['backends'] = [];
     let invalidWeight = 0;
     for (const b of rule.backendRefs ?? []) {
@@ -360,6 +397,7 @@ function resolveRules(
       action,
       ...(headerModifier ? { headerModifier } : {}),
       ...(responseHeaderModifier ? { responseHeaderModifier } : {}),
+      ...(rewrite ? { rewrite } : {}),
     }));
   });
   return { matches, status };

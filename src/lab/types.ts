@@ -319,6 +319,8 @@ export interface RouteMatch {
   headerModifier?: HeaderModifier;
   /** ResponseHeaderModifier: what happens to the backend's response headers before nginx answers. */
   responseHeaderModifier?: HeaderModifier;
+  /** URLRewrite: the Host and path the backend receives instead of the client's. */
+  rewrite?: { hostname?: string; path?: { type: 'ReplaceFullPath' | 'ReplacePrefixMatch'; value: string } };
 }
 
 /** A RequestHeaderModifier's or ResponseHeaderModifier's set, add and remove, names as written. */

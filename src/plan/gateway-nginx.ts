@@ -208,6 +208,25 @@ function addVar(name: string): string {
   return `$gw_add_${name.toLowerCase().replace(/-/g, '_')}`;
 }
 
+/**
+ * The URI a URLRewrite sends on, from the client's ($request_uri: the
+ * internal location's own $uri is its name). ReplacePrefixMatch keeps what
+ * follows the matched prefix, one `/` between (`/strip-prefix/three` with
+ * `/` becomes `/three`); ReplaceFullPath keeps only the query.
+ */
+function rewrittenUri(m: RouteMatch): { uri: string; lines: string[] } | undefined {
+  const path = m.rewrite?.path;
+  if (!path) return undefined;
+  if (path.type === 'ReplaceFullPath') return { uri: `${path.value}$is_args$args`, lines: [] };
+  // Path values are held to characters of a URL path; of them only '.' and '+' mean something in a regex.
+  const prefix = m.path.value.replace(/\/+$/, '').replace(/[.+]/g, (c) => `\\${c}`);
+  const slash = path.value.endsWith('/');
+  return {
+    uri: `${path.value}$gw_rest`,
+    lines: ['      set $gw_rest "";', `      if ($request_uri ~ "^${prefix}${slash ? '/?' : ''}(.*)$") { set $gw_rest $1; }`],
+  };
+}
+
 /** The backend's response header (nginx's $upstream_http_NAME) and the variable holding it with a comma, or nothing. */
 function upstreamVar(name: string): string {
   return `$upstream_http_${name.toLowerCase().replace(/-/g, '_')}`;
@@ -237,7 +256,8 @@ function responseHeaders(m: RouteMatch, addMaps: Set<string>): string[] {
 /** The base headers NGF sets on every proxied request (createBaseProxySetHeaders), then the rule's modifier. */
 function proxyHeaders(m: RouteMatch, addMaps: Set<string>): string[] {
   const base: Array<[string, string]> = [
-    ['Host', '$gw_api_compliant_host'],
+    // URLRewrite's hostname replaces the client's Host.
+    ['Host', m.rewrite?.hostname ?? '$gw_api_compliant_host'],
     ['X-Forwarded-For', '$proxy_add_x_forwarded_for'],
     ['X-Real-IP', '$remote_addr'],
     ['X-Forwarded-Proto', '$scheme'],
@@ -280,8 +300,11 @@ function internalLocation(
     upstreams.set(b.upstream, b.endpoints);
     return b;
   });
+  // URLRewrite's path: the whole path replaced (the query kept), or the part the PathPrefix matched.
+  const rewriting = rewrittenUri(m);
+  const uri = rewriting?.uri ?? '$request_uri';
   let pass: string;
-  if (targets.length === 1) pass = `http://${targets[0]!.upstream}$request_uri`;
+  if (targets.length === 1) pass = `http://${targets[0]!.upstream}${uri}`;
   else {
     const variable = `$gw_split${name.replace(/[^a-z0-9]/gi, '_')}`;
     const total = targets.reduce((s, b) => s + b.weight, 0);
@@ -291,9 +314,9 @@ function internalLocation(
       '  }',
       '',
     );
-    pass = `http://${variable}$request_uri`;
+    pass = `http://${variable}${uri}`;
   }
-  return [...head, ...proxyHeaders(m, addMaps), ...responseHeaders(m, addMaps), `      proxy_pass ${pass};`, '    }'];
+  return [...head, ...(rewriting?.lines ?? []), ...proxyHeaders(m, addMaps), ...responseHeaders(m, addMaps), `      proxy_pass ${pass};`, '    }'];
 }
 
 /** NGF's data plane: one nginx per Gateway, in its pod, started from its rendered configuration. */

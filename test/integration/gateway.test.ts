@@ -23,7 +23,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     expect(up.code, up.stderr).toBe(0);
     const { code, report } = await testJson(file);
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(115);
+    expect(report.tests).toHaveLength(124);
     // trace: to the Gateway's nginx, the match that held and why, on to the backend.
     const traced = await netlab([
       'trace',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Lab } from '../../src/lab/types.js';
 import { intersect } from '../../src/lab/gateway.js';
 import { gatewayConf, gatewayLocations } from '../../src/plan/gateway-nginx.js';
 import { planLab } from '../../src/plan/index.js';
@@ -366,5 +367,46 @@ describe('ResponseHeaderModifier (HTTPRouteResponseHeaderModifier)', () => {
     expect(
       problemsOf(gwLab([{ name: 'r', parentRefs: [{ name: 'gw' }], rules: [{ filters: [{ type: 'ResponseHeaderModifier' }], backendRefs: [be('v1')] }] }])),
     ).toEqual([expect.stringMatching(/filter\.responseHeaderModifier must be specified for ResponseHeaderModifier filter\.type/)]);
+  });
+});
+
+describe('URLRewrite (HTTPRouteRewritePath, HTTPRouteRewriteHost)', () => {
+  const rewrite = (urlRewrite: object, matches: object[] = [{ path: { type: 'PathPrefix', value: '/strip.me' } }]) =>
+    labOf(gwLab([{ name: 'r', parentRefs: [{ name: 'gw' }], rules: [{ matches, filters: [{ type: 'URLRewrite', urlRewrite }], backendRefs: [be('v1')] }] }]));
+  const conf = (lab: Lab) => gatewayConf(lab, lab.gateway.gateways[0]!, '/run/netlab/gw');
+
+  it('sends the backend the rest after the matched prefix, one slash between; the whole path keeps the query', () => {
+    expect(conf(rewrite({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } }))).toContain(
+      ['      set $gw_rest "";', '      if ($request_uri ~ "^/strip\\.me/?(.*)$") { set $gw_rest $1; }'].join('\n'),
+    );
+    expect(conf(rewrite({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/one' } }))).toContain('proxy_pass http://default_v1_8080/one$gw_rest;');
+    expect(conf(rewrite({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/one' } }))).toContain('if ($request_uri ~ "^/strip\\.me(.*)$")');
+    expect(conf(rewrite({ path: { type: 'ReplaceFullPath', replaceFullPath: '/one' } }))).toContain('proxy_pass http://default_v1_8080/one$is_args$args;');
+    expect(conf(rewrite({ hostname: 'one.example.org' }))).toContain('      proxy_set_header Host "one.example.org";');
+  });
+
+  it('is refused where the CRD refuses it', () => {
+    const problems = (urlRewrite: object, matches?: object[]) =>
+      problemsOf(
+        gwLab([
+          {
+            name: 'r',
+            parentRefs: [{ name: 'gw' }],
+            rules: [{ ...(matches ? { matches } : {}), filters: [{ type: 'URLRewrite', urlRewrite }], backendRefs: [be('v1')] }],
+          },
+        ]),
+      );
+    expect(problems({ path: { type: 'ReplaceFullPath' } })).toEqual([
+      expect.stringMatching(/replaceFullPath must be specified when type is set to 'ReplaceFullPath'/),
+    ]);
+    expect(problems({ path: { type: 'ReplaceFullPath', replaceFullPath: '/a', replacePrefixMatch: '/b' } }, [{ path: { value: '/x' } }])).toEqual([
+      expect.stringMatching(/type must be 'ReplacePrefixMatch' when replacePrefixMatch is set/),
+    ]);
+    expect(problems({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b' } }, [{ path: { type: 'Exact', value: '/x' } }])).toEqual([
+      expect.stringMatching(/When using URLRewrite filter with path\.replacePrefixMatch, exactly one PathPrefix match must be specified/),
+    ]);
+    expect(problems({ path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/b"; return 200 x' } }, [{ path: { value: '/x' } }]).join('\n')).toMatch(
+      /replacePrefixMatch/,
+    );
   });
 });
