@@ -169,7 +169,7 @@ function gatewayRouteEdges(lab: Lab): string[] {
           ? m.action.backends
               .filter((b) => b.service !== '')
               .map((b) => ({
-                label: `${s.hostname || '*'} ${m.path.type === 'Exact' ? '= ' : ''}${m.path.value}${m.headers.length ? ` [${m.headers.map(([n, v]) => `${n}: ${v}`).join(', ')}]` : ''}${m.action.kind === 'proxy' && m.action.backends.length > 1 ? ` (weight ${b.weight})` : ''}`,
+                label: `${s.hostname || '*'} ${m.path.type === 'Exact' ? '= ' : m.path.type === 'RegularExpression' ? '~ ' : ''}${m.path.value}${m.headers.length ? ` [${m.headers.map(([n, v]) => `${n}: ${v}`).join(', ')}]` : ''}${m.action.kind === 'proxy' && m.action.backends.length > 1 ? ` (weight ${b.weight})` : ''}`,
                 to: b.service,
               }))
           : [],

@@ -154,6 +154,12 @@ export function checkGateways(raw: RawLab): RuleProblem[] {
             'remove the backendRefs, or the redirect',
           ),
         );
+      (rule.matches ?? []).forEach((m, n) => {
+        if (m.path?.value === undefined) return;
+        const where: DocPath = [...at, 'rules', j, 'matches', n, 'path', 'value'];
+        const problemOfPath = m.path.type === 'RegularExpression' ? regexProblem(m.path.value) : urlPathProblem(m.path.value);
+        if (problemOfPath) problems.push(problem(where, problemOfPath));
+      });
       (rule.backendRefs ?? []).forEach((b, n) => {
         if ((b.kind ?? 'Service') === 'Service' && b.port === undefined)
           problems.push(problem([...at, 'rules', j, 'backendRefs', n], 'Must have port for Service reference'));
@@ -161,6 +167,29 @@ export function checkGateways(raw: RawLab): RuleProblem[] {
     });
   });
   return problems;
+}
+
+/** An Exact or PathPrefix value: an absolute path of the characters a URL path keeps plainly (the CRD's CEL asks for the leading `/`). */
+function urlPathProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) return "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']";
+  if (!/^\/[A-Za-z0-9._~/@:+=,%-]*$/.test(value)) return `path "${value}" has a character a path match cannot have (letters, digits and ._~/@:+=,%- only)`;
+  return undefined;
+}
+
+/**
+ * A RegularExpression value: one that compiles, and none of nested
+ * quantifiers (`(a+)+`), whose backtracking on a long path takes exponential
+ * time, in nginx and in `netlab trace` alike.
+ */
+function regexProblem(value: string): string | undefined {
+  try {
+    new RegExp(value);
+  } catch (e) {
+    return `"${value}" is not a regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`;
+  }
+  if (/\([^()]*(?:[*+]|\{\d*,?\d*\})[^()]*\)(?:[*+?]|\{)/.test(value))
+    return `"${value}" repeats a group that itself repeats: its matching can take exponential time on some paths`;
+  return undefined;
 }
 
 /** Gateway hostnames: `*.example.com` matches any name that ends in `.example.com` (any number of labels). */

@@ -309,7 +309,7 @@ export interface RouteMatch {
   match: number;
   /** File order of the route: the spec's "oldest Route" (creationTimestamp) for a lab. */
   age: number;
-  path: { type: 'Exact' | 'PathPrefix'; value: string };
+  path: { type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string };
   method?: string;
   headers: Array<[string, string]>;
   query: Array<[string, string]>;

@@ -24,7 +24,8 @@ export function gatewayFiles(
 
 /** One public location: how nginx matches the path, and the matches it weighs in order (first that holds wins). */
 export interface GatewayLocation {
-  modifier: '=' | '';
+  /** `=` exact, `` prefix, `~` a RegularExpression match's own location. */
+  modifier: '=' | '' | '~';
   path: string;
   candidates: RouteMatch[];
 }
@@ -45,13 +46,14 @@ function covers(prefix: string, path: string): boolean {
  */
 export function gatewayLocations(matches: RouteMatch[]): GatewayLocation[] {
   const byKey = new Map<string, GatewayLocation>();
-  const add = (modifier: '=' | '', path: string) => {
+  const add = (modifier: GatewayLocation['modifier'], path: string) => {
     if (!byKey.has(`${modifier} ${path}`)) byKey.set(`${modifier} ${path}`, { modifier, path, candidates: [] });
   };
   add('', '/');
   for (const m of matches) {
     const v = m.path.value;
     if (m.path.type === 'Exact') add('=', v);
+    else if (m.path.type === 'RegularExpression') add('~', v);
     else if (v !== '/') {
       const base = v.endsWith('/') ? v.slice(0, -1) : v;
       add('', `${base}/`);
@@ -61,9 +63,21 @@ export function gatewayLocations(matches: RouteMatch[]): GatewayLocation[] {
   for (const loc of byKey.values()) {
     // A request this location takes: for `= p`, p itself; for a prefix `q/`, q/ and below.
     const sample = loc.modifier === '=' ? loc.path : `${loc.path}x`;
-    loc.candidates = matches.filter((m) => (m.path.type === 'Exact' ? loc.modifier === '=' && m.path.value === loc.path : covers(m.path.value, sample)));
+    loc.candidates = matches.filter((m) =>
+      m.path.type === 'RegularExpression'
+        ? loc.modifier === '~' && m.path.value === loc.path
+        : loc.modifier !== '~' && (m.path.type === 'Exact' ? loc.modifier === '=' && m.path.value === loc.path : covers(m.path.value, sample)),
+    );
   }
-  return [...byKey.values()].sort((a, b) => b.path.length - a.path.length || (a.modifier === '=' ? -1 : 1));
+  // Regex locations last, longest first (NGF sorts path rules by length; among regexes nginx takes the first that matches).
+  const rank = (l: GatewayLocation) => (l.modifier === '~' ? 1 : 0);
+  return [...byKey.values()].sort((a, b) => rank(a) - rank(b) || b.path.length - a.path.length || (a.modifier === '=' ? -1 : 1));
+}
+
+/** What follows `location`: `= "/p"`, `"/p/"`, or NGF's anchored regex `~ "^re"`. */
+function locationPattern(loc: GatewayLocation): string {
+  if (loc.modifier === '~') return `~ "${loc.path.startsWith('^') ? '' : '^'}${loc.path}"`;
+  return `${loc.modifier ? '= ' : ''}"${loc.path}"`;
 }
 
 /** The nginx variable of a request header: `$http_` and the name, lowercased, `-` as `_`. */
@@ -122,7 +136,7 @@ export function gatewayConf(lab: Lab, gateway: GatewayModel, stateDir: string): 
       // The rewrites below look for their target in this server: its internal locations live here too.
       const internal: string[] = [];
       for (const loc of gatewayLocations(s.matches)) {
-        servers.push(`    location ${loc.modifier ? '= ' : ''}"${loc.path}" {`);
+        servers.push(`    location ${locationPattern(loc)} {`);
         let unconditional = false;
         for (const m of loc.candidates) {
           const n = count++;

@@ -116,10 +116,18 @@ export function gatewayDecision(
       ? `server_name ${wild.hostname}: covers ${host}`
       : "the port's catch-all server (a route and listener with no hostname)";
   const locations = gatewayLocations(server.matches);
+  // nginx: an exact location; else the first regex location that matches (over any prefix); else the longest prefix.
+  const regex = locations.filter((l) => l.modifier === '~').find((l) => new RegExp(l.path.startsWith('^') ? l.path : `^${l.path}`).test(path));
   const loc =
     locations.find((l) => l.modifier === '=' && l.path === path) ??
+    regex ??
     locations.filter((l) => l.modifier === '' && path.startsWith(l.path)).sort((a, b) => b.path.length - a.path.length)[0]!;
-  const locationWhy = loc.modifier === '=' ? `location = "${loc.path}": an exact match` : `location "${loc.path}": the longest matching prefix`;
+  const locationWhy =
+    loc.modifier === '='
+      ? `location = "${loc.path}": an exact match`
+      : loc.modifier === '~'
+        ? `location ~ "${loc.path}": the first regular expression that matches (nginx takes it over any prefix)`
+        : `location "${loc.path}": the longest matching prefix`;
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const holds = (m: RouteMatch) =>
     (!m.method || m.method === method) && m.headers.every(([n, v]) => lower[n] === v) && m.query.every(([n, v]) => query.get(n) === v);

@@ -23,7 +23,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     expect(up.code, up.stderr).toBe(0);
     const { code, report } = await testJson(file);
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(124);
+    expect(report.tests).toHaveLength(130);
     // trace: to the Gateway's nginx, the match that held and why, on to the backend.
     const traced = await netlab([
       'trace',
@@ -44,7 +44,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
 
   it('status shows each route’s conditions as NGF writes them, and the attached routes per listener', async () => {
     const s = (await netlab(['status', LAB])).stdout;
-    expect(s).toMatch(/same-namespace\s+nginx\s+192\.168\.19\.1,192\.168\.19\.2\s+True\s+http 80 \(18 routes\)/);
+    expect(s).toMatch(/same-namespace\s+nginx\s+192\.168\.19\.1,192\.168\.19\.2\s+True\s+http 80 \(22 routes\)/);
     expect(s).toMatch(
       /nonexistent-backend\s+missing\.example\s+default\/same-namespace: Accepted True\s+False \(BackendNotFound: Service default\/nonexistent not found\)/,
     );
@@ -65,7 +65,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
     const edited = readFileSync(file, 'utf8').replace('"value": "/one"}}]', '"value": "/uno"}}]');
     expect(edited).not.toBe(readFileSync(file, 'utf8'));
     const up = await netlab(['up', await writeLab(LAB, edited)]);
-    expect(up.stdout).toMatch(/34 → 34 HTTPRoutes: nginx reloaded for 6 Gateways, no connection cut/);
+    expect(up.stdout).toMatch(/38 → 38 HTTPRoutes: nginx reloaded for 6 Gateways, no connection cut/);
     const code = async (path: string) =>
       (await inNetns(ext, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: exact.example', `http://192.168.19.1:30000${path}`])).stdout;
     expect(await code('/uno')).toBe('200');

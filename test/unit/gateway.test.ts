@@ -230,7 +230,15 @@ describe('validation', () => {
     expect(rule({ queryParams: [{ name: 'a-b', value: '1' }] }).length).toBeGreaterThan(0);
     expect(rule({ queryParams: [{ name: 'a', value: '$host' }] }).length).toBeGreaterThan(0);
     expect(rule({ path: { type: 'Exact', value: '/a"{' } }).length).toBeGreaterThan(0);
-    expect(rule({ path: { type: 'RegularExpression', value: '/.*' } }).length).toBeGreaterThan(0);
+    // A regex may hold its own characters, never a quote, a ';', a trailing or quote-escaping backslash.
+    for (const value of ['/a\\', '/a\\"', '/a"', '/a;b', '/a\nb', '/a b'])
+      expect(rule({ path: { type: 'RegularExpression', value } }).join('\n'), value).toMatch(/path\.value/);
+    expect(rule({ path: { type: 'RegularExpression', value: '/(a+)+$' } })).toEqual([expect.stringMatching(/repeats a group that itself repeats/)]);
+    expect(rule({ path: { type: 'RegularExpression', value: '/a(' } })).toEqual([expect.stringMatching(/"\/a\(" is not a regular expression/)]);
+    expect(rule({ path: { type: 'RegularExpression', value: '/v[0-9]+/items\\.json$' } })).toEqual([]);
+    // What a regex may hold, a path match may not.
+    expect(rule({ path: { type: 'Exact', value: '/a*' } })).toEqual([expect.stringMatching(/has a character a path match cannot have/)]);
+    expect(rule({ path: { type: 'PathPrefix', value: 'a' } })).toEqual([expect.stringMatching(/value must be an absolute path/)]);
     const mod = (m: object) =>
       problemsOf(
         gwLab([
