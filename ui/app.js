@@ -164,6 +164,7 @@ function showDetails(id) {
         ...(device && box ? [[device, box.detail]] : []),
         ...Object.entries(n.annotations).map(([k, v]) => [k.replace('flannel.alpha.coreos.com/', 'flannel '), v]),
         ...(n.bgp ?? []).map((b) => [`BGP ${b.session}`, `${b.peer}: ${b.state}`]),
+        ...(n.routes ?? []).map((r, i) => [i === 0 ? 'routes' : '', r]),
         ['present', n.present ? 'yes' : 'no: its namespace is gone'],
         ['pods', s.pods.filter((p) => p.node === name).length],
       ];
@@ -199,6 +200,7 @@ function showDetails(id) {
           `port ${p.name || p.port}`,
           `${p.port}/${p.protocol}${p.nodePort ? ` · NodePort ${p.nodePort}` : ''} → ${p.endpoints.length > 0 ? p.endpoints.join(', ') : 'no endpoints'}`,
         ]),
+        ...v.ports.flatMap((p) => (p.chains ?? []).map((c, i) => [i === 0 ? 'kube-proxy chains' : '', c])),
       ];
     }
   } else if (box) {

@@ -12,7 +12,8 @@ import { isAlive } from '../pid.js';
 import type { Lab, Node } from '../lab/types.js';
 import { bgpSessions } from '../plan/bird.js';
 import { findDrift, type LabDrift } from '../plan/drift.js';
-import type { LiveLab, LiveLink, LiveNetns } from '../plan/live.js';
+import type { LiveLab, LiveLink, LiveNetns, LiveRoute } from '../plan/live.js';
+import { serviceChains } from '../plan/kube-proxy/names.js';
 import { place } from '../plan/live-names.js';
 import type { Op } from '../plan/ops.js';
 import { observeLab, planOf } from './drift.js';
@@ -39,6 +40,8 @@ export interface LabStatus {
     mac: string;
     /** Calico: the node's BGP sessions as its BIRD reports them (none when BIRD does not answer). */
     bgp?: Array<{ session: string; peer: string; state: string; established: boolean }>;
+    /** The node's routes as the kernel holds them now, in `ip route`'s words (absent when it was not read). */
+    routes?: string[];
     /** What flannel would publish on the Node object (VXLAN: the VTEP). */
     annotations: Record<string, string>;
     present: boolean;
@@ -63,7 +66,15 @@ export interface LabStatus {
     externalIPs?: string[];
     loadBalancer?: { ingress: Array<{ ip: string }>; pool?: string };
     healthCheckNodePort?: number;
-    ports: Array<{ name: string; protocol: string; port: number; nodePort?: number; endpoints: string[] }>;
+    ports: Array<{
+      name: string;
+      protocol: string;
+      port: number;
+      nodePort?: number;
+      endpoints: string[];
+      /** kube-proxy's chains for this port, as `nft list ruleset` or `iptables-save` names them: the service's, then an endpoint's each. */
+      chains?: string[];
+    }>;
   }>;
   policies: Array<{ name: string; types: string[]; isolates: string[] }>;
   /** Ingresses as `kubectl get ingress` lists them: class, hosts, status.loadBalancer.ingress (none when no controller serves it), ports. */
@@ -163,6 +174,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
       ...(n.kind === 'bridge' ? { bridge: n.bridge } : {}),
       mac: n.mac,
       ...(backend.kind === 'calico' ? { bgp: bgpSessionsOf(lab, n, live) } : speakers.has(n.name) ? { bgp: speakerSessionsOf(lab, n, live) } : {}),
+      ...(live?.namespaces[n.netns] ? { routes: live.namespaces[n.netns]!.routes.map(routeWords) } : {}),
       annotations: flannelAnnotations(backend, n.name, n.address, live?.namespaces[n.netns]),
       present: present.has(n.netns),
     })),
@@ -196,6 +208,7 @@ async function labStatus(name: string, present: Set<string>, full: boolean): Pro
         port: p.port,
         ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
         endpoints: p.endpoints.map((e) => `${e.ip}:${e.port} (${e.pod})`),
+        ...(s.clusterIP !== undefined && p.endpoints.length > 0 ? { chains: serviceChains(lab.network.kubeProxy.mode, s, p) } : {}),
       })),
     })),
     policies: lab.policies.map((p) => ({
@@ -275,6 +288,12 @@ function describeDrift(drift: LabDrift, lab: string): string[] {
   if (hidden > 0) lines.push(`… and ${hidden} more objects that are missing with them or not as planned`);
   lines.push(`\`netlab up\` repairs what differs (\`netlab up --recreate\` rebuilds lab "${lab}" from nothing)`);
   return lines;
+}
+
+/** A route as `ip route` prints it: type, destination, gateway, device, onlink, owner, table. */
+function routeWords(r: LiveRoute): string {
+  const proto = r.protocol === undefined ? '' : ` proto ${r.protocol === 12 ? 'bird' : r.protocol}`;
+  return `${r.type ? `${r.type} ` : ''}${r.dst}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.kernel ? ' proto kernel' : ''}${proto}${r.onlink ? ' onlink' : ''}${r.table !== undefined ? ` table ${r.table}` : ''}`;
 }
 
 /** Each difference `status` lists, by the place and device it is about (the words without their place). */

@@ -95,7 +95,10 @@ export function picture(lab: Lab, status: LabStatus): Picture {
     const h = TITLE + devices.length * (DEVICE_H + 8) + (rows > 0 ? GAP + rows * (POD.h + GAP) : 0) + PAD;
     const group: Box[] = [];
     const nodeId = `node/${node.name}`;
-    group.push(box(nodeId, 'node', node.name, `${node.netns} · pods ${live?.podSubnet ?? ''}`, 0, 0, innerW + 2 * PAD, h, driftOf, []));
+    // A node's BGP sessions (Calico's mesh, MetalLB's speakers) as a badge: how many are Established, live.
+    const sessions = live?.bgp ?? [];
+    const bgp = sessions.length > 0 ? [`BGP ${sessions.filter((s) => s.established).length}/${sessions.length} up`] : [];
+    group.push(box(nodeId, 'node', node.name, `${node.netns} · pods ${live?.podSubnet ?? ''}`, 0, 0, innerW + 2 * PAD, h, driftOf, bgp));
     devices.forEach((d, i) => {
       group.push(box(`${nodeId}/${d.name}`, 'device', d.name, d.detail, PAD, TITLE + i * (DEVICE_H + 8), innerW, DEVICE_H, driftOf, [], nodeId));
     });

@@ -2,7 +2,10 @@ import { renderNft } from '../../src/plan/nft-ruleset.js';
 import { describe, expect, it } from 'vitest';
 import { loadLabText } from '../../src/lab/index.js';
 import type { Lab, Service, ServicePort } from '../../src/lab/types.js';
-import { iptEndpointChain, iptServiceChain, nftChain } from '../../src/plan/kube-proxy/names.js';
+import { iptEndpointChain, iptServiceChain, nftChain, serviceChains } from '../../src/plan/kube-proxy/names.js';
+import { iptablesRuleset } from '../../src/plan/kube-proxy/iptables.js';
+import { renderIptables } from '../../src/plan/iptables-ruleset.js';
+import { shippedLab } from '../helpers/labs.js';
 import { nftablesRuleset } from '../../src/plan/kube-proxy/nftables.js';
 
 const svc = (namespace: string, name: string, portName: string, protocol: 'tcp' | 'udp' = 'tcp'): [Service, ServicePort] => [
@@ -110,5 +113,22 @@ services:
     expect(node1).toContain('-A KUBE-SERVICES -m comment --comment "default/none has no endpoints" -m tcp -p tcp -d 10.96.0.31 --dport 80 -j REJECT');
     const node2 = renderIptables(iptablesRuleset(r.lab, r.lab.nodes[1]!));
     expect(node2).not.toContain('default/local has no local endpoints');
+  });
+});
+
+describe('the chains status names for a Service port', () => {
+  it('are the chains the ruleset makes, in both modes', () => {
+    for (const [file, mode] of [
+      ['services', 'nftables'],
+      ['services-iptables', 'iptables'],
+    ] as const) {
+      const lab = shippedLab(file);
+      const text = mode === 'iptables' ? renderIptables(iptablesRuleset(lab, lab.nodes[0]!)) : renderNft(nftablesRuleset(lab, lab.nodes[0]!));
+      const named = lab.services.flatMap((s) =>
+        s.ports.filter((p) => p.endpoints.length > 0 && s.clusterIP !== undefined).flatMap((p) => serviceChains(mode, s, p)),
+      );
+      expect(named.length, file).toBeGreaterThan(2);
+      for (const chain of named) expect(text, `${file}: ${chain}`).toContain(mode === 'iptables' ? `:${chain} ` : `add chain ip kube-proxy ${chain}\n`);
+    }
   });
 });

@@ -86,6 +86,16 @@ describe('the picture', () => {
     expect(pic.boxes.find((b) => b.id === `pod/${calico.pods[0]!.name}`)!.badges).toEqual(['default/deny']);
   });
 
+  it('badges a node with its BGP sessions, Established of all, as status reads them', () => {
+    const calico = shippedLab('calico');
+    const status = statusOf(calico);
+    status.nodes[0]!.bgp = [
+      { session: 'Mesh_192_168_19_2', peer: 'node2', state: 'up Established', established: true },
+      { session: 'Mesh_192_168_19_3', peer: 'node3', state: 'start Connect', established: false },
+    ];
+    expect(picture(calico, status).boxes.find((b) => b.id === `node/${calico.nodes[0]!.name}`)!.badges).toEqual(['BGP 1/2 up']);
+  });
+
   it('draws a 10,000-pod lab as nodes with counts: readable, and a few hundred boxes', () => {
     const big = labOf(bigLab('ui-big', 40, 10_000));
     const pic = picture(big, statusOf(big));

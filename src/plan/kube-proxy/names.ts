@@ -68,3 +68,13 @@ export function iptServiceChain(prefix: 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' 
 export function iptEndpointChain(svc: Service, port: ServicePort, ip: string, target: number): string {
   return `KUBE-SEP-${hash(servicePortName(svc, port) + port.protocol + `${ip}:${target}`, 16)}`;
 }
+
+/**
+ * The chains kube-proxy makes for a Service port with endpoints, as `nft list
+ * ruleset` or `iptables-save` shows them: the service's, then one per
+ * endpoint (what `status` and `netlab ui` show of a Service).
+ */
+export function serviceChains(mode: 'nftables' | 'iptables' | 'ipvs', svc: Service, port: ServicePort): string[] {
+  if (mode === 'iptables') return [iptServiceChain('KUBE-SVC-', svc, port), ...port.endpoints.map((e) => iptEndpointChain(svc, port, e.ip, e.port))];
+  return [nftChain('service', nftServicePortName(svc, port)), ...port.endpoints.map((e) => nftChain('endpoint', nftEndpointBase(svc, port, e.ip, e.port)))];
+}
