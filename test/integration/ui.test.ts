@@ -91,6 +91,10 @@ describe.skipIf(!isRoot)('netlab ui in a real browser (headless Chromium)', () =
     expect(fields).toContain('10.244.0.2');
     expect(fields).toMatch(/host veth\s*veth[0-9a-f]{8}/);
     await shot('2-pod1');
+    // A node: its live routes, as ip route prints them (the tunnel's onlink route to the other node's pods).
+    await page.click('[data-id="node/node1"]', { position: { x: 12, y: 12 } });
+    await expect.poll(() => page.textContent('#details-title')).toBe('node node1');
+    expect(await page.textContent('#fields')).toContain('10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
   });
 
   it('draws a trace pod1 → pod4 hop by hop, in the order netlab trace gives, and shows where --verify captured it', async () => {
