@@ -1,4 +1,5 @@
 import { DEFAULT_NAMESPACE } from './namespaces.js';
+import { regexProblem } from './path-regex.js';
 import type { DocPath } from './path.js';
 import type { RawLab, RawPod } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
@@ -173,22 +174,6 @@ export function checkGateways(raw: RawLab): RuleProblem[] {
 function urlPathProblem(value: string): string | undefined {
   if (!value.startsWith('/')) return "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']";
   if (!/^\/[A-Za-z0-9._~/@:+=,%-]*$/.test(value)) return `path "${value}" has a character a path match cannot have (letters, digits and ._~/@:+=,%- only)`;
-  return undefined;
-}
-
-/**
- * A RegularExpression value: one that compiles, and none of nested
- * quantifiers (`(a+)+`), whose backtracking on a long path takes exponential
- * time, in nginx and in `netlab trace` alike.
- */
-function regexProblem(value: string): string | undefined {
-  try {
-    new RegExp(value);
-  } catch (e) {
-    return `"${value}" is not a regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`;
-  }
-  if (/\([^()]*(?:[*+]|\{\d*,?\d*\})[^()]*\)(?:[*+?]|\{)/.test(value))
-    return `"${value}" repeats a group that itself repeats: its matching can take exponential time on some paths`;
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_NAMESPACE } from './namespaces.js';
 import type { DocPath } from './path.js';
+import { regexProblem } from './path-regex.js';
 import type { RawLab, RawPod } from './raw.js';
 import { problem, type RuleProblem } from './rules/problem.js';
 import type { Endpoint, Ingress, IngressBackend, IngressController, Service } from './types.js';
@@ -86,6 +87,16 @@ export function checkIngresses(raw: RawLab): RuleProblem[] {
           problems.push(
             problem([...pathAt, 'path'], `Invalid value: "${p.path}": must not contain '${bad}'`, 'write the path as a client sends it, normalised'),
           );
+        // ingress-nginx's strict-validate-path-type (inspector/rules.go validPathType): regexes only as ImplementationSpecific.
+        if (p.pathType !== 'ImplementationSpecific' && !/^\/[A-Za-z0-9._\-/]*$/.test(p.path))
+          problems.push(
+            problem(
+              [...pathAt, 'path'],
+              `path ${p.path} cannot be used with pathType ${p.pathType}`,
+              'a regular expression needs pathType ImplementationSpecific',
+            ),
+          );
+        else if (p.pathType === 'ImplementationSpecific' && regexProblem(p.path)) problems.push(problem([...pathAt, 'path'], regexProblem(p.path)!));
         problems.push(...checkBackend(raw, namespace, p.backend, [...pathAt, 'backend']));
       });
     });
@@ -146,6 +157,10 @@ export function resolveIngresses(raw: RawLab, services: Service[]): Ingress[] {
       // A TLS entry without secretName still makes its hosts HTTPS, with the controller's default certificate.
       tls: (ing.tls ?? []).map((t) => ({ hosts: t.hosts, secret: t.secretName ? `${namespace}.${t.secretName}` : DEFAULT_CERTIFICATE })),
       sslRedirect: ing.annotations?.['nginx.ingress.kubernetes.io/ssl-redirect'] !== 'false',
+      useRegex: ing.annotations?.['nginx.ingress.kubernetes.io/use-regex'] === 'true',
+      ...(ing.annotations?.['nginx.ingress.kubernetes.io/rewrite-target'] !== undefined
+        ? { rewriteTarget: ing.annotations['nginx.ingress.kubernetes.io/rewrite-target'] }
+        : {}),
     };
   });
 }

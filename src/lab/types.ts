@@ -387,6 +387,10 @@ export interface Ingress {
   tls: Array<{ hosts: string[]; secret: string }>;
   /** ingress-nginx's ssl-redirect: a TLS host's plain HTTP answers 308 to HTTPS (its default), or is served. */
   sslRedirect: boolean;
+  /** use-regex: its paths are regular expressions (and its hosts' locations all become regex ones). */
+  useRegex: boolean;
+  /** rewrite-target: the path the backend receives ($1..$9 from the path's groups); implies regex locations for its hosts. */
+  rewriteTarget?: string;
 }
 
 /** A backend Service port, with the ready endpoints nginx proxies to. */

@@ -13,13 +13,15 @@ export function nginxFiles(stateDir: string, pod: string): { prefix: string; con
 
 /** One location of a server: how nginx matches it, and where it sends the request. */
 export interface NginxLocation {
-  /** `=` an exact match, `` a prefix match (nginx's longest prefix wins). */
-  modifier: '=' | '';
+  /** `=` an exact match, `` a prefix match (nginx's longest prefix wins), `~*` a case-insensitive regex anchored at the start (use-regex). */
+  modifier: '=' | '' | '~*';
   path: string;
   /** An upstream, or a fixed status (404: ingress-nginx's default backend; 503: a backend with no ready endpoint). */
   to: { upstream: string; service: string } | { status: 404 | 503 };
   /** Why it exists, in the rule's words: a comment in the config and what `trace` says. */
   why: string;
+  /** rewrite-target: `rewrite "(?i)PATH" TARGET break;` before the proxy_pass (the path its Ingress wrote, the target). */
+  rewrite?: { pattern: string; target: string };
 }
 
 /** One server block: a host (or `_`, the catch-all) and its locations. */
@@ -56,9 +58,13 @@ export function nginxServers(ingresses: Ingress[], options: { naive?: boolean } 
       if (replace || !byKey.has(key)) byKey.set(key, loc);
     };
     const rules = served.flatMap((ing) => ing.rules.filter((r) => r.host === host).flatMap((r) => r.paths.map((p) => ({ ing, ...p }))));
+    // enforceRegexModifier: one Ingress of the host with use-regex or rewrite-target turns every location of the host into a regex.
+    const regexHost = !options.naive && rules.some((r) => r.ing.useRegex || r.ing.rewriteTarget !== undefined);
+    const rewriteOf = (r: (typeof rules)[number]) =>
+      r.ing.rewriteTarget !== undefined && r.ing.rewriteTarget !== r.path ? { rewrite: { pattern: r.path, target: r.ing.rewriteTarget } } : {};
     // Exact rules first: they own `= P` whatever order the file gives.
     for (const r of rules.filter((x) => x.pathType === 'Exact')) {
-      put({ modifier: '=', path: r.path, to: target(r.backend), why: `${r.ing.ref}: Exact ${r.path}` }, true);
+      put({ modifier: '=', path: r.path, to: target(r.backend), why: `${r.ing.ref}: Exact ${r.path}`, ...rewriteOf(r) }, true);
     }
     for (const r of rules.filter((x) => x.pathType !== 'Exact')) {
       const kind = r.pathType === 'ImplementationSpecific' ? 'ImplementationSpecific (as Prefix)' : 'Prefix';
@@ -67,15 +73,21 @@ export function nginxServers(ingresses: Ingress[], options: { naive?: boolean } 
         continue;
       }
       const base = r.path.endsWith('/') ? r.path.slice(0, -1) : r.path;
+      // updateServerLocations: a path of a use-regex (or rewriting) Ingress stays as written, with no twin.
+      if (regexHost && (r.ing.useRegex || 'rewrite' in rewriteOf(r))) {
+        put({ modifier: '', path: r.path, to: target(r.backend), why: `${r.ing.ref}: ${kind} ${r.path} (use-regex)`, ...rewriteOf(r) }, false);
+        continue;
+      }
       if (options.naive) {
         // What a naive rendering writes: the rule's path as a prefix location, and nothing else.
         put({ modifier: '', path: r.path, to: target(r.backend), why: `${r.ing.ref}: ${kind} ${r.path} (naive)` }, false);
         continue;
       }
-      put({ modifier: '', path: `${base}/`, to: target(r.backend), why: `${r.ing.ref}: ${kind} ${r.path}, its subpaths` }, false);
-      put({ modifier: '=', path: base, to: target(r.backend), why: `${r.ing.ref}: ${kind} ${r.path}, the path itself` }, false);
+      put({ modifier: '', path: `${base}/`, to: target(r.backend), why: `${r.ing.ref}: ${kind} ${r.path}, its subpaths`, ...rewriteOf(r) }, false);
+      put({ modifier: '=', path: base, to: target(r.backend), why: `${r.ing.ref}: ${kind} ${r.path}, the path itself`, ...rewriteOf(r) }, false);
     }
-    if (!options.naive) {
+    // Regex locations never auto-redirect: the guard against nginx's 301 is for prefix locations only.
+    if (!options.naive && !regexHost) {
       for (const r of rules.filter((x) => x.pathType === 'Exact' && x.path.length > 1 && x.path.endsWith('/'))) {
         const bare = r.path.slice(0, -1);
         put({ modifier: '=', path: bare, to: { status: 404 }, why: `${r.ing.ref}: Exact ${r.path} does not match ${bare}: no 301 to ${r.path}` }, false);
@@ -90,10 +102,11 @@ export function nginxServers(ingresses: Ingress[], options: { naive?: boolean } 
         false,
       );
     }
-    // controller.go: sorted by path descending, then by length descending; only regex locations would care.
-    const locations = [...byKey.values()].sort(
+    // controller.go: sorted by path descending, then by length descending; only regex locations care (the first that matches wins).
+    const sorted = [...byKey.values()].sort(
       (a, b) => b.path.length - a.path.length || (a.path < b.path ? 1 : a.path > b.path ? -1 : 0) || (a.modifier === '=' ? -1 : 1),
     );
+    const locations = regexHost ? sorted.map((l): NginxLocation => ({ ...l, modifier: '~*' })) : sorted;
     const tlsOf = served.filter((i) => i.tls.some((t) => t.hosts.includes(host)));
     const tls =
       host !== '' && tlsOf.length > 0
@@ -102,6 +115,17 @@ export function nginxServers(ingresses: Ingress[], options: { naive?: boolean } 
     return { host: host === '' ? '_' : host, serverName: serverName(host), locations, ...(tls ? { tls } : {}) };
   };
   return [...hosts.map(build), build('')];
+}
+
+/** buildLocation: `= "P"`, `"P"`, or with use-regex on the host `~* "^P"`. */
+function locationPattern(l: NginxLocation): string {
+  if (l.modifier === '~*') return `~* "^${quotedRegex(l.path)}"`;
+  return `${l.modifier ? '= ' : ''}"${l.path}"`;
+}
+
+/** sanitizeQuotedRegex: a backslash doubled inside nginx's quotes, so `\.` reaches PCRE as written (the schema keeps `"` out). */
+function quotedRegex(path: string): string {
+  return path.replace(/\\/g, '\\\\');
 }
 
 function target(b: IngressBackend): NginxLocation['to'] {
@@ -134,9 +158,13 @@ export function nginxConf(lab: Lab, pod: string, stateDir: string, options: { na
   }
   const location = (l: NginxLocation): string[] => [
     `    # ${l.why}`,
-    `    location ${l.modifier ? '= ' : ''}"${l.path}" {`,
+    `    location ${locationPattern(l)} {`,
     ...('upstream' in l.to
-      ? [`      set $proxy_upstream_name "${l.to.upstream}"; # service ${l.to.service}`, `      proxy_pass http://${l.to.upstream};`]
+      ? [
+          `      set $proxy_upstream_name "${l.to.upstream}"; # service ${l.to.service}`,
+          ...(l.rewrite ? [`      rewrite "(?i)${quotedRegex(l.rewrite.pattern)}" ${l.rewrite.target} break;`] : []),
+          `      proxy_pass http://${l.to.upstream};`,
+        ]
       : [`      return ${l.to.status};`]),
     '    }',
   ];

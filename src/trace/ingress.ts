@@ -37,6 +37,21 @@ export function nginxDecision(lab: Lab, hostHeader: string | undefined, target: 
     : wildcard
       ? `server_name ${server.serverName}: ${server.host} matches ${host}, one label`
       : `no server_name is ${host || '(no Host)'}: the default server`;
+  // use-regex on the host: every location is `~* "^P"`, and nginx takes the first that matches, in ingress-nginx's order.
+  if (server.locations.some((l) => l.modifier === '~*')) {
+    const regex = server.locations.find((l) => new RegExp(`^${l.path}`, 'i').test(path));
+    if (!regex) return { server, serverWhy, location: undefined, locationWhy: 'no location matches', outcome: { kind: 'status', status: 404 } };
+    // nginx's rewrite: the whole URI becomes the target, $1..$9 the groups of the path's regex (the query kept).
+    const groups = regex.rewrite ? new RegExp(regex.rewrite.pattern, 'i').exec(path) : null;
+    const rewritten = groups ? regex.rewrite!.target.replace(/\$(\d)/g, (_, d: string) => groups[Number(d)] ?? '') : undefined;
+    return decide(
+      lab,
+      server,
+      serverWhy,
+      regex,
+      `location ~* "^${regex.path}": the first case-insensitive regex that matches, longest path first (use-regex or rewrite-target on an Ingress of this host makes every location of it a regex) (${regex.why})${rewritten !== undefined ? `; rewrite "(?i)${regex.rewrite!.pattern}" ${regex.rewrite!.target}: the backend receives ${rewritten}` : ''}`,
+    );
+  }
   const exact = server.locations.find((l) => l.modifier === '=' && l.path === path);
   if (exact) return decide(lab, server, serverWhy, exact, `location = "${exact.path}": an exact match, which nginx takes first (${exact.why})`);
   const slashed = server.locations.find((l) => l.path === `${path}/` && 'upstream' in l.to);

@@ -5,6 +5,7 @@ import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf,
 
 const LAB = 'it-ing';
 const DB = 'it-ingdb';
+const RX = 'it-ingrx';
 const ext = `netlab.${LAB}.external`;
 const ctrl = (i: number) => `netlab.${LAB}.pod.ingress-nginx.ingress-nginx-controller-${i}`;
 const pidFile = (i: number) => `/run/netlab/${LAB}/ingress/ingress-nginx.ingress-nginx-controller-${i}/nginx.pid`;
@@ -31,6 +32,7 @@ describe.skipIf(!isRoot)('Ingress on ingress-nginx (real nginx)', () => {
   afterAll(async () => {
     await netlab(['down', LAB]);
     await netlab(['down', DB]);
+    await netlab(['down', RX]);
   });
 
   it('every request of the conformance path, host (HTTPS too) and class rules gives the table’s answer; nginx writes only in the lab', async () => {
@@ -128,6 +130,18 @@ print(d.split(b"\\r\\n")[0].decode(),flush=True)`;
     const { code, report } = await testJson(file);
     expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
     expect((await netlab(['down', DB])).code).toBe(0);
+  });
+
+  it("use-regex and rewrite-target: every location of their hosts a case-insensitive regex, as ingress-nginx's surprises say", async () => {
+    const file = await labFileAs('ingress-regex', RX);
+    const up = await netlab(['up', file]);
+    expect(up.code, up.stderr).toBe(0);
+    const { code, report } = await testJson(file);
+    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+    expect(report.tests).toHaveLength(7);
+    const traced = await netlab(['trace', RX, 'external', 'ingress', '--host', 'rewrite.example', '--path', '/something/new']);
+    expect(traced.stdout).toContain('the backend receives /new');
+    expect((await netlab(['down', RX])).code).toBe(0);
   });
 
   it('leaves no nginx, namespace or file after SIGKILL of up while the controllers start', async () => {

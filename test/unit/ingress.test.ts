@@ -301,3 +301,51 @@ describe("trace's model of nginx's choice (the same servers the config is writte
     expect(said('prefix-path-rules', '/aaaccc', naive)).toBe('aaa-prefix');
   });
 });
+
+describe("use-regex and rewrite-target (ingress-nginx's surprises 1-3)", () => {
+  const lab = shippedLab('ingress-regex');
+
+  it('turn every location of the host, of every Ingress, into a case-insensitive prefix regex', () => {
+    const conf = nginxConf(lab, 'ingress-nginx.ingress-nginx-controller-0', '/run/netlab/x');
+    expect(conf).toContain('    location ~* "^/u[A-Z]" {');
+    // Another Ingress's Exact /HEAD, and another's Prefix /foo with its twin: regexes too.
+    expect(conf).toContain('    location ~* "^/HEAD" {');
+    expect(conf).toContain('    location ~* "^/foo/" {');
+    expect(conf).toContain('    location ~* "^/foo" {');
+    expect(conf).toContain('      rewrite "(?i)/something(/|$)(.*)" /$2 break;');
+  });
+
+  it("trace's model gives every answer of the lab's table, and says why", () => {
+    for (const t of lab.tests) {
+      const h = t.http!;
+      const d = nginxDecision(lab, h.host, h.path!);
+      const said = d.outcome.kind === 'proxy' ? `service/${d.outcome.service}` : String(d.outcome.kind === 'status' ? d.outcome.status : 301);
+      expect(`${t.name}: ${said}`).toBe(`${t.name}: ${h.expect?.backend ?? String(h.expect?.status ?? 200)}`);
+    }
+    expect(nginxDecision(lab, 'regex.example', '/headers').locationWhy).toMatch(/^location ~\* "\^\/HEAD": the first case-insensitive regex that matches/);
+    expect(nginxDecision(lab, 'rewrite.example', '/something/new').locationWhy).toMatch(/the backend receives \/new$/);
+  });
+
+  it('are refused where ingress-nginx refuses them: a regex needs ImplementationSpecific; a regex must compile and not backtrack exponentially', () => {
+    const one = (path: string, pathType = 'ImplementationSpecific') =>
+      problemsOf({
+        name: 'r',
+        nodes: [{ name: 'node1' }],
+        pods: [{ name: 'a', labels: { app: 'a' }, containers: [{ name: 'e', listen: ['8080/tcp'] }] }],
+        services: [{ name: 'a', selector: { app: 'a' }, ports: [{ port: 8080 }] }],
+        ingressClasses: [{ name: 'nginx', controller: 'k8s.io/ingress-nginx', default: true }],
+        ingresses: [
+          {
+            name: 'i',
+            annotations: { 'nginx.ingress.kubernetes.io/use-regex': 'true' },
+            rules: [{ host: 'a.example', http: { paths: [{ path, pathType, backend: { service: { name: 'a', port: { number: 8080 } } } }] } }],
+          },
+        ],
+      });
+    expect(one('/u[A-Z]', 'Prefix')).toEqual([expect.stringMatching(/path \/u\[A-Z\] cannot be used with pathType Prefix/)]);
+    expect(one('/a(')).toEqual([expect.stringMatching(/is not a regular expression/)]);
+    expect(one('/(a+)+')).toEqual([expect.stringMatching(/repeats a group that itself repeats/)]);
+    for (const path of ['/a"', '/a\\', '/a;b', '/a b']) expect(one(path).join('\n'), path).toMatch(/path/);
+    expect(one('/v[0-9]+/\\.json')).toEqual([]);
+  });
+});
