@@ -154,6 +154,20 @@ export async function until(what: string, probe: () => Promise<boolean>, timeout
 }
 
 /**
+ * A shipped lab, copied under `name`, brought up, its tests run and every one
+ * passing (`rows` of them, when given); the file, for what the test checks next.
+ */
+export async function upAndPass(shipped: string, name: string, rows?: number): Promise<string> {
+  const file = await labFileAs(shipped, name);
+  const up = await netlab(['up', file]);
+  expect(up.code, up.stderr).toBe(0);
+  const { code, report } = await testJson(file);
+  expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+  if (rows !== undefined) expect(report.tests).toHaveLength(rows);
+  return file;
+}
+
+/**
  * A shipped lab, copied under `name`, up for the tests of the enclosing
  * describe and down after them (also when they fail). Returns its file.
  */

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { upAndPass, commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-gw';
 const ext = `netlab.${LAB}.external`;
@@ -18,12 +18,7 @@ describe.skipIf(!isRoot)('Gateway API HTTPRoutes on NGINX Gateway Fabric’s dat
   });
 
   it('every request of the core HTTPRoute tests gives the table’s answer, the weights within 5 points', async () => {
-    const file = await labFileAs('gateway', LAB);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-    const { code, report } = await testJson(file);
-    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(130);
+    await upAndPass('gateway', LAB, 130);
     // trace: to the Gateway's nginx, the match that held and why, on to the backend.
     const traced = await netlab([
       'trace',

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { upAndPass, commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-ing';
 const DB = 'it-ingdb';
@@ -37,12 +37,7 @@ describe.skipIf(!isRoot)('Ingress on ingress-nginx (real nginx)', () => {
 
   it('every request of the conformance path, host (HTTPS too) and class rules gives the table’s answer; nginx writes only in the lab', async () => {
     const before = nginxDirs();
-    const file = await labFileAs('ingress', LAB);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-    const { code, report } = await testJson(file);
-    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(23);
+    await upAndPass('ingress', LAB, 23);
     expect(await nginxes(ctrl(0))).toEqual(expect.arrayContaining([expect.stringMatching(/^nginx: master process/), 'nginx: worker process']));
     expect(await nginxes(ctrl(1))).toEqual(expect.arrayContaining([expect.stringMatching(/^nginx: master process/)]));
     expect(nginxDirs()).toEqual(before);
@@ -125,20 +120,12 @@ print(d.split(b"\\r\\n")[0].decode(),flush=True)`;
   });
 
   it('a defaultBackend-only Ingress catches every host, path and method, spread over all ten pods', async () => {
-    const file = await labFileAs('ingress-default-backend', DB);
-    expect((await netlab(['up', file])).code).toBe(0);
-    const { code, report } = await testJson(file);
-    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+    await upAndPass('ingress-default-backend', DB);
     expect((await netlab(['down', DB])).code).toBe(0);
   });
 
   it("use-regex and rewrite-target: every location of their hosts a case-insensitive regex, as ingress-nginx's surprises say", async () => {
-    const file = await labFileAs('ingress-regex', RX);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-    const { code, report } = await testJson(file);
-    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
-    expect(report.tests).toHaveLength(7);
+    await upAndPass('ingress-regex', RX, 7);
     const traced = await netlab(['trace', RX, 'external', 'ingress', '--host', 'rewrite.example', '--path', '/something/new']);
     expect(traced.stdout).toContain('the backend receives /new');
     expect((await netlab(['down', RX])).code).toBe(0);

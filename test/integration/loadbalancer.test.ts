@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
+import { upAndPass, commandLines, inNetns, isRoot, labFileAs, netlab, netnsOf, processesOf, testJson, until, writeLab } from '../helpers/kernel.js';
 
 const LAB = 'it-lb';
 const ext = `netlab.${LAB}.external`;
@@ -53,11 +53,7 @@ describe.skipIf(!isRoot)('LoadBalancer Services, MetalLB L2', () => {
   });
 
   it('passes its tests, in nftables mode', async () => {
-    const file = await labFileAs('loadbalancer-l2', LAB);
-    const up = await netlab(['up', file]);
-    expect(up.code, up.stderr).toBe(0);
-    const { code, report } = await testJson(file);
-    expect(code, JSON.stringify(report.tests.filter((t) => t.status === 'failed'))).toBe(0);
+    await upAndPass('loadbalancer-l2', LAB);
     // No interface holds a LoadBalancer IP: the speaker answers ARP for it.
     for (const n of ['node1', 'node2', 'node3']) expect((await execa('ip', ['-n', nodeNs(n), 'addr', 'show'])).stdout).not.toContain('192.168.19.24');
     await expectFirewallTrace();
