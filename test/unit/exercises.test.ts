@@ -29,6 +29,7 @@ describe('exercise examples', () => {
     expect(normalise('64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.129 ms')).toBe(normalise('64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=3.5 ms'));
     expect(normalise('netlab.it-doc-two-node.pod.pod1')).toBe('netlab.two-node.pod.pod1');
     expect(normalise('10.244.0.2:53412')).toBe('10.244.0.2:<port>');
+    expect(normalise('eth0@if4         UP             192.168.19.3/24')).toBe(normalise('eth0@if5 UP 192.168.19.3/24'));
     expect(normalise('ttl=62')).not.toBe(normalise('ttl=63'));
     expect(normalise('eth0@if5')).not.toBe(normalise('eth0@if6'));
   });
