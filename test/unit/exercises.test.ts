@@ -25,13 +25,12 @@ describe('exercise examples', () => {
     ]);
   });
 
-  it('masks only what varies: times, ephemeral ports, ids, the test copy prefix', () => {
+  it('masks only what varies: times, ephemeral ports, ids, a veth peer’s index, the test copy prefix', () => {
     expect(normalise('64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=0.129 ms')).toBe(normalise('64 bytes from 10.244.1.3: icmp_seq=1 ttl=62 time=3.5 ms'));
     expect(normalise('netlab.it-doc-two-node.pod.pod1')).toBe('netlab.two-node.pod.pod1');
     expect(normalise('10.244.0.2:53412')).toBe('10.244.0.2:<port>');
     expect(normalise('eth0@if4         UP             192.168.19.3/24')).toBe(normalise('eth0@if5 UP 192.168.19.3/24'));
     expect(normalise('ttl=62')).not.toBe(normalise('ttl=63'));
-    expect(normalise('eth0@if5')).not.toBe(normalise('eth0@if6'));
   });
 
   it('fails on a wrong line, a wrong order, or a missing line', () => {
